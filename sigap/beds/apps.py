@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BedsConfig(AppConfig):
+    name = "sigap.beds"
+    label = "beds"

@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import ApiKey, AuditEvent, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "get_full_name", "role", "area_code", "is_active")
+    list_filter = ("role", "is_active", "is_staff")
+    fieldsets = (*BaseUserAdmin.fieldsets, ("SIGAP", {"fields": ("role", "area_code", "phone")}))
+    add_fieldsets = (
+        *BaseUserAdmin.add_fieldsets,
+        ("SIGAP", {"fields": ("role", "area_code", "phone")}),
+    )
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit trail is read-only: nobody edits or deletes history, admins included."""
+
+    list_display = ("at", "actor_label", "channel", "action", "object_type", "object_label")
+    list_filter = ("channel", "action", "object_type")
+    search_fields = ("actor_label", "object_id", "object_label", "action")
+    date_hierarchy = "at"
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = ("prefix", "key_hash", "last_used_at", "created_at")
+    exclude = ("key_hash",)
+
+    def has_add_permission(self, request):
+        # Keys are created with `sigap apikey create` so the raw key can be shown once.
+        return False

@@ -1,0 +1,44 @@
+"""Domain errors. Services raise these; the API and pages turn them into 4xx answers
+with the JSON body {code, message, field}."""
+
+from __future__ import annotations
+
+
+class SigapError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "message": str(self.message), "field": self.field}
+
+
+class InvalidInput(SigapError):
+    status = 422
+    code = "invalid"
+
+
+class NotAuthenticated(SigapError):
+    status = 401
+    code = "not_authenticated"
+
+
+class Forbidden(SigapError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(SigapError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(SigapError):
+    status = 409
+    code = "conflict"

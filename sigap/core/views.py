@@ -1,0 +1,52 @@
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from .models import Role
+
+ROLE_HOME = {
+    Role.HOSPITAL_OPERATOR: "beds:operator",
+    Role.ANALYST: "beds:office",
+    Role.ADMIN: "beds:office",
+}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Logged-in staff land on their work page; everyone else on the public bed board."""
+    user = request.user
+    if user.is_authenticated:
+        target = "beds:office" if user.is_superuser else ROLE_HOME.get(user.role)
+        if target:
+            return redirect(target)
+    return redirect("beds:board")
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "core/login.html"
+    redirect_authenticated_user = True
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("beds:board")
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": code, "message": message, "field": None}, status=status)
+    return render(request, "core/error.html", {"status": status, "message": message}, status=status)
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(request, 400, "bad_request", "Permintaan tidak dapat diproses.")
+
+
+def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(request, 403, "forbidden", "Anda tidak berhak membuka halaman ini.")
+
+
+def not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    return _error(request, 404, "not_found", "Halaman tidak ditemukan.")

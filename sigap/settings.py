@@ -1,0 +1,188 @@
+"""Django settings for SIGAP.
+
+Everything a deployment changes comes from the environment (12-factor); the defaults run the
+demo on SQLite with no server.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+import xstatic.pkg.leaflet as xstatic_leaflet
+from django.utils.csp import CSP
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("SIGAP_VAR_DIR", BASE_DIR.parent / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("SIGAP_DEBUG", False)
+SECRET_KEY = os.environ.get(
+    "SIGAP_SECRET_KEY", "sigap-demo-only-change-me-in-production-0123456789"
+)
+ALLOWED_HOSTS = os.environ.get("SIGAP_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("SIGAP_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "sigap.core",
+    "sigap.regions",
+    "sigap.facilities",
+    "sigap.beds",
+    "sigap.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "sigap.urls"
+WSGI_APPLICATION = "sigap.wsgi.application"
+AUTH_USER_MODEL = "core.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "beds:board"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "sigap.core.context_processors.sigap",
+            ],
+        },
+    },
+]
+
+# --- database: SQLite (WAL) by default, PostgreSQL through DATABASE_URL ---
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{VAR_DIR / 'sigap.sqlite3'}", conn_max_age=600, conn_health_checks=True
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # WAL lets the public board read while hospitals write; IMMEDIATE avoids
+        # lock-upgrade deadlocks between two writers.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-sigap.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed-login throttling: 5 failures per username+IP lock that pair for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("SIGAP_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
+AXES_VERBOSE = False
+
+# --- language and time: Bahasa Indonesia first, English second; stored UTC, shown local ---
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = os.environ.get("SIGAP_TIME_ZONE", "Asia/Jakarta")
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+# Leaflet is served from the xstatic package: no CDN, the map works on a closed network.
+STATICFILES_DIRS = [("leaflet", xstatic_leaflet.BASE_DIR)]
+
+# --- security headers ---
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SIGAP_HTTPS", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = 31536000 if SESSION_COOKIE_SECURE else 0
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    # Map tiles come from a tile server the deployment configures (SIGAP_TILE_URL).
+    "img-src": [CSP.SELF, "data:", *filter(None, [os.environ.get("SIGAP_TILE_ORIGIN")])],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SIGAP_LOG_LEVEL", "WARNING")},
+}
+
+# --- SIGAP's own settings ---
+# Area the deployment serves (Kemendagri code): drives maps, time zone and the demo.
+SIGAP_AREA_CODE = os.environ.get("SIGAP_AREA_CODE", "3374")
+# Bed data older than this is flagged stale on the public board.
+SIGAP_BED_STALE_AFTER_MINUTES = int(os.environ.get("SIGAP_BED_STALE_AFTER_MINUTES", "360"))
+# Map tiles: empty means no external tiles (closed network); the map then shows region
+# outlines and markers only.
+SIGAP_TILE_URL = os.environ.get("SIGAP_TILE_URL", "")
+# Travel time: haversine x circuity / speed by time of day (see sigap.core.travel).
+SIGAP_TRAVEL = {
+    "circuity": float(os.environ.get("SIGAP_TRAVEL_CIRCUITY", "1.35")),
+    # (start hour local, end hour local, km/h)
+    "speed_profile": [(0, 6, 40.0), (6, 9, 22.0), (9, 16, 28.0), (16, 19, 20.0), (19, 24, 32.0)],
+    "default_kmh": 28.0,
+}
+# Maximum age of an Aplicare/SIRS X-timestamp, seconds.
+SIGAP_SIGNATURE_MAX_SKEW = int(os.environ.get("SIGAP_SIGNATURE_MAX_SKEW", "300"))

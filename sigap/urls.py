@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from sigap.api import api
+from sigap.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("masuk/", core_views.LoginView.as_view(), name="login"),
+    path("keluar/", core_views.logout_view, name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("sigap.beds.urls")),
+    path("", include("sigap.facilities.urls")),
+]
+
+handler400 = "sigap.core.views.bad_request"
+handler403 = "sigap.core.views.forbidden"
+handler404 = "sigap.core.views.not_found"
