@@ -164,6 +164,17 @@ class BoardState(models.Model):
         return f"board v{self.version}"
 
 
+class BoardChange(models.Model):
+    """Which facility changed at which board version. App processes read the rows past the
+    version of their cached board and reload only those facilities. Old rows are pruned."""
+
+    version = models.BigIntegerField(primary_key=True)
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.facility_id}"
+
+
 class AplicareCredential(BaseModel):
     """A hospital's Aplicare-compatible login: `X-cons-id` and the shared secret of the
     HMAC signature. The secret must be kept in clear to verify signatures."""

@@ -1,0 +1,301 @@
+"""Read side of the bed board: the public board (list, nearest, export).
+
+The public board is read far more often than it changes, so every app process keeps an
+in-memory snapshot (NumPy arrays for the spatial and class filters) and refreshes it from the
+board version at most every `CHECK_INTERVAL` seconds, reloading only the hospitals that
+changed. An update therefore shows on the board within about a quarter of a second.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+from sigap.core.travel import get_estimator
+from sigap.facilities.models import Facility
+
+from .models import BedClass, BoardChange, BoardState, Room
+
+CHECK_INTERVAL = 0.25  # seconds between version checks per process
+FULL_REBUILD_EVERY = 60.0  # seconds; also picks up facility edits (name, phone)
+MAX_LIMIT = 500
+
+
+@dataclass
+class _Snapshot:
+    version: int = -1
+    built_at: float = 0.0
+    checked_at: float = 0.0
+    entries: dict[int, dict] = field(default_factory=dict)
+    # arrays, aligned with `order`
+    order: list[int] = field(default_factory=list)
+    lats: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    lons: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    regions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U10"))
+    reported: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    free_by_class: dict[str, np.ndarray] = field(default_factory=dict)
+    has_class: dict[str, np.ndarray] = field(default_factory=dict)
+    total_free: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+
+
+_lock = threading.Lock()
+_snapshot = _Snapshot()
+
+
+def _class_names() -> dict[str, str]:
+    return dict(BedClass.objects.values_list("code", "name"))
+
+
+def _load_entries(facility_ids: list[int] | None) -> dict[int, dict]:
+    """Board entries of the given hospitals (all hospitals with rooms when None)."""
+    rooms = Room.objects.all()
+    if facility_ids is not None:
+        rooms = rooms.filter(facility_id__in=facility_ids)
+    per_facility: dict[int, list[dict]] = {}
+    for r in rooms.order_by("facility_id", "bed_class__sort", "code").values(
+        "facility_id", "bed_class_id", "capacity", "free", "reserved", "waiting", "preparing",
+        "free_male", "free_female", "reported_at",
+    ):  # fmt: skip
+        per_facility.setdefault(r["facility_id"], []).append(r)
+    if not per_facility:
+        return {}
+    names = _class_names()
+    facilities = Facility.objects.filter(pk__in=per_facility, is_active=True).values(
+        "pk", "public_id", "name", "kind_id", "ownership", "hospital_class", "address",
+        "latitude", "longitude", "phone", "emergency_phone", "is_synthetic", "village_id",
+        "village__name", "village__parent_id", "village__parent__name",
+    )  # fmt: skip
+    entries: dict[int, dict] = {}
+    for f in facilities:
+        classes: dict[str, dict] = {}
+        for r in per_facility[f["pk"]]:
+            c = classes.setdefault(
+                r["bed_class_id"],
+                {
+                    "kodekelas": r["bed_class_id"],
+                    "class_name": names.get(r["bed_class_id"], r["bed_class_id"]),
+                    "capacity": 0,
+                    "free": 0,
+                    "reserved": 0,
+                    "waiting": 0,
+                    "free_male": None,
+                    "free_female": None,
+                },
+            )
+            for key in ("capacity", "free", "reserved", "waiting"):
+                c[key] += r[key]
+            for key in ("free_male", "free_female"):
+                if r[key] is not None:
+                    c[key] = (c[key] or 0) + r[key]
+        reported_at = max(r["reported_at"] for r in per_facility[f["pk"]])
+        entries[f["pk"]] = {
+            "id": str(f["public_id"]),
+            "name": f["name"],
+            "kind": f["kind_id"],
+            "ownership": f["ownership"],
+            "hospital_class": f["hospital_class"] or None,
+            "address": f["address"],
+            "kecamatan": {"code": f["village__parent_id"], "name": f["village__parent__name"]},
+            "kelurahan": {"code": f["village_id"], "name": f["village__name"]},
+            "lat": f["latitude"],
+            "lon": f["longitude"],
+            "phone": f["phone"],
+            "emergency_phone": f["emergency_phone"],
+            "synthetic": f["is_synthetic"],
+            "beds": list(classes.values()),
+            "total_free": sum(c["free"] for c in classes.values()),
+            "updated_at": reported_at,
+        }
+    return entries
+
+
+def _index(snap: _Snapshot) -> None:
+    """Rebuild the arrays from the entries."""
+    snap.order = sorted(snap.entries, key=lambda pk: snap.entries[pk]["name"])
+    es = [snap.entries[pk] for pk in snap.order]
+    snap.lats = np.array([e["lat"] for e in es], dtype=float)
+    snap.lons = np.array([e["lon"] for e in es], dtype=float)
+    snap.regions = np.array([e["kelurahan"]["code"] for e in es], dtype="<U10")
+    snap.reported = np.array([e["updated_at"].timestamp() for e in es], dtype=float)
+    snap.total_free = np.array([e["total_free"] for e in es], dtype=int)
+    codes = {b["kodekelas"] for e in es for b in e["beds"]}
+    snap.free_by_class, snap.has_class = {}, {}
+    for code in codes:
+        free = np.zeros(len(es), dtype=int)
+        has = np.zeros(len(es), dtype=bool)
+        for i, e in enumerate(es):
+            for b in e["beds"]:
+                if b["kodekelas"] == code:
+                    free[i] = b["free"]
+                    has[i] = True
+        snap.free_by_class[code], snap.has_class[code] = free, has
+
+
+def _current_version() -> int:
+    return BoardState.objects.values_list("version", flat=True).get(id=1)
+
+
+def get_snapshot() -> _Snapshot:
+    """The process's board, refreshed when the board version has moved."""
+    global _snapshot
+    now = time.monotonic()
+    snap = _snapshot
+    if now - snap.checked_at < CHECK_INTERVAL:
+        return snap
+    with _lock:
+        snap = _snapshot
+        if now - snap.checked_at < CHECK_INTERVAL:
+            return snap
+        version = _current_version()
+        if version == snap.version and now - snap.built_at < FULL_REBUILD_EVERY:
+            snap.checked_at = now
+            return snap
+        changed: list[int] | None = None
+        if snap.version >= 0 and now - snap.built_at < FULL_REBUILD_EVERY:
+            rows = list(
+                BoardChange.objects.filter(
+                    version__gt=snap.version, version__lte=version
+                ).values_list("version", "facility_id")
+            )
+            # Incremental only if no change was pruned in between.
+            if len(rows) and min(v for v, _ in rows) == snap.version + 1:
+                changed = sorted({f for _, f in rows})
+        if changed is None:
+            new = _Snapshot(version=version, built_at=now, checked_at=now)
+            new.entries = _load_entries(None)
+        else:
+            new = _Snapshot(version=version, built_at=snap.built_at, checked_at=now)
+            new.entries = dict(snap.entries)
+            reloaded = _load_entries(changed)
+            for pk in changed:
+                if pk in reloaded:
+                    new.entries[pk] = reloaded[pk]
+                else:
+                    new.entries.pop(pk, None)
+        _index(new)
+        _snapshot = new
+        return new
+
+
+def reset_snapshot() -> None:
+    """Forget the cached board (tests, after bulk loads)."""
+    global _snapshot
+    with _lock:
+        _snapshot = _Snapshot()
+
+
+def stale_after() -> timedelta:
+    return timedelta(minutes=settings.SIGAP_BED_STALE_AFTER_MINUTES)
+
+
+def _present(entry: dict, now: datetime, stale_seconds: float) -> dict:
+    age = max(0.0, (now - entry["updated_at"]).total_seconds())
+    out = dict(entry)
+    out["updated_at"] = entry["updated_at"].isoformat()
+    out["age_minutes"] = int(age // 60)
+    out["stale"] = age > stale_seconds
+    return out
+
+
+def public_board(
+    *,
+    kelas: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    kecamatan: str | None = None,
+    area: str | None = None,
+    limit: int | None = 50,
+    include_full: bool = False,
+    now: datetime | None = None,
+) -> list[dict]:
+    """Hospitals with their free beds per class, as the public sees them (no personal data).
+
+    With `kelas`, only hospitals that have a free bed of that class (or, with `include_full`,
+    any bed of that class). With a position, nearest first by travel time, each with
+    `distance_km` and `travel_minutes`; otherwise the most free beds first.
+    """
+    snap = get_snapshot()
+    now = now or timezone.now()
+    n = len(snap.order)
+    mask = np.ones(n, dtype=bool)
+    if kelas:
+        code = kelas.upper()
+        if code not in snap.has_class:
+            return []
+        mask &= snap.has_class[code] if include_full else snap.free_by_class[code] > 0
+    for prefix in (kecamatan, area):
+        if prefix:
+            mask &= np.char.startswith(snap.regions, prefix)
+    idx = np.flatnonzero(mask)
+    limit = n if limit is None else max(1, min(int(limit), MAX_LIMIT))
+    minutes = km = None
+    if lat is not None and lon is not None and idx.size:
+        est = get_estimator()
+        km = est.road_km(lat, lon, snap.lats[idx], snap.lons[idx])
+        minutes = est.minutes(lat, lon, snap.lats[idx], snap.lons[idx], at=now)
+        if idx.size > limit:
+            part = np.argpartition(minutes, limit - 1)[:limit]
+        else:
+            part = np.arange(idx.size)
+        part = part[np.argsort(minutes[part], kind="stable")]
+    else:
+        free = snap.free_by_class[kelas.upper()][idx] if kelas else snap.total_free[idx]
+        part = np.argsort(-free, kind="stable")[:limit]
+    stale_seconds = stale_after().total_seconds()
+    result = []
+    for j in part:
+        entry = _present(snap.entries[snap.order[idx[j]]], now, stale_seconds)
+        if minutes is not None:
+            entry["distance_km"] = round(float(km[j]), 2)
+            entry["travel_minutes"] = round(float(minutes[j]), 1)
+        result.append(entry)
+    return result
+
+
+def board_summary(area: str | None = None) -> dict:
+    """Totals for the board's header: hospitals, free beds, stale hospitals."""
+    snap = get_snapshot()
+    mask = np.char.startswith(snap.regions, area) if area else np.ones(len(snap.order), bool)
+    cutoff = (timezone.now() - stale_after()).timestamp()
+    return {
+        "hospitals": int(mask.sum()),
+        "free": int(snap.total_free[mask].sum()),
+        "stale": int(((snap.reported < cutoff) & mask).sum()),
+        "version": snap.version,
+    }
+
+
+EXPORT_COLUMNS = [
+    "rumah_sakit", "kecamatan", "kelurahan", "telepon", "telepon_igd", "kodekelas", "kelas",
+    "kapasitas", "tersedia", "dipesan", "antrian", "diperbarui", "data_lama",
+]  # fmt: skip
+
+
+def export_rows(*, kelas: str | None = None, kecamatan: str | None = None) -> list[list]:
+    """The board as rows (one per hospital and class) for CSV/XLSX export."""
+    rows = []
+    entries = public_board(kelas=kelas, kecamatan=kecamatan, limit=None, include_full=True)
+    for e in sorted(entries, key=lambda e: e["name"]):
+        for b in e["beds"]:
+            if kelas and b["kodekelas"] != kelas.upper():
+                continue
+            rows.append([
+                e["name"], e["kecamatan"]["name"], e["kelurahan"]["name"], e["phone"],
+                e["emergency_phone"], b["kodekelas"], b["class_name"], b["capacity"], b["free"],
+                b["reserved"], b["waiting"], e["updated_at"], "ya" if e["stale"] else "tidak",
+            ])  # fmt: skip
+    return rows
+
+
+def last_report_by_facility(area: str | None = None) -> dict[int, datetime]:
+    rooms = Room.objects.all()
+    if area:
+        rooms = rooms.filter(facility__village_id__startswith=area)
+    return dict(rooms.values_list("facility_id").annotate(last=Max("reported_at")))

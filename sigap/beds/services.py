@@ -1,0 +1,283 @@
+"""Bed inventory operations: the only code that writes rooms, their history and the board
+version. Every channel (operator page, JSON API, Aplicare, SIRS, demo) comes through here."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime
+from typing import Literal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from sigap.core.services import Actor, record_audit
+from sigap.facilities.models import Facility
+
+from .models import BedClass, BedUpdate, BoardChange, BoardState, Room, SirsBedType
+
+MAX_BEDS_PER_ROOM = 5000
+# Board change rows kept for processes that refresh incrementally; older snapshots rebuild.
+BOARD_CHANGES_KEPT = 20_000
+
+Outcome = Literal["created", "updated", "unchanged", "deleted"]
+# Fields a report may carry; None in an input means "keep what is stored".
+COUNT_FIELDS = ("capacity", "free", "free_male", "free_female", "free_mixed", "reserved",
+                "waiting", "preparing")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RoomInput:
+    """One room's report, whatever channel it came through."""
+
+    bed_class: str
+    code: str
+    name: str
+    capacity: int
+    free: int
+    free_male: int | None = None
+    free_female: int | None = None
+    free_mixed: int | None = None
+    reserved: int | None = None
+    waiting: int | None = None
+    preparing: int | None = None
+    sirs_type: int | None = None
+
+
+@dataclass(frozen=True)
+class RoomChange:
+    room: Room | None
+    outcome: Outcome
+
+
+def _check_count(value: int | None, field: str, upper: int = MAX_BEDS_PER_ROOM) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(_("Harus bilangan bulat."), field=field)
+    if value < 0:
+        raise InvalidInput(_("Tidak boleh negatif."), field=field)
+    if value > upper:
+        raise InvalidInput(_("Terlalu besar (maksimum %(n)s).") % {"n": upper}, field=field)
+
+
+def validate_room_input(data: RoomInput) -> BedClass:
+    """Check a report before anything is written; returns its bed class."""
+    code = (data.code or "").strip()
+    if not code:
+        raise InvalidInput(_("Kode ruang wajib diisi."), field="koderuang")
+    if len(code) > 32:
+        raise InvalidInput(_("Kode ruang paling panjang 32 karakter."), field="koderuang")
+    if not (data.name or "").strip():
+        raise InvalidInput(_("Nama ruang wajib diisi."), field="namaruang")
+    if len(data.name) > 128:
+        raise InvalidInput(_("Nama ruang paling panjang 128 karakter."), field="namaruang")
+    bed_class = BedClass.objects.filter(code=(data.bed_class or "").strip().upper()).first()
+    if bed_class is None:
+        raise InvalidInput(_("Kode kelas tidak dikenal."), field="kodekelas")
+    for field in COUNT_FIELDS:
+        _check_count(getattr(data, field), field)
+    if data.free > data.capacity:
+        raise InvalidInput(_("Tempat tidur tersedia melebihi kapasitas."), field="free")
+    by_sex = [v for v in (data.free_male, data.free_female, data.free_mixed) if v is not None]
+    if sum(by_sex) > data.free:
+        raise InvalidInput(
+            _("Jumlah tersedia pria/wanita/campur melebihi jumlah tersedia."), field="free_male"
+        )
+    held = (data.reserved or 0) + (data.preparing or 0)
+    if data.free + held > data.capacity:
+        raise InvalidInput(
+            _("Tersedia + dipesan + disiapkan melebihi kapasitas."), field="reserved"
+        )
+    if data.sirs_type is not None and not SirsBedType.objects.filter(id_tt=data.sirs_type).exists():
+        raise InvalidInput(_("id_tt SIRS tidak dikenal."), field="id_tt")
+    return bed_class
+
+
+def _values(room: Room) -> dict:
+    return {f: getattr(room, f) for f in COUNT_FIELDS} | {"name": room.name}
+
+
+def _apply(room: Room, data: RoomInput) -> None:
+    """Copy a report onto a room. Channels that do not report reservations (Aplicare, SIRS)
+    keep SIGAP's holds; a hold that no longer fits the reported numbers shrinks."""
+    room.name = data.name.strip()
+    room.capacity = data.capacity
+    room.free = data.free
+    for field in ("free_male", "free_female", "free_mixed"):
+        setattr(room, field, getattr(data, field))
+    for field in ("reserved", "waiting", "preparing"):
+        value = getattr(data, field)
+        if value is not None:
+            setattr(room, field, value)
+    room.preparing = min(room.preparing, room.capacity - room.free)
+    room.reserved = min(room.reserved, room.capacity - room.free - room.preparing)
+    if data.sirs_type is not None:
+        room.sirs_type_id = data.sirs_type
+
+
+def _bump_board(facility_id: int) -> int:
+    """Advance the board version. Taken last in the transaction: the row lock it holds until
+    commit makes versions commit in order, so a reader that saw version V has seen every
+    change up to V."""
+    BoardState.objects.filter(id=1).update(version=F("version") + 1)
+    version = BoardState.objects.values_list("version", flat=True).get(id=1)
+    BoardChange.objects.create(version=version, facility_id=facility_id)
+    if version % 1000 == 0:
+        BoardChange.objects.filter(version__lte=version - BOARD_CHANGES_KEPT).delete()
+    return version
+
+
+def _history(room: Room, kind: str, source: str, actor: Actor, at: datetime) -> None:
+    BedUpdate.objects.create(
+        at=at,
+        facility_id=room.facility_id,
+        room=room if kind != BedUpdate.Kind.DELETE else None,
+        bed_class_id=room.bed_class_id,
+        room_code=room.code,
+        kind=kind,
+        source=source,
+        actor_label=actor.display[:150],
+        capacity=room.capacity,
+        free=room.free,
+        reserved=room.reserved,
+        waiting=room.waiting,
+        preparing=room.preparing,
+    )
+
+
+def upsert_room(
+    actor: Actor,
+    facility: Facility,
+    data: RoomInput,
+    *,
+    source: str,
+    mode: Literal["upsert", "create", "update"] = "upsert",
+    at: datetime | None = None,
+) -> RoomChange:
+    """Create or update one room from a report.
+
+    `mode="create"` refuses an existing room, `mode="update"` refuses a missing one (as
+    Aplicare does). A report equal to what is stored changes nothing but the time the hospital
+    last confirmed its data (`reported_at`), so a resent update leaves no history."""
+    bed_class = validate_room_input(data)
+    at = at or timezone.now()
+    code = data.code.strip()
+    try:
+        with transaction.atomic():
+            room = (
+                Room.objects.select_for_update()
+                .filter(facility=facility, bed_class=bed_class, code=code)
+                .first()
+            )
+            if room is None:
+                if mode == "update":
+                    raise NotFound(_("Data tidak ada di database"), field="koderuang")
+                room = Room(
+                    facility=facility,
+                    bed_class=bed_class,
+                    code=code,
+                    reserved=0,
+                    waiting=0,
+                    preparing=0,
+                    changed_at=at,
+                    reported_at=at,
+                    source=source,
+                )
+                _apply(room, data)
+                room.save()
+                _history(room, BedUpdate.Kind.CREATE, source, actor, at)
+                record_audit(actor, "bed.room.create", room, after=_values(room))
+                _bump_board(facility.pk)
+                return RoomChange(room, "created")
+            if mode == "create":
+                raise Conflict(_("Ruang dengan kode dan kelas ini sudah ada."), field="koderuang")
+            before = _values(room)
+            _apply(room, data)
+            after = _values(room)
+            room.reported_at = max(room.reported_at, at)
+            if after == before:
+                Room.objects.filter(pk=room.pk).update(reported_at=room.reported_at)
+                _bump_board(facility.pk)
+                return RoomChange(room, "unchanged")
+            room.changed_at = at
+            room.source = source
+            room.save()
+            _history(room, BedUpdate.Kind.UPDATE, source, actor, at)
+            record_audit(actor, "bed.room.update", room, before=before, after=after)
+            _bump_board(facility.pk)
+            return RoomChange(room, "updated")
+    except IntegrityError as exc:
+        # A concurrent creator won the unique key, or a constraint caught what validation
+        # let through: either way nothing was written.
+        raise Conflict(
+            _("Data ruang bentrok dengan perubahan lain; coba lagi."), field=None
+        ) from exc
+
+
+def update_counts(actor: Actor, room: Room, *, source: str, **changes: int | None) -> RoomChange:
+    """Change some numbers of an existing room (the operator page's quick edit)."""
+    unknown = set(changes) - set(COUNT_FIELDS) - {"name"}
+    if unknown:
+        raise InvalidInput(_("Kolom tidak dikenal."), field=sorted(unknown)[0])
+    current = RoomInput(
+        bed_class=room.bed_class_id,
+        code=room.code,
+        name=room.name,
+        **{f: getattr(room, f) for f in COUNT_FIELDS},
+    )
+    return upsert_room(
+        actor, room.facility, replace(current, **changes), source=source, mode="update"
+    )
+
+
+def delete_room(
+    actor: Actor, facility: Facility, bed_class: str, code: str, *, source: str
+) -> RoomChange:
+    with transaction.atomic():
+        room = (
+            Room.objects.select_for_update()
+            .filter(
+                facility=facility, bed_class_id=(bed_class or "").upper(), code=(code or "").strip()
+            )
+            .first()
+        )
+        if room is None:
+            raise NotFound(_("Data tidak ada di database"), field="koderuang")
+        before = _values(room)
+        _history(room, BedUpdate.Kind.DELETE, source, actor, timezone.now())
+        record_audit(actor, "bed.room.delete", room, before=before)
+        room.delete()
+        _bump_board(facility.pk)
+    return RoomChange(None, "deleted")
+
+
+def require_room_operator(actor: Actor, facility: Facility) -> None:
+    """Only the hospital's own operators (and admins) change its beds."""
+    from sigap.facilities import services as facility_services
+
+    user = actor.user
+    if user is None:
+        raise Forbidden(_("Silakan masuk terlebih dahulu."))
+    if not facility_services.can_operate(user, facility):
+        raise Forbidden(_("Anda bukan operator rumah sakit ini."))
+
+
+def room_as_dict(room: Room) -> dict:
+    return {
+        "id": str(room.public_id),
+        "kodekelas": room.bed_class_id,
+        "koderuang": room.code,
+        "namaruang": room.name,
+        **{f: getattr(room, f) for f in COUNT_FIELDS},
+        "occupied": room.occupied,
+        "changed_at": room.changed_at.isoformat(),
+        "reported_at": room.reported_at.isoformat(),
+        "source": room.source,
+    }
+
+
+def input_as_dict(data: RoomInput) -> dict:
+    return asdict(data)
