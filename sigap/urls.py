@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("sigap.beds.urls")),
+    path("", include("sigap.beds.compat_urls")),
     path("", include("sigap.facilities.urls")),
 ]
 

@@ -1,0 +1,574 @@
+"""Bed endpoints compatible with the services hospitals' SIMRS bridges already call, so that a
+bridge only changes its base URL and credentials:
+
+- BPJS **Aplicare** under `/aplicaresws/rest/` (signed with `X-cons-id`, `X-timestamp`,
+  `X-signature`; answers `{"metadata": {"code", "message"}, "response"}`, `code == 1` is success);
+- Kemenkes **SIRS Online** at `/fo/index.php/Fasyankes` (`X-rs-id`, `X-Timestamp`, `X-pass`;
+  answers `{"fasyankes": [...]}` with `status == "200"` for success).
+
+HTTP status: like the services they imitate, these endpoints answer HTTP 200 whenever the request
+reached them and put the outcome in the body (Aplicare `metadata.code`, SIRS `status`). Bridges
+read that body on every answer, and many treat any other HTTP status as a network failure, which
+would break the "update, and on 'Data tidak ada di database' create" flow. Only a wrong HTTP
+method answers 405 (still with the envelope). Nothing is written unless the whole request is valid.
+
+Aplicare's signature covers only `consid&timestamp`, not the body; a captured request can be
+replayed within `SIGAP_SIGNATURE_MAX_SKEW` seconds. That is the protocol's design: deploy behind
+HTTPS.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotFound, SigapError
+from sigap.core.services import Actor, client_ip
+
+from . import services
+from .models import AplicareCredential, BedClass, Room, SirsBedType, SirsCredential
+
+MAX_BODY = 64 * 1024  # a room report is a few hundred bytes
+MAX_READ_LIMIT = 1000
+_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+_COUNT_RE = re.compile(r"^\+?[0-9]{1,9}$")
+# Verifying against a throwaway secret when the cons-id is unknown keeps the answer time the
+# same for known and unknown ids.
+_DUMMY_SECRET = "sigap-unknown-consumer"  # noqa: S105 - not a credential
+
+# Aplicare metadata codes. 1 is success; 0 with "Data tidak ada di database" tells the bridge to
+# create the room; 201 is the error code other BPJS services use for refused input.
+APLICARE_OK = 1
+APLICARE_NOT_FOUND = 0
+APLICARE_INVALID = 201
+APLICARE_UNAUTHORIZED = 401
+APLICARE_FORBIDDEN = 403
+APLICARE_METHOD = 405
+
+# SIGAP field names (as services report them) -> the names each protocol uses.
+_APLICARE_FIELDS = {
+    "capacity": "kapasitas", "free": "tersedia", "free_male": "tersediapria",
+    "free_female": "tersediawanita", "free_mixed": "tersediapriawanita",
+}  # fmt: skip
+_SIRS_FIELDS = {
+    "capacity": "jumlah", "free": "terpakai", "preparing": "prepare", "waiting": "antrian",
+    "namaruang": "ruang", "koderuang": "ruang", "kodekelas": "id_tt",
+}  # fmt: skip
+
+
+class CompatError(Exception):
+    """A refusal in protocol terms: `code` is the Aplicare metadata code or the SIRS status."""
+
+    def __init__(self, code: int | str, message: str, status: int = 200):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+# --- input parsing (lenient about transport, strict about values) ----------------------
+
+
+def _read_body(request: HttpRequest, error_code: int | str) -> dict[str, Any]:
+    """The request's fields as a dict: JSON whatever the Content-Type (bridges send
+    `Application/JSON`, `text/plain`, even `application/x-www-form-urlencoded`), or form data."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > MAX_BODY:
+        raise CompatError(error_code, _("Isi permintaan terlalu besar."))
+    try:
+        raw = request.body
+    except RequestDataTooBig as exc:
+        raise CompatError(error_code, _("Isi permintaan terlalu besar.")) from exc
+    if len(raw) > MAX_BODY:
+        raise CompatError(error_code, _("Isi permintaan terlalu besar."))
+    try:
+        text = raw.decode("utf-8-sig").strip()
+    except UnicodeDecodeError as exc:
+        raise CompatError(error_code, _("Isi permintaan bukan teks UTF-8.")) from exc
+    if not text:
+        raise CompatError(error_code, _("Isi permintaan kosong."))
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        data = None
+        if "=" in text and not text.startswith(("{", "[")):
+            data = dict(parse_qsl(text, keep_blank_values=True)) or None
+        if data is None:
+            raise CompatError(error_code, _("Isi permintaan bukan JSON yang sah.")) from None
+    if not isinstance(data, dict):
+        raise CompatError(error_code, _("Isi permintaan harus berupa objek JSON."))
+    return data
+
+
+def _clean_text(value: Any, name: str, error_code: int | str, *, required: bool,
+                max_len: int) -> str | None:  # fmt: skip
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise CompatError(error_code, _("%(f)s wajib diisi.") % {"f": name})
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise CompatError(error_code, _("%(f)s harus berupa teks.") % {"f": name})
+    text = str(value).strip()
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+        raise CompatError(error_code, _("%(f)s berisi karakter yang tidak sah.") % {"f": name})
+    if len(text) > max_len:
+        raise CompatError(
+            error_code, _("%(f)s paling panjang %(n)s karakter.") % {"f": name, "n": max_len}
+        )
+    return text
+
+
+def _clean_count(value: Any, name: str, error_code: int | str, *, required: bool) -> int | None:
+    """A bed count sent as a string ("20") or a number; never negative, never a fraction."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise CompatError(error_code, _("%(f)s wajib diisi.") % {"f": name})
+        return None
+    if isinstance(value, bool):
+        raise CompatError(error_code, _("%(f)s harus bilangan bulat.") % {"f": name})
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and _COUNT_RE.match(value.strip()):
+        number = int(value.strip())
+    else:
+        raise CompatError(error_code, _("%(f)s harus bilangan bulat tidak negatif.") % {"f": name})
+    if number < 0:
+        raise CompatError(error_code, _("%(f)s tidak boleh negatif.") % {"f": name})
+    if number > services.MAX_BEDS_PER_ROOM:
+        raise CompatError(
+            error_code,
+            _("%(f)s terlalu besar (maksimum %(n)s).")
+            % {"f": name, "n": services.MAX_BEDS_PER_ROOM},
+        )
+    return number
+
+
+def _check_timestamp(raw: str, error_code: int | str, header: str) -> None:
+    """Unix seconds (Aplicare, most SIRS bridges) or ISO 8601 (some SIRS bridges), within
+    SIGAP_SIGNATURE_MAX_SKEW of now either way."""
+    raw = raw.strip()
+    if re.fullmatch(r"[0-9]{1,12}", raw):
+        stamp = float(raw)
+    else:
+        try:
+            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            raise CompatError(error_code, _("%(h)s tidak sah.") % {"h": header})
+        stamp = parsed.timestamp()
+    if abs(time.time() - stamp) > settings.SIGAP_SIGNATURE_MAX_SKEW:
+        raise CompatError(
+            error_code,
+            _("%(h)s kedaluwarsa atau dari masa depan; periksa jam server.") % {"h": header},
+        )
+
+
+def _service_message(exc: SigapError, fields: dict[str, str]) -> str:
+    field = fields.get(exc.field or "", exc.field)
+    return f"{exc.message} ({field})" if field else str(exc.message)
+
+
+# --- BPJS Aplicare -----------------------------------------------------------------------
+
+
+def _aplicare_response(code: int, message: str, response: Any = None, status: int = 200,
+                       **meta: Any) -> JsonResponse:  # fmt: skip
+    return JsonResponse(
+        {"metadata": {"code": code, "message": message, **meta}, "response": response},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _aplicare_credential(request: HttpRequest) -> AplicareCredential:
+    consid = (request.headers.get("X-cons-id") or "").strip()
+    stamp = (request.headers.get("X-timestamp") or "").strip()
+    signature = (request.headers.get("X-signature") or "").strip()
+    if not (consid and stamp and signature):
+        raise CompatError(
+            APLICARE_UNAUTHORIZED, _("Header X-cons-id, X-timestamp dan X-signature wajib ada.")
+        )
+    _check_timestamp(stamp, APLICARE_UNAUTHORIZED, "X-timestamp")
+    cred = None
+    if _ID_RE.match(consid):
+        cred = (
+            AplicareCredential.objects.select_related("facility")
+            .filter(cons_id=consid, is_active=True)
+            .first()
+        )
+    secret = cred.secret if cred is not None else _DUMMY_SECRET
+    expected = base64.b64encode(
+        hmac.new(secret.encode(), f"{consid}&{stamp}".encode(), hashlib.sha256).digest()
+    )
+    ok = hmac.compare_digest(expected, signature.encode("utf-8", "replace"))
+    if not ok or cred is None:
+        raise CompatError(APLICARE_UNAUTHORIZED, _("Consumer ID atau signature tidak sah."))
+    return cred
+
+
+def _aplicare_facility(request: HttpRequest, kodeppk: str) -> tuple[AplicareCredential, Actor]:
+    cred = _aplicare_credential(request)
+    facility = cred.facility
+    # A cons-id writes only its own hospital's beds.
+    if not facility.is_active or facility.bpjs_kodeppk != kodeppk.strip():
+        raise CompatError(APLICARE_FORBIDDEN, _("Kode PPK tidak sesuai dengan consumer ID."))
+    actor = Actor(
+        user=None, channel="aplicare", label=f"aplicare:{cred.cons_id}",
+        remote_addr=client_ip(request),
+    )  # fmt: skip
+    return cred, actor
+
+
+def _aplicare_view(method: str) -> Callable:
+    """Method check, CSRF exemption and error envelope for one Aplicare endpoint."""
+
+    def wrap(view: Callable) -> Callable:
+        @csrf_exempt
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            if request.method != method:
+                return _aplicare_response(
+                    APLICARE_METHOD, _("Metode HTTP tidak diizinkan; gunakan %(m)s.")
+                    % {"m": method}, status=405,
+                )  # fmt: skip
+            try:
+                return view(request, *args, **kwargs)
+            except CompatError as exc:
+                return _aplicare_response(exc.code, exc.message, status=exc.status)
+            except NotFound:
+                return _aplicare_response(APLICARE_NOT_FOUND, "Data tidak ada di database")
+            except Forbidden as exc:
+                return _aplicare_response(APLICARE_FORBIDDEN, str(exc.message))
+            except (InvalidInput, Conflict, SigapError) as exc:
+                return _aplicare_response(APLICARE_INVALID, _service_message(exc, _APLICARE_FIELDS))
+
+        inner.__name__ = view.__name__
+        inner.__doc__ = view.__doc__
+        return inner
+
+    return wrap
+
+
+def _aplicare_room(body: dict[str, Any]) -> services.RoomInput:
+    code = APLICARE_INVALID
+    kodekelas = _clean_text(body.get("kodekelas"), "kodekelas", code, required=True, max_len=3)
+    if not BedClass.objects.filter(code=kodekelas.upper(), is_aplicare=True).exists():
+        raise CompatError(code, _("Kode kelas tidak dikenal (lihat ref/kelas)."))
+    koderuang = _clean_text(body.get("koderuang"), "koderuang", code, required=True, max_len=32)
+    namaruang = _clean_text(body.get("namaruang"), "namaruang", code, required=True, max_len=128)
+    kapasitas = _clean_count(body.get("kapasitas"), "kapasitas", code, required=True)
+    tersedia = _clean_count(body.get("tersedia"), "tersedia", code, required=True)
+    by_sex = [
+        _clean_count(body.get(f), f, code, required=False)
+        for f in ("tersediapria", "tersediawanita", "tersediapriawanita")
+    ]
+    if tersedia > kapasitas:
+        raise CompatError(code, _("Tersedia melebihi kapasitas."))
+    # Most bridges send "0" for all three when the hospital does not split beds by sex:
+    # that is "not reported", not "no bed for anyone".
+    if tersedia > 0 and all(v == 0 for v in by_sex):
+        by_sex = [None, None, None]
+    return services.RoomInput(
+        bed_class=kodekelas.upper(), code=koderuang, name=namaruang, capacity=kapasitas,
+        free=tersedia, free_male=by_sex[0], free_female=by_sex[1], free_mixed=by_sex[2],
+    )  # fmt: skip
+
+
+@_aplicare_view("GET")
+def aplicare_ref_kelas(request: HttpRequest) -> JsonResponse:
+    """`GET ref/kelas`: the Aplicare class codes."""
+    _aplicare_credential(request)
+    rows = [
+        {"kodekelas": code, "namakelas": name}
+        for code, name in BedClass.objects.filter(is_aplicare=True).values_list(
+            "code", "aplicare_name"
+        )
+    ]
+    return _aplicare_response(
+        APLICARE_OK, "OK", {"list": rows, "totalitems": len(rows)}, totalitems=len(rows)
+    )
+
+
+def _aplicare_write(request: HttpRequest, kodeppk: str, mode: str) -> JsonResponse:
+    cred, actor = _aplicare_facility(request, kodeppk)
+    data = _aplicare_room(_read_body(request, APLICARE_INVALID))
+    services.upsert_room(actor, cred.facility, data, source=Room.Source.APLICARE, mode=mode)
+    return _aplicare_response(APLICARE_OK, "OK")
+
+
+@_aplicare_view("POST")
+def aplicare_create(request: HttpRequest, kodeppk: str) -> JsonResponse:
+    """`POST bed/create/{kodeppk}`: a new room (refused if it exists)."""
+    return _aplicare_write(request, kodeppk, "create")
+
+
+@_aplicare_view("POST")
+def aplicare_update(request: HttpRequest, kodeppk: str) -> JsonResponse:
+    """`POST bed/update/{kodeppk}`: a known room's numbers; code 0 "Data tidak ada di database"
+    when the room is unknown, so that the bridge creates it."""
+    return _aplicare_write(request, kodeppk, "update")
+
+
+@_aplicare_view("POST")
+def aplicare_delete(request: HttpRequest, kodeppk: str) -> JsonResponse:
+    """`POST bed/delete/{kodeppk}` with `{kodekelas, koderuang}`."""
+    cred, actor = _aplicare_facility(request, kodeppk)
+    body = _read_body(request, APLICARE_INVALID)
+    kodekelas = _clean_text(
+        body.get("kodekelas"), "kodekelas", APLICARE_INVALID, required=True, max_len=3
+    )
+    koderuang = _clean_text(
+        body.get("koderuang"), "koderuang", APLICARE_INVALID, required=True, max_len=32
+    )
+    services.delete_room(actor, cred.facility, kodekelas.upper(), koderuang,
+                         source=Room.Source.APLICARE)  # fmt: skip
+    return _aplicare_response(APLICARE_OK, "OK")
+
+
+def _str(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
+@_aplicare_view("GET")
+def aplicare_read(request: HttpRequest, kodeppk: str, start: str, limit: str) -> JsonResponse:
+    """`GET bed/read/{kodeppk}/{start}/{limit}`: the hospital's rooms, `start` counted from 1."""
+    cred, _actor = _aplicare_facility(request, kodeppk)
+    if not (start.isdigit() and limit.isdigit()) or len(start) > 9 or len(limit) > 9:
+        raise CompatError(APLICARE_INVALID, _("start dan limit harus bilangan bulat."))
+    first, count = int(start), int(limit)
+    if first < 1:
+        raise CompatError(APLICARE_INVALID, _("start dimulai dari 1."))
+    if not 1 <= count <= MAX_READ_LIMIT:
+        raise CompatError(
+            APLICARE_INVALID, _("limit harus antara 1 dan %(n)s.") % {"n": MAX_READ_LIMIT}
+        )
+    rooms = Room.objects.filter(facility=cred.facility, bed_class__is_aplicare=True)
+    total = rooms.count()
+    page = rooms.select_related("bed_class").order_by("bed_class__sort", "code", "pk")
+    rows = []
+    for n, room in enumerate(page[first - 1 : first - 1 + count], start=first):
+        rows.append({
+            "kodekelas": room.bed_class_id,
+            "namakelas": room.bed_class.aplicare_name,
+            "koderuang": room.code,
+            "namaruang": room.name,
+            "kapasitas": str(room.capacity),
+            "tersedia": str(room.free),
+            "tersediapria": _str(room.free_male),
+            "tersediawanita": _str(room.free_female),
+            "tersediapriawanita": _str(room.free_mixed),
+            "lastupdate": timezone.localtime(room.reported_at).strftime("%Y-%m-%d %H:%M:%S"),
+            "kodeppk": cred.facility.bpjs_kodeppk,
+            "rownumber": n,
+        })  # fmt: skip
+    return _aplicare_response(
+        APLICARE_OK, "OK", {"list": rows, "totalitems": total}, totalitems=total
+    )
+
+
+# --- Kemenkes SIRS Online -------------------------------------------------------------------
+
+SIRS_OK = "200"
+SIRS_INVALID = "400"
+SIRS_UNAUTHORIZED = "401"
+SIRS_FORBIDDEN = "403"
+SIRS_NOT_FOUND = "404"
+SIRS_METHOD = "405"
+SIRS_CONFLICT = "409"
+
+
+def _sirs_response(status: str, message: str, http_status: int = 200,
+                   **extra: Any) -> JsonResponse:  # fmt: skip
+    return JsonResponse(
+        {"fasyankes": [{"status": status, "message": message, **extra}]},
+        status=http_status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _sirs_credential(request: HttpRequest) -> SirsCredential:
+    rs_id = (request.headers.get("X-rs-id") or "").strip()
+    stamp = (request.headers.get("X-Timestamp") or "").strip()
+    xpass = (request.headers.get("X-pass") or "").strip()
+    if not (rs_id and stamp and xpass):
+        raise CompatError(SIRS_UNAUTHORIZED, _("Header X-rs-id, X-Timestamp dan X-pass wajib ada."))
+    _check_timestamp(stamp, SIRS_UNAUTHORIZED, "X-Timestamp")
+    cred = None
+    if _ID_RE.match(rs_id):
+        cred = (
+            SirsCredential.objects.select_related("facility")
+            .filter(rs_id=rs_id, is_active=True)
+            .first()
+        )
+    stored = (cred.password_md5 if cred is not None else "0" * 32).lower().encode()
+    given = xpass.encode("utf-8", "replace")
+    # X-pass is the MD5 of the password; some bridges send the password itself, which is no
+    # weaker (the MD5 is already what grants access), so both are accepted.
+    ok = hmac.compare_digest(stored, given.lower()) | hmac.compare_digest(
+        stored, hashlib.md5(given, usedforsecurity=False).hexdigest().encode()
+    )
+    if not ok or cred is None or not cred.facility.is_active:
+        raise CompatError(SIRS_UNAUTHORIZED, _("X-rs-id atau X-pass tidak sah."))
+    return cred
+
+
+def _sirs_slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Z0-9]+", "-", ascii_text.upper()).strip("-")
+
+
+def _sirs_room_code(bed_type: SirsBedType, ruang: str | None) -> str:
+    """A stable room code: the slug of `ruang` (or SIRS{id_tt} without one). Types that share a
+    SIGAP class with a ventilator twin (ICU 6/38, NICU 10/39, PICU 11/40) get their id_tt
+    appended so that the two never land on the same room."""
+    base = _sirs_slug(ruang or "") or f"SIRS{bed_type.id_tt}"
+    if bed_type.with_ventilator:
+        suffix = f"-{bed_type.id_tt}"
+        return base[: 32 - len(suffix)] + suffix
+    return base[:32]
+
+
+def _sirs_bed_type(value: Any) -> SirsBedType:
+    id_tt = _clean_count(value, "id_tt", SIRS_INVALID, required=True)
+    bed_type = SirsBedType.objects.select_related("bed_class").filter(id_tt=id_tt).first()
+    if bed_type is None:
+        raise CompatError(SIRS_INVALID, _("id_tt tidak dikenal."))
+    return bed_type
+
+
+def _sirs_room_ref(facility, body: dict[str, Any]) -> Room | None:
+    """The room a PUT/DELETE names: by `id_t_tt` (what GET returned), else by id_tt + ruang."""
+    ref = body.get("id_t_tt")
+    if ref not in (None, ""):
+        text = str(ref).strip() if isinstance(ref, str | int) and not isinstance(ref, bool) else ""
+        if not re.fullmatch(r"[0-9]{1,18}", text):
+            raise CompatError(SIRS_NOT_FOUND, _("Data tidak ditemukan."))
+        return Room.objects.filter(facility=facility, pk=int(text)).first()
+    bed_type = _sirs_bed_type(body.get("id_tt"))
+    ruang = _clean_text(body.get("ruang"), "ruang", SIRS_INVALID, required=False, max_len=128)
+    return Room.objects.filter(
+        facility=facility, bed_class=bed_type.bed_class, code=_sirs_room_code(bed_type, ruang)
+    ).first()
+
+
+def _sirs_input(body: dict[str, Any], room: Room | None) -> services.RoomInput:
+    code = SIRS_INVALID
+    if room is not None and body.get("id_tt") in (None, ""):
+        bed_type = room.sirs_type or room.bed_class.sirs_types.order_by("id_tt").first()
+        if bed_type is None:
+            raise CompatError(code, _("Ruang ini tidak punya id_tt SIRS."))
+    else:
+        bed_type = _sirs_bed_type(body.get("id_tt"))
+        if room is not None and bed_type.bed_class_id != room.bed_class_id:
+            raise CompatError(code, _("id_tt tidak sesuai dengan ruang ini."))
+    ruang = _clean_text(body.get("ruang"), "ruang", code, required=False, max_len=128)
+    jumlah = _clean_count(body.get("jumlah"), "jumlah", code, required=True)
+    terpakai = _clean_count(body.get("terpakai"), "terpakai", code, required=True)
+    prepare = _clean_count(body.get("prepare"), "prepare", code, required=False) or 0
+    antrian = _clean_count(body.get("antrian"), "antrian", code, required=False) or 0
+    for optional in ("jumlah_ruang", "prepare_plan", "covid"):
+        _clean_count(body.get(optional), optional, code, required=False)
+    free = jumlah - terpakai - prepare
+    if free < 0:
+        raise CompatError(code, _("terpakai + prepare melebihi jumlah."))
+    return services.RoomInput(
+        bed_class=bed_type.bed_class_id,
+        code=room.code if room is not None else _sirs_room_code(bed_type, ruang),
+        name=ruang or (room.name if room is not None else bed_type.name),
+        capacity=jumlah, free=free, preparing=prepare, waiting=antrian,
+        sirs_type=bed_type.id_tt,
+    )  # fmt: skip
+
+
+def _sirs_row(room: Room, types_by_class: dict[str, SirsBedType]) -> dict[str, Any] | None:
+    bed_type = room.sirs_type or types_by_class.get(room.bed_class_id)
+    if bed_type is None:
+        return None  # a class SIRS has no bed type for (UTAMA, IGD, ...)
+    return {
+        "id_t_tt": str(room.pk),
+        "id_tt": str(bed_type.id_tt),
+        "tt": bed_type.name,
+        "ruang": room.name,
+        "jumlah_ruang": "1",
+        "jumlah": str(room.capacity),
+        "terpakai": str(room.capacity - room.free - room.preparing),
+        "prepare": str(room.preparing),
+        "prepare_plan": "0",
+        "antrian": str(room.waiting),
+        "kosong": str(room.free),
+        "covid": "0",
+        "tgl_update": timezone.localtime(room.reported_at).strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+
+@csrf_exempt
+def sirs_fasyankes(request: HttpRequest) -> JsonResponse:
+    """`/fo/index.php/Fasyankes`: GET lists, POST creates, PUT updates, DELETE deletes."""
+    if request.method not in ("GET", "POST", "PUT", "DELETE"):
+        return _sirs_response(SIRS_METHOD, _("Metode HTTP tidak diizinkan."), http_status=405)
+    try:
+        cred = _sirs_credential(request)
+        facility = cred.facility
+        actor = Actor(user=None, channel="sirs", label=f"sirs:{cred.rs_id}",
+                      remote_addr=client_ip(request))  # fmt: skip
+        if request.method == "GET":
+            types_by_class: dict[str, SirsBedType] = {}
+            for t in SirsBedType.objects.filter(with_ventilator=False).order_by("-id_tt"):
+                types_by_class[t.bed_class_id] = t  # lowest id_tt per class wins
+            rooms = (
+                Room.objects.filter(facility=facility)
+                .select_related("sirs_type")
+                .order_by("bed_class__sort", "code", "pk")
+            )
+            rows = [r for r in (_sirs_row(room, types_by_class) for room in rooms) if r]
+            return JsonResponse({"fasyankes": rows}, json_dumps_params={"ensure_ascii": False})
+        body = _read_body(request, SIRS_INVALID)
+        if request.method == "POST":
+            data = _sirs_input(body, None)
+            change = services.upsert_room(actor, facility, data, source=Room.Source.SIRS,
+                                          mode="create")  # fmt: skip
+            return _sirs_response(SIRS_OK, _("Data berhasil disimpan."),
+                                  id_t_tt=str(change.room.pk))  # fmt: skip
+        room = _sirs_room_ref(facility, body)
+        if room is None:
+            raise CompatError(SIRS_NOT_FOUND, _("Data tidak ditemukan."))
+        if request.method == "PUT":
+            data = _sirs_input(body, room)
+            change = services.upsert_room(actor, facility, data, source=Room.Source.SIRS,
+                                          mode="update")  # fmt: skip
+            return _sirs_response(SIRS_OK, _("Data berhasil diperbarui."),
+                                  id_t_tt=str(change.room.pk))  # fmt: skip
+        services.delete_room(actor, facility, room.bed_class_id, room.code,
+                             source=Room.Source.SIRS)  # fmt: skip
+        return _sirs_response(SIRS_OK, _("Data berhasil dihapus."))
+    except CompatError as exc:
+        return _sirs_response(str(exc.code), exc.message, http_status=exc.status)
+    except NotFound:
+        return _sirs_response(SIRS_NOT_FOUND, _("Data tidak ditemukan."))
+    except Conflict as exc:
+        return _sirs_response(SIRS_CONFLICT, _service_message(exc, _SIRS_FIELDS))
+    except Forbidden as exc:
+        return _sirs_response(SIRS_FORBIDDEN, str(exc.message))
+    except SigapError as exc:
+        return _sirs_response(SIRS_INVALID, _service_message(exc, _SIRS_FIELDS))
