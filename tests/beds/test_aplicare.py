@@ -306,3 +306,44 @@ def test_trailing_slash_is_tolerated(client, bridge):
         headers=bridge.headers(),
     )
     assert r.json()["metadata"]["code"] == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_example_bridge_script_against_a_live_server(live_server, aplicare_hospital):
+    """examples/simrs_aplicare.py, run as a hospital would run it, against a real server."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "simrs_aplicare.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--base-url", live_server.url, "--kodeppk", "0901R001",
+         "--cons-id", "1001", "--secret", "rahasia-bpjs"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "Data tidak ada di database" in run.stdout  # the update-then-create path was taken
+    rooms = {r.code: r for r in Room.objects.filter(facility=aplicare_hospital)}
+    assert set(rooms) == {"SIMRS-MAWAR", "SIMRS-ICU"}
+    assert (rooms["SIMRS-MAWAR"].capacity, rooms["SIMRS-MAWAR"].free) == (20, 3)
+    assert rooms["SIMRS-MAWAR"].source == "aplicare"
+    kinds = sorted(BedUpdate.objects.values_list("room_code", "kind"))
+    assert kinds == sorted([
+        ("SIMRS-MAWAR", "create"), ("SIMRS-ICU", "create"), ("SIMRS-ANGGREK", "create"),
+        ("SIMRS-MAWAR", "update"), ("SIMRS-ANGGREK", "delete"),
+    ])  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_example_bridge_script_fails_loudly_on_bad_credentials(live_server, aplicare_hospital):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "simrs_aplicare.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--base-url", live_server.url, "--kodeppk", "0901R001",
+         "--cons-id", "1001", "--secret", "salah"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 1 and "FAILED" in run.stderr

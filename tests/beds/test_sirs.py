@@ -193,3 +193,27 @@ def test_bad_input_writes_nothing(send, method, body):
 def test_wrong_method(client, sirs_hospital):
     r = client.patch(URL, headers=sirs_headers())
     assert r.status_code == 405 and r.json()["fasyankes"][0]["status"] == "405"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_example_bridge_script_against_a_live_server(live_server, sirs_hospital):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "simrs_sirs.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--base-url", live_server.url, "--rs-id", "3374999",
+         "--password", PASSWORD],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    room = Room.objects.get(facility=sirs_hospital)
+    assert (room.bed_class_id, room.name, room.capacity, room.free, room.waiting) == (
+        "KL3",
+        "SIMRS Melati",
+        24,
+        3,
+        2,
+    )
+    assert BedUpdate.objects.filter(kind="delete", bed_class_id="NIC").count() == 1
