@@ -299,3 +299,131 @@ def last_report_by_facility(area: str | None = None) -> dict[int, datetime]:
     if area:
         rooms = rooms.filter(facility__village_id__startswith=area)
     return dict(rooms.values_list("facility_id").annotate(last=Max("reported_at")))
+
+
+# --- health-office reports ----------------------------------------------------------------
+
+
+def bucket_times(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
+    """`start`, `start + step`, ... up to and including `end`."""
+    if step <= timedelta(0):
+        raise ValueError("step must be positive")
+    times, t = [], start
+    while t <= end:
+        times.append(t)
+        t += step
+    return times
+
+
+def occupancy_series(
+    *,
+    times: list[datetime],
+    area: str | None = None,
+    facility_ids: list[int] | None = None,
+    bed_class: str | None = None,
+) -> dict:
+    """Bed occupancy (BOR = occupied / capacity) at each of `times`, from the update history.
+
+    The state of a room at time t is its last update at or before t (a deletion removes it);
+    occupied = capacity - free - reserved - preparing, as `Room.occupied`. Returns
+    `{"times", "classes": {kodekelas: [bor or None]}, "total": [bor or None],
+    "capacity": [beds], "occupied": [beds]}`; BOR is a fraction, None where there is no
+    capacity.
+    """
+    from .models import BedUpdate
+
+    if not times:
+        return {"times": [], "classes": {}, "total": [], "capacity": [], "occupied": []}
+    updates = BedUpdate.objects.filter(at__lte=times[-1])
+    if area:
+        updates = updates.filter(facility__village__code__startswith=area)
+    if facility_ids is not None:
+        updates = updates.filter(facility_id__in=facility_ids)
+    if bed_class:
+        updates = updates.filter(bed_class_id=bed_class.upper())
+    rows = updates.order_by("at", "id").values_list(
+        "at", "facility_id", "bed_class_id", "room_code", "kind", "capacity", "free",
+        "reserved", "preparing",
+    )  # fmt: skip
+    state: dict[tuple, tuple[str, int, int]] = {}
+    per_class: dict[str, list[tuple[int, int]]] = {}
+    totals: list[tuple[int, int]] = []
+    it = iter(rows.iterator(chunk_size=5000))
+    pending = next(it, None)
+    for i, t in enumerate(times):
+        while pending is not None and pending[0] <= t:
+            at, fac, cls, code, kind, cap, free, reserved, preparing = pending
+            key = (fac, cls, code)
+            if kind == "delete":
+                state.pop(key, None)
+            else:
+                state[key] = (cls, cap, max(0, cap - free - reserved - preparing))
+            pending = next(it, None)
+        sums: dict[str, list[int]] = {}
+        for cls, cap, occ in state.values():
+            s = sums.setdefault(cls, [0, 0])
+            s[0] += occ
+            s[1] += cap
+        for cls in sums.keys() - per_class.keys():
+            per_class[cls] = [(0, 0)] * i
+        for cls, series in per_class.items():
+            occ, cap = sums.get(cls, (0, 0))
+            series.append((occ, cap))
+        totals.append((sum(s[0] for s in sums.values()), sum(s[1] for s in sums.values())))
+
+    def ratio(occ: int, cap: int) -> float | None:
+        return occ / cap if cap else None
+
+    order = {c: s for s, c in enumerate(BedClass.objects.values_list("code", flat=True))}
+    return {
+        "times": list(times),
+        "classes": {
+            cls: [ratio(o, c) for o, c in per_class[cls]]
+            for cls in sorted(per_class, key=lambda c: order.get(c, 999))
+        },
+        "total": [ratio(o, c) for o, c in totals],
+        "capacity": [c for _, c in totals],
+        "occupied": [o for o, _ in totals],
+    }
+
+
+def hospital_report(area: str | None = None, *, now: datetime | None = None) -> list[dict]:
+    """Per hospital with rooms: beds, occupancy now, and the age of its last report
+    (oldest report first), for the health office."""
+    from django.db.models import F, Sum
+
+    now = now or timezone.now()
+    rooms = Room.objects.filter(facility__is_active=True)
+    if area:
+        rooms = rooms.filter(facility__village__code__startswith=area)
+    rows = rooms.values(
+        "facility_id", "facility__public_id", "facility__name", "facility__village__parent__name",
+        "facility__phone", "facility__is_synthetic",
+    ).annotate(
+        capacity=Sum("capacity"),
+        free=Sum("free"),
+        held=Sum(F("reserved") + F("preparing")),
+        last=Max("reported_at"),
+    )  # fmt: skip
+    limit = stale_after()
+    out = []
+    for r in rows:
+        occupied = max(0, r["capacity"] - r["free"] - r["held"])
+        age = max(timedelta(0), now - r["last"])
+        out.append({
+            "facility_id": r["facility_id"],
+            "id": str(r["facility__public_id"]),
+            "name": r["facility__name"],
+            "kecamatan": r["facility__village__parent__name"],
+            "phone": r["facility__phone"],
+            "synthetic": r["facility__is_synthetic"],
+            "capacity": r["capacity"],
+            "free": r["free"],
+            "occupied": occupied,
+            "bor": occupied / r["capacity"] if r["capacity"] else None,
+            "last_report": r["last"],
+            "age_minutes": int(age.total_seconds() // 60),
+            "stale": age > limit,
+        })  # fmt: skip
+    out.sort(key=lambda h: (h["last_report"], h["name"]))
+    return out
