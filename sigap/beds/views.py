@@ -155,7 +155,9 @@ def board(request: HttpRequest) -> HttpResponse:
             "geo_error": _("Lokasi Anda tidak dapat dibaca; pilih kelurahan."),
             "geo_wait": _("Mencari lokasi Anda…"),
             "refreshed": _("Diperbarui otomatis pukul %(time)s"),
-            "hospitals_free": _("%(n)s rumah sakit"),
+            "hospitals_free": [
+                ngettext("%(n)s rumah sakit", "%(n)s rumah sakit", k) for k in (1, 2)
+            ],
         },
     }
     return render(

@@ -94,7 +94,7 @@
     if (!items.length) items = [el("li", "empty", t.no_rows)];
     list.replaceChildren.apply(list, items);
     var count = document.getElementById("list-count");
-    if (count) count.textContent = interpolate(t.hospitals_free, { n: data.length });
+    if (count) count.textContent = interpolate(t.hospitals_free[data.length === 1 ? 0 : 1], { n: data.length });
   }
 
   // --- map ----------------------------------------------------------------------------
