@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import uuid
 from datetime import datetime
 
@@ -93,13 +94,21 @@ class ErrorOut(Schema):
     field: str | None
 
 
+def _check_kelas(kelas: str | None) -> None:
+    # The shape is checked before the lookup: a NUL byte must never reach PostgreSQL.
+    if kelas and (
+        not re.fullmatch(r"[A-Za-z]{3}", kelas)
+        or not BedClass.objects.filter(code=kelas.upper()).exists()
+    ):
+        raise InvalidInput(_("Kode kelas tidak dikenal."), field="kelas")
+
+
 def _check_board_query(q: PublicBedsQuery) -> None:
     if (q.lat is None) != (q.lon is None):
         raise InvalidInput(
             _("lat dan lon harus diisi bersama."), field="lat" if q.lat is None else "lon"
         )
-    if q.kelas and not BedClass.objects.filter(code=q.kelas.upper()).exists():
-        raise InvalidInput(_("Kode kelas tidak dikenal."), field="kelas")
+    _check_kelas(q.kelas)
 
 
 @router.get(
@@ -149,8 +158,7 @@ class ExportQuery(Schema):
     summary="The board as CSV or XLSX",
 )
 def export_board(request: HttpRequest, q: Query[ExportQuery]):
-    if q.kelas and not BedClass.objects.filter(code=q.kelas.upper()).exists():
-        raise InvalidInput(_("Kode kelas tidak dikenal."), field="kelas")
+    _check_kelas(q.kelas)
     rows = selectors.export_rows(kelas=q.kelas, kecamatan=q.kecamatan)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if q.format == "xlsx":
@@ -238,6 +246,8 @@ class HistoryOut(Schema):
 
 def _facility(request: HttpRequest, facility_ref: str) -> Facility:
     """A facility by public UUID or BPJS kodeppk, if the caller may operate it."""
+    if services.has_control_chars(facility_ref):
+        raise NotFound(_("Fasilitas tidak ditemukan."), field="facility")
     try:
         facility = Facility.objects.filter(public_id=uuid.UUID(facility_ref)).first()
     except ValueError:
@@ -250,7 +260,7 @@ def _facility(request: HttpRequest, facility_ref: str) -> Facility:
 
 def _code(value: str, field: str) -> str:
     value = value.strip()
-    if not value or len(value) > 32:
+    if not value or len(value) > 32 or services.has_control_chars(value):
         raise InvalidInput(_("Kode tidak sah."), field=field)
     return value
 
@@ -308,7 +318,10 @@ def patch_room(
 ):
     facility = _facility(request, facility_ref)
     room = get_object_or_404(
-        Room, facility=facility, bed_class_id=kodekelas.upper(), code=koderuang.strip()
+        Room,
+        facility=facility,
+        bed_class_id=_code(kodekelas, "kodekelas").upper(),
+        code=_code(koderuang, "koderuang"),
     )
     mapping = {"namaruang": "name", "kapasitas": "capacity", "tersedia": "free",
                "dipesan": "reserved", "antrian": "waiting"}  # fmt: skip

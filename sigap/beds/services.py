@@ -63,9 +63,19 @@ def _check_count(value: int | None, field: str, upper: int = MAX_BEDS_PER_ROOM) 
         raise InvalidInput(_("Terlalu besar (maksimum %(n)s).") % {"n": upper}, field=field)
 
 
+def has_control_chars(text: str) -> bool:
+    """True for NUL and other control characters, which no code or name carries (and which
+    PostgreSQL refuses in text, so they must never reach a query)."""
+    return any(ord(ch) < 32 or 127 <= ord(ch) < 160 for ch in text)
+
+
 def validate_room_input(data: RoomInput) -> BedClass:
     """Check a report before anything is written; returns its bed class."""
     code = (data.code or "").strip()
+    for value, field in ((data.code, "koderuang"), (data.name, "namaruang"),
+                         (data.bed_class, "kodekelas")):  # fmt: skip
+        if isinstance(value, str) and has_control_chars(value):
+            raise InvalidInput(_("Berisi karakter yang tidak sah."), field=field)
     if not code:
         raise InvalidInput(_("Kode ruang wajib diisi."), field="koderuang")
     if len(code) > 32:
@@ -236,6 +246,8 @@ def update_counts(actor: Actor, room: Room, *, source: str, **changes: int | Non
 def delete_room(
     actor: Actor, facility: Facility, bed_class: str, code: str, *, source: str
 ) -> RoomChange:
+    if has_control_chars(bed_class or "") or has_control_chars(code or ""):
+        raise NotFound(_("Data tidak ada di database"), field="koderuang")
     with transaction.atomic():
         room = (
             Room.objects.select_for_update()
