@@ -161,6 +161,8 @@ def app_server(
         "warning",
         "--timeout",
         "60",
+        # gunicorn's control socket has one fixed path per user; another server owns it.
+        "--no-control-socket",
     ]
     if threads > 1:
         cmd += ["--worker-class", "gthread", "--threads", str(threads)]
