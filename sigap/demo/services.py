@@ -361,7 +361,8 @@ class DemoBuilder:
             )
             if facility is not None:
                 # an operator account belongs to one demo facility at a time
-                user.facilityoperator_set.exclude(facility=facility).delete()
+                for link in user.facilityoperator_set.exclude(facility=facility):
+                    facility_services.remove_operator(self.actor, link.facility, user)
                 facility_services.add_operator(self.actor, facility, user)
             self.result.accounts.append(
                 DemoAccount(username, str(Role(role).label), facility.name if facility else "")
