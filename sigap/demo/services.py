@@ -276,6 +276,8 @@ class DemoBuilder:
         classes = [
             CLASS_MIX[round(i * len(CLASS_MIX) / total) % len(CLASS_MIX)] for i in range(total)
         ]
+        if total < 15:  # a class A hospital is the referral centre of a big city or province
+            classes = ["B" if c == "A" else c for c in classes]
         n = 0
         used: set[str] = set()
         for district, count in zip(districts, counts, strict=True):
