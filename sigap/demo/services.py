@@ -189,8 +189,10 @@ class DemoBuilder:
         return self.result
 
     def _get_or_create(self, data: facility_services.FacilityInput) -> Facility:
+        # a demo hospital is known by its kodeppk (names may change between SIGAP versions)
+        same = {"bpjs_kodeppk": data.bpjs_kodeppk} if data.bpjs_kodeppk else {"name": data.name}
         existing = Facility.objects.filter(
-            is_synthetic=True, name=data.name, village_id=data.village_code
+            is_synthetic=True, village__code__startswith=data.village_code[:4], **same
         ).first()
         if existing is not None:
             return existing
