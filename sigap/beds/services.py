@@ -173,7 +173,7 @@ def upsert_room(
     Aplicare does). A report equal to what is stored changes nothing but the time the hospital
     last confirmed its data (`reported_at`), so a resent update leaves no history."""
     bed_class = validate_room_input(data)
-    at = at or timezone.now()
+    reported = at
     code = data.code.strip()
     try:
         with transaction.atomic():
@@ -182,6 +182,9 @@ def upsert_room(
                 .filter(facility=facility, bed_class=bed_class, code=code)
                 .first()
             )
+            # Stamped once the row is locked, so that history times follow the order in which
+            # concurrent reports were applied.
+            at = reported or timezone.now()
             if room is None:
                 if mode == "update":
                     raise NotFound(_("Data tidak ada di database"), field="koderuang")
