@@ -508,7 +508,7 @@ def report(
                 f"{r.p90_ms:.1f}",
                 f"{r.p99_ms:.1f}",
                 f"{r.max_ms:.0f}",
-                str(r.errors),
+                f"{r.errors} ({r.status_errors} non-2xx)" if r.errors else "0",
             ]
             for r in results
         ],  # fmt: skip

@@ -218,6 +218,7 @@ class LoadResult:
     max_ms: float
     errors: int  # non-2xx/3xx answers, socket errors and timeouts
     generator: str
+    status_errors: int = 0  # the non-2xx/3xx answers among `errors`
 
     @property
     def rps(self) -> float:
@@ -290,6 +291,7 @@ def _run_wrk(
         max_ms=data["max_us"] / 1000,
         errors=errors,
         generator=f"wrk -t{threads} -c{connections}",
+        status_errors=data["status_errors"],
     )
 
 
@@ -299,12 +301,12 @@ async def _python_load(
     parts = urlsplit(base)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     latencies: list[float] = []
-    errors = 0
+    errors = status_errors = 0
     start = time.perf_counter()
     stop_at = start + seconds
 
     async def client(seed: int) -> None:
-        nonlocal errors
+        nonlocal errors, status_errors
         rnd = random.Random(seed)
         reader = writer = None
         while time.perf_counter() < stop_at:
@@ -329,6 +331,7 @@ async def _python_load(
                 latencies.append(time.perf_counter() - t0)
                 if status >= 400:
                     errors += 1
+                    status_errors += 1
                 if close:
                     writer.close()
                     reader = writer = None
@@ -352,6 +355,7 @@ async def _python_load(
         max_ms=max(latencies, default=0) * 1000,
         errors=errors,
         generator=f"python asyncio -c{connections}",
+        status_errors=status_errors,
     )
 
 
