@@ -46,6 +46,7 @@ STYLE = Style(
     ),
 )  # fmt: skip
 
+MAX_SERIES = 32
 _SCRIPT = re.compile(r"<script\b.*?</script>", re.S)
 _STYLE = re.compile(r"<style\b.*?</style>", re.S)
 _STYLE_ATTR = re.compile(r'\sstyle="[^"]*"')
@@ -64,6 +65,7 @@ def _config(**kw) -> dict:
         "legend_at_bottom_columns": 6,
         "show_minor_x_labels": False,
         "truncate_legend": 24,
+        "truncate_label": -1,
         **kw,
     }
 
@@ -83,7 +85,7 @@ def line_chart(
     *,
     no_data: str,
     y_title: str = "",
-    major_every: int = 1,
+    major_count: int = 6,
 ) -> str:
     chart = pygal.Line(
         **_config(
@@ -91,9 +93,8 @@ def line_chart(
             y_title=y_title,
             no_data_text=no_data,
             range=(0, 100),
-            show_dots=len(x_labels) <= 60,
-            dots_size=2.5,
-            x_labels_major_every=major_every,
+            show_dots=False,
+            x_labels_major_count=major_count,
             x_label_rotation=0,
             allow_interruptions=True,
         )
@@ -111,7 +112,7 @@ def bar_chart(title: str, labels: list[str], values: list[float | None], *, no_d
             no_data_text=no_data,
             range=(0, 100),
             show_legend=False,
-            height=max(220, 26 * len(labels) + 90),
+            height=max(220, 24 * len(labels) + 90),
             print_values=False,
         )
     )
@@ -123,7 +124,9 @@ def bar_chart(title: str, labels: list[str], values: list[float | None], *, no_d
 def chart_css() -> str:
     """pygal's stylesheet for these charts, scoped to `.pygal-chart` instead of one id."""
     chart = pygal.Line(**_config())
-    chart.add("x", [1, 2])
+    # pygal writes one colour rule per series: cover as many series as a chart may draw.
+    for i in range(MAX_SERIES):
+        chart.add(f"s{i}", [1, 2])
     svg = chart.render(is_unicode=True)
     chart_id = re.search(r'id="(chart-[^"]+)"', svg).group(1)
     css = "\n".join(m.group(1) for m in re.finditer(r"<style[^>]*>(.*?)</style>", svg, re.S))

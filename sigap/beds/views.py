@@ -340,7 +340,7 @@ def _operator_context(request: HttpRequest, facility: Facility | None) -> dict:
     if facility is None:
         return {"facility": None, "facilities": facilities, "rooms": []}
     rooms = list(Room.objects.filter(facility=facility).select_related("bed_class"))
-    history = list(BedUpdate.objects.filter(facility=facility).select_related("bed_class")[:25])
+    history = list(BedUpdate.objects.filter(facility=facility).select_related("bed_class")[:15])
     now = timezone.now()
     for room in rooms:
         room.age_words = age_words(int((now - room.reported_at).total_seconds() // 60))
@@ -419,7 +419,6 @@ def office(request: HttpRequest) -> HttpResponse:
         lines,
         no_data=no_data,
         y_title="BOR %",
-        major_every=max(1, len(labels) // 8),
     )
     ranked = sorted((h for h in report if h["bor"] is not None), key=lambda h: -h["bor"])
     bar_svg = charts.bar_chart(

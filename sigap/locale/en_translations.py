@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a table of sentences)
 """English for SIGAP's Indonesian msgids; `po_tool.py fill` writes them into the catalogue.
 
 Plural entries are (singular, plural) tuples. Codes Indonesian systems use (kodekelas,
@@ -62,6 +63,7 @@ EN = {
     "Diubah": "Changed",
     "Dihapus": "Deleted",
     "Harus bilangan bulat.": "Must be a whole number.",
+    "Berisi karakter yang tidak sah.": "Contains invalid characters.",
     "Tidak boleh negatif.": "Must not be negative.",
     "Terlalu besar (maksimum %(n)s).": "Too large (maximum %(n)s).",
     "Kode ruang wajib diisi.": "Room code is required.",
@@ -82,6 +84,7 @@ EN = {
     "Tempat tidur kosong": "Free beds",
     "Tempat tidur rumah sakit yang kosong": "Free hospital beds",
     "Rumah sakit": "Hospital",
+    "jumlah\x04Rumah sakit": "Hospitals",
     "Data lebih dari %(h)s jam": "Data older than %(h)s hours",
     "Kelas": "Class",
     "Semua kelas": "All classes",

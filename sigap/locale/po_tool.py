@@ -4,7 +4,7 @@ Run after `manage.py makemessages -l en ...` (see sigap/locale/README.md):
     python sigap/locale/po_tool.py fill     # writes msgstr for every known msgid
     python sigap/locale/po_tool.py missing  # lists msgids without a translation
 Keeps Django's own .po format; only msgstr lines change. Plural entries take a
-(singular, plural) tuple.
+(singular, plural) tuple; an entry with a context is keyed "context\x04msgid".
 """
 
 from __future__ import annotations
@@ -67,9 +67,11 @@ def fill(missing_only: bool = False) -> list[str]:
             blocks.append(body.replace('"Language: \\n"', '"Language: en\\n"'))
             continue
         plural = _field(lines, "msgid_plural")
-        value = en.get(msgid)
+        context = _field(lines, "msgctxt")
+        key = f"{context}\x04{msgid}" if context else msgid
+        value = en.get(key)
         if value is None:
-            missing.append(msgid)
+            missing.append(key)
             value = ("", "") if plural else ""
         if plural:
             one, many = value if isinstance(value, tuple) else (value, value)

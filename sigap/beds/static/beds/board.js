@@ -125,20 +125,23 @@
   function drawMarkers(data) {
     if (!map) return;
     markerLayer.clearLayers();
-    var bounds = [];
     data.forEach(function (h) {
       var m = L.circleMarker([h.lat, h.lon], { radius: 9, weight: 2, className: markerClass(h) });
       m.bindPopup(popupFor(h));
       m.bindTooltip(h.name);
       markerLayer.addLayer(m);
-      bounds.push([h.lat, h.lon]);
     });
-    return bounds;
   }
 
   function initMap() {
     if (!mapBox || typeof L === "undefined") return;
-    map = L.map(mapBox, { scrollWheelZoom: false });
+    map = L.map(mapBox, { scrollWheelZoom: false, zoomSnap: 0.25 });
+    // The view comes first: vector layers need it to compute their bounds.
+    var bounds = rows.map(function (h) { return [h.lat, h.lon]; });
+    if (config.origin) bounds.push(config.origin);
+    if (!bounds.length) bounds = config.villages.map(function (v) { return [v[0], v[1]]; });
+    if (bounds.length) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
+    else map.setView([-2.5, 118], 5);
     if (config.tile_url) {
       L.tileLayer(config.tile_url, { maxZoom: 19 }).addTo(map);
     } else {
@@ -146,20 +149,16 @@
       mapBox.classList.add("no-tiles");
       var dots = L.layerGroup().addTo(map);
       config.villages.forEach(function (v) {
-        L.circleMarker([v[0], v[1]], { radius: 2, weight: 0, className: "village-dot", interactive: true })
+        L.circleMarker([v[0], v[1]], { radius: 2, weight: 0, className: "village-dot" })
           .bindTooltip(v[2]).addTo(dots);
       });
     }
     markerLayer = L.layerGroup().addTo(map);
-    var bounds = drawMarkers(rows);
+    drawMarkers(rows);
     if (config.origin) {
       L.circleMarker(config.origin, { radius: 8, weight: 3, className: "origin-marker" })
         .bindTooltip(t.you).addTo(map);
-      bounds.push(config.origin);
     }
-    if (bounds.length) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });
-    else if (config.villages.length) map.fitBounds(config.villages.map(function (v) { return [v[0], v[1]]; }));
-    else map.setView([-2.5, 118], 5);
   }
 
   // --- refresh ------------------------------------------------------------------------
