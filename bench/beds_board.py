@@ -435,7 +435,14 @@ def run(opts: argparse.Namespace) -> int:
     with common.app_server(env, opts.workers, opts.threads, FIXED_PATH) as srv:
         status, body = common.http_get(srv.base + first_public)
         public_ok = status == 200 and body.lstrip().startswith(b"[")
-        if not public_ok:
+        if public_ok:
+            # A sample of the requests, one by one, so that a refused query is explained.
+            for path in public_file.read_text().splitlines()[:100]:
+                s, b = common.http_get(srv.base + path)
+                if s != 200:
+                    notes.append(f"`GET {path}` answered {s} {b[:160]!r}")
+                    break
+        else:
             notes.append(
                 f"`GET {PUBLIC_PATH}` answered {status} {body[:120]!r}: the public endpoint is "
                 "not available, so only the baseline was measured."

@@ -405,7 +405,7 @@ class UpdateClient:
         is_ok: Callable[[int, bytes], bool],
         rate: float,
         seconds: float,
-        concurrency: int = 4,
+        concurrency: int = 16,
     ) -> None:
         parts = urlsplit(base)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
