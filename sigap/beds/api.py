@@ -10,7 +10,6 @@ import uuid
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -317,12 +316,13 @@ def patch_room(
     request: HttpRequest, facility_ref: str, kodekelas: str, koderuang: str, body: RoomPatch
 ):
     facility = _facility(request, facility_ref)
-    room = get_object_or_404(
-        Room,
+    room = Room.objects.filter(
         facility=facility,
         bed_class_id=_code(kodekelas, "kodekelas").upper(),
         code=_code(koderuang, "koderuang"),
-    )
+    ).first()
+    if room is None:
+        raise NotFound(_("Data tidak ada di database"), field="koderuang")
     mapping = {"namaruang": "name", "kapasitas": "capacity", "tersedia": "free",
                "dipesan": "reserved", "antrian": "waiting"}  # fmt: skip
     changes = {mapping[k]: v for k, v in body.dict(exclude_unset=True).items() if v is not None}
