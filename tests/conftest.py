@@ -21,6 +21,22 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Keep the serialized migration data reachable from every connection object.
+
+    Once Playwright's sync API runs an event loop in the test thread, Django's connection
+    handler (an asgiref Local) hands out new connection objects without
+    `_test_serialized_contents`, so `serialized_rollback` would restore nothing and the
+    reference data from migrations would be gone after the first browser test."""
+    from django.db import connections
+
+    for alias in connections:
+        contents = getattr(connections[alias], "_test_serialized_contents", None)
+        if contents is not None:
+            type(connections[alias])._test_serialized_contents = contents
+
+
 @pytest.fixture
 def make_user(db):
     from sigap.core.models import User
