@@ -37,6 +37,43 @@ def django_db_setup(django_db_setup, django_db_blocker):
             type(connections[alias])._test_serialized_contents = contents
 
 
+REFERENCE_MIGRATIONS = [
+    "sigap.facilities.migrations.0002_reference_data",
+    "sigap.beds.migrations.0003_reference_data",
+]
+
+
+def ensure_reference_data() -> None:
+    """Reload the reference data that data migrations load, when a transactional test's
+    flush has removed it (facility kinds, services, bed classes, SIRS types, board state)."""
+    import importlib
+
+    from django.apps import apps
+
+    from sigap.beds.models import BedClass, BoardState
+    from sigap.facilities.models import FacilityKind
+
+    if FacilityKind.objects.exists() and BedClass.objects.exists() and BoardState.objects.exists():
+        return
+    for name in REFERENCE_MIGRATIONS:
+        importlib.import_module(name).load(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker or names & {"db", "transactional_db", "live_server"}):
+        yield
+        return
+    transactional = bool(names & {"transactional_db", "live_server"}) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    ensure_reference_data()
+    yield
+
+
 @pytest.fixture
 def make_user(db):
     from sigap.core.models import User

@@ -96,8 +96,8 @@ class ErrorOut(Schema):
 def _check_kelas(kelas: str | None) -> None:
     # The shape is checked before the lookup: a NUL byte must never reach PostgreSQL.
     if kelas and (
-        not re.fullmatch(r"[A-Za-z]{3}", kelas)
-        or not BedClass.objects.filter(code=kelas.upper()).exists()
+        not re.fullmatch(r"[A-Za-z0-9]{3}", kelas)
+        or kelas.upper() not in selectors.known_class_codes()
     ):
         raise InvalidInput(_("Kode kelas tidak dikenal."), field="kelas")
 

@@ -36,6 +36,7 @@ class _Snapshot:
     entries: dict[int, dict] = field(default_factory=dict)
     # arrays, aligned with `order`
     order: list[int] = field(default_factory=list)
+    position: dict[int, int] = field(default_factory=dict)
     lats: np.ndarray = field(default_factory=lambda: np.zeros(0))
     lons: np.ndarray = field(default_factory=lambda: np.zeros(0))
     regions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U10"))
@@ -117,25 +118,68 @@ def _load_entries(facility_ids: list[int] | None) -> dict[int, dict]:
 
 
 def _index(snap: _Snapshot) -> None:
-    """Rebuild the arrays from the entries."""
+    """Build the arrays from the entries (one pass over every room class)."""
     snap.order = sorted(snap.entries, key=lambda pk: snap.entries[pk]["name"])
+    snap.position = {pk: i for i, pk in enumerate(snap.order)}
     es = [snap.entries[pk] for pk in snap.order]
+    n = len(es)
     snap.lats = np.array([e["lat"] for e in es], dtype=float)
     snap.lons = np.array([e["lon"] for e in es], dtype=float)
     snap.regions = np.array([e["kelurahan"]["code"] for e in es], dtype="<U10")
     snap.reported = np.array([e["updated_at"].timestamp() for e in es], dtype=float)
     snap.total_free = np.array([e["total_free"] for e in es], dtype=int)
-    codes = {b["kodekelas"] for e in es for b in e["beds"]}
     snap.free_by_class, snap.has_class = {}, {}
-    for code in codes:
-        free = np.zeros(len(es), dtype=int)
-        has = np.zeros(len(es), dtype=bool)
-        for i, e in enumerate(es):
-            for b in e["beds"]:
-                if b["kodekelas"] == code:
-                    free[i] = b["free"]
-                    has[i] = True
-        snap.free_by_class[code], snap.has_class[code] = free, has
+    for i, e in enumerate(es):
+        for b in e["beds"]:
+            code = b["kodekelas"]
+            if code not in snap.free_by_class:
+                snap.free_by_class[code] = np.zeros(n, dtype=int)
+                snap.has_class[code] = np.zeros(n, dtype=bool)
+            snap.free_by_class[code][i] = b["free"]
+            snap.has_class[code][i] = True
+
+
+def _patched(old: _Snapshot, version: int, now: float, reloaded: dict[int, dict],
+             changed: list[int]) -> _Snapshot:  # fmt: skip
+    """A new snapshot with the changed hospitals replaced in copies of the old arrays.
+    Readers keep using the old snapshot meanwhile, so nothing is modified in place."""
+    new = _Snapshot(version=version, built_at=old.built_at, checked_at=now)
+    new.entries = dict(old.entries)
+    for pk in changed:
+        if pk in reloaded:
+            new.entries[pk] = reloaded[pk]
+        else:
+            new.entries.pop(pk, None)
+    same_set = all((pk in reloaded) == (pk in old.position) for pk in changed)
+    renamed = any(
+        pk in reloaded and reloaded[pk]["name"] != old.entries[pk]["name"]
+        for pk in changed
+        if pk in old.position
+    )
+    if not same_set or renamed:
+        _index(new)  # a hospital appeared, vanished or moved in the order
+        return new
+    new.order, new.position = old.order, old.position
+    new.lats, new.lons, new.regions = old.lats.copy(), old.lons.copy(), old.regions.copy()
+    new.reported, new.total_free = old.reported.copy(), old.total_free.copy()
+    new.free_by_class = {c: a.copy() for c, a in old.free_by_class.items()}
+    new.has_class = {c: a.copy() for c, a in old.has_class.items()}
+    n = len(new.order)
+    for pk in changed:
+        i, e = new.position[pk], reloaded[pk]
+        new.lats[i], new.lons[i] = e["lat"], e["lon"]
+        new.regions[i] = e["kelurahan"]["code"]
+        new.reported[i] = e["updated_at"].timestamp()
+        new.total_free[i] = e["total_free"]
+        for code in new.free_by_class:
+            new.free_by_class[code][i], new.has_class[code][i] = 0, False
+        for b in e["beds"]:
+            code = b["kodekelas"]
+            if code not in new.free_by_class:
+                new.free_by_class[code] = np.zeros(n, dtype=int)
+                new.has_class[code] = np.zeros(n, dtype=bool)
+            new.free_by_class[code][i], new.has_class[code][i] = b["free"], True
+    return new
 
 
 def _current_version() -> int:
@@ -170,16 +214,9 @@ def get_snapshot() -> _Snapshot:
         if changed is None:
             new = _Snapshot(version=version, built_at=now, checked_at=now)
             new.entries = _load_entries(None)
+            _index(new)
         else:
-            new = _Snapshot(version=version, built_at=snap.built_at, checked_at=now)
-            new.entries = dict(snap.entries)
-            reloaded = _load_entries(changed)
-            for pk in changed:
-                if pk in reloaded:
-                    new.entries[pk] = reloaded[pk]
-                else:
-                    new.entries.pop(pk, None)
-        _index(new)
+            new = _patched(snap, version, now, _load_entries(changed), changed)
         _snapshot = new
         return new
 
@@ -189,6 +226,20 @@ def reset_snapshot() -> None:
     global _snapshot
     with _lock:
         _snapshot = _Snapshot()
+
+
+def known_class_codes() -> frozenset[str]:
+    """Bed class codes, cached per process: checked on every public query."""
+    global _class_codes, _class_codes_at
+    now = time.monotonic()
+    if _class_codes is None or now - _class_codes_at > FULL_REBUILD_EVERY:
+        _class_codes = frozenset(BedClass.objects.values_list("code", flat=True))
+        _class_codes_at = now
+    return _class_codes
+
+
+_class_codes: frozenset[str] | None = None
+_class_codes_at = 0.0
 
 
 def stale_after() -> timedelta:
