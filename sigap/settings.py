@@ -90,7 +90,6 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the public board read while hospitals write; IMMEDIATE avoids
         # lock-upgrade deadlocks between two writers.

@@ -4,13 +4,14 @@ from django.urls import include, path
 from sigap.api import api
 from sigap.core import views as core_views
 
+# The JSON API first: it takes most of the traffic, and URL resolution tries patterns in order.
 urlpatterns = [
+    path("api/", api.urls),
     path("", core_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("masuk/", core_views.LoginView.as_view(), name="login"),
     path("keluar/", core_views.logout_view, name="logout"),
     path("admin/", admin.site.urls),
-    path("api/", api.urls),
     path("", include("sigap.beds.urls")),
     path("", include("sigap.beds.compat_urls")),
     path("", include("sigap.facilities.urls")),
