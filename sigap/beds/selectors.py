@@ -348,7 +348,7 @@ def export_rows(*, kelas: str | None = None, kecamatan: str | None = None) -> li
 def last_report_by_facility(area: str | None = None) -> dict[int, datetime]:
     rooms = Room.objects.all()
     if area:
-        rooms = rooms.filter(facility__village_id__startswith=area)
+        rooms = rooms.filter(facility__village__code__startswith=area)
     return dict(rooms.values_list("facility_id").annotate(last=Max("reported_at")))
 
 

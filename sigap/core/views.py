@@ -2,6 +2,7 @@ from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .models import Role
@@ -41,12 +42,12 @@ def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpRe
 
 
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 400, "bad_request", "Permintaan tidak dapat diproses.")
+    return _error(request, 400, "bad_request", _("Permintaan tidak dapat diproses."))
 
 
 def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 403, "forbidden", "Anda tidak berhak membuka halaman ini.")
+    return _error(request, 403, "forbidden", _("Anda tidak berhak membuka halaman ini."))
 
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
-    return _error(request, 404, "not_found", "Halaman tidak ditemukan.")
+    return _error(request, 404, "not_found", _("Halaman tidak ditemukan."))

@@ -6,6 +6,10 @@ koderuang, NIK, BOR, IGD, Puskesmas, kecamatan) keep their names.
 """
 
 EN = {
+    # --- core error pages ---
+    "Permintaan tidak dapat diproses.": "The request could not be processed.",
+    "Anda tidak berhak membuka halaman ini.": "You may not open this page.",
+    "Halaman tidak ditemukan.": "Page not found.",
     # --- beds API / compat ---
     "lat dan lon harus diisi bersama.": "lat and lon must be given together.",
     "Kode kelas tidak dikenal.": "Unknown class code.",
