@@ -53,6 +53,9 @@ def test_public_board_filters_and_nearest(client, board):
         "RS Dekat", "RS Jauh"
     ]  # fmt: skip
     assert len(client.get(PUBLIC, {"limit": 1}).json()) == 1
+    # Class codes with digits (KL1-KL3) are codes like any other.
+    assert [h["name"] for h in client.get(PUBLIC, {"kelas": "KL3"}).json()] == ["RS Dekat"]
+    assert [h["name"] for h in client.get(PUBLIC, {"kelas": "kl3"}).json()] == ["RS Dekat"]
 
 
 @pytest.mark.parametrize(
@@ -96,6 +99,9 @@ def test_export_csv_parses_back(client, board):
     }  # fmt: skip
     only_icu = client.get(f"{PUBLIC}/export", {"kelas": "ICU"}).content.decode()
     assert "KL3" not in only_icu and only_icu.count("ICU") >= 2
+    only_kl3 = client.get(f"{PUBLIC}/export", {"kelas": "KL3"})
+    assert only_kl3.status_code == 200
+    assert [r[5] for r in csv.reader(io.StringIO(only_kl3.content.decode()))][1:] == ["KL3"]
 
 
 def test_export_xlsx_parses_back(client, board):
