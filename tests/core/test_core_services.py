@@ -73,3 +73,12 @@ def test_api_errors_have_code_message_field(client):
     assert set(body) == {"code", "message", "field"} and body["field"] == "lat"
     r = client.get("/api/does-not-exist")
     assert r.status_code == 404 and r.json()["code"] == "not_found"
+
+
+@pytest.mark.django_db
+def test_pages_are_indonesian_whatever_the_browser_asks(client):
+    r = client.get("/masuk/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert r.headers["Content-Language"] == "id"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/masuk/"})
+    r = client.get("/masuk/", HTTP_ACCEPT_LANGUAGE="id")
+    assert r.headers["Content-Language"] == "en"
