@@ -2,6 +2,7 @@ import secrets
 
 from django.contrib import admin, messages
 
+from sigap.core.admin import HistoryAdmin
 from sigap.core.services import Actor, record_audit
 
 from .models import AplicareCredential, BedClass, BedUpdate, Room, SirsBedType, SirsCredential
@@ -37,22 +38,12 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(BedUpdate)
-class BedUpdateAdmin(admin.ModelAdmin):
+class BedUpdateAdmin(HistoryAdmin):
     list_display = ("at", "facility", "bed_class", "room_code", "kind", "source", "free",
                     "capacity", "actor_label")  # fmt: skip
     list_filter = ("kind", "source", "bed_class")
     search_fields = ("facility__name", "room_code", "actor_label")
     date_hierarchy = "at"
-    readonly_fields = [f.name for f in BedUpdate._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AplicareCredential)

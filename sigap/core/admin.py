@@ -15,15 +15,11 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    """The audit trail is read-only: nobody edits or deletes history, admins included."""
+class HistoryAdmin(admin.ModelAdmin):
+    """For history tables: browsable, never added to, edited or deleted, admins included."""
 
-    list_display = ("at", "actor_label", "channel", "action", "object_type", "object_label")
-    list_filter = ("channel", "action", "object_type")
-    search_fields = ("actor_label", "object_id", "object_label", "action")
-    date_hierarchy = "at"
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
 
     def has_add_permission(self, request):
         return False
@@ -33,6 +29,16 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(HistoryAdmin):
+    """The audit trail: who changed what, when, before and after."""
+
+    list_display = ("at", "actor_label", "channel", "action", "object_type", "object_label")
+    list_filter = ("channel", "action", "object_type")
+    search_fields = ("actor_label", "object_id", "object_label", "action")
+    date_hierarchy = "at"
 
 
 @admin.register(ApiKey)

@@ -47,7 +47,7 @@ def test_audit_records_before_and_after(make_hospital, system_actor):
     "data, field",
     [
         (room(free=11), "free"),
-        (room(cls="XXX"), "kodekelas"),
+        (room(cls="ZZZ"), "kodekelas"),
         (room(code=" "), "koderuang"),
         (room(free_male=3, free_female=2), "free_male"),
         (room(reserved=7), "reserved"),
