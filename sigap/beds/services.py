@@ -3,7 +3,7 @@ version. Every channel (operator page, JSON API, Aplicare, SIRS, demo) comes thr
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sigap.core.services import Actor, record_audit
+from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
 
 from .models import BedClass, BedUpdate, BoardChange, BoardState, Room, SirsBedType
@@ -271,8 +272,6 @@ def delete_room(
 
 def require_room_operator(actor: Actor, facility: Facility) -> None:
     """Only the hospital's own operators (and admins) change its beds."""
-    from sigap.facilities import services as facility_services
-
     user = actor.user
     if user is None:
         raise Forbidden(_("Silakan masuk terlebih dahulu."))
@@ -292,7 +291,3 @@ def room_as_dict(room: Room) -> dict:
         "reported_at": room.reported_at.isoformat(),
         "source": room.source,
     }
-
-
-def input_as_dict(data: RoomInput) -> dict:
-    return asdict(data)
