@@ -49,12 +49,22 @@ def on_http_error(request: HttpRequest, exc: HttpError):
 
 def _mount() -> None:
     from sigap.beds.api import router as beds_router
+    from sigap.coverage.api import router as coverage_router
+    from sigap.emergency.api import router as emergency_router
     from sigap.facilities.api import router as facilities_router
+    from sigap.homecare.api import router as homecare_router
+    from sigap.nutrition.api import router as nutrition_router
+    from sigap.referrals.api import router as referrals_router
     from sigap.regions.api import router as regions_router
 
     api.add_router("/v1/", beds_router)
     api.add_router("/v1/facilities/", facilities_router)
     api.add_router("/v1/regions/", regions_router)
+    api.add_router("/v1/emergency/", emergency_router)
+    api.add_router("/v1/referrals/", referrals_router)
+    api.add_router("/v1/homecare/", homecare_router)
+    api.add_router("/v1/coverage/", coverage_router)
+    api.add_router("/v1/nutrition/", nutrition_router)
 
 
 _mount()

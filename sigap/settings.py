@@ -40,7 +40,13 @@ INSTALLED_APPS = [
     "sigap.regions",
     "sigap.facilities",
     "sigap.beds",
+    "sigap.emergency",
+    "sigap.referrals",
+    "sigap.homecare",
+    "sigap.coverage",
+    "sigap.nutrition",
     "sigap.demo",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -162,6 +168,15 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
+}
+
+# Background work (SLA escalation, webhook retries, big imports): Django's tasks API with the
+# database-backed worker of django-tasks-db; `sigap serve` starts `sigap worker` beside gunicorn.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
 }
 
 LOGGING = {

@@ -15,6 +15,11 @@ urlpatterns = [
     path("", include("sigap.beds.urls")),
     path("", include("sigap.beds.compat_urls")),
     path("", include("sigap.facilities.urls")),
+    path("", include("sigap.emergency.urls")),
+    path("", include("sigap.referrals.urls")),
+    path("", include("sigap.homecare.urls")),
+    path("", include("sigap.coverage.urls")),
+    path("", include("sigap.nutrition.urls")),
 ]
 
 handler400 = "sigap.core.views.bad_request"

@@ -121,3 +121,16 @@ class ApiKey(BaseModel):
 
     def matches(self, raw: str) -> bool:
         return secrets.compare_digest(self.key_hash, _hash_key(raw))
+
+
+class PeriodicRun(models.Model):
+    """When each periodic sweep (sigap.core.periodic) runs next; shared by all workers."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    next_run_at = models.DateTimeField()
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_ok = models.BooleanField(null=True)
+
+    def __str__(self) -> str:
+        return self.name

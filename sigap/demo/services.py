@@ -8,6 +8,8 @@ history up to now, so the board stays fresh except for the hospitals meant to lo
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -32,6 +34,14 @@ RESIDENTS_PER_HOSPITAL = 56_000
 RESIDENTS_PER_PUSKESMAS = 46_000
 HISTORY_DAYS = 3
 STALE_SHARE = 0.1  # share of hospitals whose last report is older than the stale limit
+# the capabilities' demo builders, in dependency order
+CAPABILITY_DEMOS = [
+    "sigap.coverage.demo",
+    "sigap.referrals.demo",
+    "sigap.emergency.demo",
+    "sigap.homecare.demo",
+    "sigap.nutrition.demo",
+]
 PHONE_PREFIX = {"3374": "024", "3322": "024", "3371": "0293", "1671": "0711", "33": "0298"}
 
 # class -> (target beds (min, max), services always, services sometimes)
@@ -101,6 +111,7 @@ class DemoResult:
     accounts: list[DemoAccount] = field(default_factory=list)
     aplicare: tuple[str, str, str] | None = None  # facility, cons_id, secret
     sirs: tuple[str, str, str] | None = None  # facility, rs_id, password
+    capability_lines: list[str] = field(default_factory=list)  # printed after the accounts
 
 
 def _rng(*parts: object) -> random.Random:
@@ -151,6 +162,26 @@ def _with_sex(room: bed_services.RoomInput) -> bed_services.RoomInput:
     return replace(room, free_male=male, free_female=room.free - male)
 
 
+def ensure_demo_account(
+    username: str, role: str, area_code: str, facility: Facility | None = None
+) -> User:
+    """A demo login (password DEMO_PASSWORD) for a capability's demo; operator of `facility`."""
+    user, _created = User.objects.update_or_create(
+        username=username,
+        defaults={
+            "role": role,
+            "area_code": area_code,
+            "password": make_password(DEMO_PASSWORD),
+            "first_name": "Demo",
+            "last_name": str(Role(role).label),
+            "is_active": True,
+        },
+    )
+    if facility is not None and not user.facilityoperator_set.filter(facility=facility).exists():
+        facility_services.add_operator(Actor.system("demo"), facility, user)
+    return user
+
+
 def wipe_demo() -> int:
     """Delete every synthetic facility (rooms and history go with them) and demo account."""
     with transaction.atomic():
@@ -186,7 +217,18 @@ class DemoBuilder:
             self.build_accounts()
             self.build_credentials()
         self.build_beds()
+        self.build_capabilities()
         return self.result
+
+    def build_capabilities(self) -> None:
+        """Each capability's own demo (`sigap/<app>/demo.py: build(area, log) -> list[str]`),
+        built through that capability's services after the facilities and beds."""
+        area = Region.objects.get(code=self.area_code)
+        for module_name in CAPABILITY_DEMOS:
+            if importlib.util.find_spec(module_name) is None:
+                continue  # capability not in this build
+            module = importlib.import_module(module_name)
+            self.result.capability_lines.extend(module.build(area, self.log))
 
     def _get_or_create(self, data: facility_services.FacilityInput) -> Facility:
         # a demo hospital is known by its kodeppk (names may change between SIGAP versions)

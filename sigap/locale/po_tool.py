@@ -44,10 +44,14 @@ def _field(lines: list[str], key: str) -> str | None:
 def load_translations() -> dict:
     from importlib.util import module_from_spec, spec_from_file_location
 
-    spec = spec_from_file_location("en_translations", HERE / "en_translations.py")
-    module = module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.EN
+    # the shared table, then each app's own `sigap/<app>/locale_en.py` (EN = {...})
+    merged: dict = {}
+    for path in [HERE / "en_translations.py", *sorted(HERE.parent.glob("*/locale_en.py"))]:
+        spec = spec_from_file_location(f"en_{path.parent.name}", path)
+        module = module_from_spec(spec)
+        spec.loader.exec_module(module)
+        merged.update(module.EN)
+    return merged
 
 
 def fill(missing_only: bool = False) -> list[str]:

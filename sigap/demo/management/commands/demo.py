@@ -32,7 +32,7 @@ class Command(BaseCommand):
             raise CommandError(f"Wilayah {area} tidak dikenal")
         if fresh:
             self.stdout.write(f"Data demo lama dihapus: {wipe_demo()} fasilitas.")
-        builder = DemoBuilder(area)
+        builder = DemoBuilder(area, log=self.stdout.write)
         result = builder.build()
         self.stdout.write(
             f"\nDemo {result.area.name} ({area}) siap dalam {time.monotonic() - started:.1f} s: "
@@ -41,6 +41,8 @@ class Command(BaseCommand):
             f"({result.created_facilities} fasilitas baru). Semua fasilitas SINTETIS."
         )
         self.print_accounts(result)
+        for line in result.capability_lines:
+            self.stdout.write(line)
         if serve:
             call_command("serve", host=host, port=port)
         else:
