@@ -54,6 +54,7 @@ class Room(BaseModel):
         APLICARE = "aplicare", _("Aplicare")
         SIRS = "sirs", _("SIRS Online")
         IMPORT = "import", _("Impor/demo")
+        HOLD = "hold", _("Tahanan tempat tidur SIGAP")
 
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="rooms")
     bed_class = models.ForeignKey(BedClass, on_delete=models.PROTECT, related_name="rooms")
@@ -125,6 +126,8 @@ class BedUpdate(models.Model):
         CREATE = "create", _("Dibuat")
         UPDATE = "update", _("Diubah")
         DELETE = "delete", _("Dihapus")
+        HOLD = "hold", _("Ditahan SIGAP")
+        RELEASE = "release", _("Tahanan dilepas")
 
     at = models.DateTimeField(db_index=True)
     facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="bed_updates")
@@ -203,3 +206,46 @@ class SirsCredential(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.rs_id} ({self.facility})"
+
+
+class BedHoldPolicy(models.Model):
+    """Whether a hospital lets SIGAP hold a bed for an incoming patient (emergency hand-off,
+    accepted referral), and for how long at most. No row: holds allowed, default length."""
+
+    facility = models.OneToOneField(Facility, on_delete=models.CASCADE, related_name="hold_policy")
+    allows_holds = models.BooleanField(_("izinkan penahanan tempat tidur"), default=True)
+    max_minutes = models.PositiveIntegerField(_("lama tahanan maksimum (menit)"), default=180)
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} holds={'yes' if self.allows_holds else 'no'}"
+
+
+class BedHold(BaseModel):
+    """One bed held for one incoming patient: counted in the room's `reserved` until the
+    patient arrives, the hold is released, or it expires. Status moves only through
+    `sigap.beds.services.end_hold`."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("Ditahan")
+        ARRIVED = "arrived", _("Pasien tiba")
+        RELEASED = "released", _("Dilepas")
+        EXPIRED = "expired", _("Kedaluwarsa")
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="bed_holds")
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.SET_NULL, related_name="holds"
+    )
+    bed_class = models.ForeignKey(BedClass, on_delete=models.PROTECT)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
+    # who asked for it, e.g. "emergency.incident:<uuid>" or "referrals.referral:<uuid>"
+    ref = models.CharField(max_length=100, db_index=True)
+    expires_at = models.DateTimeField(db_index=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.bed_class_id} {self.status} {self.ref}"

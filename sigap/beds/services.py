@@ -4,11 +4,11 @@ version. Every channel (operator page, JSON API, Aplicare, SIRS, demo) comes thr
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +17,16 @@ from sigap.core.services import Actor, record_audit
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
 
-from .models import BedClass, BedUpdate, BoardChange, BoardState, Room, SirsBedType
+from .models import (
+    BedClass,
+    BedHold,
+    BedHoldPolicy,
+    BedUpdate,
+    BoardChange,
+    BoardState,
+    Room,
+    SirsBedType,
+)
 
 MAX_BEDS_PER_ROOM = 5000
 # Board change rows kept for processes that refresh incrementally; older snapshots rebuild.
@@ -291,3 +300,151 @@ def room_as_dict(room: Room) -> dict:
         "reported_at": room.reported_at.isoformat(),
         "source": room.source,
     }
+
+
+# --- bed holds: a bed kept for an incoming patient (emergency hand-off, accepted referral) ---
+
+HOLD_TRANSITIONS: dict[str, set[str]] = {
+    BedHold.Status.HELD: {BedHold.Status.ARRIVED, BedHold.Status.RELEASED, BedHold.Status.EXPIRED},
+}
+
+
+def hold_policy(facility: Facility) -> BedHoldPolicy:
+    """The hospital's hold policy (a default one when it never set any)."""
+    policy = BedHoldPolicy.objects.filter(facility=facility).first()
+    return policy or BedHoldPolicy(facility=facility)
+
+
+def set_hold_policy(
+    actor: Actor, facility: Facility, *, allows_holds: bool, max_minutes: int
+) -> BedHoldPolicy:
+    require_room_operator(actor, facility)
+    if not 10 <= max_minutes <= 24 * 60:
+        raise InvalidInput(_("Lama tahanan harus 10-1440 menit."), field="max_minutes")
+    before = hold_policy(facility)
+    policy, _created = BedHoldPolicy.objects.update_or_create(
+        facility=facility, defaults={"allows_holds": allows_holds, "max_minutes": max_minutes}
+    )
+    record_audit(
+        actor,
+        "bed.hold_policy.update",
+        facility,
+        before={"allows_holds": before.allows_holds, "max_minutes": before.max_minutes},
+        after={"allows_holds": allows_holds, "max_minutes": max_minutes},
+    )
+    return policy
+
+
+def free_beds(facility: Facility, bed_class: str) -> int:
+    rooms = Room.objects.filter(facility=facility, bed_class_id=bed_class)
+    return rooms.aggregate(total=Sum("free"))["total"] or 0
+
+
+def hold_bed(
+    actor: Actor,
+    facility: Facility,
+    bed_class: str,
+    *,
+    ref: str,
+    minutes: int | None = None,
+    now: datetime | None = None,
+) -> BedHold:
+    """Take one free bed of `bed_class` in `facility` for an incoming patient: the room's
+    `free` drops by one and `reserved` rises by one, so the public board shows it as held.
+
+    Two callers racing for the last bed: the compare-and-set on `free > 0` lets exactly one
+    win; the other gets a Conflict and nothing is written."""
+    if not BedClass.objects.filter(code=bed_class).exists():
+        raise InvalidInput(_("Kode kelas tidak dikenal."), field="bed_class")
+    policy = hold_policy(facility)
+    if not policy.allows_holds:
+        raise Conflict(_("Rumah sakit ini tidak mengizinkan penahanan tempat tidur."))
+    minutes = min(minutes or policy.max_minutes, policy.max_minutes)
+    now = now or timezone.now()
+    with transaction.atomic():
+        rooms = Room.objects.filter(facility=facility, bed_class_id=bed_class, free__gt=0).order_by(
+            "-free", "code"
+        )
+        for room_id in rooms.values_list("pk", flat=True):
+            taken = Room.objects.filter(pk=room_id, free__gt=0).update(
+                free=F("free") - 1, reserved=F("reserved") + 1, changed_at=now
+            )
+            if taken:
+                break
+        else:
+            raise Conflict(_("Tidak ada tempat tidur kosong di kelas ini."), field="bed_class")
+        room = Room.objects.select_for_update().get(pk=room_id)
+        _clamp_sex_counts(room)
+        hold = BedHold.objects.create(
+            facility=facility,
+            room=room,
+            bed_class_id=bed_class,
+            ref=ref[:100],
+            expires_at=now + timedelta(minutes=minutes),
+        )
+        _history(room, BedUpdate.Kind.HOLD, Room.Source.HOLD, actor, now)
+        record_audit(actor, "bed.hold.create", hold, after={"ref": hold.ref, "room": room.code})
+        _bump_board(facility.pk)
+    return hold
+
+
+def _clamp_sex_counts(room: Room) -> None:
+    # free_male/female/mixed never exceed free (a database constraint)
+    changed = []
+    for field in ("free_male", "free_female", "free_mixed"):
+        value = getattr(room, field)
+        if value is not None and value > room.free:
+            setattr(room, field, room.free)
+            changed.append(field)
+    if changed:
+        room.save(update_fields=changed)
+
+
+def end_hold(
+    actor: Actor,
+    hold: BedHold,
+    status: str,
+    *,
+    reason: str = "",
+    now: datetime | None = None,
+) -> BedHold:
+    """Move a hold out of `held`: `arrived` (the patient took the bed: reserved -1),
+    `released` or `expired` (the bed is free again: reserved -1, free +1). A hold that
+    already ended raises Conflict, so two callers cannot both release it."""
+    if status not in HOLD_TRANSITIONS.get(BedHold.Status.HELD, set()):
+        raise InvalidInput(_("Status tahanan tidak sah."), field="status")
+    now = now or timezone.now()
+    with transaction.atomic():
+        moved = BedHold.objects.filter(pk=hold.pk, status=BedHold.Status.HELD).update(
+            status=status, ended_at=now, ended_reason=reason[:200], updated_at=now
+        )
+        if not moved:
+            raise Conflict(_("Tahanan tempat tidur ini sudah berakhir."))
+        hold.refresh_from_db()
+        room = Room.objects.select_for_update().filter(pk=hold.room_id).first()
+        if room is not None:
+            # the hospital's own report may already have shrunk `reserved` (see _apply)
+            if room.reserved > 0:
+                room.reserved -= 1
+                if status != BedHold.Status.ARRIVED:
+                    room.free = min(room.free + 1, room.capacity - room.reserved - room.preparing)
+            room.changed_at = now
+            room.save(update_fields=["reserved", "free", "changed_at"])
+            _history(room, BedUpdate.Kind.RELEASE, Room.Source.HOLD, actor, now)
+            _bump_board(hold.facility_id)
+        record_audit(actor, f"bed.hold.{status}", hold, after={"reason": reason[:200]})
+    return hold
+
+
+def expire_holds(now: datetime | None = None) -> int:
+    """End every hold past its expiry (the worker runs this every minute)."""
+    now = now or timezone.now()
+    actor = Actor.system("bed-hold-expiry")
+    expired = 0
+    for hold in BedHold.objects.filter(status=BedHold.Status.HELD, expires_at__lte=now):
+        try:
+            end_hold(actor, hold, BedHold.Status.EXPIRED, reason="expired", now=now)
+            expired += 1
+        except Conflict:
+            continue  # ended by someone else meanwhile
+    return expired

@@ -1,0 +1,106 @@
+"""Bed holds: a bed kept for an incoming patient shows as reserved until it ends."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from sigap.beds import services
+from sigap.beds.models import BedHold, BedUpdate, Room
+from sigap.core.errors import Conflict, Forbidden, InvalidInput
+from sigap.core.models import AuditEvent
+from sigap.core.services import Actor
+
+from .test_concurrency import report, run_together
+
+
+@pytest.fixture
+def hospital(make_hospital, system_actor):
+    h = make_hospital()
+    services.upsert_room(system_actor, h, report("K1", 10, 1), source="api")
+    services.upsert_room(system_actor, h, report("K2", 10, 3), source="api")
+    return h
+
+
+def counts(code: str) -> tuple[int, int]:
+    room = Room.objects.get(code=code)
+    return room.free, room.reserved
+
+
+@pytest.mark.django_db
+def test_hold_takes_a_bed_from_the_room_with_most_free(hospital, system_actor):
+    hold = services.hold_bed(system_actor, hospital, "KL3", ref="referrals.referral:x")
+    assert hold.status == BedHold.Status.HELD
+    assert hold.room.code == "K2"
+    assert counts("K2") == (2, 1)
+    assert services.free_beds(hospital, "KL3") == 3
+    assert BedUpdate.objects.filter(kind=BedUpdate.Kind.HOLD).count() == 1
+    assert AuditEvent.objects.filter(action="bed.hold.create").count() == 1
+
+
+@pytest.mark.django_db
+def test_release_frees_the_bed_and_arrival_keeps_it_taken(hospital, system_actor):
+    a = services.hold_bed(system_actor, hospital, "KL3", ref="a")
+    b = services.hold_bed(system_actor, hospital, "KL3", ref="b")
+    services.end_hold(system_actor, a, BedHold.Status.RELEASED, reason="cancelled")
+    services.end_hold(system_actor, b, BedHold.Status.ARRIVED)
+    free_total = services.free_beds(hospital, "KL3")
+    reserved_total = sum(Room.objects.values_list("reserved", flat=True))
+    assert (free_total, reserved_total) == (3, 0)  # 4 free, one patient arrived
+    with pytest.raises(Conflict):
+        services.end_hold(system_actor, a, BedHold.Status.RELEASED)
+
+
+@pytest.mark.django_db
+def test_no_free_bed_or_unknown_class_or_policy_refuses_and_writes_nothing(
+    hospital, system_actor, operator_of
+):
+    with pytest.raises(InvalidInput):
+        services.hold_bed(system_actor, hospital, "XXX", ref="a")
+    with pytest.raises(Conflict):
+        services.hold_bed(system_actor, hospital, "VIP", ref="a")
+    operator = Actor(user=operator_of(hospital), channel="web")
+    services.set_hold_policy(operator, hospital, allows_holds=False, max_minutes=60)
+    with pytest.raises(Conflict):
+        services.hold_bed(system_actor, hospital, "KL3", ref="a")
+    assert not BedHold.objects.exists()
+    assert counts("K1") == (1, 0) and counts("K2") == (3, 0)
+    with pytest.raises(Forbidden):
+        services.set_hold_policy(system_actor, hospital, allows_holds=True, max_minutes=60)
+
+
+@pytest.mark.django_db
+def test_expired_holds_give_the_bed_back(hospital, system_actor):
+    now = timezone.now()
+    hold = services.hold_bed(system_actor, hospital, "KL3", ref="a", minutes=30, now=now)
+    assert services.expire_holds(now + timedelta(minutes=29)) == 0
+    assert services.expire_holds(now + timedelta(minutes=31)) == 1
+    hold.refresh_from_db()
+    assert hold.status == BedHold.Status.EXPIRED
+    assert counts("K2") == (3, 0)
+
+
+@pytest.mark.django_db
+def test_a_hospital_report_that_shrinks_reserved_does_not_go_negative(hospital, system_actor):
+    hold = services.hold_bed(system_actor, hospital, "KL3", ref="a")
+    # the SIMRS reports the room full (Aplicare carries no reservations): the hold shrinks
+    services.upsert_room(system_actor, hospital, report("K2", 10, 10), source="aplicare")
+    assert counts("K2") == (10, 0)
+    services.end_hold(system_actor, hold, BedHold.Status.RELEASED)
+    assert counts("K2") == (10, 0)
+
+
+@pytest.mark.concurrency
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_takers_of_the_last_bed_get_exactly_one_hold(make_hospital):
+    h = make_hospital()
+    services.upsert_room(Actor.system(), h, report("K9", 5, 1), source="api")
+
+    def work(i: int):
+        return services.hold_bed(Actor.system(f"taker-{i}"), h, "KL3", ref=f"t{i}")
+
+    results = run_together(4, work)
+    holds = [r for r in results if isinstance(r, BedHold)]
+    refusals = [r for r in results if isinstance(r, Conflict)]
+    assert len(holds) == 1 and len(refusals) == 3, results
+    assert counts("K9") == (0, 1)
