@@ -1,0 +1,220 @@
+# ruff: noqa: S608 - SQL here is built from quoted file paths and fixed fragments only.
+"""The bulk engine: DuckDB over CSV / Parquet / XLSX files, streamed with bounded memory.
+
+Everything that touches millions of rows (the file-to-file coverage report, import
+validation) runs here as SQL inside DuckDB, never row by row in Python. NIKs are always
+read as text (a NIK is an identifier, not a number), and the same vectorised NIK rules as
+`sigap.regions.services.validate_nik` are written once, as SQL, in `nik_problem_sql`.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+# Values read as "true" in an `active` column (BPJS exports say 1/0, Y/N, AKTIF, true/false).
+TRUE_WORDS = ("true", "t", "1", "yes", "y", "ya", "aktif", "active")
+ALIVE_WORDS = ("alive",)
+DEFAULT_MEMORY_LIMIT = os.environ.get("SIGAP_DUCKDB_MEMORY_LIMIT", "1GB")
+DEFAULT_THREADS = int(os.environ.get("SIGAP_DUCKDB_THREADS", "2"))
+READABLE = (".csv", ".parquet", ".xlsx")
+
+
+class EngineError(ValueError):
+    """A file the engine cannot read (unknown type, missing column)."""
+
+
+def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int = DEFAULT_THREADS):
+    """An in-memory DuckDB with a memory cap; larger-than-memory work spills to a temp dir."""
+    con = duckdb.connect(":memory:")
+    spill = Path(tempfile.gettempdir()) / "sigap-duckdb-spill"
+    spill.mkdir(parents=True, exist_ok=True)
+    con.execute(f"SET memory_limit = '{memory_limit}'")
+    con.execute(f"SET threads = {int(threads)}")
+    con.execute(f"SET temp_directory = '{spill.as_posix()}'")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def _quote(path: str | Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def file_kind(path: str | Path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in READABLE:
+        raise EngineError(f"unsupported file type {suffix or '(none)'}: use CSV, Parquet or XLSX")
+    return suffix[1:]
+
+
+@contextmanager
+def readable(path: str | Path) -> Iterator[Path]:
+    """A path DuckDB can read: XLSX is streamed once to a temporary CSV (text cells)."""
+    if file_kind(path) != "xlsx":
+        yield Path(path)
+        return
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", delete=False) as tmp:
+        writer = csv.writer(tmp)
+        for row in wb.worksheets[0].iter_rows(values_only=True):
+            writer.writerow(["" if v is None else _cell_text(v) for v in row])
+    wb.close()
+    try:
+        yield Path(tmp.name)
+    finally:
+        os.unlink(tmp.name)
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def relation_sql(path: Path) -> str:
+    """A FROM clause for a file. CSV is read all-text so that NIKs keep leading zeros."""
+    if path.suffix.lower() == ".parquet":
+        return f"read_parquet({_quote(path)})"
+    return f"read_csv({_quote(path)}, header = true, all_varchar = true, normalize_names = true)"
+
+
+def columns(con, source: str) -> dict[str, str]:
+    """Column name (lower case) -> DuckDB type of a FROM clause."""
+    rows = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    return {r[0].lower().strip(): r[1] for r in rows}
+
+
+def require_columns(cols: dict[str, str], needed: tuple[str, ...], what: str) -> None:
+    missing = [c for c in needed if c not in cols]
+    if missing:
+        raise EngineError(f"{what}: missing column(s) {', '.join(missing)}")
+
+
+def text_sql(column: str, kind: str, width: int = 0) -> str:
+    """A column as trimmed text; integer columns are left-padded back to `width` digits."""
+    expr = f'trim(CAST("{column}" AS VARCHAR))'
+    if width and any(t in kind.upper() for t in ("INT", "DECIMAL", "DOUBLE", "FLOAT")):
+        expr = f"lpad(CAST(CAST(\"{column}\" AS HUGEINT) AS VARCHAR), {width}, '0')"
+    return expr
+
+
+def truthy_sql(column: str, kind: str) -> str:
+    if kind.upper() == "BOOLEAN":
+        return f'coalesce("{column}", false)'
+    words = ", ".join(f"'{w}'" for w in TRUE_WORDS)
+    return f'coalesce(lower(trim(CAST("{column}" AS VARCHAR))) IN ({words}), false)'
+
+
+def nik_problem_sql(nik: str, today: date) -> str:
+    """SQL that is NULL for a valid NIK, else the reason code (the rules of validate_nik)."""
+    yy = today.year % 100
+    day = f"CAST(substr({nik}, 7, 2) AS INTEGER)"
+    birth = (
+        f"try_strptime(printf('%04d-%02d-%02d', "
+        f"CAST(substr({nik}, 11, 2) AS INTEGER) + "
+        f"CASE WHEN CAST(substr({nik}, 11, 2) AS INTEGER) > {yy} THEN 1900 ELSE 2000 END, "
+        f"CAST(substr({nik}, 9, 2) AS INTEGER), "
+        f"CASE WHEN {day} > 40 THEN {day} - 40 ELSE {day} END), '%Y-%m-%d')"
+    )
+    return f"""CASE
+        WHEN {nik} IS NULL OR NOT regexp_full_match({nik}, '[0-9]{{16}}') THEN 'nik_format'
+        WHEN substr({nik}, 1, 2) = '00' OR substr({nik}, 3, 2) = '00'
+             OR substr({nik}, 5, 2) = '00' THEN 'nik_region'
+        WHEN {birth} IS NULL THEN 'nik_birth_date'
+        WHEN CAST({birth} AS DATE) > DATE '{today.isoformat()}' THEN 'nik_future'
+        WHEN substr({nik}, 13, 4) = '0000' THEN 'nik_serial'
+        ELSE NULL END"""
+
+
+# --- the file-to-file coverage report ------------------------------------------------------
+
+REPORT_COLUMNS = ("kelurahan_code", "population", "covered", "active", "uncovered")
+
+
+@dataclass(frozen=True)
+class ComputeResult:
+    kelurahan: int
+    population: int
+    covered: int
+    active: int
+
+    @property
+    def uncovered(self) -> int:
+        return self.population - self.covered
+
+
+def coverage_report_sql(con, population: Path, membership: Path) -> str:
+    """The report query: alive residents (one per NIK) left-joined to members (one per NIK)."""
+    pop_src, mem_src = relation_sql(population), relation_sql(membership)
+    pcols, mcols = columns(con, pop_src), columns(con, mem_src)
+    require_columns(pcols, ("nik", "kelurahan_code", "status"), "population")
+    require_columns(mcols, ("nik", "active"), "membership")
+    words = ", ".join(f"'{w}'" for w in ALIVE_WORDS)
+    return f"""
+    WITH residents AS (
+        SELECT {text_sql("nik", pcols["nik"], 16)} AS nik,
+               min({text_sql("kelurahan_code", pcols["kelurahan_code"], 10)}) AS kelurahan_code
+        FROM {pop_src}
+        WHERE lower(trim(CAST(status AS VARCHAR))) IN ({words})
+          AND nullif(trim(CAST(nik AS VARCHAR)), '') IS NOT NULL
+        GROUP BY 1
+    ), members AS (
+        -- one row per person however often the list repeats them; active if any row is
+        SELECT {text_sql("nik", mcols["nik"], 16)} AS nik,
+               bool_or({truthy_sql("active", mcols["active"])}) AS active
+        FROM {mem_src}
+        WHERE nullif(trim(CAST(nik AS VARCHAR)), '') IS NOT NULL
+        GROUP BY 1
+    )
+    SELECT r.kelurahan_code,
+           count(*) AS population,
+           count(m.nik) AS covered,
+           count(*) FILTER (WHERE m.active) AS active,
+           count(*) - count(m.nik) AS uncovered
+    FROM residents r LEFT JOIN members m ON m.nik = r.nik
+    GROUP BY r.kelurahan_code
+    ORDER BY r.kelurahan_code
+    """
+
+
+def compute_coverage(
+    population: str | Path,
+    membership: str | Path,
+    out: str | Path,
+    *,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    threads: int = DEFAULT_THREADS,
+) -> ComputeResult:
+    """Write the coverage report by kelurahan (CSV) from a population and a membership file."""
+    out = Path(out)
+    if out.suffix.lower() != ".csv":
+        raise EngineError("the report is written as CSV: give --out a .csv path")
+    con = connect(memory_limit, threads)
+    try:
+        with readable(population) as pop, readable(membership) as mem:
+            query = coverage_report_sql(con, pop, mem)
+            con.execute(f"CREATE TEMP TABLE report AS {query}")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(f"COPY (SELECT * FROM report ORDER BY kelurahan_code) TO {_quote(out)} "
+                    "(HEADER, DELIMITER ',')")  # fmt: skip
+        n, pop_n, cov, act = con.execute(
+            "SELECT count(*), coalesce(sum(population), 0), coalesce(sum(covered), 0), "
+            "coalesce(sum(active), 0) FROM report"
+        ).fetchone()
+    except duckdb.Error as exc:
+        raise EngineError(str(exc).splitlines()[0]) from exc
+    finally:
+        con.close()
+    return ComputeResult(kelurahan=n, population=int(pop_n), covered=int(cov), active=int(act))
