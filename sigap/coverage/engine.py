@@ -212,9 +212,243 @@ def compute_coverage(
         n, pop_n, cov, act = con.execute(
             "SELECT count(*), coalesce(sum(population), 0), coalesce(sum(covered), 0), "
             "coalesce(sum(active), 0) FROM report"
-        ).fetchone()
+        ).fetchall()[0]
     except duckdb.Error as exc:
         raise EngineError(str(exc).splitlines()[0]) from exc
     finally:
         con.close()
     return ComputeResult(kelurahan=n, population=int(pop_n), covered=int(cov), active=int(act))
+
+
+# --- import validation -------------------------------------------------------------------
+
+# kind -> {target column: accepted header names}; the first list names are required.
+ALIASES = {
+    "nik": ("nik", "no_nik"),
+    "family_card": ("family_card", "kk", "no_kk", "nomor_kk"),
+    "name": ("name", "nama", "nama_lengkap"),
+    "sex": ("sex", "jenis_kelamin", "jk"),
+    "birth_date": ("birth_date", "tanggal_lahir", "tgl_lahir"),
+    "kelurahan_code": ("kelurahan_code", "kode_kelurahan", "kode_desa", "kelurahan"),
+    "address": ("address", "alamat"),
+    "status": ("status", "status_penduduk"),
+    "card_number": ("card_number", "no_kartu", "nomor_kartu", "noka"),
+    "segment": ("segment", "segmen", "jenis_peserta"),
+    "active": ("active", "aktif", "status_aktif"),
+    "inactive_reason": ("inactive_reason", "alasan_nonaktif", "keterangan"),
+    "faskes_code": ("faskes_code", "kode_faskes", "faskes_tk1", "ppk"),
+    "care_class": ("care_class", "kelas", "hak_kelas"),
+    "decile": ("decile", "desil"),
+}
+REQUIRED = {
+    "population": ("nik", "kelurahan_code", "status"),
+    "membership": ("nik", "segment", "active"),
+    "welfare": ("nik", "decile"),
+}
+OPTIONAL = {
+    "population": ("family_card", "name", "sex", "birth_date", "address"),
+    "membership": ("card_number", "inactive_reason", "faskes_code", "care_class"),
+    "welfare": (),
+}
+# Output columns of the good rows, in the order the database tables take them.
+OUTPUT = {
+    "population": ("nik", "family_card", "name", "sex", "birth_date", "kelurahan_code",
+                   "kecamatan_code", "address", "status"),
+    "membership": ("nik", "card_number", "segment", "active", "inactive_reason", "faskes_code",
+                   "care_class"),
+    "welfare": ("nik", "decile"),
+}  # fmt: skip
+STATUS_WORDS = {
+    "alive": ("alive", "hidup", "ada"),
+    "moved": ("moved", "pindah", "pindah keluar"),
+    "dead": ("dead", "meninggal", "mati", "wafat"),
+}
+SEGMENT_WORDS = {
+    "PBI-APBN": ("PBI-APBN", "PBI-JK", "PBI"),
+    "PBI-APBD": ("PBI-APBD", "PBI-PEMDA", "PEMDA", "JAMKESDA"),
+    "PPU": ("PPU",),
+    "PBPU": ("PBPU", "MANDIRI"),
+    "BP": ("BP", "BUKAN-PEKERJA"),
+}
+
+
+@dataclass
+class PreparedImport:
+    """A validated file inside DuckDB: table `good` (OUTPUT columns) and `rejected`
+    (row_no, nik, reason, detail)."""
+
+    con: object
+    kind: str
+    total: int
+    good: int
+    rejected: int
+
+    def batches(self, table: str, cols: tuple[str, ...], size: int = 20_000):
+        """Rows of a table as lists of tuples, streamed in batches."""
+        cur = self.con.execute(f"SELECT {', '.join(cols)} FROM {table} ORDER BY row_no")
+        while True:
+            rows = cur.fetchmany(size)
+            if not rows:
+                return
+            yield rows
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _pick(cols: dict[str, str], target: str) -> str | None:
+    for name in ALIASES[target]:
+        if name in cols:
+            return name
+    return None
+
+
+def _map_words(expr: str, words: dict[str, tuple[str, ...]], upper: bool = False) -> str:
+    norm = f"{'upper' if upper else 'lower'}(regexp_replace(trim({expr}), '[ _]+', "
+    norm += "'-' , 'g'))" if upper else "' ', 'g'))"
+    cases = " ".join(
+        "WHEN " + norm + " IN (" + ", ".join(f"'{w}'" for w in ws) + f") THEN '{key}'"
+        for key, ws in words.items()
+    )
+    return f"CASE {cases} ELSE NULL END"
+
+
+def prepare_import(
+    kind: str,
+    path: str | Path,
+    *,
+    known_kelurahan: list[str],
+    today: date,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+) -> PreparedImport:
+    """Read and validate a register file in DuckDB. Bad rows (invalid NIK, duplicate NIK,
+    unknown kelurahan, unreadable values) are set aside with a reason; the rest is kept."""
+    if kind not in REQUIRED:
+        raise EngineError(f"unknown import kind {kind!r}")
+    con = connect(memory_limit)
+    con.execute("SET preserve_insertion_order = true")  # row numbers follow the file
+    try:
+        with readable(path) as src:
+            source = relation_sql(src)
+            cols = columns(con, source)
+            picked = {t: _pick(cols, t) for t in REQUIRED[kind] + OPTIONAL[kind]}
+            missing = [t for t in REQUIRED[kind] if picked[t] is None]
+            if missing:
+                raise EngineError(f"{kind}: missing column(s) {', '.join(missing)}")
+
+            def text(target: str, width: int = 0) -> str:
+                col = picked.get(target)
+                if col is None:
+                    return "''"
+                return f"coalesce({text_sql(col, cols[col], width)}, '')"
+
+            con.execute(
+                f"CREATE TEMP TABLE src AS SELECT row_number() OVER () AS row_no, "
+                f"{text('nik', 16)} AS nik_raw, * FROM {source}"
+            )
+        total = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
+        nik = "nik_raw"
+        fields: dict[str, str] = {"nik": "substr(nik_raw, 1, 16)"}
+        value_problem = "NULL"
+        region_problem = "NULL"
+        if kind == "population":
+            con.register("known_kelurahan", _code_table(known_kelurahan))
+            fields |= {
+                "family_card": f"substr({text('family_card', 16)}, 1, 16)",
+                "name": f"substr({text('name')}, 1, 128)",
+                "sex": f"CASE WHEN upper({text('sex')}) IN ('L', 'M', '1', 'LAKI-LAKI') THEN 'L' "
+                f"WHEN upper({text('sex')}) IN ('P', 'F', '2', 'PEREMPUAN') THEN 'P' ELSE '' END",
+                "birth_date": _date_sql(text("birth_date"), nik, today),
+                "kelurahan_code": f"{text('kelurahan_code', 10)}",
+                "kecamatan_code": f"substr({text('kelurahan_code', 10)}, 1, 6)",
+                "address": f"substr({text('address')}, 1, 255)",
+                "status": _map_words(text("status"), STATUS_WORDS),
+            }
+            value_problem = f"CASE WHEN ({fields['status']}) IS NULL THEN 'bad_value:status' END"
+            region_problem = (
+                f"CASE WHEN {text('kelurahan_code', 10)} NOT IN "
+                "(SELECT code FROM known_kelurahan) THEN 'unknown_region' END"
+            )
+        elif kind == "membership":
+            active = picked["active"]
+            cls = text("care_class")
+            fields |= {
+                "card_number": f"substr({text('card_number', 13)}, 1, 20)",
+                "segment": _map_words(text("segment"), SEGMENT_WORDS, upper=True),
+                "active": truthy_sql(active, cols[active]),
+                "inactive_reason": f"substr({text('inactive_reason')}, 1, 64)",
+                "faskes_code": f"substr({text('faskes_code')}, 1, 16)",
+                "care_class": f"CASE WHEN {cls} IN ('1', '2', '3') THEN CAST({cls} AS INTEGER) END",
+            }
+            value_problem = f"CASE WHEN ({fields['segment']}) IS NULL THEN 'bad_value:segment' END"
+        else:
+            fields["decile"] = f"try_cast({text('decile')} AS INTEGER)"
+            value_problem = (
+                f"CASE WHEN coalesce(({fields['decile']}) NOT BETWEEN 1 AND 10, true) "
+                "THEN 'bad_value:decile' END"
+            )
+        select = ", ".join(f"{expr} AS {name}" for name, expr in fields.items())
+        con.execute(
+            f"""CREATE TEMP TABLE checked AS
+            SELECT row_no, nik_raw, {select},
+                   coalesce({nik_problem_sql(nik, today)}, {value_problem}, {region_problem})
+                       AS problem
+            FROM src"""
+        )
+        con.execute("DROP TABLE src")
+        # the first valid row of a NIK is kept; later ones are duplicates
+        con.execute(
+            """CREATE TEMP TABLE ranked AS
+            SELECT *, CASE WHEN problem IS NULL AND row_number() OVER (
+                       PARTITION BY CASE WHEN problem IS NULL THEN nik END ORDER BY row_no) > 1
+                   THEN 'duplicate' ELSE problem END AS reason
+            FROM checked"""
+        )
+        con.execute("DROP TABLE checked")
+        con.execute(
+            f"CREATE TEMP TABLE good AS SELECT row_no, {', '.join(OUTPUT[kind])} FROM ranked "
+            "WHERE reason IS NULL"
+        )
+        con.execute(
+            """CREATE TEMP TABLE rejected AS
+            SELECT row_no, substr(nik_raw, 1, 64) AS nik,
+                   split_part(reason, ':', 1) AS reason,
+                   CASE WHEN reason LIKE 'bad_value:%' THEN split_part(reason, ':', 2)
+                        ELSE '' END AS detail
+            FROM ranked WHERE reason IS NOT NULL"""
+        )
+        con.execute("DROP TABLE ranked")
+        good = con.execute("SELECT count(*) FROM good").fetchall()[0][0]
+        rejected = con.execute("SELECT count(*) FROM rejected").fetchall()[0][0]
+    except duckdb.Error as exc:
+        con.close()
+        raise EngineError(str(exc).splitlines()[0]) from exc
+    except EngineError:
+        con.close()
+        raise
+    return PreparedImport(con=con, kind=kind, total=total, good=good, rejected=rejected)
+
+
+def _code_table(codes: list[str]):
+    import pyarrow as pa
+
+    return pa.table({"code": pa.array(sorted(set(codes)), pa.string())})
+
+
+def _date_sql(expr: str, nik: str, today: date) -> str:
+    """A birth date from ISO (2001-02-03) or Indonesian (03-02-2001, 03/02/2001) text, else
+    the one the NIK carries."""
+    yy = today.year % 100
+    day = f"CAST(substr({nik}, 7, 2) AS INTEGER)"
+    from_nik = (
+        f"try_strptime(printf('%04d-%02d-%02d', "
+        f"try_cast(substr({nik}, 11, 2) AS INTEGER) + "
+        f"CASE WHEN try_cast(substr({nik}, 11, 2) AS INTEGER) > {yy} THEN 1900 ELSE 2000 END, "
+        f"try_cast(substr({nik}, 9, 2) AS INTEGER), "
+        f"CASE WHEN {day} > 40 THEN {day} - 40 ELSE {day} END), '%Y-%m-%d')"
+    )
+    return (
+        f"CAST(coalesce(try_strptime(substr({expr}, 1, 10), '%Y-%m-%d'), "
+        f"try_strptime({expr}, '%d-%m-%Y'), try_strptime({expr}, '%d/%m/%Y'), "
+        f"CASE WHEN regexp_full_match({nik}, '[0-9]{{16}}') THEN {from_nik} END) AS DATE)"
+    )

@@ -97,6 +97,8 @@ class Resident(models.Model):
     address = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=8, choices=ResidentStatus.choices)
     period = models.DateField(help_text=_("Snapshot terakhir yang memuat orang ini"))
+    snapshot = models.ForeignKey(Snapshot, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")  # fmt: skip
 
     class Meta:
         indexes = [models.Index(fields=["status", "kelurahan_code"])]
@@ -126,6 +128,8 @@ class Membership(models.Model):
     faskes_code = models.CharField(max_length=16, blank=True)
     care_class = models.PositiveSmallIntegerField(null=True, blank=True)
     period = models.DateField()
+    snapshot = models.ForeignKey(Snapshot, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")  # fmt: skip
 
     class Meta:
         constraints = [
@@ -147,6 +151,8 @@ class WelfareEntry(models.Model):
     nik = models.CharField(max_length=NIK_LEN, unique=True)
     decile = models.PositiveSmallIntegerField()
     period = models.DateField()
+    snapshot = models.ForeignKey(Snapshot, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")  # fmt: skip
 
     class Meta:
         constraints = [
@@ -206,6 +212,11 @@ class ResidentFlag(BaseModel):
                 fields=["nik", "reason", "source"], name="coverage_flag_unique"
             ),
         ]
+
+    def __str__(self) -> str:
+        from sigap.regions.services import mask_nik
+
+        return f"{mask_nik(self.nik)} {self.reason}"
 
 
 class PriorityRule(BaseModel):
@@ -297,6 +308,11 @@ class Enrolment(BaseModel):
     )
     status_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        from sigap.regions.services import mask_nik
+
+        return f"{mask_nik(self.nik)} {self.status}"
+
     class Meta:
         ordering = ["run", "rank"]
         constraints = [
@@ -356,6 +372,9 @@ class WorkerEnrolment(BaseModel):
     jht = models.BooleanField(default=False)
     premium = models.PositiveIntegerField(help_text=_("Iuran bulan ini (Rp)"))
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.LISTED)
+
+    def __str__(self) -> str:
+        return f"{self.worker} {self.period:%Y-%m} {self.status}"
 
     class Meta:
         ordering = ["period", "worker_id"]

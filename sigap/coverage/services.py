@@ -1,0 +1,775 @@
+# ruff: noqa: S608 - raw SQL here names tables from the models; every value is bound.
+"""Coverage operations: the only code that writes the coverage app's data.
+
+Imports stream a validated file from DuckDB into the database in bulk (PostgreSQL COPY into
+a staging table, SQLite multi-row upserts), never row by row through the ORM.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sigap.core.errors import InvalidInput
+from sigap.core.models import Role
+from sigap.core.services import Actor, record_audit, require_role
+from sigap.regions.models import Region
+
+from . import engine
+from .models import (
+    CoverageStat,
+    Enrolment,
+    EnrolmentEvent,
+    EnrolmentStatus,
+    FlagReason,
+    Membership,
+    PriorityRule,
+    QuotaRun,
+    RejectedRow,
+    Resident,
+    ResidentFlag,
+    Segment,
+    Snapshot,
+    SnapshotKind,
+    WelfareEntry,
+    Worker,
+    WorkerEnrolment,
+)
+
+OFFICE_ROLES = (Role.ANALYST, Role.ADMIN)
+BATCH = 5_000
+Progress = Callable[[int], None]
+
+
+def month_start(value: date) -> date:
+    return value.replace(day=1)
+
+
+def parse_period(text: str) -> date:
+    """'2026-05' or '2026-05-01' -> date(2026, 5, 1)."""
+    raw = (text or "").strip()
+    try:
+        year, month = (int(p) for p in raw.split("-")[:2])
+        return date(year, month, 1)
+    except ValueError:
+        raise InvalidInput(_("Periode harus berbentuk YYYY-MM."), field="period") from None
+
+
+def file_hash(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def require_office(actor: Actor) -> None:
+    """Analysts and admins; the command line and system jobs are trusted local processes."""
+    if actor.user is None and actor.channel in ("cli", "system"):
+        return
+    require_role(actor, *OFFICE_ROLES)
+
+
+# --- bulk writes -----------------------------------------------------------------------------
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def bulk_upsert(
+    table: str,
+    cols: tuple[str, ...],
+    batches: Iterable[list[tuple]],
+    *,
+    key: str,
+    progress: Progress | None = None,
+) -> int:
+    """Insert or update rows by `key` in bulk. PostgreSQL: COPY into a temporary staging
+    table, then one INSERT ... ON CONFLICT; SQLite: multi-row INSERT ... ON CONFLICT."""
+    names = ", ".join(cols)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != key)
+    written = 0
+    with connection.cursor() as cur:
+        if _is_postgres():
+            stage = f"stage_{table}"
+            cur.execute(f"DROP TABLE IF EXISTS {stage}")
+            cur.execute(
+                f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {names} FROM {table} "
+                "WITH NO DATA"
+            )
+            with cur.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+                for rows in batches:
+                    for row in rows:
+                        copy.write_row(row)
+                    written += len(rows)
+                    if progress:
+                        progress(len(rows))
+            cur.execute(
+                f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "
+                f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
+            )
+            cur.execute(f"DROP TABLE {stage}")
+        else:
+            per_statement = max(1, 900 // len(cols))  # SQLite's bound-variable limit
+            one = "(" + ", ".join(["%s"] * len(cols)) + ")"
+            for rows in batches:
+                for i in range(0, len(rows), per_statement):
+                    chunk = rows[i : i + per_statement]
+                    cur.execute(
+                        f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))} "
+                        f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
+                        [v for row in chunk for v in row],
+                    )
+                written += len(rows)
+                if progress:
+                    progress(len(rows))
+    return written
+
+
+def _insert_rejections(snapshot: Snapshot, prepared: engine.PreparedImport) -> None:
+    rows = (
+        [RejectedRow(snapshot=snapshot, row_number=r[0], nik=r[1] or "", reason=r[2],
+                     detail=r[3] or "") for r in batch]
+        for batch in prepared.batches("rejected", ("row_no", "nik", "reason", "detail"))
+    )  # fmt: skip
+    for objs in rows:
+        RejectedRow.objects.bulk_create(objs, batch_size=2000)
+
+
+# --- imports ---------------------------------------------------------------------------------
+
+TABLES = {
+    SnapshotKind.POPULATION: (Resident, engine.OUTPUT["population"]),
+    SnapshotKind.MEMBERSHIP: (Membership, engine.OUTPUT["membership"]),
+    SnapshotKind.WELFARE: (WelfareEntry, engine.OUTPUT["welfare"]),
+}
+
+
+@dataclass
+class ImportResult:
+    snapshot: Snapshot
+    created: bool  # False: the same snapshot was imported before; nothing changed
+    applied: bool = True  # False: an older month than the one in force; kept as a record
+    messages: list[str] = field(default_factory=list)
+
+
+def known_kelurahan_codes() -> list[str]:
+    return list(Region.objects.filter(level=Region.Level.VILLAGE).values_list("code", flat=True))
+
+
+def import_snapshot(
+    actor: Actor,
+    kind: str,
+    path: str | Path,
+    period: date,
+    *,
+    filename: str = "",
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> ImportResult:
+    """Import one monthly register file (population, JKN membership or welfare).
+
+    Bad rows go to the rejection report and the good rows are kept. The same kind, period
+    and content is one snapshot: importing it again changes nothing. Membership and welfare
+    files are complete lists, so the newest month replaces the table; population files
+    update residents by NIK (a register file carries moves and deaths as statuses).
+    """
+    require_office(actor)
+    if kind not in SnapshotKind.values:
+        raise InvalidInput(_("Jenis data tidak dikenal."), field="kind")
+    period = month_start(period)
+    path = Path(path)
+    try:
+        engine.file_kind(path)
+    except engine.EngineError:
+        raise InvalidInput(_("Berkas harus CSV, XLSX atau Parquet."), field="file") from None
+    digest = file_hash(path)
+    existing = Snapshot.objects.filter(kind=kind, period=period, content_hash=digest).first()
+    if existing is not None:
+        return ImportResult(existing, created=False, applied=False)
+    try:
+        prepared = engine.prepare_import(
+            kind, path, known_kelurahan=known_kelurahan_codes(),
+            today=today or timezone.localdate(),
+        )  # fmt: skip
+    except engine.EngineError as exc:
+        raise InvalidInput(
+            _("Berkas tidak dapat dibaca: %(error)s") % {"error": exc}, field="file"
+        ) from None
+    try:
+        return _apply_import(actor, kind, period, digest, filename or path.name, prepared,
+                             progress)  # fmt: skip
+    finally:
+        prepared.close()
+
+
+def _apply_import(
+    actor: Actor,
+    kind: str,
+    period: date,
+    digest: str,
+    filename: str,
+    prepared: engine.PreparedImport,
+    progress: Progress | None,
+) -> ImportResult:
+    model, cols = TABLES[kind]
+    table = model._meta.db_table
+    try:
+        with transaction.atomic():
+            snapshot = Snapshot.objects.create(
+                kind=kind, period=period, content_hash=digest, filename=filename[:255],
+                rows_total=prepared.total, rows_accepted=prepared.good,
+                rows_rejected=prepared.rejected, created_by=actor.user, channel=actor.channel,
+            )  # fmt: skip
+            latest = (
+                Snapshot.objects.filter(kind=kind)
+                .exclude(pk=snapshot.pk)
+                .order_by("-period")
+                .values_list("period", flat=True)
+                .first()
+            )
+            applied = latest is None or period >= latest
+            if applied:
+                extra = (period, snapshot.pk)
+                batches = (
+                    [(*row[1:], *extra) for row in rows]
+                    for rows in prepared.batches("good", ("row_no", *cols))
+                )
+                bulk_upsert(table, (*cols, "period", "snapshot_id"), batches, key="nik",
+                            progress=progress)  # fmt: skip
+                if kind != SnapshotKind.POPULATION:
+                    # a complete list: whoever is not in the newest month is no longer listed
+                    model.objects.exclude(snapshot=snapshot).delete()
+            _insert_rejections(snapshot, prepared)
+            if applied:
+                refresh_stats(latest_membership_period() or period)
+            record_audit(
+                actor, "coverage.import", snapshot,
+                after={"kind": kind, "period": period.isoformat(), "rows": prepared.total,
+                       "accepted": prepared.good, "rejected": prepared.rejected,
+                       "applied": applied, "file": filename[:120]},
+            )  # fmt: skip
+    except IntegrityError:
+        # the same snapshot committed by a simultaneous import
+        existing = Snapshot.objects.filter(kind=kind, period=period, content_hash=digest).first()
+        if existing is None:
+            raise
+        return ImportResult(existing, created=False, applied=False)
+    return ImportResult(snapshot, created=True, applied=applied)
+
+
+def latest_membership_period() -> date | None:
+    return (
+        Snapshot.objects.filter(kind=SnapshotKind.MEMBERSHIP)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+
+
+def refresh_stats(period: date) -> int:
+    """Recompute the month's coverage by kelurahan from the residents and members in force
+    (one SQL statement in the database)."""
+    CoverageStat.objects.filter(period=period).delete()
+    r, m = Resident._meta.db_table, Membership._meta.db_table
+    s = CoverageStat._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""INSERT INTO {s} (period, kelurahan_code, population, covered, active, pemda)
+            SELECT %s, r.kelurahan_code, COUNT(*), COUNT(m.id),
+                   SUM(CASE WHEN m.active THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN m.segment = 'PBI-APBD' THEN 1 ELSE 0 END)
+            FROM {r} r LEFT JOIN {m} m ON m.nik = r.nik
+            WHERE r.status = 'alive'
+            GROUP BY r.kelurahan_code""",
+            [period],
+        )
+        return cur.rowcount
+
+
+# --- lookup by NIK (other capabilities call this) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoverageStatus:
+    """What SIGAP knows of one person's JKN cover (no name, no address)."""
+
+    nik: str
+    covered: bool
+    active: bool
+    segment: str  # "" when not covered
+    inactive_reason: str
+    faskes_code: str
+    period: date | None  # month of the membership list this comes from
+    enrolment: str  # status of a pending region enrolment ("" if none)
+
+
+def coverage_status(nik: str, birth_date: date | None = None) -> CoverageStatus | None:
+    """JKN cover of a NIK, or None when SIGAP does not know the person. With `birth_date`,
+    a person whose registered birth date differs is also None (so that a NIK alone cannot
+    be probed)."""
+    nik = (nik or "").strip()
+    if len(nik) != 16 or not nik.isdigit():
+        return None
+    resident = Resident.objects.filter(nik=nik).values_list("birth_date", "status").first()
+    member = Membership.objects.filter(nik=nik).first()
+    if resident is None and member is None:
+        return None
+    if birth_date is not None:
+        known = resident[0] if resident else None
+        if known is None:
+            known = _nik_birth_date(nik)
+        if known != birth_date:
+            return None
+    pending = (
+        Enrolment.objects.filter(
+            nik=nik,
+            status__in=[EnrolmentStatus.PROPOSED, EnrolmentStatus.SUBMITTED],
+        )
+        .values_list("status", flat=True)
+        .first()
+    )
+    return CoverageStatus(
+        nik=nik,
+        covered=member is not None,
+        active=bool(member and member.active),
+        segment=member.segment if member else "",
+        inactive_reason=member.inactive_reason if member else "",
+        faskes_code=member.faskes_code if member else "",
+        period=member.period if member else None,
+        enrolment=pending or "",
+    )
+
+
+def _nik_birth_date(nik: str) -> date | None:
+    from sigap.core.errors import SigapError
+    from sigap.regions.services import validate_nik
+
+    try:
+        return validate_nik(nik, check_region=False).birth_date
+    except SigapError:
+        return None
+
+
+# --- flags from other capabilities --------------------------------------------------------------
+
+
+def flag_resident(actor: Actor, nik: str, reason: str, source: str, note: str = ""):
+    """Flag a resident for priority enrolment (pregnant, chronic, home care, ...). Other
+    capabilities call this; flagging the same NIK for the same reason again is a no-op."""
+    from sigap.core.errors import SigapError
+    from sigap.regions.services import validate_nik
+
+    if actor.user is None and actor.channel not in ("cli", "system"):
+        require_role(actor, *OFFICE_ROLES)
+    if reason not in FlagReason.values:
+        raise InvalidInput(_("Alasan penandaan tidak dikenal."), field="reason")
+    source = (source or "").strip()[:32]
+    if not source:
+        raise InvalidInput(_("Sumber penandaan wajib diisi."), field="source")
+    try:
+        nik = validate_nik(nik, check_region=False).nik
+    except SigapError as exc:
+        raise InvalidInput(exc.message, field="nik") from None
+    with transaction.atomic():
+        flag, created = ResidentFlag.objects.get_or_create(
+            nik=nik, reason=reason, source=source, defaults={"note": note[:255]}
+        )
+        if not created and flag.active:
+            return flag
+        if not created:
+            flag.active = True
+            flag.note = note[:255] or flag.note
+            flag.save(update_fields=["active", "note", "updated_at"])
+        record_audit(actor, "coverage.flag", flag, object_label=f"{flag} {reason}",
+                     after={"reason": reason, "source": source})  # fmt: skip
+    return flag
+
+
+def unflag_resident(actor: Actor, nik: str, reason: str, source: str) -> int:
+    with transaction.atomic():
+        n = ResidentFlag.objects.filter(nik=nik, reason=reason, source=source,
+                                        active=True).update(active=False)  # fmt: skip
+        if n:
+            record_audit(actor, "coverage.unflag", object_type="coverage.residentflag",
+                         object_id=f"{reason}:{source}",
+                         after={"reason": reason, "source": source})  # fmt: skip
+    return n
+
+
+# --- enrolment quota ---------------------------------------------------------------------------
+
+
+def priority_rule():
+    """The rule in force (the newest); a default one is created on first use."""
+    rule = PriorityRule.objects.order_by("-created_at", "-id").first()
+    return rule or PriorityRule.objects.create()
+
+
+RULE_FIELDS = ("max_decile", "poverty_points", "pregnant_points", "infant_points",
+               "elderly_points", "chronic_points", "homecare_points", "flagged_points",
+               "infant_max_months", "elderly_min_years")  # fmt: skip
+
+
+def set_priority_rule(actor: Actor, values: dict[str, int]):
+    """A new priority rule (rules are kept as history; the newest is in force)."""
+    require_office(actor)
+    clean: dict[str, int] = {}
+    for name in RULE_FIELDS:
+        raw = values.get(name)
+        try:
+            number = int(raw)
+        except (TypeError, ValueError):
+            raise InvalidInput(_("Harus bilangan bulat."), field=name) from None
+        if not 0 <= number <= (10 if name == "max_decile" else 1000):
+            raise InvalidInput(_("Di luar rentang yang diizinkan."), field=name)
+        clean[name] = number
+    with transaction.atomic():
+        before = {f: getattr(priority_rule(), f) for f in RULE_FIELDS}
+        rule = PriorityRule.objects.create(**clean)
+        record_audit(actor, "coverage.priority_rule", rule, before=before, after=clean)
+    return rule
+
+
+@dataclass(frozen=True)
+class Candidate:
+    nik: str
+    kelurahan_code: str
+    score: int
+    reasons: tuple[str, ...]
+    decile: int | None
+
+
+def _months_between(born: date, today: date) -> int:
+    return (today.year - born.year) * 12 + today.month - born.month - (today.day < born.day)
+
+
+def rank_candidates(area_code: str, today: date, rule: PriorityRule | None = None):
+    """Uninsured alive residents of the area not already in an enrolment, best first."""
+    from .selectors import uninsured
+
+    rule = rule or priority_rule()
+    taken = Enrolment.objects.filter(
+        status__in=[EnrolmentStatus.PROPOSED, EnrolmentStatus.SUBMITTED,
+                    EnrolmentStatus.ACTIVATED]
+    ).values("nik")  # fmt: skip
+    people = uninsured(area_code).exclude(nik__in=taken)
+    nik_sub = people.values("nik")
+    deciles = dict(WelfareEntry.objects.filter(nik__in=nik_sub).values_list("nik", "decile"))
+    flags: dict[str, set[str]] = {}
+    for nik, reason in ResidentFlag.objects.filter(nik__in=nik_sub, active=True).values_list(
+        "nik", "reason"
+    ):
+        flags.setdefault(nik, set()).add(reason)
+    specific = {FlagReason.PREGNANT, FlagReason.CHRONIC, FlagReason.HOMECARE}
+    out: list[Candidate] = []
+    rows = people.values_list("nik", "kelurahan_code", "birth_date")
+    for nik, kel, born in rows.iterator(chunk_size=10_000):
+        decile = deciles.get(nik)
+        f = flags.get(nik, set())
+        months = _months_between(born, today) if born else None
+        checks = (
+            ("poverty", decile is not None and decile <= rule.max_decile),
+            ("pregnant", FlagReason.PREGNANT in f),
+            ("infant", months is not None and months < rule.infant_max_months),
+            ("elderly", months is not None and months >= 12 * rule.elderly_min_years),
+            ("chronic", FlagReason.CHRONIC in f),
+            ("homecare", FlagReason.HOMECARE in f),
+            ("flagged", bool(f - specific)),
+        )
+        reasons = tuple(name for name, hit in checks if hit)
+        score = sum(getattr(rule, f"{r}_points") for r in reasons)
+        out.append(Candidate(nik, kel, score, reasons, decile))
+    out.sort(key=lambda c: (-c.score, c.decile or 11, c.nik))
+    return out
+
+
+def run_quota(
+    actor: Actor,
+    period: date,
+    *,
+    area_code: str,
+    quota: int | None = None,
+    budget: int | None = None,
+    today: date | None = None,
+) -> QuotaRun:
+    """Pick the month's enrolment list: the best-ranked uninsured residents, up to the quota
+    (and to what the budget pays at the premium in force). One live run per month and area:
+    a second run for the same month is refused (unique constraint, so two simultaneous runs
+    cannot both take the slots)."""
+    from . import conf
+
+    require_office(actor)
+    if actor.user is not None:
+        from sigap.core.services import require_area
+
+        require_area(actor, area_code)
+    period = month_start(period)
+    quota = conf.monthly_quota() if quota is None else int(quota)
+    premium = conf.premium()
+    if quota < 0:
+        raise InvalidInput(_("Kuota tidak boleh negatif."), field="quota")
+    if budget is not None:
+        if budget < 0:
+            raise InvalidInput(_("Anggaran tidak boleh negatif."), field="budget")
+        quota = min(quota, budget // premium)
+    rule = priority_rule()
+    if QuotaRun.objects.filter(
+        program=QuotaRun.Program.JKN, period=period, area_code=area_code,
+        status=QuotaRun.Status.DONE,
+    ).exists():  # fmt: skip
+        raise _already_run(period)
+    try:
+        with transaction.atomic():
+            # The slot is the run row: the unique constraint lets exactly one run commit.
+            run = QuotaRun.objects.create(
+                program=QuotaRun.Program.JKN, period=period, quota=quota, premium=premium,
+                area_code=area_code, rule={f: getattr(rule, f) for f in RULE_FIELDS},
+                created_by=actor.user,
+            )  # fmt: skip
+            ranked = rank_candidates(area_code, today or timezone.localdate(), rule)
+            chosen = ranked[:quota]
+            now = timezone.now()
+            Enrolment.objects.bulk_create(
+                [Enrolment(run=run, nik=c.nik, kelurahan_code=c.kelurahan_code, rank=i,
+                           score=c.score, reasons=",".join(c.reasons), status_at=now)
+                 for i, c in enumerate(chosen, start=1)],
+                batch_size=2000,
+            )  # fmt: skip
+            run.selected, run.candidates = len(chosen), len(ranked)
+            run.save(update_fields=["selected", "candidates", "updated_at"])
+            record_audit(actor, "coverage.quota_run", run,
+                         after={"period": period.isoformat(), "quota": quota,
+                                "selected": len(chosen), "candidates": len(ranked),
+                                "premium": premium})  # fmt: skip
+    except IntegrityError:
+        raise _already_run(period) from None
+    return run
+
+
+def _already_run(period: date):
+    from sigap.core.errors import Conflict
+
+    return Conflict(
+        _("Kuota bulan %(month)s sudah dijalankan.") % {"month": f"{period:%Y-%m}"},
+        field="period", code="quota_already_run",
+    )  # fmt: skip
+
+
+def cancel_quota_run(actor: Actor, run: QuotaRun, reason: str) -> QuotaRun:
+    """Cancel a run whose list has not gone to BPJS yet; its slots are freed."""
+    from sigap.core.errors import Conflict
+
+    require_office(actor)
+    with transaction.atomic():
+        run = QuotaRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != QuotaRun.Status.DONE:
+            raise Conflict(_("Putaran ini sudah dibatalkan."), field="run")
+        if run.enrolments.exclude(status=EnrolmentStatus.PROPOSED).exists():
+            raise Conflict(_("Daftar sudah dikirim ke BPJS; tidak dapat dibatalkan."),
+                           field="run")  # fmt: skip
+        ids = list(run.enrolments.values_list("pk", flat=True))
+        move_enrolments(actor, ids, EnrolmentStatus.CANCELLED, reason or "run cancelled")
+        run.status = QuotaRun.Status.CANCELLED
+        run.save(update_fields=["status", "updated_at"])
+        record_audit(actor, "coverage.quota_cancel", run, after={"reason": reason[:200]})
+    return run
+
+
+# One transition table for enrolments: status -> statuses it may move to.
+ENROLMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    EnrolmentStatus.PROPOSED: (EnrolmentStatus.SUBMITTED, EnrolmentStatus.CANCELLED),
+    EnrolmentStatus.SUBMITTED: (EnrolmentStatus.ACTIVATED, EnrolmentStatus.REJECTED),
+    EnrolmentStatus.ACTIVATED: (),
+    EnrolmentStatus.REJECTED: (),
+    EnrolmentStatus.CANCELLED: (),
+}
+
+
+def move_enrolments(actor: Actor, ids: list[int], to: str, reason: str = "") -> int:
+    """The one function that changes enrolment statuses. Each row moves only from a status
+    the transition table allows (compare-and-set on the status), with who, when and why
+    recorded; rows in any other status are left alone. Returns how many moved."""
+    require_office(actor)
+    if to not in ENROLMENT_TRANSITIONS:
+        raise InvalidInput(_("Status tujuan tidak dikenal."), field="status")
+    allowed_from = [s for s, targets in ENROLMENT_TRANSITIONS.items() if to in targets]
+    now = timezone.now()
+    moved = 0
+    with transaction.atomic():
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            for src in allowed_from:
+                movable = list(
+                    Enrolment.objects.select_for_update()
+                    .filter(pk__in=chunk, status=src)
+                    .values_list("pk", "nik")
+                )
+                if not movable:
+                    continue
+                n = Enrolment.objects.filter(pk__in=[m[0] for m in movable], status=src).update(
+                    status=to, status_at=now, updated_at=now
+                )
+                EnrolmentEvent.objects.bulk_create(
+                    [EnrolmentEvent(enrolment_id=pk, from_status=src, to_status=to,
+                                    actor_label=actor.display[:150], reason=reason[:255])
+                     for pk, _nik in movable]
+                )  # fmt: skip
+                moved += n
+                if to == EnrolmentStatus.ACTIVATED:
+                    _activate_members([nik for _pk, nik in movable], now.date())
+        if moved:
+            record_audit(actor, f"coverage.enrolment.{to}", object_type="coverage.enrolment",
+                         object_id=",".join(str(i) for i in ids[:20])[:64],
+                         after={"to": to, "moved": moved, "reason": reason[:200]})  # fmt: skip
+    return moved
+
+
+def _activate_members(niks: list[str], today: date) -> None:
+    """An activated PBI APBD enrolment is a member at once ("UHC Prioritas"); the next
+    membership list from BPJS replaces this row with what BPJS holds."""
+    rows = [[(nik, "", Segment.PBI_APBD, True, "", "", 3, month_start(today), None)
+             for nik in niks]]  # fmt: skip
+    bulk_upsert(
+        Membership._meta.db_table,
+        ("nik", "card_number", "segment", "active", "inactive_reason", "faskes_code",
+         "care_class", "period", "snapshot_id"),
+        rows, key="nik",
+    )  # fmt: skip
+
+
+def submit_run(actor: Actor, run: QuotaRun) -> int:
+    """Mark the run's proposed enrolments as sent to BPJS (when the list is handed over)."""
+    ids = list(run.enrolments.filter(status=EnrolmentStatus.PROPOSED).values_list("pk", flat=True))
+    return move_enrolments(actor, ids, EnrolmentStatus.SUBMITTED, "list sent to BPJS")
+
+
+def record_activations(actor: Actor, run: QuotaRun, niks: list[str], *, rejected: bool = False,
+                       reason: str = "") -> int:  # fmt: skip
+    """Record which residents of a submitted list BPJS activated (or rejected)."""
+    wanted = {n.strip() for n in niks if n and n.strip()}
+    ids = list(run.enrolments.filter(nik__in=wanted).values_list("pk", flat=True))
+    to = EnrolmentStatus.REJECTED if rejected else EnrolmentStatus.ACTIVATED
+    return move_enrolments(actor, ids, to, reason or "BPJS confirmation")
+
+
+# --- vulnerable workers (BPJS Ketenagakerjaan) ---------------------------------------------------
+
+
+def register_worker(
+    actor: Actor, *, nik: str, name: str, occupation: str, kelurahan_code: str,
+    wants_jht: bool = False,
+) -> Worker:  # fmt: skip
+    """Register (or update) a vulnerable worker for region-paid JKK/JKM cover."""
+    from sigap.core.errors import SigapError
+    from sigap.regions.services import validate_nik
+
+    require_office(actor)
+    try:
+        nik = validate_nik(nik, check_region=False).nik
+    except SigapError as exc:
+        raise InvalidInput(exc.message, field="nik") from None
+    name, occupation = (name or "").strip(), (occupation or "").strip()
+    if not name or len(name) > 128:
+        raise InvalidInput(_("Nama wajib diisi (paling panjang 128)."), field="name")
+    if not occupation or len(occupation) > 64:
+        raise InvalidInput(_("Pekerjaan wajib diisi (paling panjang 64)."), field="occupation")
+    if not Region.objects.filter(code=kelurahan_code, level=Region.Level.VILLAGE).exists():
+        raise InvalidInput(_("Kode kelurahan tidak dikenal."), field="kelurahan_code")
+    if actor.user is not None:
+        from sigap.core.services import require_area
+
+        require_area(actor, kelurahan_code)
+    with transaction.atomic():
+        worker = Worker.objects.select_for_update().filter(nik=nik).first()
+        before = None
+        if worker is None:
+            worker = Worker(nik=nik)
+        else:
+            before = {"occupation": worker.occupation, "wants_jht": worker.wants_jht}
+        worker.name, worker.occupation = name, occupation
+        worker.kelurahan_code, worker.wants_jht = kelurahan_code, bool(wants_jht)
+        worker.save()
+        record_audit(actor, "coverage.worker.register" if before is None else
+                     "coverage.worker.update", worker, before=before,
+                     after={"occupation": occupation, "wants_jht": bool(wants_jht)})  # fmt: skip
+    return worker
+
+
+def worker_premium(jht: bool) -> int:
+    from . import conf
+
+    p = conf.workers_premiums()
+    return p["jkk"] + p["jkm"] + (p["jht"] if jht else 0)
+
+
+def run_workers_month(
+    actor: Actor, period: date, *, area_code: str, quota: int | None = None
+) -> QuotaRun:
+    """The month's list of covered workers: last month's active workers go on, then newly
+    registered ones (oldest registration first) up to the quota. One list per month."""
+    from . import conf
+
+    require_office(actor)
+    period = month_start(period)
+    quota = conf.workers_quota() if quota is None else int(quota)
+    if quota < 0:
+        raise InvalidInput(_("Kuota tidak boleh negatif."), field="quota")
+    prev = (period - timedelta(days=1)).replace(day=1)
+    try:
+        with transaction.atomic():
+            run = QuotaRun.objects.create(
+                program=QuotaRun.Program.WORKERS, period=period, quota=quota,
+                premium=worker_premium(False), area_code=area_code, created_by=actor.user,
+            )  # fmt: skip
+            workers = Worker.objects.filter(kelurahan_code__startswith=area_code)
+            continuing = list(
+                workers.filter(enrolments__period=prev,
+                               enrolments__status=WorkerEnrolment.Status.ACTIVE)
+                .order_by("created_at", "id")
+            )  # fmt: skip
+            ever = WorkerEnrolment.objects.values("worker_id")
+            new = list(workers.exclude(pk__in=ever).order_by("created_at", "id"))
+            chosen = (continuing + new)[:quota]
+            WorkerEnrolment.objects.bulk_create(
+                [WorkerEnrolment(worker=w, run=run, period=period, jht=w.wants_jht,
+                                 premium=worker_premium(w.wants_jht)) for w in chosen]
+            )  # fmt: skip
+            run.selected, run.candidates = len(chosen), len(continuing) + len(new)
+            run.save(update_fields=["selected", "candidates", "updated_at"])
+            record_audit(actor, "coverage.workers_run", run,
+                         after={"period": period.isoformat(), "quota": quota,
+                                "listed": len(chosen)})  # fmt: skip
+    except IntegrityError:
+        raise _already_run(period) from None
+    return run
+
+
+WORKER_TRANSITIONS = {
+    WorkerEnrolment.Status.LISTED: (WorkerEnrolment.Status.ACTIVE, WorkerEnrolment.Status.REJECTED),
+    WorkerEnrolment.Status.ACTIVE: (),
+    WorkerEnrolment.Status.REJECTED: (),
+}
+
+
+def set_worker_enrolments(actor: Actor, run: QuotaRun, niks: list[str], to: str) -> int:
+    """Record BPJS Ketenagakerjaan's answer for listed workers (compare-and-set on status)."""
+    require_office(actor)
+    if to not in (WorkerEnrolment.Status.ACTIVE, WorkerEnrolment.Status.REJECTED):
+        raise InvalidInput(_("Status tujuan tidak dikenal."), field="status")
+    with transaction.atomic():
+        n = WorkerEnrolment.objects.filter(
+            run=run, worker__nik__in=[x.strip() for x in niks],
+            status=WorkerEnrolment.Status.LISTED,
+        ).update(status=to, updated_at=timezone.now())  # fmt: skip
+        if n:
+            record_audit(actor, f"coverage.worker_enrolment.{to}", run, after={"moved": n})
+    return n
