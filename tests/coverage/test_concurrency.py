@@ -1,0 +1,83 @@
+"""Two quota runs (or two identical imports) at the same instant: exactly one succeeds.
+
+Runs on SQLite (WAL, IMMEDIATE transactions) and on PostgreSQL (the unique constraint):
+    DATABASE_URL=postgres://... python -m pytest tests/coverage -m concurrency
+"""
+
+import threading
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from sigap.core.errors import Conflict
+from sigap.core.services import Actor
+from sigap.coverage import services
+from sigap.coverage.models import Enrolment, QuotaRun, Snapshot
+
+from .conftest import KEL_A, POP_HEADER, TODAY, person, write_csv
+
+pytestmark = [
+    pytest.mark.concurrency,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+MAY = date(2026, 5, 1)
+THREADS = 4
+
+
+def run_together(n: int, work) -> list:
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 - reported to the test thread
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a run hung"
+    return results
+
+
+@pytest.fixture
+def population(semarang, tmp_path):
+    rows = [person("337401", date(1990, 1, 1 + i), 100 + i, KEL_A) for i in range(20)]
+    path = write_csv(tmp_path / "p.csv", POP_HEADER, rows)
+    services.import_snapshot(Actor.system("test"), "population", path, MAY, today=TODAY)
+    return path
+
+
+def test_two_runs_for_the_same_month_take_the_slots_once(population):
+    def work(i: int):
+        return services.run_quota(Actor.system(f"run-{i}"), MAY, area_code="3374", quota=15,
+                                  today=TODAY)  # fmt: skip
+
+    results = run_together(THREADS, work)
+    runs = [r for r in results if isinstance(r, QuotaRun)]
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert len(runs) == 1 and len(refused) == THREADS - 1, results
+    assert QuotaRun.objects.count() == 1
+    assert Enrolment.objects.count() == 15
+    assert Enrolment.objects.values("nik").distinct().count() == 15
+
+
+def test_the_same_snapshot_imported_twice_at_once_is_one_snapshot(semarang, tmp_path):
+    rows = [person("337401", date(1990, 1, 1 + i), 100 + i, KEL_A) for i in range(5)]
+    path = write_csv(tmp_path / "p.csv", POP_HEADER, rows)
+
+    def work(i: int):
+        return services.import_snapshot(Actor.system(f"imp-{i}"), "population", path, MAY,
+                                        today=TODAY)  # fmt: skip
+
+    results = run_together(2, work)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r.created for r in results) == [False, True]
+    assert Snapshot.objects.count() == 1
