@@ -278,12 +278,16 @@ def _build(problem: Problem, relax_required: bool = False) -> _Built:
     return _Built(data=data, vehicle_of_type=list(problem.vehicles), profiles=profiles)
 
 
-def _read(problem: Problem, built: _Built, sol: Solution) -> Plan:
+def _read(problem: Problem, built: _Built, sol: Solution, drop_infeasible: bool = False) -> Plan:
+    """The solution in the caller's keys. With `drop_infeasible`, a route that breaks a hard
+    rule (a skill, a window, the shift) is left out and its stops reported unserved."""
     routes = []
     served: set[int] = set()
     served_trips: set[int] = set()
     total = 0
     for r in sol.routes():
+        if drop_infeasible and not r.is_feasible():
+            continue
         vehicle = built.vehicle_of_type[r.vehicle_type()]
         profile = built.profiles.index(vehicle.profile)
         duration_m = built.data.duration_matrix(profile)
@@ -330,7 +334,7 @@ def _read(problem: Problem, built: _Built, sol: Solution) -> Plan:
         unserved=unserved,
         unserved_trips=unserved_trips,
         distance=total,
-        feasible=sol.is_feasible(),
+        feasible=True if drop_infeasible else sol.is_feasible(),
     )
 
 
@@ -358,7 +362,7 @@ def solve(problem: Problem, seconds: float, seed: int = 0) -> Plan:
         return _read(problem, built, result.best)
     relaxed = _build(problem, relax_required=True)
     again = _run(relaxed.data, seconds, seed)
-    plan = _read(problem, relaxed, again.best)
+    plan = _read(problem, relaxed, again.best, drop_infeasible=True)
     plan.required_relaxed = True
     return plan
 

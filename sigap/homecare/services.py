@@ -1,0 +1,1032 @@
+"""Home-care operations: the only code that writes the homecare tables.
+
+Workflows and their transition tables (one function moves each):
+- request:   REQUEST_FLOW, `move_request`
+- care plan: PLAN_FLOW,    `move_plan`
+- visit:     VISIT_FLOW,   `move_visit`
+- transport: TRIP_FLOW,    `move_trip`
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.db.models import Model, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
+from sigap.core.models import Role
+from sigap.core.services import Actor, record_audit
+from sigap.core.travel import get_estimator, haversine_km
+from sigap.facilities import services as facility_services
+from sigap.facilities.models import Facility
+from sigap.regions.models import Region
+from sigap.regions.services import mask_nik, region_zoneinfo_name, validate_nik
+
+from . import planning, routing
+from .models import (
+    CarePlan,
+    DayPlan,
+    Driver,
+    Escalation,
+    HomecareRequest,
+    PlanRoute,
+    PlanStatus,
+    RequestStatus,
+    Skill,
+    TargetGroup,
+    TransportTrip,
+    TransportVehicle,
+    TravelMode,
+    TripStatus,
+    Visit,
+    VisitRecord,
+    VisitStatus,
+    Worker,
+    WorkerLeave,
+)
+
+PUSKESMAS = "puskesmas"
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{6,20}$")
+
+REQUEST_FLOW: dict[str, set[str]] = {
+    RequestStatus.SUBMITTED: {
+        RequestStatus.ELIGIBLE, RequestStatus.INELIGIBLE, RequestStatus.CANCELLED,
+    },
+    RequestStatus.INELIGIBLE: {RequestStatus.SUBMITTED},  # reopened with new information
+    RequestStatus.ELIGIBLE: {RequestStatus.ACTIVE, RequestStatus.CANCELLED},
+    RequestStatus.ACTIVE: {RequestStatus.CLOSED, RequestStatus.CANCELLED},
+}  # fmt: skip
+PLAN_FLOW: dict[str, set[str]] = {
+    PlanStatus.ACTIVE: {PlanStatus.PAUSED, PlanStatus.COMPLETED, PlanStatus.CANCELLED},
+    PlanStatus.PAUSED: {PlanStatus.ACTIVE, PlanStatus.CANCELLED},
+}
+VISIT_FLOW: dict[str, set[str]] = {
+    VisitStatus.DUE: {VisitStatus.PLANNED, VisitStatus.CANCELLED},
+    # a re-plan may move a planned visit back to due when it no longer fits
+    VisitStatus.PLANNED: {
+        VisitStatus.DUE, VisitStatus.STARTED, VisitStatus.MISSED, VisitStatus.CANCELLED,
+    },
+    VisitStatus.STARTED: {VisitStatus.DONE},
+}  # fmt: skip
+TRIP_FLOW: dict[str, set[str]] = {
+    TripStatus.REQUESTED: {TripStatus.SCHEDULED, TripStatus.UNSCHEDULED, TripStatus.CANCELLED},
+    TripStatus.UNSCHEDULED: {TripStatus.SCHEDULED, TripStatus.CANCELLED},
+    TripStatus.SCHEDULED: {TripStatus.UNSCHEDULED, TripStatus.PICKED_UP, TripStatus.CANCELLED},
+    TripStatus.PICKED_UP: {TripStatus.DELIVERED},
+}
+MOVABLE = (VisitStatus.DUE, VisitStatus.PLANNED)
+OPEN_VISIT = (VisitStatus.DUE, VisitStatus.PLANNED, VisitStatus.STARTED)
+# Danger signs a worker can tick; the ones in EMERGENCY_SIGNS go to PSC 119, others to referral.
+DANGER_SIGNS = {
+    "penurunan_kesadaran": "Penurunan kesadaran",
+    "kejang": "Kejang",
+    "sesak_berat": "Sesak napas berat",
+    "perdarahan": "Perdarahan",
+    "nyeri_dada": "Nyeri dada",
+    "tidak_mau_makan": "Anak tidak mau makan/minum",
+    "bengkak_kaki_kepala": "Bengkak kaki disertai sakit kepala (ibu hamil)",
+}
+EMERGENCY_SIGNS = {"penurunan_kesadaran", "kejang", "sesak_berat", "perdarahan", "nyeri_dada"}
+PLANNER_SECONDS = 5.0
+
+
+# --- permissions ---------------------------------------------------------------------------
+
+
+def require_staff(actor: Actor, facility: Facility | None) -> None:
+    """Puskesmas staff of `facility` (or an admin); system actors pass."""
+    if actor.user is None and actor.channel in {"system", "cli"}:
+        return
+    if actor.user is None:
+        raise NotAuthenticated(_("Silakan masuk terlebih dahulu."))
+    if facility is None or not facility_services.can_operate(actor.user, facility):
+        raise Forbidden(_("Anda bukan petugas Puskesmas ini."))
+    if not (actor.user.is_admin_role or actor.user.role == Role.PUSKESMAS_STAFF):
+        raise Forbidden(_("Peran Anda tidak diizinkan melakukan ini."))
+
+
+def is_worker_of(actor: Actor, visit: Visit) -> bool:
+    return bool(actor.user and visit.worker_id and visit.worker.user_id == actor.user.pk)
+
+
+def require_worker_or_staff(actor: Actor, visit: Visit) -> None:
+    if is_worker_of(actor, visit):
+        return
+    require_staff(actor, visit.facility)
+
+
+# --- the one transition function per workflow -----------------------------------------------
+
+
+def _transition(
+    model: type[Model], flow: dict, pk: int, to: str, actor: Actor, reason: str, fields: dict
+) -> Any:
+    with transaction.atomic():
+        obj = model.objects.select_for_update(of=("self",)).order_by().get(pk=pk)
+        before = obj.status
+        if to not in flow.get(before, set()):
+            raise Conflict(
+                _("Status tidak dapat diubah dari %(a)s ke %(b)s.") % {"a": before, "b": to},
+                field="status",
+            )
+        obj.status = to
+        for name, value in fields.items():
+            setattr(obj, name, value)
+        obj.save()
+        record_audit(
+            actor,
+            f"{model._meta.model_name}.{to}",
+            obj,
+            object_label=f"{model._meta.model_name} {obj.pk}",
+            before={"status": before},
+            after={"status": to, "reason": reason},
+        )
+        return obj
+
+
+def move_request(
+    actor: Actor, req: HomecareRequest, to: str, reason: str = "", **fields
+) -> HomecareRequest:
+    return _transition(HomecareRequest, REQUEST_FLOW, req.pk, to, actor, reason, fields)
+
+
+def move_plan(actor: Actor, plan: CarePlan, to: str, reason: str = "", **fields) -> CarePlan:
+    return _transition(CarePlan, PLAN_FLOW, plan.pk, to, actor, reason, fields)
+
+
+def move_visit(actor: Actor, visit: Visit, to: str, reason: str = "", **fields) -> Visit:
+    fields.setdefault("status_reason", reason[:255])
+    return _transition(Visit, VISIT_FLOW, visit.pk, to, actor, reason, fields)
+
+
+def move_trip(
+    actor: Actor, trip: TransportTrip, to: str, reason: str = "", **fields
+) -> TransportTrip:
+    fields.setdefault("status_reason", reason[:255])
+    return _transition(TransportTrip, TRIP_FLOW, trip.pk, to, actor, reason, fields)
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+@dataclass
+class RequestInput:
+    nik: str
+    name: str
+    phone: str
+    address: str
+    village_code: str
+    need: str
+    target_group: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def _clean(text: str | None, field: str, label: str, max_len: int, required: bool = True) -> str:
+    value = (text or "").strip()
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in value):
+        raise InvalidInput(_("Berisi karakter yang tidak sah."), field=field)
+    if required and not value:
+        raise InvalidInput(_("%(label)s wajib diisi.") % {"label": label}, field=field)
+    if len(value) > max_len:
+        raise InvalidInput(
+            _("%(label)s paling panjang %(n)s karakter.") % {"label": label, "n": max_len},
+            field=field,
+        )
+    return value
+
+
+def _village(code: str | None) -> Region:
+    village = Region.objects.filter(code=(code or "").strip(), level=Region.Level.VILLAGE).first()
+    if village is None:
+        raise InvalidInput(_("Kelurahan/desa tidak dikenal."), field="village_code")
+    return village
+
+
+def _position(village: Region, lat: float | None, lon: float | None) -> tuple[float, float]:
+    if lat is not None and lon is not None:
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InvalidInput(_("Koordinat tidak sah."), field="latitude")
+        return float(lat), float(lon)
+    if village.latitude is None or village.longitude is None:
+        raise InvalidInput(_("Kelurahan ini belum punya koordinat."), field="village_code")
+    return village.latitude, village.longitude
+
+
+def puskesmas_for(village: Region, lat: float, lon: float) -> Facility | None:
+    """The Puskesmas whose catchment holds the kelurahan; if none has it in its catchment,
+    the nearest active Puskesmas of the same kabupaten/kota."""
+    base = Facility.objects.filter(kind_id=PUSKESMAS, is_active=True)
+    owner = base.filter(catchment=village).order_by("pk").first()
+    if owner is not None:
+        return owner
+    nearby = list(base.filter(village_id__startswith=village.code[:4]))
+    if not nearby:
+        return None
+    return min(nearby, key=lambda f: float(haversine_km(lat, lon, f.latitude, f.longitude)))
+
+
+def create_request(
+    actor: Actor,
+    data: RequestInput,
+    *,
+    source: str = HomecareRequest.Source.PUBLIC,
+    source_ref: str = "",
+) -> HomecareRequest:
+    """A home-care request from the public form, Puskesmas staff, or another capability
+    (nutrition, maternal care, a hospital discharge: pass `source` and their own `source_ref`;
+    asking twice with the same reference returns the first request)."""
+    if source not in HomecareRequest.Source.values:
+        raise InvalidInput(_("Sumber permintaan tidak dikenal."), field="source")
+    if source == HomecareRequest.Source.STAFF:
+        if actor.user is None or not (
+            actor.user.is_admin_role or actor.user.role == Role.PUSKESMAS_STAFF
+        ):
+            raise Forbidden(_("Hanya petugas Puskesmas yang dapat membuat permintaan ini."))
+    elif (
+        source != HomecareRequest.Source.PUBLIC and actor.user is None and actor.channel != "system"
+    ):
+        raise NotAuthenticated(_("Silakan masuk terlebih dahulu."))
+    source_ref = _clean(source_ref, "source_ref", "Referensi", 64, required=False)
+    if source_ref:
+        existing = HomecareRequest.objects.filter(source=source, source_ref=source_ref).first()
+        if existing is not None:
+            return existing
+    info = validate_nik(data.nik)
+    name = _clean(data.name, "name", _("Nama"), 150)
+    phone = _clean(data.phone, "phone", _("Nomor telepon"), 32)
+    if not PHONE_RE.match(phone):
+        raise InvalidInput(_("Nomor telepon tidak sah."), field="phone")
+    address = _clean(data.address, "address", _("Alamat"), 255)
+    need = _clean(data.need, "need", _("Kebutuhan"), 2000)
+    village = _village(data.village_code)
+    lat, lon = _position(village, data.latitude, data.longitude)
+    group = None
+    if data.target_group:
+        group = TargetGroup.objects.filter(code=data.target_group).first()
+        if group is None:
+            raise InvalidInput(_("Kelompok sasaran tidak dikenal."), field="target_group")
+    facility = puskesmas_for(village, lat, lon)
+    if facility is None:
+        raise InvalidInput(
+            _("Belum ada Puskesmas yang melayani wilayah ini."), field="village_code"
+        )
+    try:
+        with transaction.atomic():
+            req = HomecareRequest.objects.create(
+                nik=info.nik, name=name, phone=phone, address=address, village=village,
+                latitude=lat, longitude=lon, need=need, target_group=group, facility=facility,
+                source=source, source_ref=source_ref, created_by=actor.user,
+            )  # fmt: skip
+            record_audit(
+                actor, "homecare_request.create", req, object_label=f"request {req.pk}",
+                after={"nik": mask_nik(info.nik), "village": village.code, "source": source,
+                       "facility": facility.pk},
+            )  # fmt: skip
+    except IntegrityError:
+        if source_ref:  # a concurrent call with the same reference won the race
+            return HomecareRequest.objects.get(source=source, source_ref=source_ref)
+        raise
+    return req
+
+
+def decide_eligibility(
+    actor: Actor,
+    req: HomecareRequest,
+    *,
+    target_group: str,
+    answers: dict[str, bool],
+    note: str = "",
+) -> HomecareRequest:
+    """Work through the target group's checklist: eligible when every criterion holds."""
+    require_staff(actor, req.facility)
+    group = TargetGroup.objects.filter(code=target_group).first()
+    if group is None:
+        raise InvalidInput(_("Kelompok sasaran tidak dikenal."), field="target_group")
+    checklist = {item: bool(answers.get(item)) for item in group.checklist}
+    eligible = all(checklist.values())
+    note = _clean(note, "note", _("Catatan"), 2000, required=False)
+    if not eligible and not note:
+        raise InvalidInput(_("Tuliskan alasan bila tidak memenuhi syarat."), field="note")
+    to = RequestStatus.ELIGIBLE if eligible else RequestStatus.INELIGIBLE
+    return move_request(
+        actor, req, to, note, target_group=group, checklist=checklist, decision_note=note
+    )
+
+
+# --- care plans ------------------------------------------------------------------------------
+
+
+@dataclass
+class CarePlanInput:
+    frequency_days: int
+    skill: str
+    visit_minutes: int
+    preferred_start: time
+    preferred_end: time
+    priority: int
+    start_date: date
+    end_date: date | None = None
+    notes: str = ""
+
+
+def _validate_plan(data: CarePlanInput) -> None:
+    if data.skill not in Skill.values:
+        raise InvalidInput(_("Keahlian tidak dikenal."), field="skill")
+    if not (1 <= int(data.frequency_days) <= 90):
+        raise InvalidInput(_("Frekuensi 1 sampai 90 hari."), field="frequency_days")
+    if not (5 <= int(data.visit_minutes) <= 480):
+        raise InvalidInput(_("Lama kunjungan 5 sampai 480 menit."), field="visit_minutes")
+    if data.priority not in (1, 2, 3):
+        raise InvalidInput(_("Prioritas 1, 2 atau 3."), field="priority")
+    if data.preferred_start >= data.preferred_end:
+        raise InvalidInput(_("Jam mulai harus sebelum jam selesai."), field="preferred_end")
+    if data.end_date and data.end_date < data.start_date:
+        raise InvalidInput(_("Tanggal selesai sebelum tanggal mulai."), field="end_date")
+
+
+def create_care_plan(actor: Actor, req: HomecareRequest, data: CarePlanInput) -> CarePlan:
+    require_staff(actor, req.facility)
+    _validate_plan(data)
+    with transaction.atomic():
+        req = HomecareRequest.objects.select_for_update(of=("self",)).order_by().get(pk=req.pk)
+        if req.status != RequestStatus.ELIGIBLE:
+            raise Conflict(_("Permintaan belum dinyatakan memenuhi syarat."), field="status")
+        plan = CarePlan.objects.create(
+            request=req, facility=req.facility, frequency_days=data.frequency_days,
+            skill=data.skill, visit_minutes=data.visit_minutes,
+            preferred_start=data.preferred_start, preferred_end=data.preferred_end,
+            priority=data.priority, start_date=data.start_date, end_date=data.end_date,
+            next_due=data.start_date, notes=_clean(data.notes, "notes", _("Catatan"), 2000, False),
+        )  # fmt: skip
+        record_audit(
+            actor, "care_plan.create", plan, object_label=f"care plan {plan.pk}",
+            after={"skill": plan.skill, "frequency_days": plan.frequency_days,
+                   "priority": plan.priority},
+        )  # fmt: skip
+        plan.request = move_request(actor, req, RequestStatus.ACTIVE, _("Rencana perawatan dibuat"))
+    return plan
+
+
+# --- roster ----------------------------------------------------------------------------------
+
+
+@dataclass
+class WorkerInput:
+    name: str
+    skills: list[str]
+    shift_start: time
+    shift_end: time
+    travel_mode: str = TravelMode.MOTOR
+    phone: str = ""
+    user: Any = None
+    is_synthetic: bool = False
+
+
+def _validate_worker(data: WorkerInput) -> None:
+    _clean(data.name, "name", _("Nama"), 150)
+    if not data.skills or any(s not in Skill.values for s in data.skills):
+        raise InvalidInput(_("Pilih minimal satu keahlian yang dikenal."), field="skills")
+    if data.travel_mode not in TravelMode.values:
+        raise InvalidInput(_("Moda perjalanan tidak dikenal."), field="travel_mode")
+    if data.shift_start >= data.shift_end:
+        raise InvalidInput(_("Jam mulai shift harus sebelum jam selesai."), field="shift_end")
+
+
+def create_worker(actor: Actor, facility: Facility, data: WorkerInput) -> Worker:
+    require_staff(actor, facility)
+    _validate_worker(data)
+    with transaction.atomic():
+        worker = Worker.objects.create(
+            facility=facility, name=data.name.strip(), skills=sorted(set(data.skills)),
+            shift_start=data.shift_start, shift_end=data.shift_end,
+            travel_mode=data.travel_mode, phone=data.phone.strip(), user=data.user,
+            is_synthetic=data.is_synthetic,
+        )  # fmt: skip
+        record_audit(actor, "worker.create", worker, after={"skills": worker.skills})
+    return worker
+
+
+def add_leave(
+    actor: Actor, worker: Worker, start: date, end: date, reason: str = ""
+) -> WorkerLeave:
+    require_staff(actor, worker.facility)
+    if start > end:
+        raise InvalidInput(_("Tanggal mulai cuti setelah tanggal selesai."), field="end_date")
+    with transaction.atomic():
+        leave = WorkerLeave.objects.create(
+            worker=worker, start_date=start, end_date=end, reason=reason.strip()[:200]
+        )
+        record_audit(actor, "worker.leave", worker, after={"from": str(start), "to": str(end)})
+    return leave
+
+
+def workers_available(facility: Facility, day: date) -> list[Worker]:
+    on_leave = WorkerLeave.objects.filter(start_date__lte=day, end_date__gte=day).values(
+        "worker_id"
+    )
+    return list(Worker.objects.filter(facility=facility, is_active=True).exclude(pk__in=on_leave))
+
+
+# --- daily planning --------------------------------------------------------------------------
+
+
+def _zone(facility: Facility) -> ZoneInfo:
+    return ZoneInfo(region_zoneinfo_name(facility.village_id))
+
+
+def _midnight(facility: Facility, day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=_zone(facility))
+
+
+def _secs(t: time) -> int:
+    return t.hour * 3600 + t.minute * 60
+
+
+def ensure_due_visits(actor: Actor, facility: Facility, day: date) -> int:
+    """Create a `due` visit for every active care plan due on or before `day` that has no
+    open visit; carry an earlier unplanned `due` visit over to `day`."""
+    created = 0
+    with transaction.atomic():
+        Visit.objects.filter(facility=facility, status=VisitStatus.DUE, date__lt=day).update(
+            date=day
+        )
+        plans = CarePlan.objects.filter(
+            facility=facility, status=PlanStatus.ACTIVE, next_due__lte=day, start_date__lte=day
+        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        for plan in plans.exclude(visits__status__in=OPEN_VISIT):
+            Visit.objects.create(care_plan=plan, facility=facility, date=day)
+            created += 1
+        if created:
+            record_audit(
+                actor, "visits.due", facility, object_label=f"{facility} {day}",
+                after={"created": created, "date": str(day)},
+            )  # fmt: skip
+    return created
+
+
+def _visit_spec(v: Visit) -> planning.VisitSpec:
+    plan = v.care_plan
+    req = plan.request
+    service = plan.visit_minutes * 60
+    start, end = _secs(plan.preferred_start), _secs(plan.preferred_end)
+    return planning.VisitSpec(
+        key=v.pk, lat=req.latitude, lon=req.longitude, service_s=service,
+        window=(start, max(start, end - service)), skill=plan.skill,
+        priority=1 if v.urgent else plan.priority,
+    )  # fmt: skip
+
+
+def plan_facility(
+    actor: Actor,
+    facility: Facility,
+    day: date,
+    *,
+    seconds: float = PLANNER_SECONDS,
+    now: datetime | None = None,
+) -> DayPlan:
+    """Plan (or re-plan) one Puskesmas's home visits of `day`.
+
+    Visits already started or done stay where they are: their worker goes on from that home
+    when the started visit ends, and only `due`/`planned` visits move. A plan written by
+    someone else while this one was being solved wins (compare-and-set on the version)."""
+    require_staff(actor, facility)
+    ensure_due_visits(actor, facility, day)
+    midnight = _midnight(facility, day)
+    now_s = None
+    if now is not None and now.astimezone(midnight.tzinfo).date() == day:
+        now_s = int((now - midnight).total_seconds())
+    day_plan, _created = DayPlan.objects.get_or_create(facility=facility, date=day)
+    version = day_plan.version
+
+    workers = workers_available(facility, day)
+    visits = list(
+        Visit.objects.filter(facility=facility, date=day, status__in=MOVABLE)
+        .select_related("care_plan__request")
+        .order_by("pk")
+    )
+    fixed = list(
+        Visit.objects.filter(
+            facility=facility, date=day, status__in=(VisitStatus.STARTED, VisitStatus.DONE)
+        ).select_related("care_plan__request")
+    )
+    specs = []
+    for w in workers:
+        shift = (_secs(w.shift_start), _secs(w.shift_end))
+        start = available = None
+        last = max(
+            (v for v in fixed if v.worker_id == w.pk),
+            key=lambda v: v.planned_end or v.started_at or midnight,
+            default=None,
+        )
+        if last is not None:
+            req = last.care_plan.request
+            start = (req.latitude, req.longitude)
+            if last.status == VisitStatus.DONE and last.finished_at:
+                free_at = last.finished_at
+            else:
+                free_at = (last.started_at or midnight) + timedelta(
+                    minutes=last.care_plan.visit_minutes
+                )
+            available = int((free_at - midnight).total_seconds())
+        if now_s is not None:
+            available = max(available or 0, now_s, shift[0])
+        specs.append(
+            planning.WorkerSpec(
+                key=w.pk, skills=frozenset(w.skills), mode=w.travel_mode, shift=shift,
+                start=start, available_from=available,
+            )
+        )  # fmt: skip
+    depot = planning.Site(facility.pk, facility.latitude, facility.longitude)
+    vspecs = [_visit_spec(v) for v in visits]
+    if now_s is not None:  # nothing can start in the past
+        vspecs = [
+            planning.VisitSpec(s.key, s.lat, s.lon, s.service_s,
+                               (max(s.window[0], now_s), max(s.window[1], now_s)),
+                               s.skill, s.priority)
+            for s in vspecs
+        ]  # fmt: skip
+    problem = planning.day_problem(
+        depot, specs, vspecs, get_estimator(), at=midnight + timedelta(hours=10)
+    )
+    plan = planning.solve_day(problem, seconds)
+    check = planning.check_plan(problem, plan)
+    by_pk = {v.pk: v for v in visits}
+    by_worker = {w.pk: w for w in workers}
+
+    with transaction.atomic():
+        taken = DayPlan.objects.filter(pk=day_plan.pk, version=version).update(
+            version=version + 1, planned_at=timezone.now()
+        )
+        if not taken:
+            raise Conflict(_("Rencana hari ini baru saja dibuat orang lain; muat ulang."))
+        PlanRoute.objects.filter(day_plan=day_plan).delete()
+        planned = 0
+        for route in plan.routes:
+            worker = by_worker[route.vehicle]
+            if not route.activities:
+                continue
+            PlanRoute.objects.create(
+                day_plan=day_plan, worker=worker, distance_m=route.distance,
+                start_at=midnight + timedelta(seconds=route.start),
+                end_at=midnight + timedelta(seconds=route.end),
+            )  # fmt: skip
+            for seq, act in enumerate(route.activities, start=1):
+                visit = by_pk[act.key]
+                fields = {
+                    "worker": worker, "sequence": seq,
+                    "planned_arrival": midnight + timedelta(seconds=act.arrival),
+                    "planned_start": midnight + timedelta(seconds=act.start),
+                    "planned_end": midnight + timedelta(seconds=act.end),
+                }  # fmt: skip
+                # only visits still movable: one started meanwhile keeps its own times
+                if visit.status == VisitStatus.DUE:
+                    try:
+                        move_visit(actor, visit, VisitStatus.PLANNED, "rencana harian", **fields)
+                    except Conflict:
+                        continue
+                else:
+                    Visit.objects.filter(pk=visit.pk, status=VisitStatus.PLANNED).update(**fields)
+                planned += 1
+        for key in plan.unserved:
+            visit = by_pk[key]
+            if visit.status == VisitStatus.PLANNED:
+                # a visit started meanwhile (Conflict) keeps its worker and times
+                with contextlib.suppress(Conflict):
+                    move_visit(actor, visit, VisitStatus.DUE, _("tidak muat dalam rencana"),
+                               worker=None, sequence=None, planned_arrival=None,
+                               planned_start=None, planned_end=None)  # fmt: skip
+        day_plan.summary = {
+            "planned": planned,
+            "fixed": len(fixed),
+            "unserved": len(plan.unserved),
+            "unserved_priority1": sum(
+                1 for k in plan.unserved if _visit_spec(by_pk[k]).priority <= 1
+            ),
+            "distance_km": round(plan.distance / 1000, 1),
+            "workers": len(workers),
+            "feasible": bool(plan.feasible and check.ok),
+            "check_errors": check.errors[:5],
+        }
+        day_plan.version = version + 1
+        DayPlan.objects.filter(pk=day_plan.pk).update(summary=day_plan.summary)
+        record_audit(
+            actor, "day_plan.plan", day_plan, object_label=f"{facility} {day}",
+            after=day_plan.summary | {"version": version + 1},
+        )  # fmt: skip
+    return DayPlan.objects.get(pk=day_plan.pk)
+
+
+def plan_day(
+    actor: Actor, day: date, *, seconds: float = PLANNER_SECONDS, area: str = ""
+) -> list[DayPlan]:
+    """Plan `day` for every Puskesmas (of `area`) with active care plans."""
+    facilities = Facility.objects.filter(
+        kind_id=PUSKESMAS, is_active=True, care_plans__status=PlanStatus.ACTIVE
+    ).distinct()
+    if area:
+        facilities = facilities.filter(village_id__startswith=area)
+    return [plan_facility(actor, f, day, seconds=seconds) for f in facilities.order_by("name")]
+
+
+def cancel_visit(actor: Actor, visit: Visit, reason: str, *, replan: bool = True,
+                 now: datetime | None = None) -> Visit:  # fmt: skip
+    require_worker_or_staff(actor, visit)
+    reason = _clean(reason, "reason", _("Alasan"), 255)
+    visit = move_visit(actor, visit, VisitStatus.CANCELLED, reason)
+    if replan and DayPlan.objects.filter(facility=visit.facility, date=visit.date).exists():
+        plan_facility(actor, visit.facility, visit.date, now=now or timezone.now())
+    return visit
+
+
+def add_urgent_visit(actor: Actor, plan: CarePlan, day: date, *, now: datetime | None = None,
+                     replan: bool = True) -> Visit:  # fmt: skip
+    """An urgent visit (priority 1) inserted into a day, then the day re-planned around the
+    visits that have already started."""
+    require_staff(actor, plan.facility)
+    if plan.status != PlanStatus.ACTIVE:
+        raise Conflict(_("Rencana perawatan tidak aktif."), field="status")
+    with transaction.atomic():
+        existing = (
+            Visit.objects.select_for_update(of=("self",))
+            .filter(care_plan=plan, date=day)
+            .exclude(status=VisitStatus.CANCELLED)
+            .order_by("pk")
+            .first()
+        )
+        if existing is not None:
+            if existing.status not in MOVABLE:
+                raise Conflict(_("Kunjungan hari ini sudah berjalan."))
+            Visit.objects.filter(pk=existing.pk).update(urgent=True)
+            visit = existing
+        else:
+            visit = Visit.objects.create(
+                care_plan=plan, facility=plan.facility, date=day, urgent=True
+            )
+        record_audit(actor, "visit.urgent", visit, object_label=f"visit {visit.pk}")
+    if replan:
+        plan_facility(actor, plan.facility, day, now=now or timezone.now())
+    return Visit.objects.get(pk=visit.pk)
+
+
+def start_visit(actor: Actor, visit: Visit, now: datetime | None = None) -> Visit:
+    require_worker_or_staff(actor, visit)
+    return move_visit(actor, visit, VisitStatus.STARTED, "", started_at=now or timezone.now())
+
+
+def miss_visit(actor: Actor, visit: Visit, reason: str) -> Visit:
+    require_worker_or_staff(actor, visit)
+    reason = _clean(reason, "reason", _("Alasan"), 255)
+    with transaction.atomic():
+        visit = move_visit(actor, visit, VisitStatus.MISSED, reason)
+        # try again the next day
+        CarePlan.objects.filter(pk=visit.care_plan_id).update(
+            next_due=visit.date + timedelta(days=1)
+        )
+    return visit
+
+
+# --- visit records and escalation ---------------------------------------------------------------
+
+
+@dataclass
+class RecordInput:
+    outcome: str
+    notes: str = ""
+    systolic: int | None = None
+    diastolic: int | None = None
+    pulse: int | None = None
+    respiration: int | None = None
+    temperature: float | None = None
+    spo2: int | None = None
+    weight_kg: float | None = None
+    next_visit: date | None = None
+    danger_signs: list[str] = field(default_factory=list)
+
+
+VITAL_RANGES = {
+    "systolic": (40, 300), "diastolic": (20, 200), "pulse": (20, 250), "respiration": (4, 80),
+    "temperature": (30, 45), "spo2": (40, 100), "weight_kg": (0.5, 300),
+}  # fmt: skip
+
+
+def danger_from_vitals(data: RecordInput) -> list[str]:
+    """Vital signs that need a doctor today (thresholds of common home-care SOPs)."""
+    found = []
+    if data.systolic is not None and (data.systolic >= 180 or data.systolic < 90):
+        found.append("tekanan_darah")
+    if data.diastolic is not None and data.diastolic >= 120:
+        found.append("tekanan_darah")
+    if data.spo2 is not None and data.spo2 < 92:
+        found.append("saturasi_rendah")
+    if data.temperature is not None and (data.temperature >= 39.5 or data.temperature < 35):
+        found.append("suhu")
+    if data.pulse is not None and (data.pulse > 130 or data.pulse < 45):
+        found.append("nadi")
+    if data.respiration is not None and data.respiration > 30:
+        found.append("napas_cepat")
+    return sorted(set(found))
+
+
+def record_visit(
+    actor: Actor, visit: Visit, data: RecordInput, now: datetime | None = None
+) -> VisitRecord:
+    """Record a visit (starting it if the worker did not press start); danger signs raise an
+    escalation, which `hand_over_escalation` passes to referrals or PSC 119."""
+    require_worker_or_staff(actor, visit)
+    if data.outcome not in VisitRecord.Outcome.values:
+        raise InvalidInput(_("Hasil kunjungan tidak dikenal."), field="outcome")
+    for name, (low, high) in VITAL_RANGES.items():
+        value = getattr(data, name)
+        if value is not None and not (low <= float(value) <= high):
+            raise InvalidInput(_("Nilai di luar rentang wajar."), field=name)
+    unknown = [s for s in data.danger_signs if s not in DANGER_SIGNS]
+    if unknown:
+        raise InvalidInput(_("Tanda bahaya tidak dikenal."), field="danger_signs")
+    if data.next_visit and data.next_visit <= visit.date:
+        raise InvalidInput(_("Kunjungan berikutnya harus setelah hari ini."), field="next_visit")
+    notes = _clean(data.notes, "notes", _("Catatan"), 4000, required=False)
+    now = now or timezone.now()
+    signs = sorted(set(data.danger_signs) | set(danger_from_vitals(data)))
+    with transaction.atomic():
+        visit = Visit.objects.select_for_update(of=("self",)).order_by().get(pk=visit.pk)
+        if visit.status == VisitStatus.PLANNED:
+            visit = move_visit(actor, visit, VisitStatus.STARTED, "", started_at=now)
+        if visit.status != VisitStatus.STARTED:
+            raise Conflict(_("Kunjungan ini tidak sedang berlangsung."), field="status")
+        record = VisitRecord.objects.create(
+            visit=visit, outcome=data.outcome, notes=notes, systolic=data.systolic,
+            diastolic=data.diastolic, pulse=data.pulse, respiration=data.respiration,
+            temperature=data.temperature, spo2=data.spo2, weight_kg=data.weight_kg,
+            next_visit=data.next_visit, danger_signs=signs, recorded_by=actor.user,
+        )  # fmt: skip
+        visit = move_visit(actor, visit, VisitStatus.DONE, data.outcome, finished_at=now)
+        plan = CarePlan.objects.select_for_update(of=("self",)).order_by().get(pk=visit.care_plan_id)
+        plan.next_due = data.next_visit or visit.date + timedelta(days=plan.frequency_days)
+        plan.save(update_fields=["next_due", "updated_at"])
+        record_audit(
+            actor, "visit.record", record, object_label=f"visit {visit.pk}",
+            after={"outcome": data.outcome, "danger_signs": signs, "next_due": str(plan.next_due)},
+        )  # fmt: skip
+        if data.outcome == VisitRecord.Outcome.DIED:
+            move_plan(actor, plan, PlanStatus.COMPLETED, data.outcome)
+            move_request(actor, plan.request, RequestStatus.CLOSED, data.outcome)
+        escalation = None
+        if signs:
+            kind = (
+                Escalation.Kind.EMERGENCY if set(signs) & (EMERGENCY_SIGNS | {"saturasi_rendah"})
+                else Escalation.Kind.REFERRAL
+            )  # fmt: skip
+            escalation = Escalation.objects.create(
+                record=record, facility=visit.facility, kind=kind, reasons=signs
+            )
+            record_audit(
+                actor, "escalation.create", escalation, after={"kind": kind, "reasons": signs}
+            )
+    if escalation is not None:
+        hand_over_escalation(actor, escalation)
+    return record
+
+
+def hand_over_escalation(actor: Actor, escalation: Escalation) -> Escalation:
+    """THE call point to the referral and emergency capabilities.
+
+    When `sigap.referrals.services.create_from_homecare(actor, escalation)` (referral) or
+    `sigap.emergency.services.create_from_homecare(actor, escalation)` (emergency) exists,
+    it is called and the escalation is marked handed over with the reference it returns;
+    until then the escalation stays open in the Puskesmas inbox for staff to act on."""
+    import importlib
+
+    module_name = (
+        "sigap.emergency.services" if escalation.kind == Escalation.Kind.EMERGENCY
+        else "sigap.referrals.services"
+    )  # fmt: skip
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return escalation
+    target = getattr(module, "create_from_homecare", None)
+    if target is None:
+        return escalation
+    ref = target(actor, escalation)
+    with transaction.atomic():
+        Escalation.objects.filter(pk=escalation.pk, status=Escalation.Status.OPEN).update(
+            status=Escalation.Status.HANDED_OVER, handed_to=str(ref)[:100]
+        )
+        record_audit(actor, "escalation.handed_over", escalation, after={"to": str(ref)[:100]})
+    escalation.refresh_from_db()
+    return escalation
+
+
+def close_escalation(actor: Actor, escalation: Escalation, note: str) -> Escalation:
+    require_staff(actor, escalation.facility)
+    note = _clean(note, "note", _("Catatan"), 100)
+    with transaction.atomic():
+        done = Escalation.objects.filter(pk=escalation.pk, status=Escalation.Status.OPEN).update(
+            status=Escalation.Status.HANDLED, handed_to=note
+        )
+        if not done:
+            raise Conflict(_("Eskalasi ini sudah ditangani."))
+        record_audit(actor, "escalation.handled", escalation, after={"note": note})
+    escalation.refresh_from_db()
+    return escalation
+
+
+def coverage_status(nik: str) -> dict | None:
+    """JKN status from the coverage capability, when it offers `coverage_status(nik)`."""
+    try:
+        from sigap.coverage import services as coverage_services
+    except ImportError:
+        return None
+    fn = getattr(coverage_services, "coverage_status", None)
+    if fn is None:
+        return None
+    try:
+        result = fn(nik)
+    except Exception:  # another capability's failure must not break the eligibility page
+        return None
+    return result if isinstance(result, dict) else {"status": str(result)}
+
+
+# --- Jemput Sakit Antar Sehat -----------------------------------------------------------------
+
+PICKUP_SERVICE_S = 10 * 60  # help the patient into the car
+DROPOFF_SERVICE_S = 5 * 60
+
+
+@dataclass
+class TripInput:
+    direction: str
+    destination_id: int
+    nik: str
+    name: str
+    phone: str
+    address: str
+    village_code: str
+    date: date
+    appointment_at: datetime | None = None
+    ready_at: datetime | None = None
+    wheelchair: bool = False
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def create_trip(actor: Actor, data: TripInput, *, is_synthetic: bool = False) -> TransportTrip:
+    if actor.user is None and actor.channel != "system":
+        raise NotAuthenticated(_("Silakan masuk terlebih dahulu."))
+    if data.direction not in TransportTrip.Direction.values:
+        raise InvalidInput(_("Arah perjalanan tidak dikenal."), field="direction")
+    info = validate_nik(data.nik)
+    name = _clean(data.name, "name", _("Nama"), 150)
+    phone = _clean(data.phone, "phone", _("Nomor telepon"), 32)
+    address = _clean(data.address, "address", _("Alamat"), 255)
+    village = _village(data.village_code)
+    lat, lon = _position(village, data.latitude, data.longitude)
+    destination = Facility.objects.filter(pk=data.destination_id, is_active=True).first()
+    if destination is None:
+        raise InvalidInput(_("Fasilitas tujuan tidak dikenal."), field="destination_id")
+    if data.direction == TransportTrip.Direction.TO_FACILITY and data.appointment_at is None:
+        raise InvalidInput(_("Jam janji temu wajib diisi."), field="appointment_at")
+    if data.direction == TransportTrip.Direction.TO_HOME and data.ready_at is None:
+        raise InvalidInput(_("Jam siap pulang wajib diisi."), field="ready_at")
+    base = puskesmas_for(village, lat, lon)
+    if base is None:
+        raise InvalidInput(
+            _("Belum ada Puskesmas yang melayani wilayah ini."), field="village_code"
+        )
+    require_staff(actor, base)
+    with transaction.atomic():
+        trip = TransportTrip.objects.create(
+            base=base, destination=destination, direction=data.direction, nik=info.nik,
+            name=name, phone=phone, address=address, village=village, latitude=lat,
+            longitude=lon, date=data.date, appointment_at=data.appointment_at,
+            ready_at=data.ready_at, wheelchair=data.wheelchair, is_synthetic=is_synthetic,
+        )  # fmt: skip
+        record_audit(actor, "trip.create", trip, object_label=f"trip {trip.pk}",
+                     after={"nik": mask_nik(info.nik), "direction": data.direction})  # fmt: skip
+    return trip
+
+
+def trip_windows(
+    trip: TransportTrip, midnight: datetime
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Pick-up and drop-off windows (seconds after midnight).
+
+    To the facility: arrive between 45 and 10 minutes before the appointment, picked up at
+    most 2.5 hours before it. Home after discharge: picked up within an hour of being ready,
+    home within three hours."""
+    if trip.direction == TransportTrip.Direction.TO_FACILITY:
+        t = int((trip.appointment_at - midnight).total_seconds())
+        return (t - 150 * 60, t - 25 * 60), (t - 45 * 60, t - 10 * 60)
+    t = int((trip.ready_at - midnight).total_seconds())
+    return (t, t + 60 * 60), (t, t + 180 * 60)
+
+
+def schedule_transport(actor: Actor, base: Facility, day: date, *, seconds: float = 3.0) -> dict:
+    """Build the day's schedule for one Puskesmas's cars: each pick-up before its drop-off,
+    both inside their windows, seats respected (a wheelchair takes two), drivers' shifts."""
+    require_staff(actor, base)
+    midnight = _midnight(base, day)
+    trips = list(
+        TransportTrip.objects.filter(
+            base=base, date=day, status__in=(TripStatus.REQUESTED, TripStatus.UNSCHEDULED,
+                                             TripStatus.SCHEDULED)
+        ).select_related("destination").order_by("pk")
+    )  # fmt: skip
+    vehicles = list(TransportVehicle.objects.filter(facility=base, is_active=True).order_by("pk"))
+    drivers = list(Driver.objects.filter(facility=base, is_active=True).order_by("pk"))
+    crews = list(zip(vehicles, drivers, strict=False))
+    lats = [base.latitude]
+    lons = [base.longitude]
+    legs = []
+    for t in trips:
+        home = len(lats)
+        lats.append(t.latitude)
+        lons.append(t.longitude)
+        fac = len(lats)
+        lats.append(t.destination.latitude)
+        lons.append(t.destination.longitude)
+        pick_tw, drop_tw = trip_windows(t, midnight)
+        if t.direction == TransportTrip.Direction.TO_FACILITY:
+            frm, to = home, fac
+        else:
+            frm, to = fac, home
+        legs.append(
+            routing.Trip(
+                key=t.pk, pickup_location=frm, delivery_location=to, pickup_tw=pick_tw,
+                delivery_tw=drop_tw, pickup_service=PICKUP_SERVICE_S,
+                delivery_service=DROPOFF_SERVICE_S, seats=2 if t.wheelchair else 1,
+            )
+        )  # fmt: skip
+    import numpy as np
+
+    matrices = planning.travel_matrices(
+        np.array(lats), np.array(lons), ["car"], get_estimator(), midnight + timedelta(hours=10)
+    )
+    problem = routing.Problem(
+        matrices=matrices,
+        depots=[routing.DepotSpec(base.pk, 0, 0, 24 * 3600)],
+        vehicles=[
+            routing.Vehicle(
+                key=i,
+                depot=0,
+                tw_early=_secs(d.shift_start),
+                tw_late=_secs(d.shift_end),
+                capacity=v.seats,
+                profile="car",
+            )
+            for i, (v, d) in enumerate(crews)
+        ],  # fmt: skip
+        trips=legs,
+        coords=list(zip(lons, lats, strict=True)),
+    )
+    plan = routing.solve(problem, seconds)
+    by_pk = {t.pk: t for t in trips}
+    scheduled = 0
+    with transaction.atomic():
+        for route in plan.routes:
+            vehicle, driver = crews[route.vehicle]
+            pick = {a.key: a for a in route.activities if a.kind == "pickup"}
+            drop = {a.key: a for a in route.activities if a.kind == "delivery"}
+            for key, act in pick.items():
+                trip = by_pk[key]
+                fields = {
+                    "vehicle": vehicle, "driver": driver,
+                    "planned_pickup": midnight + timedelta(seconds=act.start),
+                    "planned_dropoff": midnight + timedelta(seconds=drop[key].start),
+                }  # fmt: skip
+                if trip.status == TripStatus.SCHEDULED:
+                    TransportTrip.objects.filter(pk=trip.pk, status=TripStatus.SCHEDULED).update(
+                        **fields
+                    )
+                else:
+                    move_trip(actor, trip, TripStatus.SCHEDULED, "jadwal harian", **fields)
+                scheduled += 1
+        for key in plan.unserved_trips:
+            trip = by_pk[key]
+            if trip.status != TripStatus.UNSCHEDULED:
+                move_trip(
+                    actor, trip, TripStatus.UNSCHEDULED, _("tidak ada armada yang cocok"),
+                    vehicle=None, driver=None, planned_pickup=None, planned_dropoff=None,
+                )  # fmt: skip
+    return {"scheduled": scheduled, "unscheduled": len(plan.unserved_trips),
+            "distance_km": round(plan.distance / 1000, 1)}  # fmt: skip
+
+
+def get_visit(pk: int) -> Visit:
+    visit = (
+        Visit.objects.select_related("care_plan__request", "worker", "facility")
+        .filter(pk=pk)
+        .first()
+    )
+    if visit is None:
+        raise NotFound(_("Kunjungan tidak ditemukan."))
+    return visit
