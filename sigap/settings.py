@@ -179,6 +179,18 @@ TASKS = {
     }
 }
 
+# Outbound notification channels (sigap.core.notify). The demo logs SMS/WhatsApp to the
+# console; production points them at a gateway: {"BACKEND": "sigap.core.notify.HttpGatewayBackend",
+# "ENDPOINT": "<name of a WebhookEndpoint>"}.
+_SMS_GATEWAY = os.environ.get("SIGAP_SMS_GATEWAY_ENDPOINT", "")
+_GATEWAY = {"BACKEND": "sigap.core.notify.HttpGatewayBackend", "ENDPOINT": _SMS_GATEWAY}
+_CONSOLE = {"BACKEND": "sigap.core.notify.ConsoleBackend"}
+SIGAP_NOTIFY_CHANNELS = {
+    "sms": _GATEWAY if _SMS_GATEWAY else _CONSOLE,
+    "whatsapp": _GATEWAY if _SMS_GATEWAY else _CONSOLE,
+    "webhook": {"BACKEND": "sigap.core.notify.WebhookBackend"},
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

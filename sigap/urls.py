@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("masuk/", core_views.LoginView.as_view(), name="login"),
     path("keluar/", core_views.logout_view, name="logout"),
+    path("notifikasi/", core_views.notifications, name="notifications"),
     path("admin/", admin.site.urls),
     path("", include("sigap.beds.urls")),
     path("", include("sigap.beds.compat_urls")),

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import ApiKey, AuditEvent, User
+from .models import ApiKey, AuditEvent, OutboundMessage, User, WebhookDelivery, WebhookEndpoint
 
 
 @admin.register(User)
@@ -50,3 +50,25 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Keys are created with `sigap apikey create` so the raw key can be shown once.
         return False
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ("name", "url", "is_active", "owner_label")
+    list_filter = ("is_active",)
+    search_fields = ("name", "url", "owner_label")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(HistoryAdmin):
+    """The delivery log of outbound webhooks."""
+
+    list_display = ("created_at", "endpoint", "event", "status", "attempts", "last_status_code")
+    list_filter = ("status", "event")
+    search_fields = ("ref", "event")
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(HistoryAdmin):
+    list_display = ("created_at", "channel", "backend", "to", "ref")
+    list_filter = ("channel", "backend")

@@ -134,3 +134,98 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WebhookEndpoint(BaseModel):
+    """A partner system SIGAP calls (an agency's dispatch system, a hospital's SIMRS, an SMS
+    gateway). Calls are signed with `secret` (HMAC-SHA256); see sigap.core.webhooks."""
+
+    name = models.CharField(_("nama"), max_length=120, unique=True)
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(max_length=128, default=secrets.token_urlsafe)
+    # events this endpoint wants, e.g. ["incident.handover"]; empty means all
+    events = models.JSONField(default=list, blank=True)
+    is_active = models.BooleanField(_("aktif"), default=True)
+    owner_label = models.CharField(_("pemilik"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, event: str) -> bool:
+        return self.is_active and (not self.events or event in self.events)
+
+
+class WebhookDelivery(BaseModel):
+    """One signed call to one endpoint, with its attempts: the delivery log."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Menunggu")
+        DELIVERED = "delivered", _("Terkirim")
+        FAILED = "failed", _("Gagal (menyerah)")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(max_length=80)
+    ref = models.CharField(max_length=100, blank=True, db_index=True)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(db_index=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    response_body = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} -> {self.endpoint_id} ({self.status})"
+
+
+class Notification(models.Model):
+    """An in-app notification for one user (bell in the header, /notifikasi/)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=60)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    ref = models.CharField(max_length=100, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.title}"
+
+
+class OutboundMessage(models.Model):
+    """A message sent outside SIGAP (SMS, WhatsApp, webhook) through sigap.core.notify."""
+
+    channel = models.CharField(max_length=20)
+    backend = models.CharField(max_length=120)
+    to = models.CharField(max_length=200)
+    text = models.TextField()
+    ref = models.CharField(max_length=100, blank=True, db_index=True)
+    delivery = models.ForeignKey(
+        WebhookDelivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.to}"

@@ -1,10 +1,12 @@
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from . import notify
 from .models import Role
 
 ROLE_HOME = {
@@ -51,3 +53,13 @@ def forbidden(request: HttpRequest, exception=None) -> HttpResponse:
 
 def not_found(request: HttpRequest, exception=None) -> HttpResponse:
     return _error(request, 404, "not_found", _("Halaman tidak ditemukan."))
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's in-app notifications; POST marks them read."""
+    if request.method == "POST":
+        notify.mark_read(request.user)
+        return redirect("notifications")
+    items = request.user.notifications.all()[:100]
+    return render(request, "core/notifications.html", {"items": items})
