@@ -769,7 +769,9 @@ def record_visit(
             next_visit=data.next_visit, danger_signs=signs, recorded_by=actor.user,
         )  # fmt: skip
         visit = move_visit(actor, visit, VisitStatus.DONE, data.outcome, finished_at=now)
-        plan = CarePlan.objects.select_for_update(of=("self",)).order_by().get(pk=visit.care_plan_id)
+        plan = (
+            CarePlan.objects.select_for_update(of=("self",)).order_by().get(pk=visit.care_plan_id)
+        )
         plan.next_due = data.next_visit or visit.date + timedelta(days=plan.frequency_days)
         plan.save(update_fields=["next_due", "updated_at"])
         record_audit(
