@@ -158,9 +158,14 @@ class GrowthMonthly(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["month", "kelurahan_code", "posyandu"],
+                condition=Q(posyandu__isnull=False),
                 name="growth_monthly_cell",
-                nulls_distinct=False,
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["month", "kelurahan_code"],
+                condition=Q(posyandu__isnull=True),
+                name="growth_monthly_cell_no_posyandu",
+            ),
         ]
         indexes = [models.Index(fields=["month", "kelurahan_code"])]
 

@@ -386,9 +386,9 @@ def high_risk_pregnancies(user: User, area: str = "", limit: int = 200):
 
     return list(
         Pregnancy.objects.filter(
-            scope_filter(user, "kelurahan_id"),
+            scope_filter(user, "kelurahan__code"),
             high_risk=True,
             ended_on__isnull=True,
-            kelurahan_id__startswith=area,
+            kelurahan__code__startswith=area,
         ).order_by("expected_delivery")[:limit]
     )

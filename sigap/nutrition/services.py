@@ -124,7 +124,7 @@ def posyandu_for(user: User | None) -> QuerySet[Facility]:
     if not (user.is_admin_role or user.role == Role.PUSKESMAS_STAFF):
         return qs.none()
     if user.area_code:
-        qs = qs.filter(village_id__startswith=user.area_code)
+        qs = qs.filter(village__code__startswith=user.area_code)
     codes = catchment_codes(user)
     return qs if codes is None else qs.filter(village_id__in=codes)
 

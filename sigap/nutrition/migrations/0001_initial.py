@@ -272,7 +272,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='growthmonthly',
-            constraint=models.UniqueConstraint(fields=('month', 'kelurahan_code', 'posyandu'), name='growth_monthly_cell', nulls_distinct=False),
+            constraint=models.UniqueConstraint(condition=models.Q(('posyandu__isnull', False)), fields=('month', 'kelurahan_code', 'posyandu'), name='growth_monthly_cell'),
+        ),
+        migrations.AddConstraint(
+            model_name='growthmonthly',
+            constraint=models.UniqueConstraint(condition=models.Q(('posyandu__isnull', True)), fields=('month', 'kelurahan_code'), name='growth_monthly_cell_no_posyandu'),
         ),
         migrations.AddIndex(
             model_name='measurement',
