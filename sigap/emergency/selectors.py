@@ -1,0 +1,540 @@
+"""Read side of the emergency centre: unit and hospital recommendations, the dispatcher's
+queue and map, the "Satu Ambulans, Satu Desa" coverage and the response-time report.
+
+Unit recommendation at province scale (thousands of ambulances) must answer in a few
+milliseconds, so each process keeps the units' positions, kinds and statuses in NumPy
+arrays (a `PointIndex`), refreshed when any unit changed (checked at most every
+`CHECK_INTERVAL` seconds). The index only pre-selects the nearest candidates; their current
+status and position are then read from the database, so a stale index can never recommend a
+unit that is no longer available.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count, Max, Prefetch, Q
+from django.utils import timezone
+
+from sigap.beds import selectors as bed_selectors
+from sigap.beds.services import hold_policy
+from sigap.core.spatial import PointIndex
+from sigap.core.travel import get_estimator, haversine_km
+from sigap.facilities.models import Facility
+from sigap.regions.models import Region
+
+from . import reference
+from .models import Assignment, Handoff, Incident, Unit, UnitStatusChange
+
+CHECK_INTERVAL = 0.5  # seconds between change checks of the unit index per process
+CANDIDATES = 4  # candidates read fresh per unit wanted
+STATUS_CODES = {s: i for i, s in enumerate(Unit.Status.values)}
+KIND_CODES = {k: i for i, k in enumerate(reference.UNIT_KINDS)}
+
+
+@dataclass
+class _UnitIndex:
+    stamp: tuple = ()
+    checked_at: float = 0.0
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    kinds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    statuses: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
+    areas: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U10"))
+    points: PointIndex | None = None
+
+
+_lock = threading.Lock()
+_index = _UnitIndex()
+
+
+def _stamp() -> tuple:
+    agg = Unit.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    return (agg["n"], agg["last"])
+
+
+def unit_index() -> _UnitIndex:
+    """The process's unit arrays, rebuilt when a unit changed since the last build."""
+    global _index
+    now = time.monotonic()
+    idx = _index
+    if now - idx.checked_at < CHECK_INTERVAL:
+        return idx
+    with _lock:
+        idx = _index
+        if now - idx.checked_at < CHECK_INTERVAL:
+            return idx
+        stamp = _stamp()
+        if stamp == idx.stamp:
+            idx.checked_at = now
+            return idx
+        rows = list(
+            Unit.objects.values_list("pk", "kind", "status", "area_code", "latitude", "longitude")
+        )
+        new = _UnitIndex(stamp=stamp, checked_at=now)
+        new.ids = np.array([r[0] for r in rows], dtype=np.int64)
+        new.kinds = np.array([KIND_CODES.get(r[1], -1) for r in rows], dtype=np.int8)
+        new.statuses = np.array([STATUS_CODES.get(r[2], -1) for r in rows], dtype=np.int8)
+        new.areas = np.array([r[3] for r in rows], dtype="<U10")
+        new.points = PointIndex(list(range(len(rows))), [r[4] for r in rows], [r[5] for r in rows])
+        _index = new
+        return new
+
+
+def reset_unit_index() -> None:
+    global _index
+    with _lock:
+        _index = _UnitIndex()
+
+
+def unit_kinds_for(triage: str) -> list[str]:
+    return reference.TRIAGE_UNIT_KINDS.get(triage, list(reference.UNIT_KINDS))
+
+
+def _ranked(rows: list[dict], lat: float, lon: float, at: datetime | None, n: int) -> list[dict]:
+    if not rows:
+        return []
+    est = get_estimator()
+    lats = np.array([r["latitude"] for r in rows], dtype=float)
+    lons = np.array([r["longitude"] for r in rows], dtype=float)
+    km = est.road_km(lat, lon, lats, lons)
+    minutes = est.minutes(lat, lon, lats, lons, at=at)
+    order = np.argsort(minutes, kind="stable")[:n]
+    out = []
+    for i in order:
+        r = dict(rows[i])
+        r["distance_km"] = round(float(km[i]), 2)
+        r["eta_minutes"] = round(float(minutes[i]), 1)
+        out.append(r)
+    return out
+
+
+UNIT_FIELDS = (
+    "pk",
+    "public_id",
+    "code",
+    "name",
+    "kind",
+    "status",
+    "latitude",
+    "longitude",
+    "base_village__name",
+    "crew_on_shift",
+    "area_code",
+)
+
+
+def recommend_units(
+    lat: float,
+    lon: float,
+    triage: str,
+    *,
+    area: str = "",
+    n: int = 5,
+    at: datetime | None = None,
+) -> list[dict]:
+    """Available units of a kind fit for the triage colour, nearest by estimated arrival
+    first: the `n` best, each with `eta_minutes` and `distance_km`."""
+    kinds = [KIND_CODES[k] for k in unit_kinds_for(triage) if k in KIND_CODES]
+    idx = unit_index()
+    if idx.points is None or not len(idx.points):
+        return []
+    mask = (idx.statuses == STATUS_CODES[Unit.Status.AVAILABLE]) & np.isin(idx.kinds, kinds)
+    if area:
+        mask &= np.char.startswith(idx.areas, area[:2])
+    want = max(1, n) * CANDIDATES
+    while True:
+        near = idx.points.nearest(lat, lon, n=want, mask=mask)
+        ids = [int(idx.ids[p.item]) for p in near]
+        rows = list(
+            Unit.objects.filter(
+                pk__in=ids, status=Unit.Status.AVAILABLE, kind__in=unit_kinds_for(triage)
+            ).values(*UNIT_FIELDS)
+        )
+        # Enough fresh candidates, or no more to look at.
+        if len(rows) >= n or len(near) < want:
+            break
+        want *= 4
+    return _ranked(rows, lat, lon, at, n)
+
+
+def recommend_units_full_scan(
+    lat: float,
+    lon: float,
+    triage: str,
+    *,
+    area: str = "",
+    n: int = 5,
+    at: datetime | None = None,
+) -> list[dict]:
+    """The naive answer (every available unit read and timed); the benchmark's baseline and
+    the tests' reference."""
+    qs = Unit.objects.filter(status=Unit.Status.AVAILABLE, kind__in=unit_kinds_for(triage))
+    if area:
+        qs = qs.filter(area_code__startswith=area[:2])
+    return _ranked(list(qs.values(*UNIT_FIELDS)), lat, lon, at, n)
+
+
+def recommend_for_incident(incident: Incident, n: int = 5) -> list[dict]:
+    return recommend_units(
+        incident.latitude, incident.longitude, incident.triage, area=incident.area_code, n=n
+    )
+
+
+def recommend_hospitals(
+    incident: Incident, *, n: int = 5, bed_class: str | None = None
+) -> list[dict]:
+    """Hospitals offering the service the patient needs, those with a free bed of the wanted
+    class first, then by travel time from the incident."""
+    bed_class = (
+        reference.TRIAGE_BED_CLASS.get(incident.triage, "") if bed_class is None else (bed_class)
+    )
+    board = bed_selectors.public_board(
+        kelas=None,
+        lat=incident.latitude,
+        lon=incident.longitude,
+        area=incident.area_code[:2],
+        limit=None,
+    )
+    with_service = set(
+        str(u)
+        for u in Facility.objects.filter(
+            kind_id="rs", is_active=True, services__code=incident.service_needed
+        ).values_list("public_id", flat=True)
+    )
+    out = []
+    for h in board:
+        if h["id"] not in with_service:
+            continue
+        free_class = next((b["free"] for b in h["beds"] if b["kodekelas"] == bed_class), 0)
+        out.append(
+            {
+                "id": h["id"],
+                "name": h["name"],
+                "kecamatan": h["kecamatan"]["name"],
+                "travel_minutes": h.get("travel_minutes"),
+                "distance_km": h.get("distance_km"),
+                "bed_class": bed_class,
+                "free_in_class": free_class,
+                "total_free": h["total_free"],
+                "emergency_phone": h["emergency_phone"],
+                "stale": h["stale"],
+            }
+        )
+    out.sort(
+        key=lambda h: (
+            h["free_in_class"] <= 0 if bed_class else h["total_free"] <= 0,
+            h["travel_minutes"] or 0,
+        )
+    )
+    out = out[:n]
+    policies = {
+        f.public_id: hold_policy(f).allows_holds
+        for f in Facility.objects.filter(public_id__in=[h["id"] for h in out])
+    }
+    for h in out:
+        h["allows_holds"] = next((v for k, v in policies.items() if str(k) == h["id"]), True)
+    return out
+
+
+# --- console -------------------------------------------------------------------------------
+
+
+def triage_rank(triage: str) -> int:
+    return reference.TRIAGE.get(triage, ("", 9))[1]
+
+
+def active_incidents(area: str = "") -> list[Incident]:
+    """The live queue: waiting incidents first, by triage colour then waiting time."""
+    qs = (
+        Incident.objects.filter(
+            status__in=[s for s in Incident.Status.values if s not in ("closed", "cancelled")]
+        )
+        .select_related("village", "village__parent")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                Assignment.objects.filter(status="active").select_related("unit"),
+                to_attr="active_assignments",
+            ),
+            Prefetch(
+                "handoffs",
+                Handoff.objects.filter(status__in=["pending", "acknowledged"]).select_related(
+                    "hospital"
+                ),
+                to_attr="open_handoffs",
+            ),
+        )
+    )
+    if area:
+        qs = qs.filter(area_code__startswith=area[:4])
+    rows = list(qs[:500])
+    rows.sort(key=lambda i: (i.status != "open", triage_rank(i.triage), i.received_at))
+    return rows
+
+
+def incident_json(i: Incident, now: datetime) -> dict:
+    return {
+        "id": str(i.public_id),
+        "number": i.number,
+        "status": i.status,
+        "status_label": i.get_status_display(),
+        "category": i.category,
+        "category_label": i.get_category_display(),
+        "triage": i.triage,
+        "victims": i.victims,
+        "lat": i.latitude,
+        "lon": i.longitude,
+        "village": i.village.name if i.village else "",
+        "kecamatan": i.village.parent.name if i.village and i.village.parent else "",
+        "address": i.address,
+        "caller_phone": i.caller_phone,
+        "calls": i.call_count,
+        "source": i.source,
+        "received_at": i.received_at.isoformat(),
+        "waiting_min": int((now - i.received_at).total_seconds() // 60),
+        "units": [a.unit.code for a in getattr(i, "active_assignments", [])],
+        "assignments": [
+            {
+                "id": str(a.public_id),
+                "unit": a.unit.code,
+                "unit_status": a.unit.status,
+                "eta_minutes": a.eta_minutes,
+            }
+            for a in getattr(i, "active_assignments", [])
+        ],
+        "hospital": next((h.hospital.name for h in getattr(i, "open_handoffs", [])), ""),
+    }
+
+
+def units_json(area: str = "") -> list[dict]:
+    qs = Unit.objects.select_related("base_village")
+    if area:
+        qs = qs.filter(area_code__startswith=area[:4])
+    active = dict(
+        Assignment.objects.filter(status="active").values_list("unit_id", "incident__number")
+    )
+    return [
+        {
+            "id": str(u.public_id),
+            "code": u.code,
+            "name": u.name,
+            "kind": u.kind,
+            "status": u.status,
+            "status_label": u.get_status_display(),
+            "lat": u.latitude,
+            "lon": u.longitude,
+            "base": u.base_village.name,
+            "incident": active.get(u.pk, ""),
+        }
+        for u in qs
+    ]
+
+
+# --- coverage: Satu Ambulans, Satu Desa --------------------------------------------------------
+
+
+def coverage(area: str) -> dict:
+    """Per kelurahan/desa: its units, and whether it is covered right now (a unit based
+    there is available) or uncovered because its units are out."""
+    villages = list(
+        Region.objects.filter(level=4, code__startswith=area)
+        .select_related("parent")
+        .order_by("parent__name", "name")
+    )
+    by_village: dict[str, list[Unit]] = {}
+    for u in Unit.objects.filter(base_village__code__startswith=area).order_by("code"):
+        by_village.setdefault(u.base_village_id, []).append(u)
+    rows = []
+    counts = {"covered": 0, "out": 0, "none": 0}
+    for v in villages:
+        units = by_village.get(v.code, [])
+        if not units:
+            state = "none"
+        elif any(u.status == Unit.Status.AVAILABLE for u in units):
+            state = "covered"
+        else:
+            state = "out"
+        counts[state] += 1
+        rows.append(
+            {
+                "code": v.code,
+                "name": v.name,
+                "kecamatan": v.parent.name if v.parent else "",
+                "lat": v.latitude,
+                "lon": v.longitude,
+                "state": state,
+                "units": [
+                    {"code": u.code, "status": u.status, "status_label": u.get_status_display()}
+                    for u in units
+                ],
+            }
+        )
+    return {"villages": rows, "counts": counts}
+
+
+# --- response-time report ---------------------------------------------------------------------
+
+
+def _minutes(a: datetime | None, b: datetime | None) -> float | None:
+    if a is None or b is None:
+        return None
+    return max(0.0, (b - a).total_seconds() / 60)
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+
+
+def day_bounds(day: date, tz: str | None = None) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(tz or settings.TIME_ZONE)
+    start = datetime(day.year, day.month, day.day, tzinfo=zone)
+    return start, start + timedelta(days=1)
+
+
+def incident_rows(area: str, start: datetime, end: datetime) -> list[dict]:
+    """One row per incident received in [start, end): its phase times in minutes and whether
+    the response met the target of its place (urban/rural per area settings)."""
+    from .services import area_settings, is_rural
+
+    qs = (
+        Incident.objects.filter(received_at__gte=start, received_at__lt=end)
+        .filter(area_code__startswith=area[:4])
+        .select_related("village", "village__parent")
+        .order_by("received_at")
+    )
+    settings_cache: dict[str, object] = {}
+    rows = []
+    for i in qs:
+        key = i.area_code
+        if key not in settings_cache:
+            settings_cache[key] = area_settings(key)
+        s = settings_cache[key]
+        rural = is_rural(i.village)
+        target = s.rural_target_min if rural else s.urban_target_min
+        response = _minutes(i.received_at, i.on_scene_at)
+        rows.append(
+            {
+                "number": i.number,
+                "received_at": i.received_at,
+                "triage": i.triage,
+                "category": i.category,
+                "status": i.status,
+                "kecamatan": i.village.parent.name if i.village and i.village.parent else "-",
+                "kelurahan": i.village.name if i.village else "-",
+                "rural": rural,
+                "call_to_dispatch": _minutes(i.received_at, i.dispatched_at),
+                "response": response,
+                "scene_to_hospital": _minutes(i.on_scene_at, i.hospital_at),
+                "target": target,
+                "within_target": None if response is None else response <= target,
+            }
+        )
+    return rows
+
+
+def summarise(rows: list[dict], key: str) -> list[dict]:
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r[key], []).append(r)
+    out = []
+    for name, rs in groups.items():
+        judged = [r["within_target"] for r in rs if r["within_target"] is not None]
+        out.append(
+            {
+                "name": name,
+                "incidents": len(rs),
+                "call_to_dispatch": _median(
+                    [r["call_to_dispatch"] for r in rs if r["call_to_dispatch"] is not None]
+                ),
+                "response": _median([r["response"] for r in rs if r["response"] is not None]),
+                "scene_to_hospital": _median(
+                    [r["scene_to_hospital"] for r in rs if r["scene_to_hospital"] is not None]
+                ),
+                "within_target_pct": round(100 * sum(judged) / len(judged), 1) if judged else None,
+            }
+        )
+    if key == "triage":
+        out.sort(key=lambda g: triage_rank(g["name"]))
+    else:
+        out.sort(key=lambda g: (-g["incidents"], g["name"]))
+    return out
+
+
+def utilisation(area: str, start: datetime, end: datetime) -> list[dict]:
+    """Per unit: the share of [start, end) it spent on a job (dispatched to at hospital),
+    from its status history."""
+    from .services import ON_JOB
+
+    units = list(Unit.objects.filter(area_code__startswith=area[:4]).order_by("code"))
+    changes: dict[int, list[UnitStatusChange]] = {}
+    for c in (
+        UnitStatusChange.objects.filter(unit__in=units, at__lt=end)
+        .filter(Q(at__gte=start - timedelta(days=2)))
+        .order_by("at", "id")
+    ):
+        changes.setdefault(c.unit_id, []).append(c)
+    span = (end - start).total_seconds()
+    horizon = min(end, timezone.now())
+    out = []
+    for u in units:
+        busy, jobs = 0.0, 0
+        status, since = Unit.Status.AVAILABLE, start
+        for c in changes.get(u.pk, []):
+            at = max(c.at, start)
+            if status in ON_JOB and at > since:
+                busy += (at - since).total_seconds()
+            status, since = c.to_status, at
+            if c.to_status == Unit.Status.DISPATCHED and c.at >= start:
+                jobs += 1
+        if status in ON_JOB and horizon > since:
+            busy += (horizon - since).total_seconds()
+        if jobs or busy:
+            out.append(
+                {
+                    "code": u.code,
+                    "name": u.name,
+                    "jobs": jobs,
+                    "busy_pct": round(100 * busy / span, 1),
+                }
+            )
+    out.sort(key=lambda r: -r["busy_pct"])
+    return out
+
+
+def response_report(area: str, day: date) -> dict:
+    start, end = day_bounds(day)
+    rows = incident_rows(area, start, end)
+    util = utilisation(area, start, end)
+    judged = [r["within_target"] for r in rows if r["within_target"] is not None]
+    return {
+        "day": day,
+        "rows": rows,
+        "total": {
+            "incidents": len(rows),
+            "call_to_dispatch": _median(
+                [r["call_to_dispatch"] for r in rows if r["call_to_dispatch"] is not None]
+            ),
+            "response": _median([r["response"] for r in rows if r["response"] is not None]),
+            "scene_to_hospital": _median(
+                [r["scene_to_hospital"] for r in rows if r["scene_to_hospital"] is not None]
+            ),
+            "within_target_pct": round(100 * sum(judged) / len(judged), 1) if judged else None,
+        },
+        "by_kecamatan": summarise(rows, "kecamatan"),
+        "by_kelurahan": summarise(rows, "kelurahan"),
+        "by_triage": summarise(rows, "triage"),
+        "utilisation": util,
+        "units_used": len(util),
+        "mean_busy_pct": round(sum(u["busy_pct"] for u in util) / len(util), 1) if util else None,
+    }
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    return float(haversine_km(lat1, lon1, lat2, lon2))

@@ -1,0 +1,90 @@
+"""Two dispatchers assigning the same ambulance at the same moment: exactly one succeeds.
+
+Runs on SQLite and on PostgreSQL:
+    DATABASE_URL=postgres://... python -m pytest tests/emergency -m concurrency
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from sigap.core.errors import Conflict
+from sigap.core.services import Actor
+from sigap.emergency import services
+from sigap.emergency.models import Assignment, Incident, Unit, UnitStatusChange
+
+pytestmark = [
+    pytest.mark.concurrency,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def run_together(n: int, work) -> list:
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 - reported to the test thread
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a dispatcher hung"
+    return results
+
+
+@pytest.mark.parametrize("dispatchers", [2, 4])
+def test_same_unit_to_different_incidents_exactly_one_wins(users, call, make_unit, dispatchers):
+    unit = make_unit("AMB-1")
+    incidents = [
+        call(caller_phone=f"08{i:09d}", latitude=-6.98 - i * 0.01) for i in range(dispatchers)
+    ]
+    disp = [users["dispatcher"], users["dispatcher2"]]
+
+    def work(i: int):
+        u = Unit.objects.get(pk=unit.pk)  # each read it as available
+        return services.assign_unit(Actor(user=disp[i % 2], channel="web"), incidents[i], u)
+
+    results = run_together(dispatchers, work)
+    wins = [r for r in results if isinstance(r, Assignment)]
+    losses = [r for r in results if isinstance(r, Conflict)]
+    assert len(wins) == 1 and len(losses) == dispatchers - 1, results
+    assert all(e.status == 409 and e.code == "unit_taken" and "AMB-1" in e.message for e in losses)
+    assert Assignment.objects.count() == 1
+    assert Unit.objects.get(pk=unit.pk).status == "dispatched"
+    assert UnitStatusChange.objects.filter(unit=unit).count() == 1
+    # the losers' incidents are still waiting in the queue
+    assert Incident.objects.filter(status="open").count() == dispatchers - 1
+
+
+def test_crew_and_dispatcher_moving_the_unit_at_once(users, call, make_unit):
+    unit = make_unit("AMB-2")
+    unit.crew.add(users["crew"])
+    inc = call()
+    services.assign_unit(Actor(user=users["dispatcher"], channel="web"), inc, unit)
+
+    def work(i: int):
+        u = Unit.objects.get(pk=unit.pk)
+        if i == 0:
+            return services.crew_status(Actor(user=users["crew"], channel="web"), u, "en_route")
+        a = Assignment.objects.get(unit=u, status="active")
+        return services.cancel_assignment(Actor(user=users["dispatcher"], channel="web"), a)
+
+    results = run_together(2, work)
+    errors = [r for r in results if isinstance(r, Exception)]
+    assert all(isinstance(e, Conflict) for e in errors), errors
+    u = Unit.objects.get(pk=unit.pk)
+    history = list(UnitStatusChange.objects.filter(unit=u).values_list("to_status", flat=True))
+    assert history[-1] == u.status
+    assert Assignment.objects.filter(status="active").count() == (
+        1 if u.status == "en_route" else 0
+    )
