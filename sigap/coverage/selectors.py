@@ -199,12 +199,15 @@ def uninsured(area_code: str, kelurahan: str = ""):
     return qs.exclude(nik__in=members).order_by("kelurahan_code", "nik")
 
 
-def uninsured_rows(area_code: str, kelurahan: str = "", *, masked: bool = True, limit=None):
+def uninsured_rows(area_code: str, kelurahan: str = "", *, masked: bool = True,
+                   ids: list[int] | None = None) -> list[list]:  # fmt: skip
+    """Rows of the uninsured list: NIK masked and no address unless `masked` is False (the
+    audited export)."""
     from .models import WelfareEntry
 
     qs = uninsured(area_code, kelurahan)
-    if limit:
-        qs = qs[:limit]
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
     people = list(qs.values_list("nik", "name", "sex", "birth_date", "kelurahan_code",
                                  "address"))  # fmt: skip
     names = dict(Region.objects.filter(code__in={p[4] for p in people}).values_list("code", "name"))
