@@ -31,7 +31,7 @@ from sigap.regions.models import Region
 from sigap.regions.services import kelurahan_search
 
 from . import charts, selectors, services
-from .models import AplicareCredential, BedClass, BedUpdate, Room, SirsCredential
+from .models import AplicareCredential, BedClass, BedHold, BedUpdate, Room, SirsCredential
 
 BOARD_LIMIT = 200
 REFRESH_SECONDS = 30
@@ -250,6 +250,8 @@ def operator(request: HttpRequest) -> HttpResponse:
                 notice = _add_room(actor, facility, add_values)
             elif action == "delete":
                 notice = _delete_room(actor, facility, request.POST.get("room", ""))
+            elif action == "hold_policy":
+                notice = _save_hold_policy(actor, facility, request.POST)
             else:
                 raise InvalidInput(_("Aksi tidak dikenal."), field="action")
         except SigapError as exc:
@@ -335,6 +337,13 @@ def _delete_room(actor: Actor, facility: Facility, key: str) -> str:
     return _("Ruang %(name)s dihapus.") % {"name": room.name}
 
 
+def _save_hold_policy(actor: Actor, facility: Facility, post) -> str:
+    minutes = _int_field(post.get("max_minutes"), "max_minutes", _("Lama tahanan maksimum"))
+    allows = post.get("allows_holds") == "on"
+    services.set_hold_policy(actor, facility, allows_holds=allows, max_minutes=minutes)
+    return _("Aturan penahanan tempat tidur disimpan.")
+
+
 def _operator_context(request: HttpRequest, facility: Facility | None) -> dict:
     facilities = list(_operated(request).order_by("name").only("public_id", "name")[:1000])
     if facility is None:
@@ -355,6 +364,10 @@ def _operator_context(request: HttpRequest, facility: Facility | None) -> dict:
         "bed_classes": BedClass.objects.all(),
         "aplicare": aplicare,
         "sirs": sirs,
+        "hold_policy": services.hold_policy(facility),
+        "holds": BedHold.objects.filter(facility=facility, status=BedHold.Status.HELD)
+        .select_related("room", "bed_class")
+        .order_by("expires_at")[:50],
         "aplicare_base": request.build_absolute_uri("/aplicaresws/rest/"),
         "sirs_base": request.build_absolute_uri("/fo/index.php/Fasyankes"),
         "totals": {

@@ -104,3 +104,31 @@ def test_two_takers_of_the_last_bed_get_exactly_one_hold(make_hospital):
     refusals = [r for r in results if isinstance(r, Conflict)]
     assert len(holds) == 1 and len(refusals) == 3, results
     assert counts("K9") == (0, 1)
+
+
+@pytest.mark.django_db
+def test_operator_page_lists_holds_and_saves_the_policy(
+    hospital, system_actor, operator_of, client
+):
+    services.hold_bed(system_actor, hospital, "KL3", ref="referrals.referral:abc")
+    client.force_login(operator_of(hospital))
+    page = client.get("/operator/", {"rs": hospital.public_id})
+    assert "referrals.referral:abc" in page.content.decode()
+    answer = client.post(
+        "/operator/",
+        {"rs": hospital.public_id, "action": "hold_policy", "max_minutes": "45"},
+    )
+    assert answer.status_code == 302
+    policy = services.hold_policy(hospital)
+    assert (policy.allows_holds, policy.max_minutes) == (False, 45)
+    bad = client.post(
+        "/operator/",
+        {
+            "rs": hospital.public_id,
+            "action": "hold_policy",
+            "max_minutes": "5",
+            "allows_holds": "on",
+        },
+    )
+    assert bad.status_code == 422
+    assert services.hold_policy(hospital).max_minutes == 45
