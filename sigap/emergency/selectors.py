@@ -279,6 +279,28 @@ def active_incidents(area: str = "") -> list[Incident]:
     return rows
 
 
+def active_incidents_by_pk(pk: int) -> Incident:
+    """One incident with what `incident_json` needs."""
+    return (
+        Incident.objects.select_related("village", "village__parent")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                Assignment.objects.filter(status="active").select_related("unit"),
+                to_attr="active_assignments",
+            ),
+            Prefetch(
+                "handoffs",
+                Handoff.objects.filter(status__in=["pending", "acknowledged"]).select_related(
+                    "hospital"
+                ),
+                to_attr="open_handoffs",
+            ),
+        )
+        .get(pk=pk)
+    )
+
+
 def incident_json(i: Incident, now: datetime) -> dict:
     return {
         "id": str(i.public_id),
@@ -335,6 +357,72 @@ def units_json(area: str = "") -> list[dict]:
         }
         for u in qs
     ]
+
+
+def unit_json(pk: int) -> dict:
+    u = Unit.objects.select_related("base_village").get(pk=pk)
+    a = Assignment.objects.filter(unit=u, status="active").select_related("incident").first()
+    return {
+        "id": str(u.public_id),
+        "code": u.code,
+        "name": u.name,
+        "kind": u.kind,
+        "status": u.status,
+        "status_label": u.get_status_display(),
+        "lat": u.latitude,
+        "lon": u.longitude,
+        "base": u.base_village.name,
+        "incident": a.incident.number if a else "",
+    }
+
+
+def crew_job(unit: Unit) -> dict:
+    """What the crew phone shows: the unit, its current job and the destination hospital."""
+    from .services import UNIT_TRANSITIONS
+
+    unit.refresh_from_db()
+    a = (
+        Assignment.objects.filter(unit=unit, status="active")
+        .select_related("incident", "incident__village")
+        .first()
+    )
+    job = None
+    if a is not None:
+        i = a.incident
+        h = (
+            i.handoffs.filter(status__in=["pending", "acknowledged"])
+            .select_related("hospital")
+            .first()
+        )
+        job = {
+            "incident": i.number,
+            "category": i.get_category_display(),
+            "triage": i.triage,
+            "victims": i.victims,
+            "lat": i.latitude,
+            "lon": i.longitude,
+            "village": i.village.name if i.village else "",
+            "address": i.address,
+            "caller_phone": i.caller_phone,
+            "notes": i.notes,
+            "hospital": (
+                {
+                    "name": h.hospital.name,
+                    "lat": h.hospital.latitude,
+                    "lon": h.hospital.longitude,
+                    "phone": h.hospital.emergency_phone,
+                }
+                if h
+                else None
+            ),
+        }
+    return {
+        "unit": unit_json(unit.pk),
+        "job": job,
+        "next": sorted(
+            s for s in UNIT_TRANSITIONS.get(unit.status, set()) if s != Unit.Status.DISPATCHED
+        ),
+    }
 
 
 # --- coverage: Satu Ambulans, Satu Desa --------------------------------------------------------
