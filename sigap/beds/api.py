@@ -12,7 +12,7 @@ from datetime import datetime
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from sigap.core.auth import operator_auth
 from sigap.core.errors import InvalidInput, NotFound
@@ -345,7 +345,7 @@ def delete_room(request: HttpRequest, facility_ref: str, kodekelas: str, koderua
     services.delete_room(
         Actor.from_request(request, "api"), facility, kodekelas, koderuang, source=Room.Source.API
     )
-    return 204, None
+    return Status(204, None)
 
 
 @router.get(
