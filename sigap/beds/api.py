@@ -303,7 +303,7 @@ def put_room(request: HttpRequest, facility_ref: str, kodekelas: str, koderuang:
         Actor.from_request(request, "api"), facility, data, source=Room.Source.API
     )
     status = 201 if change.outcome == "created" else 200
-    return status, {"outcome": change.outcome, "room": services.room_as_dict(change.room)}
+    return Status(status, {"outcome": change.outcome, "room": services.room_as_dict(change.room)})
 
 
 @router.patch(
