@@ -9,6 +9,7 @@ and one function that moves it.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -1180,8 +1181,16 @@ def move_review(
     return locked
 
 
+def _uuid(value, what: str) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise NotFound(_("%(what)s tidak ditemukan.") % {"what": what}) from None
+
+
 def get_case(actor: Actor, public_id) -> NutritionCase:
     require_reader(actor)
+    public_id = _uuid(public_id, _("Kasus"))
     case = (
         NutritionCase.objects.select_related("child", "owner", "posyandu")
         .filter(public_id=public_id)
@@ -1195,6 +1204,7 @@ def get_case(actor: Actor, public_id) -> NutritionCase:
 
 def get_child(actor: Actor, public_id) -> Child:
     require_reader(actor)
+    public_id = _uuid(public_id, _("Anak"))
     child = (
         Child.objects.select_related("posyandu", "kelurahan").filter(public_id=public_id).first()
     )
@@ -1206,6 +1216,7 @@ def get_child(actor: Actor, public_id) -> Child:
 
 def get_review(actor: Actor, public_id) -> DeathReview:
     require_reader(actor)
+    public_id = _uuid(public_id, _("Kajian"))
     review = DeathReview.objects.select_related("death").filter(public_id=public_id).first()
     if review is None:
         raise NotFound(_("Kajian tidak ditemukan."))

@@ -1,0 +1,486 @@
+"""Nutrition and maternal/child health pages: the indicator dashboard, the posyandu entry
+form, the e-PPGBM import, severe cases with their actions, mortality and death reviews.
+
+Thin views: reads through `selectors`, writes through `services`; domain errors are shown on
+the page with a 4xx status and nothing written.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from sigap.core.errors import InvalidInput, SigapError
+from sigap.core.models import Role, User
+from sigap.core.services import Actor
+from sigap.regions.models import Region
+from sigap.regions.services import mask_nik
+
+from . import charts, selectors, services
+from . import classification as cls
+from .importer import import_eppgbm
+from .models import CaseAction, Child, Death, DeathReview, Measurement, NutritionCase
+
+PAGE_ROLES = (Role.ANALYST, Role.ADMIN, Role.PUSKESMAS_STAFF)
+
+
+def _reader(request: HttpRequest) -> User:
+    user = request.user
+    if not (user.is_superuser or user.role in PAGE_ROLES):
+        raise PermissionDenied
+    return user
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.user
+    if not (user.is_superuser or user.role in (Role.PUSKESMAS_STAFF, Role.ADMIN)):
+        raise PermissionDenied
+    return user
+
+
+def _area(user: User) -> str:
+    return user.area_code or ("" if user.is_superuser else settings.SIGAP_AREA_CODE)
+
+
+def _month(value: str | None, default: date) -> date:
+    try:
+        return datetime.strptime(value or "", "%Y-%m").date()
+    except ValueError:
+        return default
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.from_request(request, channel="web")
+
+
+def _band_label(key: str) -> str:
+    return str(selectors.BAND_LABELS.get(key, "")) if key else ""
+
+
+# --- dashboard --------------------------------------------------------------------------------
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = _reader(request)
+    area = _area(user)
+    kecamatans = list(Region.objects.filter(level=3, code__startswith=area).order_by("name"))
+    kec = request.GET.get("kecamatan", "")
+    kec = kec if kec in {k.code for k in kecamatans} else ""
+    months = selectors.available_months(user, kec or area)
+    default = months[0] if months else timezone.localdate().replace(day=1)
+    month = _month(request.GET.get("bulan"), default)
+    level = request.GET.get("tingkat", "kelurahan" if kec else "kecamatan")
+    level = level if level in selectors.LEVELS else "kecamatan"
+    dash = selectors.dashboard(user, month=month, level=level, area=kec or area)
+    for row in [*dash.units, dash.totals]:
+        row["stunting_band_label"] = _band_label(row["stunting_band"])
+        row["wasting_band_label"] = _band_label(row["wasting_band"])
+    labels = [date_format(m, "M Y") for m in dash.months]
+    chart = charts.trend_chart(
+        _("Prevalensi per bulan"),
+        labels,
+        {
+            _("Stunting (TB/U < -2 SD)"): dash.trend["stunting"],
+            _("Wasting (BB/TB < -2 SD)"): dash.trend["wasting"],
+            _("Underweight (BB/U < -2 SD)"): dash.trend["underweight"],
+        },
+        no_data=_("Belum ada data"),
+    )
+    falter = selectors.faltering(user, month=month, area=kec or area, limit=100)
+    config = {
+        "points": dash.map_points,
+        "tile_url": settings.SIGAP_TILE_URL,
+        "i18n": {
+            "stunting": _("Stunting"),
+            "wasting": _("Wasting"),
+            "measured": _("Anak diukur"),
+            "bands": {k: str(v) for k, v in selectors.BAND_LABELS.items()},
+        },
+    }
+    return render(
+        request,
+        "nutrition/dashboard.html",
+        {
+            "dash": dash,
+            "chart": chart,
+            "month": month,
+            "month_value": month.strftime("%Y-%m"),
+            "months": [(m.strftime("%Y-%m"), date_format(m, "F Y")) for m in months],
+            "level": level,
+            "levels": [
+                ("kecamatan", _("Kecamatan")),
+                ("kelurahan", _("Kelurahan")),
+                ("posyandu", _("Posyandu")),
+            ],
+            "kecamatans": kecamatans,
+            "kecamatan": kec,
+            "faltering": falter,
+            "active_cases": sum(
+                n
+                for k, n in selectors.case_counts(user, kec or area).items()
+                if k in (NutritionCase.Status.OPEN, NutritionCase.Status.ACTING)
+            ),
+            "map_config": config,
+            "area_name": Region.objects.filter(code=kec or area)
+            .values_list("name", flat=True)
+            .first()
+            or _("semua wilayah"),
+        },
+    )
+
+
+# --- entry form -------------------------------------------------------------------------------
+
+
+def _float(value: str | None, field: str) -> float | None:
+    value = (value or "").strip().replace(",", ".")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidInput(_("Harus berupa angka."), field=field) from None
+
+
+def _date(value: str | None, field: str) -> date:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise InvalidInput(_("Tanggal tidak sah."), field=field) from None
+
+
+def _entry_child(request: HttpRequest, actor: Actor, posyandu) -> Child:
+    p = request.POST
+    key = (p.get("child") or "").strip()
+    nik = (p.get("nik") or "").strip()
+    if key:
+        try:
+            return services.get_child(actor, key)
+        except (SigapError, ValueError):
+            raise InvalidInput(_("Anak tidak ditemukan."), field="nik") from None
+    if nik:
+        existing = Child.objects.filter(nik=nik).first()
+        if existing is not None:
+            services.require_kelurahan(actor, existing.kelurahan_id)
+            return existing
+    data = services.ChildInput(
+        name=p.get("name", ""),
+        sex=p.get("sex", ""),
+        birth_date=_date(p.get("birth_date"), "birth_date"),
+        kelurahan_code=posyandu.village_id,
+        nik=nik,
+        mother_nik=p.get("mother_nik", ""),
+        parent_name=p.get("parent_name", ""),
+        birth_weight_kg=_float(p.get("birth_weight"), "birth_weight_kg"),
+        posyandu=posyandu,
+    )
+    return services.register_child(actor, data)
+
+
+@login_required
+def entry(request: HttpRequest) -> HttpResponse:
+    """The posyandu volunteers' form: one child after another, keyboard only."""
+    user = _staff(request)
+    posyandus = list(services.posyandu_for(user).order_by("name")[:2000])
+    by_id = {str(p.public_id): p for p in posyandus}
+    chosen = request.POST.get("posyandu") or request.GET.get("posyandu") or ""
+    chosen = chosen if chosen in by_id else (str(posyandus[0].public_id) if posyandus else "")
+    posyandu = by_id.get(chosen)
+    today = timezone.localdate()
+    error: SigapError | None = None
+    if request.method == "POST":
+        if posyandu is None:
+            error = InvalidInput(_("Pilih posyandu."), field="posyandu")
+        else:
+            actor = _actor(request)
+            p = request.POST
+            try:
+                child = _entry_child(request, actor, posyandu)
+                data = services.MeasurementInput(
+                    measured_on=_date(p.get("measured_on"), "measured_on"),
+                    weight_kg=_float(p.get("weight"), "weight_kg"),
+                    length_cm=_float(p.get("length"), "length_cm"),
+                    position=(p.get("position") or "").strip().upper(),
+                    muac_cm=_float(p.get("muac"), "muac_cm"),
+                    oedema=p.get("oedema") == "1",
+                )
+                m = services.record_measurement(actor, child, data)
+            except SigapError as exc:
+                error = exc
+            else:
+                request.session["nutrition_last"] = str(m.public_id)
+                q = urlencode({"posyandu": chosen, "tanggal": data.measured_on.isoformat()})
+                return redirect(reverse("nutrition:entry") + "?" + q)
+    last = None
+    if request.method == "GET" and request.session.get("nutrition_last"):
+        last = (
+            Measurement.objects.select_related("child")
+            .filter(public_id=request.session.pop("nutrition_last"))
+            .first()
+        )
+    day = request.GET.get("tanggal") or request.POST.get("measured_on") or today.isoformat()
+    recent = []
+    if posyandu is not None:
+        recent = list(
+            Measurement.objects.filter(posyandu=posyandu)
+            .select_related("child")
+            .order_by("-updated_at")[:15]
+        )
+    context = {
+        "posyandus": posyandus,
+        "posyandu": chosen,
+        "day": day,
+        "today": today.isoformat(),
+        "last": _describe(last) if last else None,
+        "recent": [_describe(m) for m in recent],
+        "error": error,
+        "form": request.POST if error else {},
+        "search_url": reverse("api:nutrition_children"),
+    }
+    return render(request, "nutrition/entry.html", context, status=error.status if error else 200)
+
+
+def _describe(m: Measurement) -> dict:
+    return {
+        "m": m,
+        "child": m.child,
+        "nik": mask_nik(m.child.nik),
+        "haz_label": cls.label("haz", m.haz_class),
+        "waz_label": cls.label("waz", m.waz_class),
+        "whz_label": cls.label("whz", m.whz_class),
+        "alert": m.whz_class == cls.WHZ_SEVERE or m.haz_class == cls.HAZ_SEVERELY_STUNTED,
+    }
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@login_required
+def import_view(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    report, error = None, None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = InvalidInput(_("Pilih berkas e-PPGBM (CSV atau XLSX)."), field="file")
+        else:
+            try:
+                report = import_eppgbm(_actor(request), upload, upload.name)
+            except SigapError as exc:
+                error = exc
+            else:
+                request.session["nutrition_rejections"] = report.rejections_csv()[:2_000_000]
+    status = error.status if error else 200
+    return render(
+        request, "nutrition/import.html", {"report": report, "error": error}, status=status
+    )
+
+
+@login_required
+def import_rejections(request: HttpRequest) -> HttpResponse:
+    _staff(request)
+    text = request.session.get("nutrition_rejections")
+    if not text:
+        raise Http404
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="penolakan-eppgbm.csv"'
+    return response
+
+
+# --- cases ------------------------------------------------------------------------------------
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = _reader(request)
+    status = request.GET.get("status", "active")
+    rows = selectors.cases(user, status=status, area=_area(user))
+    return render(
+        request,
+        "nutrition/cases.html",
+        {
+            "cases": [(c, mask_nik(c.child.nik)) for c in rows],
+            "status": status,
+            "statuses": [("active", _("aktif")), *NutritionCase.Status.choices, ("", _("semua"))],
+            "counts": selectors.case_counts(user, _area(user)),
+        },
+    )
+
+
+@login_required
+def case_detail(request: HttpRequest, key: str) -> HttpResponse:
+    user = _reader(request)
+    actor = _actor(request)
+    try:
+        case = services.get_case(actor, key)
+    except (SigapError, ValueError):
+        raise Http404 from None
+    error = None
+    if request.method == "POST":
+        op = request.POST.get("op")
+        try:
+            if op == "take":
+                services.take_case(actor, case)
+                messages.success(request, _("Kasus sekarang Anda tangani."))
+            elif op == "action":
+                services.add_action(
+                    actor, case, request.POST.get("kind", ""), note=request.POST.get("note", "")
+                )
+                messages.success(request, _("Tindakan dicatat."))
+            elif op == "status":
+                services.move_case(
+                    actor,
+                    case,
+                    request.POST.get("to", ""),
+                    reason=request.POST.get("reason", ""),
+                    expected=request.POST.get("expected") or None,
+                )
+                messages.success(request, _("Status kasus diperbarui."))
+            elif op == "action_status":
+                action = case.actions.filter(public_id=request.POST.get("action")).first()
+                if action is None:
+                    raise InvalidInput(_("Tindakan tidak ditemukan."), field="action")
+                services.move_action(actor, action, request.POST.get("to", ""))
+                messages.success(request, _("Status tindakan diperbarui."))
+            else:
+                raise InvalidInput(_("Perintah tidak dikenal."), field="op")
+        except SigapError as exc:
+            error = exc
+        else:
+            return redirect("nutrition:case", key=key)
+        case = services.get_case(actor, key)
+    history = selectors.child_history(case.child)
+    can_act = user.is_superuser or user.role in (Role.PUSKESMAS_STAFF, Role.ADMIN)
+    return render(
+        request,
+        "nutrition/case.html",
+        {
+            "case": case,
+            "nik": mask_nik(case.child.nik),
+            "history": [_describe(m) for m in history],
+            "actions": list(case.actions.select_related("owner")),
+            "action_kinds": CaseAction.Kind.choices,
+            "next_statuses": [
+                (s, NutritionCase.Status(s).label)
+                for s in sorted(services.CASE_TRANSITIONS.get(case.status, ()))
+            ],
+            "action_next": {k: sorted(v) for k, v in services.ACTION_TRANSITIONS.items() if v},
+            "can_act": can_act,
+            "error": error,
+        },
+        status=error.status if error else 200,
+    )
+
+
+# --- mothers and infants ---------------------------------------------------------------------
+
+
+@login_required
+def mch(request: HttpRequest) -> HttpResponse:
+    user = _reader(request)
+    this_year = timezone.localdate().year
+    try:
+        year = int(request.GET.get("tahun", this_year))
+    except ValueError:
+        year = this_year
+    year = min(max(year, 2000), this_year)
+    level = request.GET.get("tingkat", "kecamatan")
+    level = level if level in ("kota", "kecamatan", "kelurahan") else "kecamatan"
+    report = selectors.mortality(user, year=year, level=level, area=_area(user))
+    return render(
+        request,
+        "nutrition/mch.html",
+        {
+            "report": report,
+            "year": year,
+            "years": list(range(this_year, this_year - 6, -1)),
+            "level": level,
+            "pregnancies": [
+                (
+                    p,
+                    mask_nik(p.mother_nik),
+                    ", ".join(str(services.RISK_FACTORS.get(f, f)) for f in p.risk_factors),
+                )
+                for p in selectors.high_risk_pregnancies(user, _area(user), 100)
+            ],
+            "review_counts": selectors.review_counts(user, _area(user)),
+        },
+    )
+
+
+@login_required
+def review_list(request: HttpRequest) -> HttpResponse:
+    user = _reader(request)
+    status = request.GET.get("status", "")
+    return render(
+        request,
+        "nutrition/reviews.html",
+        {
+            "reviews": selectors.reviews(user, status=status, area=_area(user)),
+            "status": status,
+            "statuses": [("", _("semua")), *DeathReview.Status.choices],
+            "counts": selectors.review_counts(user, _area(user)),
+        },
+    )
+
+
+@login_required
+def review_detail(request: HttpRequest, key: str) -> HttpResponse:
+    user = _reader(request)
+    actor = _actor(request)
+    try:
+        review = services.get_review(actor, key)
+    except (SigapError, ValueError):
+        raise Http404 from None
+    error = None
+    if request.method == "POST":
+        p = request.POST
+        avoidable = {"1": True, "0": False}.get(p.get("avoidable", ""))
+        try:
+            services.move_review(
+                actor,
+                review,
+                p.get("to", ""),
+                findings=p.get("findings", ""),
+                avoidable=avoidable,
+                delays=p.getlist("delays"),
+                recommendations=p.get("recommendations", ""),
+                reason=p.get("reason", ""),
+                expected=p.get("expected") or None,
+            )
+        except SigapError as exc:
+            error = exc
+        else:
+            messages.success(request, _("Status kajian diperbarui."))
+            return redirect("nutrition:review", key=key)
+    death: Death = review.death
+    return render(
+        request,
+        "nutrition/review.html",
+        {
+            "review": review,
+            "death": death,
+            "nik": mask_nik(death.nik or death.mother_nik),
+            "next_statuses": [
+                (s, DeathReview.Status(s).label)
+                for s in sorted(services.REVIEW_TRANSITIONS.get(review.status, ()))
+            ],
+            "delays": list(services.DELAYS.items()),
+            "can_close": user.is_admin_role or user.role == Role.ANALYST,
+            "error": error,
+            "form": request.POST if error else {},
+        },
+        status=error.status if error else 200,
+    )
