@@ -604,6 +604,7 @@ def move_enrolments(actor: Actor, ids: list[int], to: str, reason: str = "") -> 
     allowed_from = [s for s, targets in ENROLMENT_TRANSITIONS.items() if to in targets]
     now = timezone.now()
     moved = 0
+    activated = False
     with transaction.atomic():
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
@@ -626,6 +627,10 @@ def move_enrolments(actor: Actor, ids: list[int], to: str, reason: str = "") -> 
                 moved += n
                 if to == EnrolmentStatus.ACTIVATED:
                     _activate_members([nik for _pk, nik in movable], now.date())
+                    activated = True
+        if activated:
+            # the new members count in the month in force at once
+            refresh_stats(latest_membership_period() or month_start(now.date()))
         if moved:
             record_audit(actor, f"coverage.enrolment.{to}", object_type="coverage.enrolment",
                          object_id=",".join(str(i) for i in ids[:20])[:64],

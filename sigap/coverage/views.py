@@ -90,6 +90,12 @@ def _fmt(request: HttpRequest) -> str:
     return fmt
 
 
+def _floor_pct(values: list[float | None]) -> int:
+    """A y-axis floor a little under the lowest share, so that small changes show."""
+    low = min([v for v in values if v is not None] or [0.9])
+    return max(0, int(low * 100) - 2)
+
+
 def _pct_text(value: float | None, digits: int = 2) -> str:
     return "—" if value is None else f"{value * 100:.{digits}f}%"
 
@@ -115,18 +121,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     trend = selectors.trend(scope)
     no_data = _("Belum ada data")
     t = conf.uhc()
+    threshold_name = _("Ambang UHC %(p)s%%") % {"p": round(t.predicate_coverage * 100)}
     trend_svg = charts.line_chart(
         _("Cakupan JKN per bulan"),
         [_month_label(r["period"]) for r in trend],
         {
             _("Cakupan"): [r["coverage"] for r in trend],
             _("Aktif (dari peserta)"): [r["active_share"] for r in trend],
-            _("Ambang UHC %(p)s%%") % {"p": round(t.predicate_coverage * 100)}: [
-                t.predicate_coverage for _r in trend
-            ],
+            threshold_name: [t.predicate_coverage for _r in trend],
         },
         no_data=no_data,
-        y_range=(50, 100),
+        y_range=(_floor_pct([r["coverage"] for r in trend] + [t.predicate_coverage]), 100),
+        dashed=(threshold_name,),
     )
     breakdowns = {by: selectors.breakdown(scope, by) for by in ("segment", "sex", "age")}
     titles = {"sex": _("Cakupan menurut jenis kelamin"), "age": _("Cakupan menurut umur")}
@@ -311,7 +317,6 @@ def projection(area: str, pace: int, months: int = 24) -> dict:
         reach["predicate"] = _("sudah tercapai")
     if now is not None and now >= t.utama_coverage:
         reach["utama"] = _("sudah tercapai")
-    low = min([v for v in actual + projected if v is not None] or [0.9])
     svg = charts.line_chart(
         _("Proyeksi cakupan dengan %(n)s pendaftaran per bulan") % {"n": f"{pace:,}"},
         labels,
@@ -322,7 +327,8 @@ def projection(area: str, pace: int, months: int = 24) -> dict:
             _("UHC Utama"): [t.utama_coverage] * len(labels),
         },
         no_data=_("Belum ada data"),
-        y_range=(max(0, int(low * 100) - 1), 100),
+        y_range=(_floor_pct(actual + projected), 100),
+        dashed=(_("Ambang UHC"), _("UHC Utama")),
     )
     return {"svg": svg, "reach": reach, "pace": pace}
 

@@ -181,3 +181,12 @@ def test_api_lookup_report_and_flags(client, make_user, data):
                        {"nik": PEOPLE[0][0], "birth_date": PEOPLE[0][4]},
                        content_type="application/json")  # fmt: skip
     assert resp.json() == {"answer": "active"}
+
+
+def test_chart_css_is_current():
+    from pathlib import Path
+
+    from sigap.coverage import charts
+
+    css = Path(charts.__file__).parent / "static" / "coverage" / "charts.css"
+    assert css.read_text() == charts.chart_css()
