@@ -58,7 +58,7 @@ def _unit(ref: str) -> Unit:
     return unit
 
 
-# --- schemas --------------------------------------------------------------------------------
+# --- schemas ------------------------------------------------------------------------
 
 
 class IncidentIn(Schema):
@@ -274,7 +274,7 @@ class QuestionOut(Schema):
     colour: str
 
 
-# --- intake ---------------------------------------------------------------------------------
+# --- intake -------------------------------------------------------------------------
 
 
 @router.get("triage/questions", response=list[QuestionOut], auth=None, summary="Triage questions")
@@ -359,7 +359,7 @@ def close(request: HttpRequest, ref: str, body: CloseIn):
     return _out(inc)
 
 
-# --- dispatch -------------------------------------------------------------------------------
+# --- dispatch -----------------------------------------------------------------------
 
 
 @router.get(
@@ -496,7 +496,7 @@ def console(request: HttpRequest):
     }
 
 
-# --- crews ---------------------------------------------------------------------------------
+# --- crews --------------------------------------------------------------------------
 
 
 def _crew_unit(request: HttpRequest, ref: str) -> tuple[Actor, Unit]:
@@ -542,7 +542,7 @@ def unit_job(request: HttpRequest, ref: str):
     return selectors.crew_job(unit)
 
 
-# --- hospitals -------------------------------------------------------------------------------
+# --- hospitals ----------------------------------------------------------------------
 
 
 @router.post(
@@ -560,7 +560,7 @@ def handoff_action(request: HttpRequest, ref: uuid.UUID, action: Literal["acknow
     return _handoff_out(h)
 
 
-# --- partners and the public ---------------------------------------------------------------------
+# --- partners and the public --------------------------------------------------------
 
 
 @router.post(

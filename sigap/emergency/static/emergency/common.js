@@ -1,0 +1,47 @@
+/* Shared helpers for the emergency pages (no framework; CSP-safe: no inline code). */
+(function () {
+  "use strict";
+  function cookie(name) {
+    var m = document.cookie.match(new RegExp("(?:^|; )" + name + "=([^;]*)"));
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+  function csrf() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return cookie("csrftoken") || (input ? input.value : "");
+  }
+  function api(method, url, body) {
+    var opts = { method: method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.headers["X-CSRFToken"] = csrf();
+      opts.body = JSON.stringify(body);
+    }
+    return fetch(url, opts).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        if (!r.ok) { var e = new Error(data.message || ("HTTP " + r.status)); e.status = r.status; e.data = data; throw e; }
+        return data;
+      });
+    });
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+  function baseMap(box, config, points) {
+    var map = L.map(box, { zoomSnap: 0.25 });
+    var bounds = (points && points.length ? points : (config.villages || []).map(function (v) { return [v[0], v[1]]; }));
+    if (bounds.length) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 }); else map.setView([-2.5, 118], 5);
+    if (config.tile_url) {
+      L.tileLayer(config.tile_url, { maxZoom: 19 }).addTo(map);
+    } else {
+      box.classList.add("no-tiles");
+      (config.villages || []).forEach(function (v) {
+        L.circleMarker([v[0], v[1]], { radius: 2, weight: 0, className: "village-dot" }).bindTooltip(v[2]).addTo(map);
+      });
+    }
+    return map;
+  }
+  window.SigapEm = { api: api, el: el, baseMap: baseMap };
+})();

@@ -1,0 +1,413 @@
+"""Emergency centre pages: call intake, dispatcher console, crew phone page, public SOS,
+"Satu Ambulans, Satu Desa" coverage, hospital incoming hand-offs and the response-time
+report. Thin: reads through `selectors`, writes through `services`. Intake, crew, SOS and
+hospital pages work as plain forms; the console and the maps need the static scripts.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sigap.core.errors import SigapError
+from sigap.core.models import Role
+from sigap.core.services import Actor, record_audit
+from sigap.facilities import services as facility_services
+from sigap.regions.models import Region
+
+from . import charts, reference, selectors, services
+from .models import Handoff, Incident, Unit
+
+CALL_ROLES = {Role.PSC_CALL_TAKER, Role.DISPATCHER}
+REPORT_ROLES = {Role.DISPATCHER, Role.ANALYST, Role.ADMIN}
+
+
+def _require(request: HttpRequest, roles: set[str]) -> None:
+    user = request.user
+    if not (user.is_admin_role or user.role in roles):
+        raise PermissionDenied
+
+
+def _area(request: HttpRequest) -> str:
+    return (request.user.area_code or settings.SIGAP_AREA_CODE)[:4]
+
+
+def _villages(area: str) -> list[list]:
+    return [
+        [v.latitude, v.longitude, v.name]
+        for v in Region.objects.filter(level=4, code__startswith=area, latitude__isnull=False)
+    ]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    role = request.user.role
+    if role == Role.AMBULANCE_CREW:
+        return redirect("emergency:crew")
+    if role == Role.PSC_CALL_TAKER:
+        return redirect("emergency:intake")
+    if role == Role.HOSPITAL_OPERATOR:
+        return redirect("emergency:incoming")
+    if role == Role.ANALYST:
+        return redirect("emergency:report")
+    return redirect("emergency:console")
+
+
+# --- intake -------------------------------------------------------------------------
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        number = float((value or "").replace(",", "."))
+    except ValueError:
+        return None
+    return number if number == number else None
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value or default)
+    except ValueError:
+        return -1
+
+
+@login_required
+def intake(request: HttpRequest) -> HttpResponse:
+    """The call-taker's screen: one form, keyboard first (Tab order, Enter submits)."""
+    _require(request, CALL_ROLES)
+    area = _area(request)
+    form = request.POST if request.method == "POST" else {}
+    repeats: list[Incident] = []
+    error: SigapError | None = None
+    if request.method == "POST":
+        actor = Actor.from_request(request)
+        data = services.IncidentInput(
+            latitude=_float(form.get("latitude")),
+            longitude=_float(form.get("longitude")),
+            village_code=form.get("village_code", ""),
+            address=form.get("address", ""),
+            caller_phone=form.get("caller_phone", ""),
+            caller_name=form.get("caller_name", ""),
+            category=form.get("category", "medical"),
+            triage=form.get("triage", ""),
+            triage_answers={k[2:]: True for k in form if k.startswith("q_")},
+            victims=_int(form.get("victims"), 1),
+            notes=form.get("notes", ""),
+        )
+        try:
+            repeat_of = form.get("repeat_of", "")
+            if repeat_of:
+                inc = get_object_or_404(Incident, public_id=repeat_of)
+                services.add_call(actor, inc, phone=data.caller_phone, note=data.notes[:255])
+                messages.success(
+                    request, _("Panggilan dicatat pada kejadian %(n)s.") % {"n": inc.number}
+                )
+                return redirect("emergency:intake")
+            if not form.get("confirm_new"):
+                services.validate_incident(data)
+                repeats = services.find_repeats(
+                    phone=data.caller_phone,
+                    latitude=data.latitude,
+                    longitude=data.longitude,
+                    area_code=area,
+                )
+            if not repeats:
+                inc = services.create_incident(actor, data)
+                messages.success(
+                    request,
+                    _("Kejadian %(n)s dibuat (%(t)s).")
+                    % {"n": inc.number, "t": inc.get_triage_display()},
+                )
+                return redirect("emergency:intake")
+        except SigapError as exc:
+            error = exc
+    return render(
+        request,
+        "emergency/intake.html",
+        {
+            "form": form,
+            "error": error,
+            "repeats": repeats,
+            "categories": reference.CATEGORIES,
+            "triage": [(k, v[0]) for k, v in reference.TRIAGE.items()],
+            "questions": {c: reference.triage_questions(c) for c in reference.CATEGORIES},
+            "answered": {k[2:] for k in form if k.startswith("q_")},
+            "config": {
+                "area": area,
+                "tile_url": settings.SIGAP_TILE_URL,
+                "villages": _villages(area),
+                "kelurahan_api": "/api/v1/regions/kelurahan",
+                "repeats_api": "/api/v1/emergency/incidents/repeats",
+                "questions": {c: reference.triage_questions(c) for c in reference.CATEGORIES},
+            },
+            "recent": selectors.active_incidents(area)[:10],
+        },
+        status=422 if error else 200,
+    )
+
+
+# --- dispatcher console -------------------------------------------------------------
+
+
+@login_required
+def console(request: HttpRequest) -> HttpResponse:
+    _require(request, CALL_ROLES)
+    area = _area(request)
+    now = timezone.now()
+    incidents = selectors.active_incidents(area)
+    return render(
+        request,
+        "emergency/console.html",
+        {
+            "incidents": incidents,
+            "config": {
+                "api": "/api/v1/emergency/",
+                "tile_url": settings.SIGAP_TILE_URL,
+                "villages": _villages(area),
+                "can_dispatch": request.user.is_admin_role or request.user.role == Role.DISPATCHER,
+                "refresh_ms": 4000,
+                "incidents": [selectors.incident_json(i, now) for i in incidents],
+                "units": selectors.units_json(area),
+                "i18n": {
+                    "assign": _("Kirim"),
+                    "no_units": _("Tidak ada ambulans siaga yang sesuai."),
+                    "no_hospitals": _("Tidak ada RS yang sesuai."),
+                    "handoff": _("Serahkan ke RS ini"),
+                    "hold": _("tahan tempat tidur"),
+                    "min": _("menit"),
+                    "free": _("kosong"),
+                    "waiting": _("menunggu"),
+                    "select": _("Pilih kejadian di antrean."),
+                    "cancel": _("Batalkan"),
+                    "sent": _("Terkirim"),
+                    "updated": _("diperbarui"),
+                    "offline": _("koneksi terputus, mencoba lagi"),
+                },
+            },
+        },
+    )
+
+
+# --- crew ---------------------------------------------------------------------------
+
+
+CREW_BUTTONS = [
+    (Unit.Status.EN_ROUTE, _("Berangkat")),
+    (Unit.Status.ON_SCENE, _("Tiba di lokasi")),
+    (Unit.Status.TRANSPORTING, _("Bawa pasien")),
+    (Unit.Status.AT_HOSPITAL, _("Tiba di RS")),
+    (Unit.Status.RETURNING, _("Kembali")),
+    (Unit.Status.AVAILABLE, _("Siaga")),
+    (Unit.Status.OUT_OF_SERVICE, _("Tidak beroperasi")),
+]
+
+
+def _crew_units(request: HttpRequest):
+    user = request.user
+    if user.is_admin_role or user.role == Role.DISPATCHER:
+        return Unit.objects.filter(area_code__startswith=_area(request))
+    if user.role == Role.AMBULANCE_CREW:
+        return user.ambulance_units.all()
+    raise PermissionDenied
+
+
+@login_required
+def crew(request: HttpRequest) -> HttpResponse:
+    """The crew's phone page: the job, the destination, big status buttons, position."""
+    units = list(_crew_units(request).order_by("code")[:200])
+    code = request.GET.get("unit") or request.POST.get("unit") or (units[0].code if units else "")
+    unit = next((u for u in units if u.code == code), None)
+    if request.method == "POST" and unit is not None:
+        try:
+            services.crew_status(
+                Actor.from_request(request),
+                unit,
+                request.POST.get("status", ""),
+                latitude=_float(request.POST.get("latitude")),
+                longitude=_float(request.POST.get("longitude")),
+            )
+            messages.success(request, _("Status: %(s)s") % {"s": unit.get_status_display()})
+        except SigapError as exc:
+            messages.error(request, exc.message)
+        return redirect(f"{reverse('emergency:crew')}?unit={unit.code}")
+    job = selectors.crew_job(unit) if unit else None
+    allowed = set(job["next"]) if job else set()
+    return render(
+        request,
+        "emergency/crew.html",
+        {
+            "units": units,
+            "unit": unit,
+            "job": job,
+            "buttons": [(s, label, s in allowed) for s, label in CREW_BUTTONS],
+            "config": {"api": "/api/v1/emergency/", "unit": unit.code if unit else ""},
+        },
+    )
+
+
+# --- public SOS ---------------------------------------------------------------------
+
+
+def sos(request: HttpRequest) -> HttpResponse:
+    """A big button: the phone's position and number go to the PSC 119 queue."""
+    return render(
+        request,
+        "emergency/sos.html",
+        {
+            "categories": reference.CATEGORIES,
+            "config": {"api": "/api/v1/emergency/sos"},
+            "i18n": {
+                "no_geo": _("Lokasi ponsel tidak tersedia. Telepon 112 atau 119."),
+                "locating": _("Mencari lokasi…"),
+            },
+        },
+    )
+
+
+# --- coverage -----------------------------------------------------------------------
+
+
+@login_required
+def coverage(request: HttpRequest) -> HttpResponse:
+    _require(request, CALL_ROLES | REPORT_ROLES)
+    area = _area(request)
+    cov = selectors.coverage(area)
+    return render(
+        request,
+        "emergency/coverage.html",
+        {
+            "cov": cov,
+            "uncovered": [v for v in cov["villages"] if v["state"] == "out"],
+            "config": {"tile_url": settings.SIGAP_TILE_URL, "villages": cov["villages"]},
+        },
+    )
+
+
+# --- hospital incoming --------------------------------------------------------------
+
+
+@login_required
+def incoming(request: HttpRequest) -> HttpResponse:
+    """Patients on their way to the operator's hospitals (hand-offs), newest first."""
+    facilities = facility_services.facilities_operated_by(request.user).filter(kind_id="rs")
+    if not request.user.is_admin_role and request.user.role != Role.HOSPITAL_OPERATOR:
+        raise PermissionDenied
+    if request.method == "POST":
+        h = get_object_or_404(Handoff, public_id=request.POST.get("handoff"))
+        try:
+            services.hospital_handoff_action(
+                Actor.from_request(request), h, request.POST.get("status", "")
+            )
+            messages.success(request, _("Serah terima diperbarui."))
+        except SigapError as exc:
+            messages.error(request, exc.message)
+        return redirect("emergency:incoming")
+    handoffs = (
+        Handoff.objects.filter(hospital__in=facilities)
+        .select_related("incident", "hospital", "unit", "bed_hold")
+        .order_by("status", "-created_at")[:200]
+    )
+    open_ = [h for h in handoffs if h.status in ("pending", "acknowledged")]
+    done = [h for h in handoffs if h.status not in ("pending", "acknowledged")][:50]
+    return render(
+        request,
+        "emergency/incoming.html",
+        {"open": open_, "done": done, "facilities": facilities},
+    )
+
+
+# --- response-time report -----------------------------------------------------------
+
+
+def _day(value: str | None) -> date:
+    try:
+        return datetime.strptime(value or "", "%Y-%m-%d").date()
+    except ValueError:
+        return timezone.localdate()
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    _require(request, REPORT_ROLES)
+    area = _area(request)
+    day = _day(request.GET.get("tanggal"))
+    rep = selectors.response_report(area, day)
+    if request.GET.get("format") == "csv":
+        return _report_csv(request, rep, area, day)
+    no_data = _("Belum ada data")
+    return render(
+        request,
+        "emergency/report.html",
+        {
+            "rep": rep,
+            "day": day,
+            "settings": services.area_settings(area),
+            "chart_triage": charts.phase_bars(
+                _("Median waktu per warna triase (menit)"), rep["by_triage"], no_data=no_data
+            ),
+            "chart_kecamatan": charts.share_bars(
+                _("Respons dalam target per kecamatan (%)"), rep["by_kecamatan"], no_data=no_data
+            ),
+        },
+    )
+
+
+def _report_csv(request: HttpRequest, rep: dict, area: str, day: date) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="respons-{area}-{day}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "nomor",
+            "diterima",
+            "triase",
+            "kategori",
+            "status",
+            "kecamatan",
+            "kelurahan",
+            "desa",
+            "panggilan_ke_kirim_menit",
+            "respons_menit",
+            "lokasi_ke_rs_menit",
+            "target_menit",
+            "dalam_target",
+        ]
+    )
+    tz = timezone.get_current_timezone()
+    for r in rep["rows"]:
+        writer.writerow(
+            [
+                r["number"],
+                r["received_at"].astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                r["triage"],
+                r["category"],
+                r["status"],
+                r["kecamatan"],
+                r["kelurahan"],
+                "ya" if r["rural"] else "tidak",
+                *(
+                    "" if r[k] is None else round(r[k], 1)
+                    for k in ("call_to_dispatch", "response", "scene_to_hospital")
+                ),
+                r["target"],
+                "" if r["within_target"] is None else int(r["within_target"]),
+            ]
+        )
+    record_audit(
+        Actor.from_request(request),
+        "emergency.report.export",
+        object_type="report",
+        object_id=f"{area}:{day}",
+        after={"rows": len(rep["rows"])},
+    )
+    return response
