@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 # name -> module under bench/; each module has NAME, DESCRIPTION, add_arguments(), run().
 BENCHMARKS = {"beds": "bench.beds_board"}
 BENCHMARKS["homecare"] = "bench.homecare_plan"
+BENCHMARKS["coverage"] = "bench.coverage_report"
 
 
 def _load(name: str):
