@@ -156,6 +156,8 @@ class ChildIn(Schema):
     birth_weight_kg: float | None = None
     birth_length_cm: float | None = None
     posyandu: uuid.UUID | None = None
+    phone: str = Field("", max_length=32)
+    address: str = Field("", max_length=255)
 
 
 def _posyandu(key: uuid.UUID | None) -> Facility | None:
@@ -396,6 +398,8 @@ class PregnancyIn(Schema):
     last_period: date | None = None
     expected_delivery: date | None = None
     gravida: int = 1
+    phone: str = Field("", max_length=32)
+    address: str = Field("", max_length=255)
 
 
 @router.post("/pregnancies", response={201: dict}, auth=operator_auth)

@@ -389,28 +389,15 @@ def import_eppgbm(
         return report
     with transaction.atomic():
         by_nik, by_key = _existing_children(good)
-        new: dict[tuple, Child] = {}
+        new: dict[tuple, services.ChildInput] = {}
         for row in good:
             c = row.child
             key = (c.nik,) if c.nik else (c.name.lower(), c.birth_date, c.kelurahan_code)
             if (c.nik and c.nik in by_nik) or (not c.nik and key in by_key) or key in new:
                 continue
-            new[key] = Child(
-                nik=c.nik,
-                name=c.name[:150],
-                sex=c.sex,
-                birth_date=c.birth_date,
-                birth_weight_kg=c.birth_weight_kg,
-                birth_length_cm=c.birth_length_cm,
-                mother_nik=c.mother_nik,
-                parent_name=c.parent_name[:150],
-                posyandu=c.posyandu,
-                kelurahan_id=c.kelurahan_code,
-                address=c.address[:255],
-                rt=c.rt,
-                rw=c.rw,
-            )
-        Child.objects.bulk_create(list(new.values()), batch_size=1000)
+            new[key] = c
+        if new:
+            services.create_children_bulk(actor, list(new.values()), label=Path(filename).name)
         report.children_created = len(new)
         by_nik, by_key = _existing_children(good)
         bulk: list[services.BulkRow] = []

@@ -37,6 +37,7 @@ class Child(BaseModel):
     address = models.CharField(max_length=255, blank=True)
     rt = models.CharField(max_length=3, blank=True)
     rw = models.CharField(max_length=3, blank=True)
+    phone = models.CharField(max_length=32, blank=True, help_text=_("No. HP orang tua"))
     is_synthetic = models.BooleanField(default=False)
 
     class Meta:
@@ -253,6 +254,9 @@ class CaseAction(BaseModel):
     )
     note = models.CharField(max_length=500, blank=True)
     external_ref = models.CharField(max_length=64, blank=True)
+    handoff_note = models.CharField(
+        max_length=255, blank=True, help_text=_("Mengapa belum diserahkan ke home care")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -290,6 +294,9 @@ class Pregnancy(BaseModel):
         max_length=16, blank=True, help_text=_("requested / pending_handoff / '' (tidak perlu)")
     )
     homecare_ref = models.CharField(max_length=64, blank=True)
+    homecare_note = models.CharField(max_length=255, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    address = models.CharField(max_length=255, blank=True)
     ended_on = models.DateField(null=True, blank=True)
     is_synthetic = models.BooleanField(default=False)
 

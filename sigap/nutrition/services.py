@@ -159,6 +159,7 @@ class ChildInput:
     address: str = ""
     rt: str = ""
     rw: str = ""
+    phone: str = ""
     is_synthetic: bool = False
 
 
@@ -231,6 +232,7 @@ def register_child(actor: Actor, data: ChildInput) -> Child:
         "address": data.address[:255],
         "rt": data.rt[:3],
         "rw": data.rw[:3],
+        "phone": data.phone.strip()[:32],
         "is_synthetic": data.is_synthetic,
     }
     with transaction.atomic():
@@ -252,6 +254,42 @@ def register_child(actor: Actor, data: ChildInput) -> Child:
         child.save()
         record_audit(actor, "child.update", child, before=before, after=_child_snapshot(child))
         return child
+
+
+def create_children_bulk(actor: Actor, items: list[ChildInput], *, label: str) -> int:
+    """Create many new children at once (imports, demo). Callers have validated the inputs
+    and checked the actor's scope; one audit record names the batch."""
+    objs = [
+        Child(
+            nik=c.nik,
+            name=c.name[:150],
+            sex=c.sex,
+            birth_date=c.birth_date,
+            birth_weight_kg=c.birth_weight_kg,
+            birth_length_cm=c.birth_length_cm,
+            mother_nik=c.mother_nik,
+            parent_name=c.parent_name[:150],
+            posyandu=c.posyandu,
+            kelurahan_id=c.kelurahan_code,
+            address=c.address[:255],
+            rt=c.rt[:3],
+            rw=c.rw[:3],
+            phone=c.phone[:32],
+            is_synthetic=c.is_synthetic,
+        )
+        for c in items
+    ]
+    with transaction.atomic():
+        Child.objects.bulk_create(objs, batch_size=1000)
+        record_audit(
+            actor,
+            "child.bulk_create",
+            object_type="nutrition.child",
+            object_id=label[:64],
+            object_label=_("%(n)d anak") % {"n": len(objs)},
+            after={"created": len(objs), "source": label},
+        )
+    return len(objs)
 
 
 # --- measurements -------------------------------------------------------------------------------
@@ -679,38 +717,77 @@ def take_case(actor: Actor, case: NutritionCase) -> NutritionCase:
     return case
 
 
-def homecare_create_request():
-    """sigap.homecare.services.create_request when the home-care capability provides it."""
+def homecare_api():
+    """(create_request, RequestInput) of sigap.homecare.services when home care provides them,
+    else None (the action is then recorded as pending hand-off and retried by a sweep)."""
     try:
         from sigap.homecare import services as homecare_services
     except ImportError:
         return None
-    fn = getattr(homecare_services, "create_request", None)
-    return fn if callable(fn) else None
-
-
-def _hand_off(
-    actor: Actor, *, nik: str, name: str, kelurahan_code: str, reason: str, source_ref: str
-) -> str | None:
-    """Ask home care for a visit; the request's id, or None when it cannot take it now."""
-    create = homecare_create_request()
-    if create is None:
+    create = getattr(homecare_services, "create_request", None)
+    request_input = getattr(homecare_services, "RequestInput", None)
+    if not callable(create) or request_input is None:
         return None
+    return create, request_input
+
+
+@dataclass(frozen=True)
+class HandOff:
+    """What home care needs to plan a visit."""
+
+    nik: str
+    name: str
+    phone: str
+    address: str
+    kelurahan_code: str
+    need: str
+    target_group: str
+    source: str  # home care's request source: "nutrition" or "maternal"
+    source_ref: str
+
+
+def _hand_off(actor: Actor, h: HandOff) -> tuple[str | None, str]:
+    """Ask home care for a visit: (request id, "") or (None, why it could not be handed over)."""
+    api = homecare_api()
+    if api is None:
+        return None, _("Layanan home care belum tersedia.")
+    create, request_input = api
     try:
         with transaction.atomic():
             request = create(
                 actor,
-                patient_nik=nik,
-                patient_name=name,
-                kelurahan_code=kelurahan_code,
-                reason=reason,
-                source="nutrition",
-                source_ref=source_ref,
+                request_input(
+                    nik=h.nik,
+                    name=h.name,
+                    phone=h.phone,
+                    address=h.address or "-",
+                    village_code=h.kelurahan_code,
+                    need=h.need[:500],
+                    target_group=h.target_group,
+                ),
+                source=h.source,
+                source_ref=h.source_ref,
             )
-    except (InvalidInput, Conflict, Forbidden, NotFound, TypeError) as exc:
-        log.warning("home-care hand-off deferred: %s", exc)
-        return None
-    return str(getattr(request, "public_id", getattr(request, "pk", request)))
+    except (InvalidInput, Conflict, Forbidden, NotFound, NotAuthenticated) as exc:
+        log.info("home-care hand-off deferred (%s): %s", h.source_ref, exc.message)
+        return None, str(exc.message)[:255]
+    return str(getattr(request, "public_id", getattr(request, "pk", request))), ""
+
+
+def _case_handoff(case: NutritionCase, note: str) -> HandOff:
+    child = case.child
+    return HandOff(
+        # a child without a NIK of its own is visited under the mother's NIK
+        nik=child.nik or child.mother_nik,
+        name=child.name,
+        phone=child.phone,
+        address=child.address,
+        kelurahan_code=case.kelurahan_code,
+        need=f"{case.get_kind_display()}: {note}".strip(" :"),
+        target_group="gizi_buruk",
+        source="nutrition",
+        source_ref=str(case.public_id),
+    )
 
 
 def add_action(
@@ -730,16 +807,9 @@ def add_action(
             raise InvalidInput(_("Kasus sudah selesai."), field="status")
         status = CaseAction.Status.REQUESTED
         ref = ""
+        problem = ""
         if kind == CaseAction.Kind.HOMECARE:
-            child = case.child
-            got = _hand_off(
-                actor,
-                nik=child.nik,
-                name=child.name,
-                kelurahan_code=case.kelurahan_code,
-                reason=f"{case.get_kind_display()}: {note}".strip(),
-                source_ref=str(case.public_id),
-            )
+            got, problem = _hand_off(actor, _case_handoff(case, note))
             status = CaseAction.Status.REQUESTED if got else CaseAction.Status.PENDING_HANDOFF
             ref = got or ""
         action = CaseAction.objects.create(
@@ -749,6 +819,7 @@ def add_action(
             owner=owner,
             note=note.strip()[:500],
             external_ref=ref,
+            handoff_note=problem,
             created_by=user,
         )
         record_audit(
@@ -802,43 +873,36 @@ def move_action(actor: Actor, action: CaseAction, to: str, *, ref: str = "") -> 
 
 
 def retry_handoffs(now: datetime | None = None) -> int:
-    """Hand pending home-care actions (and high-risk pregnancies) over once home care exists."""
-    if homecare_create_request() is None:
+    """Hand pending home-care actions and high-risk pregnancies over once home care exists
+    (and the data it needs, e.g. a phone number, has been added)."""
+    if homecare_api() is None:
         return 0
     actor = Actor.system("nutrition-handoff")
     done = 0
     pending = CaseAction.objects.filter(
         kind=CaseAction.Kind.HOMECARE, status=CaseAction.Status.PENDING_HANDOFF
     ).select_related("case__child")
-    for action in pending[:200]:
-        child = action.case.child
-        ref = _hand_off(
-            actor,
-            nik=child.nik,
-            name=child.name,
-            kelurahan_code=action.case.kelurahan_code,
-            reason=f"{action.case.get_kind_display()}: {action.note}".strip(),
-            source_ref=str(action.case.public_id),
-        )
+    for action in pending.order_by("updated_at")[:200]:
+        ref, problem = _hand_off(actor, _case_handoff(action.case, action.note))
         if ref:
             move_action(actor, action, CaseAction.Status.REQUESTED, ref=ref)
             done += 1
-    for p in Pregnancy.objects.filter(homecare_status=CaseAction.Status.PENDING_HANDOFF)[:200]:
-        ref = _hand_off(
-            actor,
-            nik=p.mother_nik,
-            name=p.mother_name,
-            kelurahan_code=p.kelurahan_id,
-            reason=_pregnancy_reason(p),
-            source_ref=str(p.public_id),
-        )
+        elif problem != action.handoff_note:
+            CaseAction.objects.filter(pk=action.pk).update(handoff_note=problem)
+    waiting = Pregnancy.objects.filter(homecare_status=CaseAction.Status.PENDING_HANDOFF)
+    for p in waiting.order_by("updated_at")[:200]:
+        ref, problem = _hand_off(actor, _pregnancy_handoff(p))
         if ref:
             with transaction.atomic():
                 Pregnancy.objects.filter(pk=p.pk).update(
-                    homecare_status=CaseAction.Status.REQUESTED, homecare_ref=ref[:64]
+                    homecare_status=CaseAction.Status.REQUESTED,
+                    homecare_ref=ref[:64],
+                    homecare_note="",
                 )
                 record_audit(actor, "pregnancy.handoff", p, after={"ref": ref})
             done += 1
+        elif problem != p.homecare_note:
+            Pregnancy.objects.filter(pk=p.pk).update(homecare_note=problem)
     return done
 
 
@@ -880,6 +944,20 @@ def is_high_risk(factors: Iterable[str]) -> bool:
     return bool(factors & HIGH_RISK_ALONE) or len(factors) >= 2
 
 
+def _pregnancy_handoff(p: Pregnancy) -> HandOff:
+    return HandOff(
+        nik=p.mother_nik,
+        name=p.mother_name,
+        phone=p.phone,
+        address=p.address,
+        kelurahan_code=p.kelurahan_id,
+        need=_pregnancy_reason(p),
+        target_group="bumil_risti",
+        source="maternal",
+        source_ref=str(p.public_id),
+    )
+
+
 def _pregnancy_reason(p: Pregnancy) -> str:
     names = ", ".join(str(RISK_FACTORS.get(f, f)) for f in p.risk_factors)
     return _("Kehamilan risiko tinggi: %(f)s") % {"f": names}
@@ -896,6 +974,8 @@ class PregnancyInput:
     mother_birth_date: date | None = None
     gravida: int = 1
     facility: Facility | None = None
+    phone: str = ""
+    address: str = ""
     is_synthetic: bool = False
 
 
@@ -937,22 +1017,18 @@ def register_pregnancy(actor: Actor, data: PregnancyInput) -> Pregnancy:
             gravida=data.gravida,
             risk_factors=factors,
             high_risk=high,
+            phone=data.phone.strip()[:32],
+            address=data.address.strip()[:255],
             is_synthetic=data.is_synthetic,
         )
         if high:
-            ref = _hand_off(
-                actor,
-                nik=p.mother_nik,
-                name=p.mother_name,
-                kelurahan_code=p.kelurahan_id,
-                reason=_pregnancy_reason(p),
-                source_ref=str(p.public_id),
-            )
+            ref, problem = _hand_off(actor, _pregnancy_handoff(p))
             p.homecare_status = (
                 CaseAction.Status.REQUESTED if ref else CaseAction.Status.PENDING_HANDOFF
             )
             p.homecare_ref = ref or ""
-            p.save(update_fields=["homecare_status", "homecare_ref"])
+            p.homecare_note = problem
+            p.save(update_fields=["homecare_status", "homecare_ref", "homecare_note"])
         record_audit(
             actor,
             "pregnancy.create",

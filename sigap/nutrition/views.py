@@ -185,6 +185,8 @@ def _entry_child(request: HttpRequest, actor: Actor, posyandu) -> Child:
         parent_name=p.get("parent_name", ""),
         birth_weight_kg=_float(p.get("birth_weight"), "birth_weight_kg"),
         posyandu=posyandu,
+        phone=p.get("phone", ""),
+        address=p.get("address", ""),
     )
     return services.register_child(actor, data)
 

@@ -112,7 +112,7 @@ def severe_case(make_child, staff_actor):
 
 
 def test_case_actions_and_state_machine(make_child, staff_actor, staff, monkeypatch):
-    monkeypatch.setattr(services, "homecare_create_request", lambda: None)
+    monkeypatch.setattr(services, "homecare_api", lambda: None)
     case = severe_case(make_child, staff_actor)
     action = services.add_action(staff_actor, case, "homecare", note="kunjungan rumah")
     assert action.status == CaseAction.Status.PENDING_HANDOFF and action.owner == staff
@@ -135,31 +135,55 @@ def test_case_actions_and_state_machine(make_child, staff_actor, staff, monkeypa
     assert AuditEvent.objects.filter(action="case.status").count() == 2
 
 
+def fake_homecare(calls: list, ref: str = "hc-1"):
+    """A stand-in with home care's signature: create_request(actor, RequestInput, *, source,
+    source_ref)."""
+
+    def create_request(actor, data, *, source, source_ref):
+        calls.append((data, source, source_ref))
+        return SimpleNamespace(public_id=ref)
+
+    return lambda: (create_request, SimpleNamespace)
+
+
 def test_homecare_handoff_when_the_capability_exists(make_child, staff_actor, monkeypatch):
     calls = []
-
-    def create_request(actor, **kw):
-        calls.append(kw)
-        return SimpleNamespace(public_id="hc-1")
-
-    monkeypatch.setattr(services, "homecare_create_request", lambda: create_request)
+    monkeypatch.setattr(services, "homecare_api", fake_homecare(calls))
     case = severe_case(make_child, staff_actor)
     action = services.add_action(staff_actor, case, "homecare", note="cek")
     assert action.status == CaseAction.Status.REQUESTED and action.external_ref == "hc-1"
-    assert calls[0]["patient_nik"] == "3374010101250001"
-    assert calls[0]["kelurahan_code"] == "3374011001" and calls[0]["source"] == "nutrition"
+    data, source, ref = calls[0]
+    assert data.nik == "3374010101250001" and data.village_code == "3374011001"
+    assert data.target_group == "gizi_buruk" and source == "nutrition"
+    assert ref == str(case.public_id)
+
+
+def test_handoff_to_the_real_homecare_service(make_child, staff_actor):
+    """With sigap.homecare present: a request is created; without a phone number it waits."""
+    if services.homecare_api() is None:
+        pytest.skip("home care capability not present")
+    from sigap.homecare.models import HomecareRequest
+
+    case = severe_case(make_child, staff_actor)
+    action = services.add_action(staff_actor, case, "homecare", note="kunjungan")
+    assert action.status == CaseAction.Status.PENDING_HANDOFF and action.handoff_note
+    child = case.child
+    child.phone, child.address = "0812-3456-7890", "Jl. Uji 1"
+    child.save()
+    assert services.retry_handoffs() == 1
+    action.refresh_from_db()
+    assert action.status == CaseAction.Status.REQUESTED
+    req = HomecareRequest.objects.get(source="nutrition", source_ref=str(case.public_id))
+    assert str(req.public_id) == action.external_ref
 
 
 def test_pending_handoffs_are_retried(make_child, staff_actor, monkeypatch):
-    monkeypatch.setattr(services, "homecare_create_request", lambda: None)
+    monkeypatch.setattr(services, "homecare_api", lambda: None)
     case = severe_case(make_child, staff_actor)
     action = services.add_action(staff_actor, case, "homecare")
+    assert action.handoff_note == "Layanan home care belum tersedia."
     assert services.retry_handoffs() == 0
-    monkeypatch.setattr(
-        services,
-        "homecare_create_request",
-        lambda: lambda actor, **kw: SimpleNamespace(public_id="hc-9"),
-    )
+    monkeypatch.setattr(services, "homecare_api", fake_homecare([], "hc-9"))
     assert services.retry_handoffs() == 1
     action.refresh_from_db()
     assert action.status == CaseAction.Status.REQUESTED and action.external_ref == "hc-9"
@@ -178,7 +202,7 @@ def test_take_case_is_compare_and_set(make_child, staff_actor, make_user, facili
 
 
 def test_pregnancy_high_risk_hands_off(staff_actor, monkeypatch, facilities):
-    monkeypatch.setattr(services, "homecare_create_request", lambda: None)
+    monkeypatch.setattr(services, "homecare_api", lambda: None)
     data = services.PregnancyInput(
         mother_nik="3374015501950002",
         mother_name="Ibu Uji",
