@@ -1,5 +1,6 @@
 """Lookup by NIK, flags, UHC status, the quota run and enrolment, workers' cover."""
 
+import io
 from datetime import date
 
 import pytest
@@ -174,3 +175,39 @@ def test_workers_register_and_monthly_lists(semarang, analyst_actor):
     with pytest.raises(Conflict):
         services.run_workers_month(analyst_actor, MAY, area_code="3374", quota=2)
     assert WorkerEnrolment.objects.count() == 4
+
+
+def test_quota_from_the_command_line(registers, tmp_path, settings):
+    from django.core.management import call_command
+
+    settings.SIGAP_AREA_CODE = "3374"
+    out = io.StringIO()
+    call_command("coverage", "quota", "run", "--period", "2026-05", "--quota", "3", stdout=out)
+    assert "3 of 6 candidates chosen" in out.getvalue()
+    call_command("coverage", "quota", "submit", "--period", "2026-05", stdout=out)
+    niks = tmp_path / "aktif.txt"
+    niks.write_text(POOR[0] + "\n")
+    call_command("coverage", "quota", "activate", "--period", "2026-05", "--niks", str(niks),
+                 stdout=out)  # fmt: skip
+    assert "1 enrolments moved to activate" in out.getvalue()
+    target = tmp_path / "daftar.csv"
+    call_command("coverage", "quota", "export", "--period", "2026-05", "--out", str(target),
+                 stdout=out)  # fmt: skip
+    text = target.read_text()
+    assert POOR[0] in text and "activated" in text
+    assert AuditEvent.objects.filter(action="coverage.download.enrolment_list").exists()
+
+
+def test_import_from_the_command_line(semarang, tmp_path):
+    from django.core.management import call_command
+
+    path = write_csv(tmp_path / "p.csv", POP_HEADER, [POOR, ["123", *POOR[1:]]])
+    report = tmp_path / "tolak.csv"
+    out = io.StringIO()
+    call_command("coverage", "import", "population", str(path), "--period", "2026-05",
+                 "--rejections", str(report), "--no-progress", stdout=out)  # fmt: skip
+    assert "2 rows: 1 accepted, 1 rejected" in out.getvalue()
+    assert "123" in report.read_text()
+    call_command("coverage", "import", "population", str(path), "--period", "2026-05",
+                 "--no-progress", stdout=out)  # fmt: skip
+    assert "nothing changed" in out.getvalue()

@@ -36,6 +36,14 @@ class Command(BaseCommand):
         imp.add_argument("--period", required=True, help="month of the data, YYYY-MM")
         imp.add_argument("--rejections", help="write the rejection report to this CSV")
         imp.add_argument("--no-progress", action="store_true")
+        quota = sub.add_parser("quota", help="the monthly PBI APBD enrolment quota")
+        quota.add_argument("step", choices=["run", "export", "submit", "activate", "reject"])
+        quota.add_argument("--period", required=True, help="YYYY-MM")
+        quota.add_argument("--area", default=None, help="region code (default SIGAP_AREA_CODE)")
+        quota.add_argument("--quota", type=int, help="run: people this month (default setting)")
+        quota.add_argument("--budget", type=int, help="run: budget this month (Rp)")
+        quota.add_argument("--out", help="export: the list for BPJS (.csv or .xlsx)")
+        quota.add_argument("--niks", help="activate/reject: a text file with one NIK per line")
 
     def handle(self, *args, action: str, **opts) -> None:
         getattr(self, f"handle_{action}")(**opts)
@@ -88,3 +96,56 @@ class Command(BaseCommand):
             with open(opts["rejections"], "w", newline="") as fh:
                 selectors.write_rejections_csv(snap, fh, masked=False)
             self.stdout.write(f"rejection report -> {opts['rejections']}")
+
+    def handle_quota(self, **opts) -> None:
+        from django.conf import settings
+
+        from sigap.coverage.models import QuotaRun
+
+        actor = cli_actor()
+        area = opts["area"] or settings.SIGAP_AREA_CODE
+        try:
+            period = services.parse_period(opts["period"])
+            if opts["step"] == "run":
+                run = services.run_quota(actor, period, area_code=area, quota=opts["quota"],
+                                         budget=opts["budget"])  # fmt: skip
+                self.stdout.write(
+                    f"{run.period:%Y-%m}: {run.selected} of {run.candidates} candidates chosen "
+                    f"(quota {run.quota}, Rp {run.monthly_budget:,} a month)"
+                )
+                return
+            run = QuotaRun.objects.filter(program="jkn", period=period, area_code=area,
+                                          status="done").first()  # fmt: skip
+            if run is None:
+                raise CommandError(f"no quota run for {period:%Y-%m} in {area}")
+            if opts["step"] == "export":
+                if not opts["out"]:
+                    raise CommandError("--out is required")
+                self._export(actor, run, opts["out"])
+            elif opts["step"] == "submit":
+                self.stdout.write(f"{services.submit_run(actor, run)} marked as sent to BPJS")
+            else:
+                if not opts["niks"]:
+                    raise CommandError("--niks is required")
+                with open(opts["niks"]) as fh:
+                    niks = fh.read().split()
+                n = services.record_activations(actor, run, niks,
+                                                rejected=opts["step"] == "reject")  # fmt: skip
+                self.stdout.write(f"{n} enrolments moved to {opts['step']}")
+        except SigapError as exc:
+            raise CommandError(str(exc.message)) from exc
+
+    def _export(self, actor, run, out: str) -> None:
+        from sigap.core.services import record_audit
+        from sigap.coverage.views import download
+
+        fmt = out.rsplit(".", 1)[-1].lower()
+        if fmt not in ("csv", "xlsx"):
+            raise CommandError("--out must end in .csv or .xlsx")
+        rows = selectors.enrolment_rows(run)
+        resp = download(rows, selectors.ENROLMENT_COLUMNS, "daftar", fmt)
+        with open(out, "wb") as fh:
+            fh.write(resp.content)
+        record_audit(actor, "coverage.download.enrolment_list", run,
+                     after={"rows": len(rows), "format": fmt, "channel": "cli"})  # fmt: skip
+        self.stdout.write(f"{len(rows)} rows -> {out}")
