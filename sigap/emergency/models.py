@@ -318,7 +318,7 @@ class Handoff(BaseModel):
         CANCELLED = "cancelled", _("Dibatalkan")
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="handoffs")
-    hospital = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="er_handoffs")
+    hospital = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="er_handoffs")
     unit = models.ForeignKey(
         Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="handoffs"
     )

@@ -1,0 +1,396 @@
+"""`sigap simulate emergency`: a busy PSC 119 shift driven through the real services.
+
+Calls arrive (some are repeats of an open incident), the call-taker triages them, the
+dispatcher takes the first recommended unit (and the next one if someone else took it),
+crews move and press their status buttons, patients are handed to the recommended hospital
+(with a bed held where the hospital allows) and units return to base.
+
+Time: with `--speed 0` (default) the shift runs as fast as the database allows, on a
+simulated clock placed in the recent past so that it ends about now (the daily report shows
+it). With `--speed S` it runs live next to the demo, S simulated minutes per real second, and
+stores real timestamps, so the console moves; `median_response_min` is always in simulated
+minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import itertools
+import random
+import statistics
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from sigap.core.errors import Conflict, SigapError
+from sigap.core.models import Role, User
+from sigap.core.services import Actor
+from sigap.facilities.models import Facility
+from sigap.regions.models import Region
+
+from . import reference, selectors, services
+from .models import Assignment, Handoff, Incident, Unit
+
+DESCRIPTION = "PSC 119 shift: calls, triage, dispatch, crews, hospital hand-offs (JSON summary)"
+CATEGORY_WEIGHTS = {"medical": 55, "traffic": 25, "fire": 5, "crime": 5, "disaster": 3, "other": 7}
+MOVE_EVERY_MIN = 2.0
+MAX_DISPATCH_TRIES = 6
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--calls", type=int, default=40, help="calls in the shift")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=0.0,
+        help="simulated minutes per real second (0 = as fast as possible, in the recent past)",
+    )
+    parser.add_argument("--interval", type=float, default=3.0, help="mean minutes between calls")
+    parser.add_argument("--area", default="", help="kab/kota code (default SIGAP_AREA_CODE)")
+    parser.add_argument("--repeat-share", type=float, default=0.1, help="share of repeat calls")
+
+
+class Shift:
+    def __init__(self, options: dict, log: Callable[[str], None]):
+        self.calls = int(options.get("calls") or 40)
+        if self.calls < 1:
+            raise ValueError("--calls must be at least 1")
+        self.speed = float(options.get("speed") or 0.0)
+        if self.speed < 0:
+            raise ValueError("--speed must be >= 0")
+        self.interval = max(0.1, float(options.get("interval") or 3.0))
+        self.repeat_share = float(options.get("repeat_share") or 0.0)
+        self.area = (options.get("area") or settings.SIGAP_AREA_CODE)[:4]
+        self.rnd = random.Random(int(options.get("seed") or 1))  # noqa: S311 - simulation
+        self.log = log
+        self.events: list[tuple[float, int, str, dict]] = []
+        self.seq = itertools.count()
+        self.stats = {
+            "calls": 0,
+            "repeat_calls": 0,
+            "incidents": 0,
+            "dispatched": 0,
+            "conflicts": 0,
+            "errors": 0,
+            "on_scene": 0,
+            "transported": 0,
+            "handoffs": 0,
+            "bed_holds": 0,
+            "completed": 0,
+            "no_unit_waits": 0,
+        }
+        self.response: list[float] = []
+        self.to_dispatch: list[float] = []
+        self.received: dict[int, float] = {}
+        self.within: list[bool] = []
+        self.villages = list(
+            Region.objects.filter(level=4, code__startswith=self.area, latitude__isnull=False)
+        )
+        if not self.villages:
+            raise ValueError(f"no kelurahan/desa with coordinates in area {self.area}")
+        if not Unit.objects.filter(area_code__startswith=self.area).exists():
+            raise ValueError(f"no ambulance units in area {self.area}: run `sigap demo` first")
+        self.psc = self._actor(Role.PSC_CALL_TAKER, "sim-psc")
+        self.dispatcher = self._actor(Role.DISPATCHER, "sim-dispatcher")
+        self.crew = Actor.system("simulated crew")
+        self.hospital_actor = Actor.system("simulated hospital")
+        span = self.calls * self.interval + 240
+        self.start = timezone.now() - (timedelta(minutes=span) if self.speed == 0 else timedelta(0))
+        self.wall_start = time.monotonic()
+
+    def _actor(self, role: str, label: str) -> Actor:
+        user = (
+            User.objects.filter(role=role, is_active=True, area_code__startswith=self.area)
+            .order_by("username")
+            .first()
+            or User.objects.filter(role=role, is_active=True, area_code="")
+            .order_by("username")
+            .first()
+        )
+        if user is None:
+            raise ValueError(f"no active {role} account for area {self.area}: run `sigap demo`")
+        return Actor(user=user, channel="simulation", label=f"{user.username} ({label})")
+
+    # --- clock -----------------------------------------------------------------------------
+
+    def at(self, t: float) -> datetime | None:
+        """The timestamp services record: simulated in fast mode, real (None) when live."""
+        return self.start + timedelta(minutes=t) if self.speed == 0 else None
+
+    def push(self, t: float, kind: str, **data) -> None:
+        heapq.heappush(self.events, (t, next(self.seq), kind, data))
+
+    def wait_until(self, t: float) -> None:
+        if self.speed <= 0:
+            return
+        delay = self.wall_start + t / self.speed - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+
+    # --- run --------------------------------------------------------------------------------
+
+    def run(self) -> dict:
+        t = 0.0
+        for _ in range(self.calls):
+            t += self.rnd.expovariate(1 / self.interval)
+            self.push(t, "call")
+        while self.events:
+            t, _, kind, data = heapq.heappop(self.events)
+            self.wait_until(t)
+            try:
+                getattr(self, f"on_{kind}")(t, **data)
+            except Conflict as exc:
+                self.stats["conflicts"] += 1
+                self.log(f"conflict at {kind}: {exc.message}")
+            except SigapError as exc:
+                self.stats["errors"] += 1
+                self.log(f"error at {kind}: {exc.code} {exc.message}")
+            except Exception as exc:  # noqa: BLE001 - counted and reported, the shift goes on
+                self.stats["errors"] += 1
+                self.log(f"error at {kind}: {exc!r}")
+            if self.speed > 0:
+                close_old_connections()
+        selectors.reset_unit_index()
+        return self.summary(t)
+
+    def summary(self, t: float) -> dict:
+        s = dict(self.stats)
+        s["median_response_min"] = (
+            round(statistics.median(self.response), 1) if self.response else None
+        )
+        s["median_call_to_dispatch_min"] = (
+            round(statistics.median(self.to_dispatch), 1) if self.to_dispatch else None
+        )
+        s["within_target_pct"] = (
+            round(100 * sum(self.within) / len(self.within), 1) if self.within else None
+        )
+        s["simulated_minutes"] = round(t, 1)
+        s["wall_seconds"] = round(time.monotonic() - self.wall_start, 1)
+        s["area"] = self.area
+        return s
+
+    # --- events -------------------------------------------------------------------------------
+
+    def on_call(self, t: float) -> None:
+        self.stats["calls"] += 1
+        # repeats only of this shift's own incidents
+        open_ = list(
+            Incident.objects.filter(
+                pk__in=list(self.received)[-30:], status__in=services.ACTIVE_INCIDENT
+            )
+        )
+        if open_ and self.rnd.random() < self.repeat_share:
+            inc = self.rnd.choice(open_)
+            found = services.find_repeats(
+                phone=inc.caller_phone, area_code=self.area, now=self.at(t)
+            )
+            if found:
+                services.add_call(
+                    self.psc,
+                    found[0],
+                    phone=inc.caller_phone,
+                    note="panggilan ulang (simulasi)",
+                    now=self.at(t),
+                )
+                self.stats["repeat_calls"] += 1
+                return
+        v = self.rnd.choice(self.villages)
+        category = self.rnd.choices(list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values()))[0]
+        questions = reference.triage_questions(category)
+        answers = {q["key"]: True for q in questions if self.rnd.random() < 0.12}
+        triage = reference.suggest_triage(category, answers)
+        if self.rnd.random() < 0.03:
+            triage = "hitam"
+        inc = services.create_incident(
+            self.psc,
+            services.IncidentInput(
+                latitude=v.latitude + self.rnd.uniform(-0.004, 0.004),
+                longitude=v.longitude + self.rnd.uniform(-0.004, 0.004),
+                caller_phone=f"08{self.rnd.randrange(10**9, 10**10)}",
+                caller_name="Penelepon (simulasi)",
+                category=category,
+                triage=triage,
+                triage_answers=answers,
+                victims=self.rnd.choice([1, 1, 1, 1, 2, 3]),
+                address=f"Jl. Simulasi No. {self.rnd.randint(1, 200)}, {v.name}",
+                notes="[simulasi] data sintetis",
+            ),
+            now=self.at(t),
+        )
+        self.stats["incidents"] += 1
+        self.received[inc.pk] = t
+        # triage questions and the address take the call-taker a minute or two
+        self.push(t + self.rnd.uniform(0.8, 2.5), "dispatch", incident=inc.pk, tries=0)
+
+    def on_dispatch(self, t: float, incident: int, tries: int) -> None:
+        inc = Incident.objects.get(pk=incident)
+        if inc.status not in (Incident.Status.OPEN, Incident.Status.HANDED_OVER):
+            return
+        for rec in selectors.recommend_for_incident(inc, n=3):
+            unit = Unit.objects.get(pk=rec["pk"])
+            try:
+                a = services.assign_unit(self.dispatcher, inc, unit, now=self.at(t))
+            except Conflict:
+                self.stats["conflicts"] += 1  # taken meanwhile: the next recommendation
+                continue
+            self.stats["dispatched"] += 1
+            self.to_dispatch.append(t - self.received.get(inc.pk, t))
+            self.push(t + self.rnd.uniform(0.3, 1.5), "en_route", assignment=a.pk)
+            return
+        self.stats["no_unit_waits"] += 1
+        if tries + 1 < MAX_DISPATCH_TRIES:
+            self.push(t + 3.0, "dispatch", incident=incident, tries=tries + 1)
+        else:
+            services.close_incident(
+                self.psc, inc, reason="tidak ada ambulans (simulasi)", cancel=True, now=self.at(t)
+            )
+
+    def _assignment(self, pk: int) -> Assignment | None:
+        a = Assignment.objects.select_related("unit", "incident").get(pk=pk)
+        return a if a.status == Assignment.Status.ACTIVE else None
+
+    def _drive(
+        self, t: float, a: Assignment, lat: float, lon: float, arrive: str, minutes: float
+    ) -> None:
+        """Schedule positions along the way and the arrival status."""
+        u = a.unit
+        steps = int(minutes // MOVE_EVERY_MIN)
+        for k in range(1, steps + 1):
+            f = k * MOVE_EVERY_MIN / minutes
+            self.push(
+                t + k * MOVE_EVERY_MIN,
+                "move",
+                unit=u.pk,
+                lat=u.latitude + (lat - u.latitude) * f,
+                lon=u.longitude + (lon - u.longitude) * f,
+            )
+        self.push(t + minutes, arrive, assignment=a.pk, lat=lat, lon=lon)
+
+    def _minutes(self, lat1: float, lon1: float, lat2: float, lon2: float, t: float) -> float:
+        from sigap.core.travel import get_estimator
+
+        base = float(
+            get_estimator().minutes(lat1, lon1, lat2, lon2, at=self.at(t) or timezone.now())
+        )
+        return max(1.0, base * self.rnd.uniform(0.85, 1.3) + 1.0)
+
+    def on_move(self, t: float, unit: int, lat: float, lon: float) -> None:
+        u = Unit.objects.get(pk=unit)
+        if u.status in services.ON_JOB or u.status == Unit.Status.RETURNING:
+            services.update_position(self.crew, u, lat, lon, now=self.at(t))
+
+    def on_en_route(self, t: float, assignment: int) -> None:
+        a = self._assignment(assignment)
+        if a is None:
+            return
+        services.crew_status(self.crew, a.unit, "en_route", now=self.at(t))
+        inc = a.incident
+        minutes = self._minutes(a.unit.latitude, a.unit.longitude, inc.latitude, inc.longitude, t)
+        self._drive(t, a, inc.latitude, inc.longitude, "on_scene", minutes)
+
+    def on_on_scene(self, t: float, assignment: int, lat: float, lon: float) -> None:
+        a = self._assignment(assignment)
+        if a is None:
+            return
+        services.crew_status(
+            self.crew, a.unit, "on_scene", latitude=lat, longitude=lon, now=self.at(t)
+        )
+        self.stats["on_scene"] += 1
+        inc = Incident.objects.select_related("village").get(pk=a.incident_id)
+        if inc.on_scene_at is not None:
+            response = t - self.received.get(inc.pk, t)
+            self.response.append(response)
+            self.within.append(response <= services.target_minutes(inc.village, inc.area_code))
+        scene = self.rnd.uniform(5, 15)
+        no_transport = inc.triage == "hitam" or (inc.triage == "hijau" and self.rnd.random() < 0.3)
+        if no_transport:
+            self.push(t + scene, "returning", assignment=a.pk)
+            return
+        hospitals = selectors.recommend_hospitals(inc, n=3)
+        if not hospitals:
+            self.push(t + scene, "returning", assignment=a.pk)
+            return
+        pick = hospitals[0]
+        h = Facility.objects.get(public_id=pick["id"])
+        handoff = services.create_handoff(
+            self.dispatcher,
+            inc,
+            h,
+            unit=a.unit,
+            summary="(simulasi) pasien sintetis",
+            bed_class=pick["bed_class"],
+            hold_bed=pick["allows_holds"] and pick["free_in_class"] > 0,
+            now=self.at(t),
+        )
+        self.stats["handoffs"] += 1
+        self.stats["bed_holds"] += bool(handoff.bed_hold_id)
+        self.push(t + self.rnd.uniform(1, 4), "acknowledge", handoff=handoff.pk)
+        self.push(t + scene, "transport", assignment=a.pk, hospital=h.pk)
+
+    def on_acknowledge(self, t: float, handoff: int) -> None:
+        h = Handoff.objects.get(pk=handoff)
+        if h.status == Handoff.Status.PENDING:
+            services.move_handoff(
+                self.hospital_actor, h, Handoff.Status.ACKNOWLEDGED, now=self.at(t)
+            )
+
+    def on_transport(self, t: float, assignment: int, hospital: int) -> None:
+        a = self._assignment(assignment)
+        if a is None:
+            return
+        services.crew_status(self.crew, a.unit, "transporting", now=self.at(t))
+        self.stats["transported"] += 1
+        h = Facility.objects.get(pk=hospital)
+        minutes = self._minutes(a.unit.latitude, a.unit.longitude, h.latitude, h.longitude, t)
+        self._drive(t, a, h.latitude, h.longitude, "at_hospital", minutes)
+
+    def on_at_hospital(self, t: float, assignment: int, lat: float, lon: float) -> None:
+        a = self._assignment(assignment)
+        if a is None:
+            return
+        services.crew_status(
+            self.crew, a.unit, "at_hospital", latitude=lat, longitude=lon, now=self.at(t)
+        )
+        self.push(t + self.rnd.uniform(8, 20), "returning", assignment=a.pk)
+
+    def on_returning(self, t: float, assignment: int) -> None:
+        a = self._assignment(assignment)
+        if a is None:
+            return
+        u = a.unit
+        services.crew_status(self.crew, u, "returning", now=self.at(t))
+        self.stats["completed"] += 1
+        minutes = self._minutes(u.latitude, u.longitude, u.base_latitude, u.base_longitude, t)
+        steps = int(minutes // MOVE_EVERY_MIN)
+        for k in range(1, steps + 1):
+            f = k * MOVE_EVERY_MIN / minutes
+            self.push(
+                t + k * MOVE_EVERY_MIN,
+                "move",
+                unit=u.pk,
+                lat=u.latitude + (u.base_latitude - u.latitude) * f,
+                lon=u.longitude + (u.base_longitude - u.longitude) * f,
+            )
+        self.push(t + minutes, "available", unit=u.pk)
+
+    def on_available(self, t: float, unit: int) -> None:
+        u = Unit.objects.get(pk=unit)
+        if u.status == Unit.Status.RETURNING:
+            services.crew_status(
+                self.crew,
+                u,
+                "available",
+                latitude=u.base_latitude,
+                longitude=u.base_longitude,
+                now=self.at(t),
+            )
+
+
+def run(options: dict, log: Callable[[str], None]) -> dict:
+    return Shift(options, log).run()

@@ -1,0 +1,51 @@
+"""The demo builder (idempotent) and the simulator driving the real services."""
+
+import pytest
+
+from sigap.emergency import demo, simulate
+from sigap.emergency.models import Agency, Assignment, Incident, Unit
+from sigap.regions.models import Region
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_builds_units_agencies_incidents_once(area, make_hospital):
+    make_hospital("RS Demo", services_=("igd", "icu", "ambulans"), rooms=[("I", "ICU", 5, 3)])
+    Unit.objects.all().delete()
+    region = Region.objects.get(code="3374")
+    lines = demo.build(region, log=lambda m: None)
+    assert "demo-crew" in lines[0]
+    # one per kelurahan with coordinates (3 in 3374) + PMI post (the test hospital is not synthetic)
+    assert Unit.objects.filter(code__startswith="AMB-").count() == 3
+    assert Unit.objects.get(code="AMB-3374011001").crew.filter(username="demo-crew").exists()
+    assert Agency.objects.filter(area_code="3374").count() == 5
+    assert Incident.objects.filter(notes__startswith=demo.DEMO_MARK).count() == 4
+    n_units, n_inc = Unit.objects.count(), Incident.objects.count()
+    demo.build(region, log=lambda m: None)
+    assert (Unit.objects.count(), Incident.objects.count()) == (n_units, n_inc)
+
+
+def test_simulated_shift_runs_clean(area, make_hospital, make_unit, users):
+    make_hospital(
+        "RS Sim",
+        services_=("igd", "icu", "trauma", "bedah"),
+        rooms=[("I", "ICU", 6, 4), ("K", "KL3", 20, 10)],
+    )
+    for v in ("3374011001", "3374021001", "3374101001"):
+        make_unit(village=v)
+        make_unit(village=v, kind="transport")
+    log: list[str] = []
+    summary = simulate.run(
+        {"calls": 12, "seed": 5, "speed": 0, "area": "3374", "interval": 8, "repeat_share": 0.1},
+        log.append,
+    )
+    assert summary["errors"] == 0, log
+    assert summary["calls"] == 12 and summary["dispatched"] >= 1
+    assert summary["median_response_min"] is not None
+    assert not Assignment.objects.filter(status="active").exists()  # every unit came back
+    assert set(Unit.objects.values_list("status", flat=True)) == {"available"}
+
+
+def test_simulator_refuses_an_empty_area(area):
+    with pytest.raises(ValueError):
+        simulate.run({"calls": 3, "area": "3374"}, log=lambda m: None)
