@@ -1,3 +1,200 @@
-from ninja import Router
+"""Home-care JSON API: the public request, the Puskesmas's requests and daily plan, and the
+worker's visits and visit records. Schemas in, service call, schema out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+
+from sigap.core.auth import operator_auth
+from sigap.core.errors import Forbidden, NotFound
+from sigap.core.services import Actor
+from sigap.facilities.models import Facility
+from sigap.regions.services import mask_nik
+
+from . import selectors, services
+from .models import HomecareRequest, Visit
 
 router = Router(tags=["homecare"])
+
+
+class RequestIn(Schema):
+    nik: str = Field(..., description="NIK, 16 digits")
+    name: str
+    phone: str
+    address: str
+    village_code: str = Field(..., description="Kemendagri kelurahan/desa code (10 digits)")
+    need: str
+    target_group: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class RequestReceipt(Schema):
+    id: uuid.UUID
+    puskesmas: str
+    status: str
+
+
+class RequestOut(Schema):
+    id: uuid.UUID
+    nik: str = Field(..., description="masked")
+    name: str
+    village: str
+    target_group: str | None
+    source: str
+    status: str
+    created_at: datetime
+
+
+class PlanIn(Schema):
+    date: date
+    seconds: float = Field(5.0, ge=0.2, le=60)
+
+
+class StopOut(Schema):
+    visit: uuid.UUID
+    sequence: int | None
+    name: str
+    lat: float
+    lon: float
+    arrival: datetime | None
+    start: datetime | None
+    end: datetime | None
+    status: str
+
+
+class RouteOut(Schema):
+    worker: str | None
+    stops: list[StopOut]
+
+
+class PlanOut(Schema):
+    date: date
+    version: int
+    summary: dict
+    routes: list[RouteOut]
+
+
+class RecordIn(Schema):
+    outcome: str
+    notes: str = ""
+    systolic: int | None = None
+    diastolic: int | None = None
+    pulse: int | None = None
+    respiration: int | None = None
+    temperature: float | None = None
+    spo2: int | None = None
+    weight_kg: float | None = None
+    next_visit: date | None = None
+    danger_signs: list[str] = []
+
+
+class RecordOut(Schema):
+    visit: uuid.UUID
+    status: str
+    danger_signs: list[str]
+    escalated: bool
+
+
+def _puskesmas(request: HttpRequest, pk: int) -> Facility:
+    facility = Facility.objects.filter(pk=pk, kind_id="puskesmas").first()
+    if facility is None:
+        raise NotFound("Puskesmas tidak ditemukan.")
+    services.require_staff(Actor.from_request(request, channel="api"), facility)
+    return facility
+
+
+@router.post("requests", response={201: RequestReceipt}, auth=None,
+             summary="Ask for a home visit (public)")  # fmt: skip
+def create_request(request: HttpRequest, payload: RequestIn):
+    req = services.create_request(
+        Actor.from_request(request, channel="api"), services.RequestInput(**payload.dict())
+    )
+    return Status(201, {"id": req.public_id, "puskesmas": req.facility.name, "status": req.status})
+
+
+@router.get("puskesmas/{pk}/requests", response=list[RequestOut], auth=operator_auth)
+def list_requests(request: HttpRequest, pk: int, status: str = ""):
+    facility = _puskesmas(request, pk)
+    if status and status not in HomecareRequest.Status.values:
+        status = ""
+    return [
+        {
+            "id": r.public_id, "nik": mask_nik(r.nik), "name": r.name, "village": r.village.name,
+            "target_group": r.target_group_id, "source": r.source, "status": r.status,
+            "created_at": r.created_at,
+        }
+        for r in selectors.requests_inbox(facility, status)[:500]
+    ]  # fmt: skip
+
+
+def _plan_out(facility: Facility, day: date) -> dict:
+    plan = selectors.day_plan(facility, day)
+    routes = []
+    for entry in selectors.routes_of_day(facility, day):
+        routes.append(
+            {
+                "worker": entry["worker"].name if entry["worker"] else None,
+                "stops": [
+                    {
+                        "visit": v.public_id,
+                        "sequence": v.sequence,
+                        "name": v.care_plan.request.name,
+                        "lat": v.care_plan.request.latitude,
+                        "lon": v.care_plan.request.longitude,
+                        "arrival": v.planned_arrival,
+                        "start": v.planned_start,
+                        "end": v.planned_end,
+                        "status": v.status,
+                    }  # fmt: skip
+                    for v in entry["visits"]
+                ],
+            }
+        )
+    return {
+        "date": day,
+        "version": plan.version if plan else 0,
+        "summary": plan.summary if plan else {},
+        "routes": routes,
+    }
+
+
+@router.post("puskesmas/{pk}/plan", response=PlanOut, auth=operator_auth,
+             summary="Plan (or re-plan) a day's home visits")  # fmt: skip
+def make_plan(request: HttpRequest, pk: int, payload: PlanIn):
+    facility = _puskesmas(request, pk)
+    now = timezone.now() if payload.date == timezone.localdate() else None
+    services.plan_facility(
+        Actor.from_request(request, channel="api"), facility, payload.date,
+        seconds=payload.seconds, now=now,
+    )  # fmt: skip
+    return _plan_out(facility, payload.date)
+
+
+@router.get("puskesmas/{pk}/plan", response=PlanOut, auth=operator_auth)
+def get_plan(request: HttpRequest, pk: int, date: date):
+    return _plan_out(_puskesmas(request, pk), date)
+
+
+@router.post("visits/{visit_id}/record", response=RecordOut, auth=operator_auth,
+             summary="Record a visit (vital signs, notes, outcome, danger signs)")  # fmt: skip
+def record_visit(request: HttpRequest, visit_id: uuid.UUID, payload: RecordIn):
+    visit = Visit.objects.select_related("worker", "facility").filter(public_id=visit_id).first()
+    if visit is None:
+        raise NotFound("Kunjungan tidak ditemukan.")
+    actor = Actor.from_request(request, channel="api")
+    if not services.is_worker_of(actor, visit):
+        try:
+            services.require_staff(actor, visit.facility)
+        except Forbidden:
+            raise NotFound("Kunjungan tidak ditemukan.") from None
+    record = services.record_visit(actor, visit, services.RecordInput(**payload.dict()))
+    return {
+        "visit": visit.public_id, "status": Visit.objects.get(pk=visit.pk).status,
+        "danger_signs": record.danger_signs, "escalated": record.escalations.exists(),
+    }  # fmt: skip

@@ -228,7 +228,7 @@ def puskesmas_for(village: Region, lat: float, lon: float) -> Facility | None:
     owner = base.filter(catchment=village).order_by("pk").first()
     if owner is not None:
         return owner
-    nearby = list(base.filter(village_id__startswith=village.code[:4]))
+    nearby = list(base.filter(village__code__startswith=village.code[:4]))
     if not nearby:
         return None
     return min(nearby, key=lambda f: float(haversine_km(lat, lon, f.latitude, f.longitude)))
@@ -246,7 +246,7 @@ def create_request(
     asking twice with the same reference returns the first request)."""
     if source not in HomecareRequest.Source.values:
         raise InvalidInput(_("Sumber permintaan tidak dikenal."), field="source")
-    if source == HomecareRequest.Source.STAFF:
+    if source == HomecareRequest.Source.STAFF and actor.channel != "system":
         if actor.user is None or not (
             actor.user.is_admin_role or actor.user.role == Role.PUSKESMAS_STAFF
         ):
@@ -490,7 +490,7 @@ def plan_facility(
     facility: Facility,
     day: date,
     *,
-    seconds: float = PLANNER_SECONDS,
+    seconds: float | None = None,
     now: datetime | None = None,
 ) -> DayPlan:
     """Plan (or re-plan) one Puskesmas's home visits of `day`.
@@ -557,7 +557,7 @@ def plan_facility(
     problem = planning.day_problem(
         depot, specs, vspecs, get_estimator(), at=midnight + timedelta(hours=10)
     )
-    plan = planning.solve_day(problem, seconds)
+    plan = planning.solve_day(problem, PLANNER_SECONDS if seconds is None else seconds)
     check = planning.check_plan(problem, plan)
     by_pk = {v.pk: v for v in visits}
     by_worker = {w.pk: w for w in workers}
@@ -633,7 +633,7 @@ def plan_day(
         kind_id=PUSKESMAS, is_active=True, care_plans__status=PlanStatus.ACTIVE
     ).distinct()
     if area:
-        facilities = facilities.filter(village_id__startswith=area)
+        facilities = facilities.filter(village__code__startswith=area)
     return [plan_facility(actor, f, day, seconds=seconds) for f in facilities.order_by("name")]
 
 

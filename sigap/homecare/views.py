@@ -1,0 +1,562 @@
+"""Home-care pages: the public request form, the Puskesmas pages (inbox, eligibility, care
+plan, roster, tomorrow's plan on a map, printable route sheet, transport) and the worker's
+phone page. Thin: reads via `selectors`, writes via `services`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sigap.core.errors import InvalidInput, SigapError
+from sigap.core.services import Actor
+from sigap.facilities.models import Facility
+from sigap.regions.models import Region
+from sigap.regions.services import mask_nik
+
+from . import selectors, services
+from .models import (
+    CarePlan,
+    HomecareRequest,
+    Skill,
+    TargetGroup,
+    TransportTrip,
+    TravelMode,
+    Visit,
+    VisitRecord,
+    Worker,
+)
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.from_request(request)
+
+
+def _date(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return default
+
+
+def _time(value: str | None, field: str) -> time:
+    try:
+        return time.fromisoformat(value or "")
+    except ValueError:
+        raise InvalidInput(_("Jam tidak sah."), field=field) from None
+
+
+def _int(value: str | None, field: str) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        raise InvalidInput(_("Harus bilangan bulat."), field=field) from None
+
+
+def _opt_num(value: str | None, field: str, cast=int):
+    value = (value or "").strip().replace(",", ".")
+    if not value:
+        return None
+    try:
+        return cast(value)
+    except ValueError:
+        raise InvalidInput(_("Harus angka."), field=field) from None
+
+
+def _tomorrow() -> date:
+    return timezone.localdate() + timedelta(days=1)
+
+
+def _facility(request: HttpRequest) -> tuple[Facility, list[Facility]]:
+    """The Puskesmas the staff member works on (?puskesmas=pk among theirs)."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    mine = list(selectors.puskesmas_of(request.user))
+    if not mine:
+        raise PermissionDenied
+    wanted = request.GET.get("puskesmas") or request.POST.get("puskesmas")
+    chosen = next((f for f in mine if str(f.pk) == wanted), mine[0])
+    return chosen, mine
+
+
+def _staff_request(request: HttpRequest, public_id) -> HomecareRequest:
+    req = (
+        HomecareRequest.objects.select_related("village", "facility", "target_group")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if req is None:
+        raise Http404
+    if not request.user.is_authenticated or req.facility not in selectors.puskesmas_of(
+        request.user
+    ):
+        raise PermissionDenied
+    return req
+
+
+def _fail(request: HttpRequest, exc: SigapError) -> None:
+    messages.error(request, f"{exc.message}" + (f" ({exc.field})" if exc.field else ""))
+
+
+# --- public request form ---
+
+
+def request_form(request: HttpRequest) -> HttpResponse:
+    area = settings.SIGAP_AREA_CODE
+    villages = Region.objects.filter(level=Region.Level.VILLAGE, code__startswith=area).order_by(
+        "name"
+    )
+    context = {"villages": villages, "groups": TargetGroup.objects.all(), "form": {}}
+    if request.method == "POST":
+        form = {
+            k: request.POST.get(k, "")
+            for k in ("nik", "name", "phone", "address", "village_code", "need", "target_group")
+        }
+        context["form"] = form
+        try:
+            req = services.create_request(
+                Actor.from_request(request, channel="web"), services.RequestInput(**form)
+            )
+        except SigapError as exc:
+            context["error"] = exc
+            return render(request, "homecare/request_form.html", context, status=exc.status)
+        return render(request, "homecare/request_done.html", {"req": req})
+    return render(request, "homecare/request_form.html", context)
+
+
+# --- Puskesmas: inbox, request, eligibility, care plan ---
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    facility, mine = _facility(request)
+    status = request.GET.get("status", "")
+    if status not in HomecareRequest.Status.values:
+        status = ""
+    rows = selectors.request_rows(selectors.requests_inbox(facility, status)[:300])
+    return render(
+        request,
+        "homecare/inbox.html",
+        {
+            "facility": facility,
+            "mine": mine,
+            "rows": rows,
+            "status": status,
+            "statuses": HomecareRequest.Status.choices,
+            "escalations": selectors.open_escalations(facility),
+            "groups": TargetGroup.objects.all(),
+            "villages": Region.objects.filter(code__in=facility.catchment.values("code")).order_by(
+                "name"
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def staff_create_request(request: HttpRequest) -> HttpResponse:
+    facility, _mine = _facility(request)
+    form = {
+        k: request.POST.get(k, "")
+        for k in ("nik", "name", "phone", "address", "village_code", "need", "target_group")
+    }
+    try:
+        req = services.create_request(
+            _actor(request), services.RequestInput(**form), source="staff"
+        )
+    except SigapError as exc:
+        _fail(request, exc)
+        return redirect(reverse("homecare:inbox") + f"?puskesmas={facility.pk}")
+    return redirect("homecare:request", public_id=req.public_id)
+
+
+@login_required
+def request_detail(request: HttpRequest, public_id) -> HttpResponse:
+    req = _staff_request(request, public_id)
+    groups = list(TargetGroup.objects.all())
+    chosen = request.GET.get("kelompok")
+    group = next((g for g in groups if g.code == chosen), None)
+    group = group or req.target_group or (groups[0] if groups else None)
+    coverage = services.coverage_status(req.nik)
+    plan = CarePlan.objects.filter(request=req).first()
+    return render(
+        request,
+        "homecare/request_detail.html",
+        {
+            "req": req,
+            "nik": mask_nik(req.nik),
+            "groups": groups,
+            "group": group,
+            "coverage": coverage,
+            "plan": plan,
+            "skills": Skill.choices,
+            "default_skill": group.skill if group else "nurse",
+            "tomorrow": _tomorrow(),
+            "visits": plan.visits.select_related("worker").order_by("-date")[:20] if plan else [],
+        },
+    )
+
+
+@login_required
+@require_POST
+def eligibility(request: HttpRequest, public_id) -> HttpResponse:
+    req = _staff_request(request, public_id)
+    code = request.POST.get("target_group", "")
+    group = TargetGroup.objects.filter(code=code).first()
+    answers = {}
+    if group is not None:
+        ticked = set(request.POST.getlist("criteria"))
+        answers = {item: str(i) in ticked for i, item in enumerate(group.checklist)}
+    try:
+        req = services.decide_eligibility(
+            _actor(request),
+            req,
+            target_group=code,
+            answers=answers,
+            note=request.POST.get("note", ""),
+        )
+        messages.success(
+            request, _("Keputusan kelayakan disimpan: %(s)s") % {"s": req.get_status_display()}
+        )
+    except SigapError as exc:
+        _fail(request, exc)
+    return redirect("homecare:request", public_id=req.public_id)
+
+
+@login_required
+@require_POST
+def care_plan(request: HttpRequest, public_id) -> HttpResponse:
+    req = _staff_request(request, public_id)
+    p = request.POST
+    try:
+        data = services.CarePlanInput(
+            frequency_days=_int(p.get("frequency_days"), "frequency_days"),
+            skill=p.get("skill", ""),
+            visit_minutes=_int(p.get("visit_minutes"), "visit_minutes"),
+            preferred_start=_time(p.get("preferred_start"), "preferred_start"),
+            preferred_end=_time(p.get("preferred_end"), "preferred_end"),
+            priority=_int(p.get("priority"), "priority"),
+            start_date=_date(p.get("start_date"), _tomorrow()),
+            notes=p.get("notes", ""),
+        )
+        services.create_care_plan(_actor(request), req, data)
+        messages.success(request, _("Rencana perawatan dibuat."))
+    except SigapError as exc:
+        _fail(request, exc)
+    return redirect("homecare:request", public_id=req.public_id)
+
+
+@login_required
+@require_POST
+def close_escalation(request: HttpRequest, public_id) -> HttpResponse:
+    from .models import Escalation
+
+    esc = Escalation.objects.filter(public_id=public_id).select_related("facility").first()
+    if esc is None:
+        raise Http404
+    try:
+        services.close_escalation(_actor(request), esc, request.POST.get("note", ""))
+    except SigapError as exc:
+        _fail(request, exc)
+    return redirect(reverse("homecare:inbox") + f"?puskesmas={esc.facility_id}")
+
+
+# --- roster ---
+
+
+@login_required
+def roster(request: HttpRequest) -> HttpResponse:
+    facility, mine = _facility(request)
+    if request.method == "POST":
+        p = request.POST
+        try:
+            if p.get("action") == "leave":
+                worker = Worker.objects.filter(
+                    pk=_int(p.get("worker"), "worker"), facility=facility
+                ).first()
+                if worker is None:
+                    raise InvalidInput(_("Petugas tidak dikenal."), field="worker")
+                services.add_leave(
+                    _actor(request),
+                    worker,
+                    _date(p.get("start_date"), _tomorrow()),
+                    _date(p.get("end_date"), _tomorrow()),
+                    p.get("reason", ""),
+                )
+            else:
+                services.create_worker(
+                    _actor(request),
+                    facility,
+                    services.WorkerInput(
+                        name=p.get("name", ""),
+                        skills=p.getlist("skills"),
+                        shift_start=_time(p.get("shift_start"), "shift_start"),
+                        shift_end=_time(p.get("shift_end"), "shift_end"),
+                        travel_mode=p.get("travel_mode", ""),
+                        phone=p.get("phone", ""),
+                    ),
+                )
+            messages.success(request, _("Tersimpan."))
+        except SigapError as exc:
+            _fail(request, exc)
+        return redirect(reverse("homecare:roster") + f"?puskesmas={facility.pk}")
+    workers = Worker.objects.filter(facility=facility).prefetch_related("leaves")
+    skill_names = dict(Skill.choices)
+    rows = [
+        {
+            "w": w,
+            "skills": ", ".join(str(skill_names.get(s, s)) for s in w.skills),
+            "leaves": [lv for lv in w.leaves.all() if lv.end_date >= timezone.localdate()],
+        }
+        for w in workers
+    ]
+    return render(
+        request,
+        "homecare/roster.html",
+        {
+            "facility": facility,
+            "mine": mine,
+            "rows": rows,
+            "skills": Skill.choices,
+            "modes": TravelMode.choices,
+            "tomorrow": _tomorrow(),
+        },
+    )
+
+
+# --- daily plan ---
+
+
+@login_required
+def day_plan(request: HttpRequest) -> HttpResponse:
+    facility, mine = _facility(request)
+    day = _date(request.GET.get("tanggal") or request.POST.get("tanggal"), _tomorrow())
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "urgent":
+                plan = CarePlan.objects.filter(
+                    pk=_int(request.POST.get("care_plan"), "care_plan"), facility=facility
+                ).first()
+                if plan is None:
+                    raise InvalidInput(_("Rencana perawatan tidak dikenal."), field="care_plan")
+                services.add_urgent_visit(_actor(request), plan, day)
+            else:
+                now = timezone.now() if day == timezone.localdate() else None
+                services.plan_facility(_actor(request), facility, day, now=now)
+            messages.success(request, _("Rencana disusun."))
+        except SigapError as exc:
+            _fail(request, exc)
+        return redirect(reverse("homecare:plan") + f"?puskesmas={facility.pk}&tanggal={day}")
+    plan = selectors.day_plan(facility, day)
+    return render(
+        request,
+        "homecare/plan.html",
+        {
+            "facility": facility,
+            "mine": mine,
+            "day": day,
+            "plan": plan,
+            "routes": selectors.routes_of_day(facility, day),
+            "map": selectors.map_data(facility, day) | {"tile_url": settings.SIGAP_TILE_URL},
+            "care_plans": CarePlan.objects.filter(facility=facility, status="active")
+            .select_related("request")
+            .order_by("request__name"),
+        },
+    )
+
+
+@login_required
+def route_sheet(request: HttpRequest) -> HttpResponse:
+    facility, _mine = _facility(request)
+    day = _date(request.GET.get("tanggal"), _tomorrow())
+    routes = [r for r in selectors.routes_of_day(facility, day) if r["worker"] is not None]
+    worker = request.GET.get("petugas")
+    if worker:
+        routes = [r for r in routes if str(r["worker"].pk) == worker]
+    return render(
+        request, "homecare/route_sheet.html", {"facility": facility, "day": day, "routes": routes}
+    )
+
+
+# --- the worker's phone page and visit record ---
+
+
+def nav_links(lat: float, lon: float) -> dict:
+    return {
+        "geo": f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}",
+        "maps": "https://www.google.com/maps/dir/?api=1&destination="
+        + quote(f"{lat:.6f},{lon:.6f}"),
+    }
+
+
+@login_required
+def my_visits(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    upcoming = selectors.my_visits_from(request.user, today).values_list("date", flat=True).first()
+    day = _date(request.GET.get("tanggal"), upcoming or today)
+    rows = [
+        {"v": v, "nav": nav_links(v.care_plan.request.latitude, v.care_plan.request.longitude)}
+        for v in selectors.my_visits(request.user, day)
+    ]
+    return render(
+        request,
+        "homecare/my_visits.html",
+        {
+            "day": day,
+            "rows": rows,
+            "is_worker": selectors.workers_of_user(request.user).exists(),
+            "prev": day - timedelta(days=1),
+            "next": day + timedelta(days=1),
+        },
+    )
+
+
+def _visit_for(request: HttpRequest, public_id) -> Visit:
+    visit = (
+        Visit.objects.select_related("care_plan__request", "worker", "facility")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if visit is None:
+        raise Http404
+    actor = _actor(request)
+    if not services.is_worker_of(actor, visit):
+        try:
+            services.require_staff(actor, visit.facility)
+        except SigapError:
+            raise PermissionDenied from None
+    return visit
+
+
+@login_required
+def visit_detail(request: HttpRequest, public_id) -> HttpResponse:
+    visit = _visit_for(request, public_id)
+    if request.method == "POST":
+        p = request.POST
+        action = p.get("action", "record")
+        try:
+            if action == "start":
+                services.start_visit(_actor(request), visit)
+            elif action == "cancel":
+                services.cancel_visit(_actor(request), visit, p.get("reason", ""))
+            elif action == "missed":
+                services.miss_visit(_actor(request), visit, p.get("reason", ""))
+            else:
+                services.record_visit(
+                    _actor(request),
+                    visit,
+                    services.RecordInput(
+                        outcome=p.get("outcome", ""),
+                        notes=p.get("notes", ""),
+                        systolic=_opt_num(p.get("systolic"), "systolic"),
+                        diastolic=_opt_num(p.get("diastolic"), "diastolic"),
+                        pulse=_opt_num(p.get("pulse"), "pulse"),
+                        respiration=_opt_num(p.get("respiration"), "respiration"),
+                        temperature=_opt_num(p.get("temperature"), "temperature", float),
+                        spo2=_opt_num(p.get("spo2"), "spo2"),
+                        weight_kg=_opt_num(p.get("weight_kg"), "weight_kg", float),
+                        next_visit=_date(p.get("next_visit"), None)
+                        if p.get("next_visit")
+                        else None,
+                        danger_signs=p.getlist("danger_signs"),
+                    ),
+                )
+                messages.success(request, _("Kunjungan dicatat."))
+        except SigapError as exc:
+            _fail(request, exc)
+        return redirect("homecare:visit", public_id=visit.public_id)
+    req = visit.care_plan.request
+    record = VisitRecord.objects.filter(visit=visit).first()
+    return render(
+        request,
+        "homecare/visit.html",
+        {
+            "visit": visit,
+            "req": req,
+            "nik": mask_nik(req.nik),
+            "record": record,
+            "nav": nav_links(req.latitude, req.longitude),
+            "outcomes": VisitRecord.Outcome.choices,
+            "danger_signs": services.DANGER_SIGNS.items(),
+            "escalations": record.escalations.all() if record else [],
+        },
+    )
+
+
+# --- Jemput Sakit Antar Sehat ---
+
+
+@login_required
+def transport(request: HttpRequest) -> HttpResponse:
+    facility, mine = _facility(request)
+    day = _date(request.GET.get("tanggal") or request.POST.get("tanggal"), _tomorrow())
+    if request.method == "POST":
+        p = request.POST
+        action = p.get("action", "create")
+        try:
+            if action == "schedule":
+                result = services.schedule_transport(_actor(request), facility, day)
+                messages.success(
+                    request,
+                    _("Jadwal disusun: %(n)s perjalanan terjadwal, %(u)s tidak.")
+                    % {"n": result["scheduled"], "u": result["unscheduled"]},
+                )
+            elif action in ("picked_up", "delivered", "cancelled"):
+                trip = TransportTrip.objects.filter(public_id=p.get("trip"), base=facility).first()
+                if trip is None:
+                    raise InvalidInput(_("Perjalanan tidak dikenal."), field="trip")
+                services.move_trip(_actor(request), trip, action, p.get("reason", ""))
+            else:
+                tz = timezone.get_current_timezone()
+                at = datetime.combine(day, _time(p.get("time"), "time"), tzinfo=tz)
+                direction = p.get("direction", "")
+                services.create_trip(
+                    _actor(request),
+                    services.TripInput(
+                        direction=direction,
+                        destination_id=_int(p.get("destination"), "destination"),
+                        nik=p.get("nik", ""),
+                        name=p.get("name", ""),
+                        phone=p.get("phone", ""),
+                        address=p.get("address", ""),
+                        village_code=p.get("village_code", ""),
+                        date=day,
+                        appointment_at=at if direction == "to_facility" else None,
+                        ready_at=at if direction == "to_home" else None,
+                        wheelchair=bool(p.get("wheelchair")),
+                    ),
+                )
+                messages.success(request, _("Permintaan perjalanan dicatat."))
+        except SigapError as exc:
+            _fail(request, exc)
+        return redirect(reverse("homecare:transport") + f"?puskesmas={facility.pk}&tanggal={day}")
+    trips = [{"t": t, "nik": mask_nik(t.nik)} for t in selectors.trips_of_day(facility, day)]
+    return render(
+        request,
+        "homecare/transport.html",
+        {
+            "facility": facility,
+            "mine": mine,
+            "day": day,
+            "trips": trips,
+            "destinations": Facility.objects.filter(
+                is_active=True,
+                kind_id__in=["rs", "puskesmas"],
+                village__code__startswith=facility.village_id[:4],
+            ).order_by("name"),
+            "villages": Region.objects.filter(code__in=facility.catchment.values("code")).order_by(
+                "name"
+            ),
+            "directions": TransportTrip.Direction.choices,
+        },
+    )

@@ -1,0 +1,106 @@
+"""The home-care walk in headless Chromium: a resident's request -> eligibility -> care plan
+-> tomorrow's plan on the map -> the nurse's route on her phone -> the visit record."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from sigap.homecare import services
+
+from .conftest import NIK
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+PASSWORD = "rahasia-uji-123"
+
+
+@pytest.fixture
+def console_errors(page):
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield errors
+    csp = [e for e in errors if "Content Security Policy" in e or "Content-Security-Policy" in e]
+    assert not csp, csp
+
+
+def login(page, username: str) -> None:
+    page.goto("/masuk/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"^(?!.*/masuk/).*$"))
+
+
+def test_request_to_visit_record(page, console_errors, staff, roster, monkeypatch):
+    monkeypatch.setattr(services, "PLANNER_SECONDS", 0.5)
+    # 1. a resident asks for a home visit
+    page.goto("/perawatan-rumah/minta/")
+    page.fill("input[name=nik]", NIK)
+    page.fill("input[name=name]", "Ibu Warsini")
+    page.fill("input[name=phone]", "081234567890")
+    page.fill("input[name=address]", "Jl. Brumbungan 7 RT 02/RW 01")
+    page.select_option("select[name=village_code]", "3374011002")
+    page.fill("textarea[name=need]", "Pasca stroke, tidak bisa berjalan")
+    page.click("#request-form button[type=submit]")
+    expect(page.locator("#request-done")).to_contain_text("Puskesmas Miroto")
+
+    # 2. the Puskesmas nurse decides eligibility with the checklist
+    login(page, staff.username)
+    page.goto("/perawatan-rumah/puskesmas/")
+    expect(page.locator("#requests")).to_contain_text("3374xxxxxxxx0003")
+    page.click("#requests a:has-text('Ibu Warsini')")
+    page.wait_for_url(re.compile(r"/permintaan/"))
+    page.wait_for_load_state("load")  # the group switch is wired by the page's script
+    expect(page.locator("#jkn-status")).to_be_visible()
+    page.select_option("#group-select", "kronis_imobil")
+    form = page.locator("form.group-form[data-group=kronis_imobil]")
+    expect(form).to_be_visible()
+    for box in form.locator("input[name=criteria]").all():
+        box.check()
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#request-status")).to_have_text("Memenuhi syarat")
+
+    # 3. a care plan: weekly nurse visit, priority 1
+    plan_form = page.locator("#care-plan-form form")
+    plan_form.locator("select[name=skill]").select_option("nurse")
+    plan_form.locator("select[name=priority]").select_option("1")
+    plan_form.locator("button[type=submit]").click()
+    expect(page.locator("#care-plan")).to_contain_text("Perawat")
+    expect(page.locator("#request-status")).to_have_text("Dalam perawatan")
+
+    # 4. tomorrow's plan on the map
+    page.goto("/perawatan-rumah/rencana/")
+    page.click("#btn-plan")
+    expect(page.locator("#plan-summary")).to_contain_text("1 kunjungan terjadwal")
+    expect(page.locator("#plan-routes")).to_contain_text("Ners Ani")
+    expect(page.locator("#plan-map .hc-marker")).to_have_count(1)
+    page.click("#route-sheet-link")
+    page.wait_for_url(re.compile(r"/lembar/"))
+    expect(page.locator(".sheet")).to_contain_text("Jl. Brumbungan 7")
+    page.click("form[action='/keluar/'] button")
+
+    # 5. the nurse's phone: her route with a navigation link, then the visit record
+    page.set_viewport_size({"width": 390, "height": 800})
+    login(page, roster["nurse"].user.username)
+    page.goto("/perawatan-rumah/kunjungan-saya/")
+    item = page.locator("#my-visits li").first
+    expect(item).to_contain_text("Ibu Warsini")
+    expect(item.locator("a:has-text('Navigasi')")).to_have_attribute("href", re.compile(r"^geo:"))
+    item.locator("a:has-text('Ibu Warsini')").click()
+    page.wait_for_url(re.compile(r"/kunjungan/"))
+    page.click("#btn-start")
+    expect(page.locator("#visit-status")).to_have_text("Sedang berlangsung")
+    record = page.locator("#record-form")
+    record.locator("input[name=systolic]").fill("185")
+    record.locator("input[name=diastolic]").fill("100")
+    record.locator("input[name=pulse]").fill("88")
+    record.locator("input[name=spo2]").fill("96")
+    record.locator("textarea[name=notes]").fill("Pusing, obat habis")
+    record.locator("select[name=outcome]").select_option("worse")
+    page.click("#btn-record")
+    expect(page.locator("#visit-status")).to_have_text("Selesai")
+    expect(page.locator("#danger")).to_contain_text("tekanan_darah")

@@ -1,0 +1,122 @@
+"""Home-care pages and JSON API: public form, staff pages, scoping, no personal data leaks,
+clean 4xx on bad input."""
+
+from datetime import date, time
+
+import pytest
+from django.test import Client
+
+from sigap.core.services import Actor
+from sigap.homecare import services
+from sigap.homecare.models import HomecareRequest, Visit
+
+from .conftest import NIK, request_input
+
+DAY = date(2026, 3, 10)
+
+
+def _client(user=None) -> Client:
+    c = Client()
+    if user is not None:
+        c.force_login(user)
+    return c
+
+
+def test_public_form_creates_a_request_and_bad_input_gets_a_4xx(puskesmas):
+    c = _client()
+    assert c.get("/perawatan-rumah/minta/").status_code == 200
+    bad = c.post("/perawatan-rumah/minta/", {"nik": "12", "name": "x", "phone": "0812345678",
+                                             "address": "a", "village_code": "3374011001",
+                                             "need": "n"})  # fmt: skip
+    assert bad.status_code == 422 and not HomecareRequest.objects.exists()
+    form = {"nik": NIK, "name": "Ibu Warsini", "phone": "0812345678", "address": "Jl. Miroto",
+            "village_code": "3374011001", "need": "stroke"}  # fmt: skip
+    ok = c.post("/perawatan-rumah/minta/", form)
+    assert ok.status_code == 200 and "Puskesmas Miroto" in ok.content.decode()
+    assert HomecareRequest.objects.get().facility == puskesmas["miroto"]
+
+
+def test_staff_pages_are_scoped_and_mask_nik(staff, other_staff, puskesmas, roster):
+    req = services.create_request(Actor(None, "web"), request_input())
+    mine = _client(staff)
+    inbox = mine.get("/perawatan-rumah/puskesmas/")
+    body = inbox.content.decode()
+    assert inbox.status_code == 200 and "Ibu Warsini" in body
+    assert NIK not in body and "3374xxxxxxxx0003" in body
+    assert mine.get(f"/perawatan-rumah/permintaan/{req.public_id}/").status_code == 200
+    other = _client(other_staff)
+    assert other.get(f"/perawatan-rumah/permintaan/{req.public_id}/").status_code == 403
+    assert "Ibu Warsini" not in other.get("/perawatan-rumah/puskesmas/").content.decode()
+    assert _client().get("/perawatan-rumah/puskesmas/").status_code == 302  # to login
+    for path in ("/perawatan-rumah/petugas/", "/perawatan-rumah/rencana/",
+                 "/perawatan-rumah/jemput-antar/", "/perawatan-rumah/kunjungan-saya/",
+                 "/perawatan-rumah/rencana/lembar/"):  # fmt: skip
+        assert mine.get(path).status_code == 200, path
+
+
+def test_jkn_status_shows_belum_tersedia_without_the_coverage_function(staff, puskesmas,
+                                                                       monkeypatch):  # fmt: skip
+    req = services.create_request(Actor(None, "web"), request_input())
+    monkeypatch.setattr(services, "coverage_status", lambda nik: None)
+    page = _client(staff).get(f"/perawatan-rumah/permintaan/{req.public_id}/").content.decode()
+    assert "belum tersedia" in page
+    status = {"status": "aktif", "label": "JKN aktif (PBI)"}
+    monkeypatch.setattr(services, "coverage_status", lambda nik: status)
+    page = _client(staff).get(f"/perawatan-rumah/permintaan/{req.public_id}/").content.decode()
+    assert "JKN aktif (PBI)" in page
+
+
+def test_api_request_plan_and_record(staff, puskesmas, roster, make_user):
+    c = _client()
+    r = c.post("/api/v1/homecare/requests", {"nik": "1", "name": "x", "phone": "0812345678",
+               "address": "a", "village_code": "3374011001", "need": "n"},
+               content_type="application/json")  # fmt: skip
+    assert r.status_code == 422 and r.json()["field"] == "nik"
+    r = c.post("/api/v1/homecare/requests", {"nik": NIK, "name": "Ibu Warsini",
+               "phone": "0812345678", "address": "Jl. Miroto", "village_code": "3374011001",
+               "need": "stroke"}, content_type="application/json")  # fmt: skip
+    assert r.status_code == 201 and r.json()["puskesmas"] == "Puskesmas Miroto"
+    req = HomecareRequest.objects.get()
+    actor = Actor(staff, "web")
+    checklist = {c: True for c in req.target_group.checklist} if req.target_group else None
+    from sigap.homecare.models import TargetGroup
+
+    checklist = {c: True for c in TargetGroup.objects.get(code="kronis_imobil").checklist}
+    services.decide_eligibility(actor, req, target_group="kronis_imobil", answers=checklist)
+    services.create_care_plan(actor, req, services.CarePlanInput(
+        7, "nurse", 45, time(8), time(14), 1, DAY))  # fmt: skip
+    pk = puskesmas["miroto"].pk
+    assert _client().get(f"/api/v1/homecare/puskesmas/{pk}/plan?date=2026-03-10").status_code == 401
+    s = _client(staff)
+    lst = s.get(f"/api/v1/homecare/puskesmas/{pk}/requests").json()
+    assert lst[0]["nik"] == "3374xxxxxxxx0003"
+    plan = s.post(f"/api/v1/homecare/puskesmas/{pk}/plan", {"date": "2026-03-10", "seconds": 0.3},
+                  content_type="application/json")  # fmt: skip
+    assert plan.status_code == 200
+    stops = [st for rt in plan.json()["routes"] for st in rt["stops"]]
+    assert len(stops) == 1 and stops[0]["status"] == "planned"
+    visit_id = stops[0]["visit"]
+    stranger = make_user("asing", "puskesmas_staff")
+    r = _client(stranger).post(f"/api/v1/homecare/visits/{visit_id}/record",
+                               {"outcome": "stable"}, content_type="application/json")  # fmt: skip
+    assert r.status_code == 404
+    r = _client(roster["nurse"].user).post(
+        f"/api/v1/homecare/visits/{visit_id}/record",
+        {"outcome": "nope"},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r.json()["field"] == "outcome"
+    r = _client(roster["nurse"].user).post(
+        f"/api/v1/homecare/visits/{visit_id}/record",
+        {"outcome": "stable", "systolic": 120, "diastolic": 80, "spo2": 97},
+        content_type="application/json",
+    )
+    assert r.status_code == 200 and r.json() == r.json() | {"status": "done", "escalated": False}
+    assert Visit.objects.get(public_id=visit_id).status == "done"
+
+
+@pytest.mark.parametrize("path", ["/perawatan-rumah/rencana/?tanggal=bukan-tanggal",
+                                  "/perawatan-rumah/rencana/lembar/?petugas=xyz",
+                                  "/perawatan-rumah/jemput-antar/?tanggal=2026-99-99"])  # fmt: skip
+def test_odd_query_strings_do_not_500(staff, puskesmas, path):
+    assert _client(staff).get(path).status_code == 200
