@@ -463,7 +463,11 @@ def ensure_due_visits(actor: Actor, facility: Facility, day: date) -> int:
             facility=facility, status=PlanStatus.ACTIVE, next_due__lte=day, start_date__lte=day
         ).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
         for plan in plans.exclude(visits__status__in=OPEN_VISIT):
-            Visit.objects.create(care_plan=plan, facility=facility, date=day)
+            try:
+                with transaction.atomic():
+                    Visit.objects.create(care_plan=plan, facility=facility, date=day)
+            except IntegrityError:
+                continue  # a concurrent planner created it (one open visit per plan and day)
             created += 1
         if created:
             record_audit(
