@@ -110,9 +110,10 @@ def _plans(actor: Actor, facility: Facility, rng: random.Random, today) -> int:
                                       source_ref=f"demo:{facility.pk}:{i}")  # fmt: skip
         if not req.is_synthetic:
             HomecareRequest.objects.filter(pk=req.pk).update(is_synthetic=True)
+        leave_in_inbox = rng.random() < 0.15  # drawn every run: same numbers on a rerun
         if req.status == HomecareRequest.Status.SUBMITTED:
-            if rng.random() < 0.15:
-                continue  # left in the inbox for the demo user to decide
+            if leave_in_inbox:
+                continue  # for the demo user to decide
             checklist = groups[code].checklist
             req = services.decide_eligibility(
                 actor, req, target_group=code, answers={c: True for c in checklist}

@@ -641,6 +641,36 @@ def plan_day(
     return [plan_facility(actor, f, day, seconds=seconds) for f in facilities.order_by("name")]
 
 
+NIGHTLY_PLAN_HOUR = 18  # local hour from which tomorrow is planned automatically
+
+
+def plan_tomorrow_if_due(now: datetime, *, seconds: float | None = None) -> list[DayPlan]:
+    """The nightly sweep: from NIGHTLY_PLAN_HOUR local time, plan tomorrow for every
+    Puskesmas that has active care plans and no plan for tomorrow yet (staff re-plan by hand
+    after that)."""
+    local = timezone.localtime(now)
+    if local.hour < NIGHTLY_PLAN_HOUR:
+        return []
+    tomorrow = local.date() + timedelta(days=1)
+    actor = Actor.system("nightly home-visit plan")
+    done = DayPlan.objects.filter(date=tomorrow, version__gt=0).values("facility_id")
+    facilities = (
+        Facility.objects.filter(
+            kind_id=PUSKESMAS, is_active=True, care_plans__status=PlanStatus.ACTIVE
+        )
+        .exclude(pk__in=done)
+        .distinct()
+        .order_by("name")
+    )
+    out = []
+    for facility in facilities:
+        try:
+            out.append(plan_facility(actor, facility, tomorrow, seconds=seconds))
+        except Conflict:
+            continue  # someone planned it meanwhile
+    return out
+
+
 def cancel_visit(actor: Actor, visit: Visit, reason: str, *, replan: bool = True,
                  now: datetime | None = None) -> Visit:  # fmt: skip
     require_worker_or_staff(actor, visit)

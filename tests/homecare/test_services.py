@@ -212,3 +212,14 @@ def test_transport_schedule_respects_windows(actor, puskesmas):
     with pytest.raises(Conflict):
         services.move_trip(actor, trip, "scheduled")
     assert TransportTrip.objects.get(pk=trip.pk).status == "picked_up"
+
+
+def test_nightly_sweep_plans_tomorrow_once(actor, roster, puskesmas, monkeypatch):
+    monkeypatch.setattr(services, "PLANNER_SECONDS", 0.3)
+    _active_plan(actor, priority=1)
+    evening = datetime(2026, 3, 9, 19, 0, tzinfo=WIB)
+    assert services.plan_tomorrow_if_due(evening - timedelta(hours=3)) == []  # too early
+    plans = services.plan_tomorrow_if_due(evening)
+    assert [p.date for p in plans] == [DAY]
+    assert Visit.objects.get().status == "planned"
+    assert services.plan_tomorrow_if_due(evening + timedelta(minutes=15)) == []  # already done
