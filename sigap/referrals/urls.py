@@ -1,4 +1,26 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from . import compat, views
 
 app_name = "referrals"
-urlpatterns: list = []
+
+_SISRUTE = r"^sisrute/"
+_NO = r"(?P<nomor>[^/]+)"
+
+urlpatterns = [
+    path("rujukan/", views.home, name="home"),
+    path("rujukan/kirim/", views.send, name="send"),
+    path("rujukan/masuk/", views.inbox, name="inbox"),
+    path("rujukan/<str:ref>/", views.detail, name="detail"),
+    path("dinkes/rujukan/", views.office, name="office"),
+    path("dinkes/rujukan/penjamin/", views.fairness, name="fairness"),
+    # SISRUTE-compatible endpoints (base URL <site>/sisrute/), with or without trailing slash
+    re_path(_SISRUTE + r"rujukan/?$", compat.rujukan, name="sisrute-rujukan"),
+    re_path(_SISRUTE + rf"rujukan/notifrujukan/{_NO}/?$", compat.notif, name="sisrute-notif"),
+    re_path(_SISRUTE + rf"rujukan/jawab/{_NO}/?$", compat.jawab, name="sisrute-jawab"),
+    re_path(_SISRUTE + rf"rujukan/batal/{_NO}/?$", compat.batal, name="sisrute-batal"),
+    re_path(_SISRUTE + rf"rujukan/{_NO}/?$", compat.rujukan_one, name="sisrute-rujukan-one"),
+    re_path(_SISRUTE + r"referensi/faskes/?$", compat.ref_faskes, name="sisrute-faskes"),
+    re_path(_SISRUTE + r"referensi/alasanrujukan/?$", compat.ref_alasan, name="sisrute-alasan"),
+    re_path(_SISRUTE + r"referensi/diagnosa/?$", compat.ref_diagnosa, name="sisrute-diagnosa"),
+]

@@ -1,0 +1,501 @@
+"""SISRUTE-compatible endpoints, so that a SIMRS bridge written for SISRUTE (the national
+integrated referral system) works against SIGAP by changing its base URL (`<site>/sisrute/`)
+and its credentials.
+
+Paths (from the reference doc): `POST rujukan`, `GET rujukan?nomor=&tanggal=`,
+`PUT rujukan/{no}`, `POST rujukan/notifrujukan/{no}`, `PUT rujukan/jawab/{no}`,
+`PUT rujukan/batal/{no}`, `GET referensi/faskes`, `referensi/alasanrujukan`,
+`referensi/diagnosa`.
+
+Auth: like Aplicare, but the HMAC key is md5(password): `X-cons-id`, `X-timestamp` (Unix
+seconds), `X-signature` = base64(HMAC-SHA256(key=md5hex(password), msg="{consid}&{timestamp}")).
+
+Answers: `{"status": <code>, "success": <bool>, "detail": <message>, "data": ...}` with HTTP 200
+whenever the request reached an endpoint (bridges read the body; many treat another HTTP status
+as a network failure), 405 for a wrong method. The envelope is not in the reference doc; it is
+the shape public SISRUTE bridges read (`status` 200 and `detail`) and is marked unverified in
+the README. Nothing is written unless the whole request is valid.
+
+Field names outside the reference doc's lists are SIGAP extensions, all optional:
+`RUJUKAN.URGENSI` (emergency/elective; default from JENIS_RUJUKAN: 2 -> emergency),
+`RUJUKAN.PENJAMIN` (jkn_pbi/jkn_non_pbi/general/private; default jkn_non_pbi with a JKN card,
+else general), `RUJUKAN.LAYANAN` (service code), `RUJUKAN.KELAS` (kodekelas), `RUJUKAN.HAK_KELAS`
+and, in a jawab, `TAHAN_TT` (1 = hold a bed of the referral's class).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+from sigap.core.errors import Conflict, Forbidden, NotFound, SigapError
+from sigap.core.services import Actor, client_ip
+from sigap.facilities.models import Facility
+
+from . import icd10, services
+from .models import Referral, ReferralReason, SisruteCredential
+
+MAX_BODY = 64 * 1024
+_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+_NO_RE = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
+_DUMMY_KEY = "0" * 32  # verify against this when the cons-id is unknown (same answer time)
+
+OK, INVALID, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, METHOD, CONFLICT = (
+    200,
+    400,
+    401,
+    403,
+    404,
+    405,
+    409,
+)
+
+# SIGAP field -> SISRUTE field, for error messages a bridge's operator can act on
+FIELD_NAMES = {
+    "patient_name": "PASIEN.NAMA",
+    "patient_nik": "PASIEN.NIK",
+    "patient_jkn": "PASIEN.NO_KARTU_JKN",
+    "patient_sex": "PASIEN.JENIS_KELAMIN",
+    "patient_birth_date": "PASIEN.TANGGAL_LAHIR",
+    "patient_birth_place": "PASIEN.TEMPAT_LAHIR",
+    "patient_address": "PASIEN.ALAMAT",
+    "patient_contact": "PASIEN.KONTAK",
+    "patient_mrn": "PASIEN.NORM",
+    "kind": "RUJUKAN.JENIS_RUJUKAN",
+    "receiver": "RUJUKAN.FASKES_TUJUAN",
+    "reason": "RUJUKAN.ALASAN",
+    "reason_text": "RUJUKAN.ALASAN_LAINNYA",
+    "diagnosis": "RUJUKAN.DIAGNOSA",
+    "doctor_nik": "RUJUKAN.DOKTER.NIK",
+    "officer_nik": "RUJUKAN.PETUGAS.NIK",
+    "urgency": "RUJUKAN.URGENSI",
+    "payer": "RUJUKAN.PENJAMIN",
+    "service": "RUJUKAN.LAYANAN",
+    "bed_class": "RUJUKAN.KELAS",
+    "jkn_class": "RUJUKAN.HAK_KELAS",
+    "anamnesis": "KONDISI_UMUM.ANAMNESIS_DAN_PEMERIKSAAN_FISIK",
+    "consciousness": "KONDISI_UMUM.KESADARAN",
+    "blood_pressure": "KONDISI_UMUM.TEKANAN_DARAH",
+    "pulse": "KONDISI_UMUM.FREKUENSI_NADI",
+    "temperature": "KONDISI_UMUM.SUHU",
+    "respiration": "KONDISI_UMUM.PERNAPASAN",
+    "general_condition": "KONDISI_UMUM.KEADAAN_UMUM",
+    "pain": "KONDISI_UMUM.NYERI",
+    "allergies": "KONDISI_UMUM.ALERGI",
+    "lab_results": "PENUNJANG.LABORATORIUM",
+    "radiology_results": "PENUNJANG.RADIOLOGI",
+    "therapy": "PENUNJANG.TERAPI_ATAU_TINDAKAN",
+    "note": "KETERANGAN",
+    "reason_cancel": "KETERANGAN",
+}
+
+STATUS_CODES = {
+    "sent": 1,
+    "accepted": 2,
+    "rejected": 3,
+    "escalated": 4,
+    "arrived": 5,
+    "closed": 6,
+    "cancelled": 7,
+    "expired": 8,
+}
+
+
+class CompatError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _answer(status: int, detail: str, data: Any = None, http_status: int = 200) -> JsonResponse:
+    return JsonResponse(
+        {"status": status, "success": status == OK, "detail": detail, "data": data},
+        status=http_status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _credential(request: HttpRequest) -> SisruteCredential:
+    consid = (request.headers.get("X-cons-id") or "").strip()
+    stamp = (request.headers.get("X-timestamp") or "").strip()
+    signature = (request.headers.get("X-signature") or "").strip()
+    if not (consid and stamp and signature):
+        raise CompatError(
+            UNAUTHORIZED, _("Header X-cons-id, X-timestamp dan X-signature wajib ada.")
+        )
+    if not re.fullmatch(r"[0-9]{1,12}", stamp):
+        raise CompatError(UNAUTHORIZED, _("X-timestamp harus detik Unix."))
+    if abs(time.time() - int(stamp)) > settings.SIGAP_SIGNATURE_MAX_SKEW:
+        raise CompatError(
+            UNAUTHORIZED, _("X-timestamp kedaluwarsa atau dari masa depan; periksa jam server.")
+        )
+    cred = None
+    if _ID_RE.match(consid):
+        cred = (
+            SisruteCredential.objects.select_related("facility")
+            .filter(cons_id=consid, is_active=True)
+            .first()
+        )
+    key = (cred.password_md5 if cred is not None else _DUMMY_KEY).lower()
+    expected = base64.b64encode(
+        hmac.new(key.encode(), f"{consid}&{stamp}".encode(), hashlib.sha256).digest()
+    )
+    ok = hmac.compare_digest(expected, signature.encode("utf-8", "replace"))
+    if not ok or cred is None or not cred.facility.is_active:
+        raise CompatError(UNAUTHORIZED, _("Consumer ID atau signature tidak sah."))
+    return cred
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    raw = request.body
+    if len(raw) > MAX_BODY:
+        raise CompatError(INVALID, _("Isi permintaan terlalu besar."))
+    try:
+        data = json.loads(raw.decode("utf-8-sig") or "null")
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise CompatError(INVALID, _("Isi permintaan bukan JSON yang sah.")) from None
+    if not isinstance(data, dict):
+        raise CompatError(INVALID, _("Isi permintaan harus berupa objek JSON."))
+    return data
+
+
+def _obj(data: dict, key: str) -> dict:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise CompatError(INVALID, _("%(f)s harus berupa objek.") % {"f": key})
+    return value
+
+
+def _s(value: Any) -> str:
+    """A scalar as text (bridges send numbers as strings and the reverse)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | dict | list):
+        raise CompatError(INVALID, _("Nilai harus berupa teks atau angka."))
+    return str(value).strip()
+
+
+def _code(value: Any) -> str:
+    """`ALASAN`, `DIAGNOSA`, `FASKES_TUJUAN` may be a code or an object {KODE, NAMA}."""
+    if isinstance(value, dict):
+        return _s(value.get("KODE"))
+    return _s(value)
+
+
+def _view(method: str | tuple[str, ...]) -> Callable:
+    methods = (method,) if isinstance(method, str) else method
+
+    def wrap(func: Callable) -> Callable:
+        @csrf_exempt
+        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            if request.method not in methods:
+                return _answer(
+                    METHOD,
+                    _("Metode HTTP tidak diizinkan; gunakan %(m)s.") % {"m": "/".join(methods)},
+                    http_status=405,
+                )
+            try:
+                cred = _credential(request)
+                actor = Actor(
+                    user=None,
+                    channel="sisrute",
+                    label=f"sisrute:{cred.cons_id}",
+                    remote_addr=client_ip(request),
+                )
+                return func(request, cred, actor, *args, **kwargs)
+            except CompatError as exc:
+                return _answer(exc.status, exc.message)
+            except NotFound as exc:
+                return _answer(NOT_FOUND, str(exc.message))
+            except Conflict as exc:
+                return _answer(CONFLICT, str(exc.message))
+            except Forbidden as exc:
+                return _answer(FORBIDDEN, str(exc.message))
+            except SigapError as exc:
+                where = FIELD_NAMES.get(exc.field or "", exc.field)
+                return _answer(INVALID, f"{exc.message} ({where})" if where else str(exc.message))
+
+        return inner
+
+    return wrap
+
+
+# --- shapes ---------------------------------------------------------------------------------
+
+
+def _faskes(f: Facility | None, label: str = "") -> dict:
+    if f is None:
+        return {"KODE": "", "NAMA": label}
+    return {"KODE": f.kemenkes_code or f.bpjs_kodeppk or str(f.public_id), "NAMA": f.name}
+
+
+def _referral_json(r: Referral) -> dict:
+    local = timezone.localtime(r.created_at)
+    return {
+        "PASIEN": {
+            "NORM": r.patient_mrn,
+            "NIK": r.patient_nik,
+            "NO_KARTU_JKN": r.patient_jkn,
+            "NAMA": r.patient_name,
+            "JENIS_KELAMIN": {"L": "1", "P": "2"}.get(r.patient_sex, ""),
+            "TANGGAL_LAHIR": r.patient_birth_date.isoformat() if r.patient_birth_date else "",
+            "TEMPAT_LAHIR": r.patient_birth_place,
+            "ALAMAT": r.patient_address,
+            "KONTAK": r.patient_contact,
+        },
+        "RUJUKAN": {
+            "NOMOR": r.number,
+            "JENIS_RUJUKAN": str(r.kind),
+            "TANGGAL": local.strftime("%Y-%m-%d %H:%M:%S"),
+            "FASKES_ASAL": _faskes(r.sender, r.sender_label),
+            "FASKES_TUJUAN": _faskes(r.receiver),
+            "ALASAN": {"KODE": r.reason_id, "NAMA": r.reason.name},
+            "ALASAN_LAINNYA": r.reason_text,
+            "DIAGNOSA": {"KODE": r.diagnosis_code, "NAMA": r.diagnosis_name},
+            "DOKTER": {"NIK": r.doctor_nik, "NAMA": r.doctor_name},
+            "PETUGAS": {"NIK": r.officer_nik, "NAMA": r.officer_name},
+            "STATUS": {
+                "KODE": str(STATUS_CODES[r.status]),
+                "NAMA": str(Referral.Status(r.status).label),
+            },
+            "URGENSI": r.urgency,
+            "PENJAMIN": r.payer,
+            "LAYANAN": r.service_id or "",
+            "KELAS": r.room_class_id or "",
+            "BATAS_JAWAB": timezone.localtime(r.answer_due_at).strftime("%Y-%m-%d %H:%M:%S"),
+            "JAWABAN": {
+                "DITERIMA": None
+                if r.answered_at is None
+                else int(r.status in ("accepted", "arrived", "closed")),
+                "KETERANGAN": r.answer_note,
+                "TANGGAL": timezone.localtime(r.answered_at).strftime("%Y-%m-%d %H:%M:%S")
+                if r.answered_at
+                else "",
+                "PETUGAS": {"NAMA": r.answered_by},
+            },
+        },
+        "KONDISI_UMUM": {
+            "ANAMNESIS_DAN_PEMERIKSAAN_FISIK": r.anamnesis,
+            "KESADARAN": str(r.consciousness),
+            "TEKANAN_DARAH": r.blood_pressure,
+            "FREKUENSI_NADI": "" if r.pulse is None else str(r.pulse),
+            "SUHU": "" if r.temperature is None else str(r.temperature),
+            "PERNAPASAN": "" if r.respiration is None else str(r.respiration),
+            "KEADAAN_UMUM": r.general_condition,
+            "NYERI": str(r.pain),
+            "ALERGI": r.allergies,
+        },
+        "PENUNJANG": {
+            "LABORATORIUM": r.lab_results,
+            "RADIOLOGI": r.radiology_results,
+            "TERAPI_ATAU_TINDAKAN": r.therapy,
+        },
+    }
+
+
+def _input(body: dict, cred: SisruteCredential) -> services.ReferralInput:
+    pasien, rujukan = _obj(body, "PASIEN"), _obj(body, "RUJUKAN")
+    kondisi, penunjang = _obj(body, "KONDISI_UMUM"), _obj(body, "PENUNJANG")
+    dokter, petugas = _obj(rujukan, "DOKTER"), _obj(rujukan, "PETUGAS")
+    if not rujukan:
+        raise CompatError(INVALID, _("RUJUKAN wajib diisi."))
+    kind = _s(rujukan.get("JENIS_RUJUKAN"))
+    urgency = _s(rujukan.get("URGENSI")) or ("emergency" if kind == "2" else "elective")
+    jkn = _s(pasien.get("NO_KARTU_JKN"))
+    payer = _s(rujukan.get("PENJAMIN")) or ("jkn_non_pbi" if jkn else "general")
+    return services.ReferralInput(
+        sender=str(cred.facility.public_id),
+        receiver=_code(rujukan.get("FASKES_TUJUAN")),
+        kind=kind,
+        urgency=urgency,
+        payer=payer,
+        patient_mrn=_s(pasien.get("NORM")),
+        patient_nik=_s(pasien.get("NIK")),
+        patient_jkn=jkn,
+        patient_name=_s(pasien.get("NAMA")),
+        patient_sex=_s(pasien.get("JENIS_KELAMIN")),
+        patient_birth_date=_s(pasien.get("TANGGAL_LAHIR"))[:10],
+        patient_birth_place=_s(pasien.get("TEMPAT_LAHIR")),
+        patient_address=_s(pasien.get("ALAMAT")),
+        patient_contact=_s(pasien.get("KONTAK")),
+        diagnosis=_code(rujukan.get("DIAGNOSA")),
+        reason=_code(rujukan.get("ALASAN")),
+        reason_text=_s(rujukan.get("ALASAN_LAINNYA")),
+        doctor_nik=_s(dokter.get("NIK")),
+        doctor_name=_s(dokter.get("NAMA")),
+        officer_nik=_s(petugas.get("NIK")),
+        officer_name=_s(petugas.get("NAMA")),
+        anamnesis=_s(kondisi.get("ANAMNESIS_DAN_PEMERIKSAAN_FISIK")),
+        consciousness=_s(kondisi.get("KESADARAN")) or "1",
+        blood_pressure=_s(kondisi.get("TEKANAN_DARAH")),
+        pulse=_s(kondisi.get("FREKUENSI_NADI")),
+        temperature=_s(kondisi.get("SUHU")),
+        respiration=_s(kondisi.get("PERNAPASAN")),
+        general_condition=_s(kondisi.get("KEADAAN_UMUM")),
+        pain=_s(kondisi.get("NYERI")) or "0",
+        allergies=_s(kondisi.get("ALERGI")),
+        lab_results=_s(penunjang.get("LABORATORIUM")),
+        radiology_results=_s(penunjang.get("RADIOLOGI")),
+        therapy=_s(penunjang.get("TERAPI_ATAU_TINDAKAN")),
+        service=_s(rujukan.get("LAYANAN")),
+        bed_class=_s(rujukan.get("KELAS")),
+        jkn_class=_s(rujukan.get("HAK_KELAS")),
+    )
+
+
+def _mine(cred: SisruteCredential, nomor: str) -> Referral:
+    """A referral the credential's facility sent or received (404 for anything else)."""
+    if not _NO_RE.match(nomor or ""):
+        raise NotFound(_("Data rujukan tidak ditemukan."))
+    r = (
+        Referral.objects.select_related("receiver", "sender", "reason")
+        .filter(number=nomor)
+        .filter(Q(sender=cred.facility) | Q(receiver=cred.facility))
+        .first()
+    )
+    if r is None:
+        raise NotFound(_("Data rujukan tidak ditemukan."))
+    return r
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+
+@_view(("GET", "POST"))
+def rujukan(request: HttpRequest, cred: SisruteCredential, actor: Actor) -> JsonResponse:
+    """POST creates a referral from the credential's facility; GET lists the facility's
+    referrals (sent or received), by `nomor` and/or `tanggal` (YYYY-MM-DD)."""
+    if request.method == "POST":
+        r = services.send_referral(actor, _input(_body(request), cred))
+        r = Referral.objects.select_related("receiver", "sender", "reason").get(pk=r.pk)
+        return _answer(OK, _("Rujukan berhasil dibuat."), _referral_json(r))
+    qs = Referral.objects.select_related("receiver", "sender", "reason").filter(
+        Q(sender=cred.facility) | Q(receiver=cred.facility)
+    )
+    nomor = (request.GET.get("nomor") or "").strip()
+    tanggal = (request.GET.get("tanggal") or "").strip()
+    if not nomor and not tanggal:
+        raise CompatError(INVALID, _("Isi parameter nomor atau tanggal."))
+    if nomor:
+        if not _NO_RE.match(nomor):
+            raise NotFound(_("Data rujukan tidak ditemukan."))
+        qs = qs.filter(number=nomor)
+    if tanggal:
+        try:
+            day = date.fromisoformat(tanggal)
+        except ValueError:
+            raise CompatError(INVALID, _("tanggal harus YYYY-MM-DD.")) from None
+        qs = qs.filter(created_at__date=day)
+    rows = [_referral_json(r) for r in qs.order_by("created_at", "pk")[:500]]
+    if nomor and not rows:
+        raise NotFound(_("Data rujukan tidak ditemukan."))
+    return _answer(OK, _("Data rujukan ditemukan."), rows)
+
+
+@_view("PUT")
+def rujukan_one(
+    request: HttpRequest, cred: SisruteCredential, actor: Actor, nomor: str
+) -> JsonResponse:
+    r = _mine(cred, nomor)
+    if r.sender_id != cred.facility.pk:
+        raise Forbidden(_("Hanya faskes asal yang dapat mengubah rujukan."))
+    data = _input(_body(request), cred)
+    if data.receiver and data.receiver not in (
+        r.receiver.kemenkes_code,
+        r.receiver.bpjs_kodeppk,
+        str(r.receiver.public_id),
+    ):
+        raise CompatError(INVALID, _("FASKES_TUJUAN tidak dapat diubah; batalkan dan kirim ulang."))
+    r = services.update_referral(actor, r, data)
+    r = Referral.objects.select_related("receiver", "sender", "reason").get(pk=r.pk)
+    return _answer(OK, _("Rujukan berhasil diubah."), _referral_json(r))
+
+
+@_view("POST")
+def notif(request: HttpRequest, cred: SisruteCredential, actor: Actor, nomor: str) -> JsonResponse:
+    r = _mine(cred, nomor)
+    if r.sender_id != cred.facility.pk:
+        raise Forbidden(_("Hanya faskes asal yang dapat mengirim notifikasi."))
+    services.renotify(actor, r)
+    return _answer(OK, _("Notifikasi rujukan terkirim."), {"NOMOR": r.number})
+
+
+@_view("PUT")
+def jawab(request: HttpRequest, cred: SisruteCredential, actor: Actor, nomor: str) -> JsonResponse:
+    """`{"DITERIMA": 0|1, "KETERANGAN": ..., "PETUGAS": {NIK, NAMA}}` from the receiver."""
+    r = _mine(cred, nomor)
+    if r.receiver_id != cred.facility.pk:
+        raise Forbidden(_("Hanya faskes tujuan yang dapat menjawab rujukan."))
+    body = _body(request)
+    accepted = _s(body.get("DITERIMA"))
+    if accepted not in ("0", "1"):
+        raise CompatError(INVALID, _("DITERIMA harus 0 atau 1."))
+    petugas = _obj(body, "PETUGAS")
+    name = _s(petugas.get("NAMA"))[:100]
+    label = f"{actor.label} ({name})" if name else actor.label
+    actor = Actor(user=None, channel=actor.channel, label=label, remote_addr=actor.remote_addr)
+    r = services.answer_referral(
+        actor,
+        r,
+        accept=accepted == "1",
+        note=_s(body.get("KETERANGAN")),
+        hold_bed=_s(body.get("TAHAN_TT")) == "1",
+    )
+    r = Referral.objects.select_related("receiver", "sender", "reason").get(pk=r.pk)
+    return _answer(OK, _("Jawaban rujukan tersimpan."), _referral_json(r))
+
+
+@_view("PUT")
+def batal(request: HttpRequest, cred: SisruteCredential, actor: Actor, nomor: str) -> JsonResponse:
+    r = _mine(cred, nomor)
+    if r.sender_id != cred.facility.pk:
+        raise Forbidden(_("Hanya faskes asal yang dapat membatalkan rujukan."))
+    body = _body(request) if request.body else {}
+    reason = _s(body.get("KETERANGAN")) or _("dibatalkan oleh faskes asal")
+    r = services.cancel_referral(actor, r, reason=reason)
+    r = Referral.objects.select_related("receiver", "sender", "reason").get(pk=r.pk)
+    return _answer(OK, _("Rujukan dibatalkan."), _referral_json(r))
+
+
+@_view("GET")
+def ref_faskes(request: HttpRequest, cred: SisruteCredential, actor: Actor) -> JsonResponse:
+    q = (request.GET.get("query") or request.GET.get("nama") or "").strip()[:100]
+    qs = Facility.objects.filter(is_active=True, kind_id__in=("rs", "puskesmas"))
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(kemenkes_code=q) | Q(bpjs_kodeppk=q))
+    rows = [
+        {**_faskes(f), "JENIS": f.kind_id.upper(), "ALAMAT": f.address}
+        for f in qs.select_related("kind").order_by("name")[:500]
+    ]
+    return _answer(OK, _("Data ditemukan."), rows)
+
+
+@_view("GET")
+def ref_alasan(request: HttpRequest, cred: SisruteCredential, actor: Actor) -> JsonResponse:
+    rows = [{"KODE": r.code, "NAMA": r.name} for r in ReferralReason.objects.all()]
+    return _answer(OK, _("Data ditemukan."), rows)
+
+
+@_view("GET")
+def ref_diagnosa(request: HttpRequest, cred: SisruteCredential, actor: Actor) -> JsonResponse:
+    q = (request.GET.get("query") or request.GET.get("kode") or "").strip()[:100]
+    if not q:
+        raise CompatError(INVALID, _("Isi parameter query (kode atau nama diagnosa)."))
+    rows = [{"KODE": d.code, "NAMA": d.name} for d in icd10.search(q, limit=50)]
+    return _answer(OK, _("Data ditemukan."), rows)

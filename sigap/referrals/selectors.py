@@ -1,0 +1,496 @@
+"""Read side of referrals: the hospital inbox, lists, the recommendation of receiving hospitals
+and the health office's payer-fairness report.
+
+The recommendation is asked on every send form and every escalation, so everything it needs
+is kept per process: the hospitals and their services (refreshed every minute), each
+hospital's acceptance rate and answer time over the last 30 days from `ReferralDailyStat`
+(refreshed every 30 s; ~30 rows per hospital), and the bed board's in-memory snapshot from
+`sigap.beds.selectors` (refreshed within a quarter of a second of a change). One answer is a
+few NumPy operations over the hospitals; no query runs unless a cache is due.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from sigap.beds import selectors as bed_selectors
+from sigap.core.models import User
+from sigap.core.travel import get_estimator
+from sigap.facilities import services as facility_services
+from sigap.facilities.models import Facility
+from sigap.regions.services import mask_nik
+
+from .models import Referral, ReferralAnswer, ReferralDailyStat
+
+HOSPITALS_TTL = 60.0
+STATS_TTL = 30.0
+STATS_DAYS = 30
+# a hospital with few answers is pulled towards these (8 pseudo-offers)
+PRIOR_RATE, PRIOR_WEIGHT = 0.75, 8.0
+PRIOR_ANSWER_MIN = 15.0
+INBOX_LIMIT = 200
+
+
+@dataclass
+class _Hospitals:
+    at: float = -1e9
+    pks: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    lats: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    lons: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    info: list[dict] = field(default_factory=list)
+    services: dict[str, np.ndarray] = field(default_factory=dict)  # code -> bool mask
+
+
+@dataclass
+class _Stats:
+    at: float = -1e9
+    by_facility: dict[int, tuple[float, float, int]] = field(default_factory=dict)
+
+
+_lock = threading.Lock()
+_hospitals = _Hospitals()
+_stats = _Stats()
+
+
+def reset_caches() -> None:
+    """Forget the cached hospitals and statistics (tests, after bulk loads)."""
+    global _hospitals, _stats
+    with _lock:
+        _hospitals, _stats = _Hospitals(), _Stats()
+
+
+def _load_hospitals() -> _Hospitals:
+    rows = list(
+        Facility.objects.filter(kind_id="rs", is_active=True)
+        .order_by("pk")
+        .values(
+            "pk",
+            "public_id",
+            "name",
+            "latitude",
+            "longitude",
+            "phone",
+            "emergency_phone",
+            "hospital_class",
+            "ownership",
+        )
+    )
+    h = _Hospitals(at=time.monotonic())
+    h.pks = np.array([r["pk"] for r in rows], dtype=int)
+    h.lats = np.array([r["latitude"] for r in rows], dtype=float)
+    h.lons = np.array([r["longitude"] for r in rows], dtype=float)
+    h.info = rows
+    position = {r["pk"]: i for i, r in enumerate(rows)}
+    through = Facility.services.through.objects.filter(facility_id__in=position).values_list(
+        "facility_id", "service_id"
+    )
+    for facility_id, service in through:
+        mask = h.services.setdefault(service, np.zeros(len(rows), dtype=bool))
+        mask[position[facility_id]] = True
+    return h
+
+
+def _get_hospitals() -> _Hospitals:
+    global _hospitals
+    if time.monotonic() - _hospitals.at > HOSPITALS_TTL:
+        with _lock:
+            if time.monotonic() - _hospitals.at > HOSPITALS_TTL:
+                _hospitals = _load_hospitals()
+    return _hospitals
+
+
+def _load_stats(now: datetime) -> _Stats:
+    since = timezone.localdate(now) - timedelta(days=STATS_DAYS)
+    rows = (
+        ReferralDailyStat.objects.filter(day__gte=since)
+        .values("facility_id")
+        .annotate(
+            offers=Sum("offers"),
+            accepted=Sum("accepted"),
+            answered=Sum("answered"),
+            seconds=Sum("answer_seconds"),
+        )
+    )
+    st = _Stats(at=time.monotonic())
+    for r in rows:
+        rate = (r["accepted"] + PRIOR_RATE * PRIOR_WEIGHT) / (r["offers"] + PRIOR_WEIGHT)
+        minutes = r["seconds"] / 60 / r["answered"] if r["answered"] else None
+        st.by_facility[r["facility_id"]] = (rate, minutes, r["offers"])
+    return st
+
+
+def _get_stats(now: datetime) -> _Stats:
+    global _stats
+    if time.monotonic() - _stats.at > STATS_TTL:
+        with _lock:
+            if time.monotonic() - _stats.at > STATS_TTL:
+                _stats = _load_stats(now)
+    return _stats
+
+
+def recommend(
+    *,
+    lat: float,
+    lon: float,
+    service: str = "",
+    bed_class: str = "",
+    exclude: set[int] | frozenset[int] = frozenset(),
+    limit: int = 10,
+    now: datetime | None = None,
+) -> list[dict]:
+    """Hospitals ranked for a referral from (lat, lon).
+
+    Only hospitals with the service (when one is asked). Hospitals with a free bed of the
+    class first (when one is asked); then by an expected-delay score in minutes: travel time
+    + answer time + 30 x the chance of a refusal (a refusal costs about a new search and
+    another drive). The payer is not an input."""
+    now = now or timezone.now()
+    hosp = _get_hospitals()
+    n = len(hosp.pks)
+    if n == 0:
+        return []
+    ok = np.ones(n, dtype=bool)
+    if service:
+        ok &= hosp.services.get(service, np.zeros(n, dtype=bool))
+    if exclude:
+        ok &= ~np.isin(hosp.pks, list(exclude))
+    if not ok.any():
+        return []
+    minutes = get_estimator().minutes(lat, lon, hosp.lats, hosp.lons, at=now)
+    board = bed_selectors.get_snapshot()
+    free = np.zeros(n, dtype=int)
+    on_board = np.zeros(n, dtype=bool)
+    if bed_class and bed_class in board.free_by_class:
+        by_class = board.free_by_class[bed_class]
+        for i, pk in enumerate(hosp.pks):
+            j = board.position.get(int(pk))
+            if j is not None:
+                free[i] = by_class[j]
+                on_board[i] = True
+    stats = _get_stats(now).by_facility
+    rate = np.array([stats.get(int(pk), (PRIOR_RATE, None, 0))[0] for pk in hosp.pks])
+    answer = np.array(
+        [(stats.get(int(pk), (0, None, 0))[1] or PRIOR_ANSWER_MIN) for pk in hosp.pks]
+    )
+    score = minutes + answer + 30.0 * (1.0 - rate)
+    no_bed = (free <= 0) if bed_class else np.zeros(n, dtype=bool)
+    idx = np.flatnonzero(ok)
+    order = idx[np.lexsort((score[idx], no_bed[idx]))][: max(1, min(limit, 50))]
+    out = []
+    for i in order:
+        info = hosp.info[i]
+        s = stats.get(int(hosp.pks[i]))
+        out.append(
+            {
+                "facility_id": int(hosp.pks[i]),
+                "id": str(info["public_id"]),
+                "name": info["name"],
+                "hospital_class": info["hospital_class"] or None,
+                "ownership": info["ownership"],
+                "phone": info["phone"],
+                "emergency_phone": info["emergency_phone"],
+                "travel_minutes": round(float(minutes[i]), 1),
+                "free_beds": int(free[i]) if bed_class else None,
+                "on_board": bool(on_board[i]),
+                "acceptance_rate": round(float(s[0]), 2) if s else None,
+                "answer_minutes": round(float(s[1]), 1) if s and s[1] is not None else None,
+                "recent_offers": s[2] if s else 0,
+                "score": round(float(score[i]), 1),
+            }
+        )
+    return out
+
+
+# --- lists --------------------------------------------------------------------------------
+
+_LIST_FIELDS = (
+    "pk",
+    "public_id",
+    "number",
+    "status",
+    "urgency",
+    "kind",
+    "payer",
+    "created_at",
+    "answer_due_at",
+    "answered_at",
+    "status_changed_at",
+    "patient_name",
+    "patient_nik",
+    "patient_sex",
+    "patient_birth_date",
+    "diagnosis_code",
+    "diagnosis_name",
+    "sender_label",
+    "receiver_id",
+    "receiver__name",
+    "room_class_id",
+    "service__name",
+    "bed_hold_id",
+    "attempts",
+    "escalated_at",
+    "proposed__name",
+)
+
+
+def _present(row: dict, now: datetime) -> dict:
+    row = dict(row)
+    row["patient_nik"] = mask_nik(row["patient_nik"])
+    row["id"] = str(row.pop("public_id"))
+    row["seconds_left"] = int((row["answer_due_at"] - now).total_seconds())
+    row["overdue"] = row["status"] in ("sent", "escalated") and row["seconds_left"] < 0
+    return row
+
+
+def inbox(
+    facility: Facility, *, status: str = "open", limit: int = 50, now: datetime | None = None
+) -> list[dict]:
+    """A hospital's incoming referrals: open ones by deadline (the most urgent first), or
+    those in one status, newest first. One indexed query on (receiver, status, due)."""
+    now = now or timezone.now()
+    limit = max(1, min(limit, INBOX_LIMIT))
+    qs = Referral.objects.filter(receiver=facility)
+    if status == "open":
+        qs = qs.filter(status__in=("sent", "escalated")).order_by("answer_due_at", "pk")
+    elif status == "active":
+        qs = qs.filter(status__in=("accepted", "arrived")).order_by("-status_changed_at", "-pk")
+    else:
+        qs = qs.filter(status=status).order_by("-status_changed_at", "-pk")
+    return [_present(r, now) for r in qs.values(*_LIST_FIELDS)[:limit]]
+
+
+def inbox_counts(facility: Facility) -> dict[str, int]:
+    rows = (
+        Referral.objects.filter(
+            receiver=facility, status__in=("sent", "escalated", "accepted", "arrived")
+        )
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
+    counts = {r["status"]: r["n"] for r in rows}
+    return {
+        "open": counts.get("sent", 0) + counts.get("escalated", 0),
+        "active": counts.get("accepted", 0) + counts.get("arrived", 0),
+    }
+
+
+def sent_by(user: User, *, limit: int = 50, now: datetime | None = None) -> list[dict]:
+    """Referrals sent by the user's facilities (or by the user, for PSC and crews)."""
+    now = now or timezone.now()
+    facilities = facility_services.facilities_operated_by(user).values("pk")
+    qs = Referral.objects.filter(Q(sender_id__in=facilities) | Q(created_by=user))
+    return [
+        _present(r, now) for r in qs.order_by("-created_at", "-pk").values(*_LIST_FIELDS)[:limit]
+    ]
+
+
+def escalations(area: str = "", *, limit: int = 100, now: datetime | None = None) -> list[dict]:
+    now = now or timezone.now()
+    qs = Referral.objects.filter(status__in=("escalated", "rejected"))
+    if area:
+        qs = qs.filter(receiver__village__code__startswith=area)
+    return [
+        _present(r, now) for r in qs.order_by("answer_due_at", "pk").values(*_LIST_FIELDS)[:limit]
+    ]
+
+
+# --- the payer-fairness report ------------------------------------------------------------
+
+PAYER_GROUPS = [p.value for p in Referral.Payer]
+ALPHA = 0.05
+MIN_PER_GROUP = 5  # answers per payer group before a group enters a time test
+
+
+def _kruskal(groups: dict[str, list[float]]):
+    from scipy import stats
+
+    usable = [v for v in groups.values() if len(v) >= MIN_PER_GROUP]
+    if len(usable) < 2:
+        return None
+    if len({x for v in usable for x in v}) < 2:
+        return 1.0  # all equal: nothing differs
+    return float(stats.kruskal(*usable).pvalue)
+
+
+def _acceptance_test(table: dict[str, tuple[int, int]]):
+    """Independence of acceptance and payer. Chi-square when every expected count is >= 5;
+    otherwise Fisher's exact test on JKN (PBI + non-PBI) against the other payers."""
+    from scipy import stats
+
+    rows = [(a, n - a) for a, n in table.values() if n > 0]
+    if len(rows) < 2:
+        return None, ""
+    arr = np.array(rows, dtype=float)
+    if arr[:, 0].sum() == 0 or arr[:, 1].sum() == 0:
+        return 1.0, "chi2"  # everyone accepted (or no one): no difference
+    expected = stats.contingency.expected_freq(arr)
+    if (expected >= 5).all():
+        return float(stats.chi2_contingency(arr, correction=False).pvalue), "chi2"
+    jkn = [table.get(p, (0, 0)) for p in ("jkn_pbi", "jkn_non_pbi")]
+    other = [table.get(p, (0, 0)) for p in ("general", "private")]
+    a1, n1 = sum(a for a, _ in jkn), sum(n for _, n in jkn)
+    a2, n2 = sum(a for a, _ in other), sum(n for _, n in other)
+    if n1 == 0 or n2 == 0:
+        return None, ""
+    return float(stats.fisher_exact([[a1, n1 - a1], [a2, n2 - a2]]).pvalue), "fisher"
+
+
+def fairness_report(area: str = "", *, days: int = 90, now: datetime | None = None) -> dict:
+    """Per hospital and payer group: offers, acceptance rate, median answer time, median
+    waiting time (sent to arrival). Per hospital, a test for each of the three measures;
+    the p-values of all tests are adjusted together (Benjamini-Hochberg) and a hospital is
+    flagged when any adjusted p-value is below 5 %."""
+    from scipy import stats
+
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    answers = ReferralAnswer.objects.filter(answered_at__gte=since)
+    arrivals = Referral.objects.filter(arrived_at__gte=since, arrived_at__isnull=False)
+    if area:
+        answers = answers.filter(facility__village__code__startswith=area)
+        arrivals = arrivals.filter(receiver__village__code__startswith=area)
+    per: dict[int, dict] = {}
+    names = {}
+    for r in answers.values("facility_id", "facility__name", "payer", "outcome", "seconds"):
+        h = per.setdefault(r["facility_id"], {"acc": {}, "ans": {}, "wait": {}})
+        names[r["facility_id"]] = r["facility__name"]
+        a, n = h["acc"].get(r["payer"], (0, 0))
+        h["acc"][r["payer"]] = (a + (r["outcome"] == "accepted"), n + 1)
+        if r["outcome"] != "timeout":
+            h["ans"].setdefault(r["payer"], []).append(r["seconds"] / 60)
+    for r in arrivals.values("receiver_id", "receiver__name", "payer", "created_at", "arrived_at"):
+        h = per.setdefault(r["receiver_id"], {"acc": {}, "ans": {}, "wait": {}})
+        names[r["receiver_id"]] = r["receiver__name"]
+        wait = (r["arrived_at"] - r["created_at"]).total_seconds() / 60
+        h["wait"].setdefault(r["payer"], []).append(wait)
+
+    hospitals = []
+    tests: list[tuple[int, str, float]] = []
+    for pk, h in per.items():
+        groups = []
+        for payer in PAYER_GROUPS:
+            a, n = h["acc"].get(payer, (0, 0))
+            ans, wait = h["ans"].get(payer, []), h["wait"].get(payer, [])
+            groups.append(
+                {
+                    "payer": payer,
+                    "label": str(Referral.Payer(payer).label),
+                    "offers": n,
+                    "accepted": a,
+                    "rate": round(a / n, 3) if n else None,
+                    "answer_median": round(float(np.median(ans)), 1) if ans else None,
+                    "wait_median": round(float(np.median(wait)), 1) if wait else None,
+                }
+            )
+        p_acc, method = _acceptance_test(h["acc"])
+        p_ans, p_wait = _kruskal(h["ans"]), _kruskal(h["wait"])
+        entry = {
+            "facility_id": pk,
+            "name": names[pk],
+            "groups": groups,
+            "offers": sum(n for _, n in h["acc"].values()),
+            "p": {"acceptance": p_acc, "answer": p_ans, "wait": p_wait},
+            "acceptance_method": method,
+            "p_adj": {},
+            "flagged": False,
+            "flags": [],
+        }
+        hospitals.append(entry)
+        for metric, p in entry["p"].items():
+            if p is not None:
+                tests.append((len(hospitals) - 1, metric, p))
+    if tests:
+        adjusted = stats.false_discovery_control([max(min(p, 1.0), 0.0) for _, _, p in tests])
+        for (i, metric, _p), q in zip(tests, adjusted, strict=True):
+            hospitals[i]["p_adj"][metric] = float(q)
+            if q < ALPHA:
+                hospitals[i]["flagged"] = True
+                hospitals[i]["flags"].append(metric)
+    hospitals.sort(key=lambda e: (not e["flagged"], e["name"]))
+    totals = []
+    for payer in PAYER_GROUPS:
+        a = sum(h["acc"].get(payer, (0, 0))[0] for h in per.values())
+        n = sum(h["acc"].get(payer, (0, 0))[1] for h in per.values())
+        totals.append(
+            {
+                "payer": payer,
+                "label": str(Referral.Payer(payer).label),
+                "offers": n,
+                "accepted": a,
+                "rate": round(a / n, 3) if n else None,
+            }
+        )
+    return {
+        "days": days,
+        "alpha": ALPHA,
+        "tests": len(tests),
+        "hospitals": hospitals,
+        "totals": totals,
+    }
+
+
+def detail_events(referral: Referral) -> QuerySet:
+    return referral.events.select_related("facility").order_by("at", "id")
+
+
+def naive_inbox(facility: Facility, limit: int = 50) -> list[dict]:
+    """Baseline for the benchmark: model instances, related rows fetched one by one."""
+    out = []
+    now = timezone.now()
+    for r in Referral.objects.filter(receiver=facility, status__in=("sent", "escalated")).order_by(
+        "answer_due_at"
+    )[:limit]:
+        out.append(
+            {
+                "id": str(r.public_id),
+                "number": r.number,
+                "sender": r.sender_label,
+                "receiver": r.receiver.name,
+                "service": r.service.name if r.service else None,
+                "nik": mask_nik(r.patient_nik),
+                "seconds_left": int((r.answer_due_at - now).total_seconds()),
+            }
+        )
+    return out
+
+
+def naive_recommend(
+    *, lat: float, lon: float, service: str, bed_class: str, limit: int = 10
+) -> list[dict]:
+    """Baseline for the benchmark: query per hospital for beds and the answer history."""
+    from sigap.beds.models import Room
+
+    out = []
+    since = timezone.now() - timedelta(days=STATS_DAYS)
+    est = get_estimator()
+    for f in Facility.objects.filter(kind_id="rs", is_active=True):
+        if service and not f.services.filter(code=service).exists():
+            continue
+        free = (
+            Room.objects.filter(facility=f, bed_class_id=bed_class).aggregate(s=Sum("free"))["s"]
+            or 0
+        )
+        answers = ReferralAnswer.objects.filter(facility=f, answered_at__gte=since)
+        n = answers.count()
+        acc = answers.filter(outcome="accepted").count()
+        ans = answers.exclude(outcome="timeout").aggregate(s=Sum("seconds"), c=Count("pk"))
+        rate = (acc + PRIOR_RATE * PRIOR_WEIGHT) / (n + PRIOR_WEIGHT)
+        minutes = float(est.minutes(lat, lon, f.latitude, f.longitude))
+        answer = ans["s"] / 60 / ans["c"] if ans["c"] else PRIOR_ANSWER_MIN
+        out.append(
+            {
+                "facility_id": f.pk,
+                "name": f.name,
+                "free_beds": free,
+                "score": minutes + answer + 30 * (1 - rate),
+            }
+        )
+    out.sort(key=lambda r: (r["free_beds"] <= 0, r["score"]))
+    return out[:limit]
