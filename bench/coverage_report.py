@@ -247,10 +247,12 @@ def run(opts) -> int:
                          f"{p_rows:,} members", prov,
                          f"memory limit {memory_limit}"))  # fmt: skip
         province_note = (
-            f"- province: {n:,} residents and {p_rows:,} membership rows "
-            f"({_file_mb(p_pop, p_mem):.0f} MiB of Parquet), DuckDB memory limit "
-            f"{memory_limit}, spilling to a temporary directory when needed; no pandas "
-            "baseline at this size (it would hold both tables in memory).\n"
+            f"- province: {n:,} residents and {p_rows:,} membership rows\n"
+            f"  ({_file_mb(p_pop, p_mem):.0f} MiB of Parquet), DuckDB memory limit "
+            f"{memory_limit}, spilling to a\n  temporary directory when needed. The limit "
+            "covers DuckDB's buffers, not the Python\n  process around them, so the peak RSS "
+            "can be a little above it. No pandas baseline at\n  this size (it holds both "
+            "tables in memory).\n"
         )
     headers = ["scenario", "rows", "wall s", "inner s", "peak RSS MiB", "kelurahan",
                "coverage", "note"]  # fmt: skip

@@ -351,9 +351,13 @@ class Worker(BaseModel):
     wants_jht = models.BooleanField(default=False, help_text=_("Ikut Jaminan Hari Tua"))
 
     def __str__(self) -> str:
+        return f"{self.masked_nik} {self.occupation}"
+
+    @property
+    def masked_nik(self) -> str:
         from sigap.regions.services import mask_nik
 
-        return f"{mask_nik(self.nik)} {self.occupation}"
+        return mask_nik(self.nik)
 
 
 class WorkerEnrolment(BaseModel):
