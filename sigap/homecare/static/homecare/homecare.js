@@ -24,7 +24,7 @@
   }
   var depot = [data.depot.lat, data.depot.lon];
   var bounds = L.latLngBounds([depot]);
-  L.circleMarker(depot, { radius: 9, weight: 2, className: "depot-marker" })
+  L.circleMarker(depot, { radius: 9, weight: 2, fillOpacity: 0.9, className: "depot-marker" })
     .bindTooltip(data.depot.name).addTo(map);
   data.routes.forEach(function (route, i) {
     var colour = colours[i % colours.length];
