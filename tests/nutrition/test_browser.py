@@ -1,0 +1,148 @@
+"""Nutrition pages in headless Chromium against a live server: the posyandu entry form (by
+keyboard), the e-PPGBM import, the dashboard (chart and map) and a death review."""
+
+import re
+from datetime import date
+
+import pytest
+
+from sigap.nutrition import services
+from sigap.nutrition.models import DeathReview, Measurement
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+PASSWORD = "rahasia-uji-123"
+
+
+@pytest.fixture
+def console_errors(page):
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield errors
+    csp = [e for e in errors if "Content Security Policy" in e or "Content-Security-Policy" in e]
+    assert not csp, csp
+    assert not [e for e in errors if "TypeError" in e or "ReferenceError" in e], errors
+
+
+def login(page, username: str) -> None:
+    page.goto("/masuk/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(lambda url: "/masuk/" not in url)
+
+
+def test_entry_form_by_keyboard(page, staff, facilities, console_errors):
+    login(page, staff.username)
+    page.goto("/gizi/ukur/")
+    assert page.evaluate("document.activeElement.id") == "f-nik"
+    page.keyboard.type("3374010101240001")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Budi Santoso")
+    page.select_option("#f-sex", "L")
+    page.fill("#f-birth", "2024-01-10")
+    page.fill("#f-date", "2026-01-10")
+    page.fill("#f-weight", "11,5")
+    page.fill("#f-length", "85")
+    page.press("#f-length", "Enter")
+    page.wait_for_selector("#last-result")
+    result = page.locator("#last-result").inner_text()
+    assert "Tersimpan: Budi Santoso" in result and "umur 731 hari" in result
+    assert page.evaluate("document.activeElement.id") == "f-nik"
+    # the next visit: find the child by name, Enter picks it, Enter saves
+    page.fill("#f-date", "2026-02-10")
+    page.focus("#f-nik")
+    page.keyboard.type("Budi")
+    page.wait_for_selector("#child-hits .child-option")
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "f-weight"
+    assert page.locator("#new-child").is_hidden()
+    page.keyboard.type("11,4")
+    page.press("#f-weight", "Enter")
+    page.wait_for_selector("#last-result")
+    assert Measurement.objects.filter(child__nik="3374010101240001").count() == 2
+    second = Measurement.objects.get(measured_on=date(2026, 2, 10))
+    assert second.faltering and second.weight_gain_g == -100
+    assert "Berat badan tidak naik" in page.locator("#last-result").inner_text()
+    assert page.locator("#recent-table tbody tr").count() == 2
+
+
+def test_import_shows_the_report(page, staff, facilities, tmp_path, console_errors):
+    header = "NIK;Nama;JK;Tgl Lahir;Kec;Desa/Kel;Posyandu;Tanggal Pengukuran;Berat;Tinggi;Cara Ukur"
+    kec = "Semarang Tengah"
+    rows = [
+        f"3374010101240001;Budi;L;10/01/2024;{kec};Miroto;Melati;10/01/2026;11,5;85;Terlentang",
+        f"3374010202240002;Sari;P;01/01/2025;{kec};Miroto;Melati;15/01/2026;6,0;72;Terlentang",
+        f"3374010303240003;Joko;L;01/01/2025;{kec};Entah;Melati;15/01/2026;8,0;72;Terlentang",
+    ]
+    path = tmp_path / "eppgbm.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    login(page, staff.username)
+    page.goto("/gizi/impor/")
+    page.set_input_files("#import-form input[type=file]", str(path))
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-report")
+    assert page.locator("[data-r=rows]").inner_text() == "3"
+    assert page.locator("[data-r=accepted]").inner_text() == "2"
+    assert page.locator("[data-r=rejected]").inner_text() == "1"
+    assert "Entah" in page.locator("#rejections").inner_text()
+    csv_text = page.request.get("/gizi/impor/penolakan.csv").text()
+    assert csv_text.startswith("baris,kolom,alasan") and "4,Desa/Kel" in csv_text
+    # the severe case (Sari) is listed with no action yet
+    page.goto("/gizi/kasus/")
+    assert "Sari" in page.locator("#cases-table").inner_text()
+
+
+def test_dashboard_chart_and_map(page, analyst, staff_actor, make_child, console_errors):
+    for w, length in [(11.5, 85.0), (11.0, 78.0), (8.0, 85.0)]:
+        child = make_child(birth_date=date(2024, 1, 10))
+        services.record_measurement(
+            staff_actor, child, services.MeasurementInput(date(2026, 1, 10), w, length, "L")
+        )
+    child = make_child(birth_date=date(2024, 1, 10), kelurahan="3374101001", posyandu="pos2",
+                       actor=services.Actor.system("test"))  # fmt: skip
+    services.record_measurement(
+        services.Actor.system("test"), child,
+        services.MeasurementInput(date(2026, 1, 12), 11.5, 85.0, "L"),
+    )  # fmt: skip
+    login(page, analyst.username)
+    page.goto("/gizi/?bulan=2026-01&tingkat=kelurahan")
+    assert page.locator("[data-kpi=measured]").inner_text() == "4"
+    assert page.locator("#chart-trend svg").count() == 1
+    page.wait_for_selector("#map[data-markers='2']")
+    assert page.locator(".leaflet-container path.kel-marker").count() == 2
+    assert page.locator("path.kel-marker.band-very_high").count() == 1  # Miroto: 1 of 3 stunted
+    units = page.locator("#units-table tbody").inner_text()
+    assert "Miroto" in units and "Pudakpayung" in units
+    page.select_option("select[name=tingkat]", "posyandu")
+    page.click("#dash-filters button[type=submit]")
+    page.wait_for_url(re.compile(r"tingkat=posyandu"))
+    assert "Posyandu Melati" in page.locator("#units-table").inner_text()
+
+
+def test_death_review(page, analyst, staff_actor, console_errors):
+    death = services.register_death(staff_actor, services.DeathInput(
+        kind="maternal", died_on=date(2026, 2, 1), kelurahan_code="3374011001",
+        timing="postpartum", cause_icd10="O72.1", cause="perdarahan pascapersalinan"))  # fmt: skip
+    login(page, analyst.username)
+    page.goto("/kia/kajian-kematian/")
+    page.click("#reviews-table a")
+    assert page.locator("#review-status").inner_text() == "menunggu kajian"
+    page.fill("#review-reviewed textarea[name=findings]", "Terlambat dirujuk ke RS PONEK")
+    page.check("#review-reviewed input[name=delays][value='2']")
+    page.select_option("#review-reviewed select[name=avoidable]", "1")
+    page.click("#review-reviewed button[type=submit]")
+    page.wait_for_selector(".messages li")
+    assert page.locator("#review-status").inner_text() == "sudah dikaji"
+    page.click("#review-closed button[type=submit]")
+    page.wait_for_selector("#review-status:has-text('ditutup')")
+    review = DeathReview.objects.get(death=death)
+    assert review.status == "closed" and review.delays == ["2"] and review.avoidable
+    page.goto("/kia/?tahun=2026")
+    assert "perdarahan" not in page.content()  # the indicator page shows no personal data
+    # one maternal death, no live births recorded: the ratio is not defined
+    cells = page.locator("#mortality-table tbody tr").first.locator("td").all_inner_texts()
+    assert cells[0] == "Semarang Tengah" and cells[3] == "1" and cells[4] == "—"
