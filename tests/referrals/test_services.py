@@ -243,3 +243,15 @@ def test_system_actor_escalation_is_audited(network):
     ev = AuditEvent.objects.get(action="referral.escalate", object_id=str(r.public_id))
     assert ev.actor_label == "referral-sla" and ev.after["status"] == "escalated"
     assert Actor.system().channel == "system"
+
+
+def test_hold_on_a_room_with_all_free_beds_female_is_a_conflict_not_a_crash(network):
+    """beds.hold_bed decrements `free` without the sex counts, which the database refuses
+    when free_female == free; the answer is refused cleanly and nothing is written."""
+    net = network
+    Room.objects.filter(facility=net.alfa, bed_class_id="ICU").update(free_female=2)
+    r = services.send_referral(as_(net.people["pkm"]), referral_input(net))
+    with pytest.raises(Conflict):
+        services.answer_referral(as_(net.people["alfa"]), r, accept=True, hold_bed=True)
+    assert Referral.objects.get(pk=r.pk).status == "sent"
+    assert not BedHold.objects.exists()
