@@ -447,6 +447,15 @@ def refresh_growth_monthly(cells: Iterable[Cell]) -> int:
             ordered = sorted(codes)
             for start in range(0, len(ordered), 500):
                 chunk = ordered[start : start + 500]
+                # Writers of the same kelurahan rebuild its counts one after the other (the
+                # kelurahan rows serve as the lock, taken in code order): the second one then
+                # counts the first one's committed rows instead of racing it.
+                list(
+                    Region.objects.select_for_update()
+                    .filter(code__in=chunk)
+                    .order_by("code")
+                    .values_list("code", flat=True)
+                )
                 GrowthMonthly.objects.filter(month=month, kelurahan_code__in=chunk).delete()
                 rows = (
                     Measurement.objects.filter(month=month, kelurahan_code__in=chunk)
