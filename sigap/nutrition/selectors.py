@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 from django.db.models import Count
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 from scipy import stats
 
 from sigap.core.models import User
@@ -47,11 +47,12 @@ BANDS = {
 }
 BAND_KEYS = ("very_low", "low", "medium", "high", "very_high")
 BAND_LABELS = {
-    "very_low": gettext_lazy("sangat rendah"),
-    "low": gettext_lazy("rendah"),
-    "medium": gettext_lazy("sedang"),
-    "high": gettext_lazy("tinggi"),
-    "very_high": gettext_lazy("sangat tinggi"),
+    # "tinggi" is also the HAZ class "tall": the context keeps the two apart
+    "very_low": pgettext_lazy("pita prevalensi", "sangat rendah"),
+    "low": pgettext_lazy("pita prevalensi", "rendah"),
+    "medium": pgettext_lazy("pita prevalensi", "sedang"),
+    "high": pgettext_lazy("pita prevalensi", "tinggi"),
+    "very_high": pgettext_lazy("pita prevalensi", "sangat tinggi"),
 }
 
 
