@@ -34,19 +34,29 @@ from . import reference
 from .models import Assignment, Handoff, Incident, Unit, UnitStatusChange
 
 CHECK_INTERVAL = 0.5  # seconds between change checks of the unit index per process
+FULL_REBUILD_EVERY = 60.0  # seconds
+# Changed units are re-read from a little before the last change seen, so that a write whose
+# transaction committed after a later one is not missed.
+CHANGE_LAG = timedelta(seconds=5)
 CANDIDATES = 4  # candidates read fresh per unit wanted
 STATUS_CODES = {s: i for i, s in enumerate(Unit.Status.values)}
 KIND_CODES = {k: i for i, k in enumerate(reference.UNIT_KINDS)}
+INDEX_FIELDS = ("pk", "kind", "status", "area_code", "latitude", "longitude", "updated_at")
 
 
 @dataclass
 class _UnitIndex:
-    stamp: tuple = ()
+    count: int = -1
+    last: datetime | None = None
+    built_at: float = 0.0
     checked_at: float = 0.0
+    position: dict[int, int] = field(default_factory=dict)
     ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     kinds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     statuses: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     areas: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U10"))
+    lats: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    lons: np.ndarray = field(default_factory=lambda: np.zeros(0))
     points: PointIndex | None = None
 
 
@@ -54,13 +64,53 @@ _lock = threading.Lock()
 _index = _UnitIndex()
 
 
-def _stamp() -> tuple:
-    agg = Unit.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-    return (agg["n"], agg["last"])
+def _full(count: int, last: datetime | None, now: float) -> _UnitIndex:
+    rows = list(Unit.objects.values_list(*INDEX_FIELDS))
+    new = _UnitIndex(count=count, last=last, built_at=now, checked_at=now)
+    new.position = {r[0]: i for i, r in enumerate(rows)}
+    new.ids = np.array([r[0] for r in rows], dtype=np.int64)
+    new.kinds = np.array([KIND_CODES.get(r[1], -1) for r in rows], dtype=np.int8)
+    new.statuses = np.array([STATUS_CODES.get(r[2], -1) for r in rows], dtype=np.int8)
+    new.areas = np.array([r[3] for r in rows], dtype="<U10")
+    new.lats = np.array([r[4] for r in rows], dtype=float)
+    new.lons = np.array([r[5] for r in rows], dtype=float)
+    new.points = PointIndex(range(len(rows)), new.lats, new.lons)
+    return new
+
+
+def _patched(old: _UnitIndex, last: datetime, now: float) -> _UnitIndex | None:
+    """A copy of the index with the units changed since the last look replaced; None when a
+    unit is not in it (a full rebuild is needed). Readers keep the old copy meanwhile."""
+    since = (old.last or last) - CHANGE_LAG
+    rows = list(Unit.objects.filter(updated_at__gte=since).values_list(*INDEX_FIELDS))
+    if any(r[0] not in old.position for r in rows):
+        return None
+    new = _UnitIndex(
+        count=old.count,
+        last=last,
+        built_at=old.built_at,
+        checked_at=now,
+        position=old.position,
+        ids=old.ids,
+        kinds=old.kinds.copy(),
+        statuses=old.statuses.copy(),
+        areas=old.areas,
+        lats=old.lats.copy(),
+        lons=old.lons.copy(),
+    )
+    for r in rows:
+        i = old.position[r[0]]
+        new.kinds[i] = KIND_CODES.get(r[1], -1)
+        new.statuses[i] = STATUS_CODES.get(r[2], -1)
+        new.lats[i], new.lons[i] = r[4], r[5]
+    new.points = PointIndex(range(len(new.ids)), new.lats, new.lons)
+    return new
 
 
 def unit_index() -> _UnitIndex:
-    """The process's unit arrays, rebuilt when a unit changed since the last build."""
+    """The process's unit arrays: patched with the units changed since the last look
+    (checked at most every CHECK_INTERVAL), rebuilt when units were added or removed and
+    every FULL_REBUILD_EVERY seconds."""
     global _index
     now = time.monotonic()
     idx = _index
@@ -70,21 +120,16 @@ def unit_index() -> _UnitIndex:
         idx = _index
         if now - idx.checked_at < CHECK_INTERVAL:
             return idx
-        stamp = _stamp()
-        if stamp == idx.stamp:
-            idx.checked_at = now
-            return idx
-        rows = list(
-            Unit.objects.values_list("pk", "kind", "status", "area_code", "latitude", "longitude")
-        )
-        new = _UnitIndex(stamp=stamp, checked_at=now)
-        new.ids = np.array([r[0] for r in rows], dtype=np.int64)
-        new.kinds = np.array([KIND_CODES.get(r[1], -1) for r in rows], dtype=np.int8)
-        new.statuses = np.array([STATUS_CODES.get(r[2], -1) for r in rows], dtype=np.int8)
-        new.areas = np.array([r[3] for r in rows], dtype="<U10")
-        new.points = PointIndex(list(range(len(rows))), [r[4] for r in rows], [r[5] for r in rows])
-        _index = new
-        return new
+        agg = Unit.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+        count, last = agg["n"], agg["last"]
+        new = None
+        if count == idx.count and now - idx.built_at < FULL_REBUILD_EVERY:
+            if last == idx.last:
+                idx.checked_at = now
+                return idx
+            new = _patched(idx, last, now)
+        _index = new or _full(count, last, now)
+        return _index
 
 
 def reset_unit_index() -> None:

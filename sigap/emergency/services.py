@@ -694,7 +694,8 @@ def move_unit(
         )
     if to == S.DISPATCHED and incident is None:
         raise InvalidInput(_("Penugasan memerlukan kejadian."), field="incident")
-    changes: dict[str, Any] = {"status": to, "status_changed_at": now, "updated_at": now}
+    # updated_at is wall-clock time (the unit index follows it), `now` the business time
+    changes: dict[str, Any] = {"status": to, "status_changed_at": now, "updated_at": timezone.now()}
     if latitude is not None and longitude is not None:
         changes.update(latitude=latitude, longitude=longitude, position_at=now)
     with transaction.atomic():
@@ -893,7 +894,7 @@ def update_position(
             raise InvalidInput(_("Koordinat tidak sah."), field=name)
     now = now or timezone.now()
     Unit.objects.filter(pk=unit.pk).update(
-        latitude=latitude, longitude=longitude, position_at=now, updated_at=now
+        latitude=latitude, longitude=longitude, position_at=now, updated_at=timezone.now()
     )
     unit.latitude, unit.longitude, unit.position_at = latitude, longitude, now
     return unit

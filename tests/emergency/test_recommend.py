@@ -98,3 +98,20 @@ def test_coverage_marks_villages_whose_unit_is_out(users, make_unit):
     states = {v["name"]: v["state"] for v in cov["villages"]}
     assert states == {"Miroto": "covered", "Bandarharjo": "out", "Pudakpayung": "none"}
     assert cov["counts"] == {"covered": 1, "out": 1, "none": 1}
+
+
+def test_index_follows_changes_without_full_rebuild(users, make_unit, monkeypatch):
+    a = make_unit("A", lat=-6.98, lon=110.41)
+    make_unit("B", lat=-7.05, lon=110.41)
+    monkeypatch.setattr(selectors, "CHECK_INTERVAL", 0.0)
+    first = selectors.unit_index()
+    assert [r["code"] for r in selectors.recommend_units(-6.98, 110.41, "merah")] == ["A", "B"]
+    services.update_position(services.Actor.system(), a, -7.20, 110.41)
+    services.move_unit(services.Actor.system(), a, "out_of_service")
+    patched = selectors.unit_index()
+    assert patched is not first and patched.built_at == first.built_at  # patched, not rebuilt
+    i = patched.position[a.pk]
+    assert patched.lats[i] == -7.20 and first.lats[i] == -6.98  # the old copy is untouched
+    assert [r["code"] for r in selectors.recommend_units(-6.98, 110.41, "merah")] == ["B"]
+    make_unit("C", lat=-6.981, lon=110.41)  # a new unit: full rebuild
+    assert [r["code"] for r in selectors.recommend_units(-6.98, 110.41, "merah")] == ["C", "B"]

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 BENCHMARKS = {"beds": "bench.beds_board"}
 BENCHMARKS["homecare"] = "bench.homecare_plan"
 BENCHMARKS["coverage"] = "bench.coverage_report"
+BENCHMARKS["emergency"] = "bench.emergency_dispatch"
 BENCHMARKS["nutrition"] = "bench.nutrition_zscores"
 
 

@@ -1,0 +1,154 @@
+"""The whole flow in headless Chromium: a call taken from the keyboard, triage, dispatch from
+the console, crew status from the phone page, the hospital's hand-off page, and the report."""
+
+
+import pytest
+from playwright.sync_api import expect
+
+from sigap.emergency.models import Handoff, Incident, Unit
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+PASSWORD = "rahasia-uji-123"
+
+
+def session(browser, live_server, username: str, errors: list[str]):
+    ctx = browser.new_context(base_url=live_server.url, locale="id-ID")
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto("/masuk/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    return ctx, page
+
+
+def test_call_dispatch_crew_handoff_report(
+    browser, live_server, users, make_unit, make_hospital, make_user
+):
+    from sigap.facilities.models import FacilityOperator
+
+    rs = make_hospital(
+        "RS Trauma Alfa",
+        lat=-6.99,
+        lon=110.42,
+        services_=("igd", "trauma", "icu"),
+        rooms=[("ICU1", "ICU", 4, 2)],
+    )
+    op = make_user("op-alfa", "hospital_operator")
+    FacilityOperator.objects.create(user=op, facility=rs)
+    unit = make_unit("GD-01", village="3374011001")
+    make_unit("GD-02", village="3374101001")
+    unit.crew.add(users["crew"])
+    errors: list[str] = []
+
+    # 1. the call-taker, keyboard only (plus one map click for the place)
+    ctx, page = session(browser, live_server, "psc", errors)
+    page.goto("/gawat-darurat/panggilan/")
+    page.wait_for_selector("#intake-map.leaflet-container")
+    page.click("#intake-map", position={"x": 200, "y": 120})
+    expect(page.locator("#f-lat")).not_to_have_value("")
+    page.focus("#f-phone")
+    page.keyboard.type("081234567890")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Pak Budi")
+    page.fill("#f-lat", "-6.9812")
+    page.fill("#f-lon", "110.4131")
+    page.keyboard.press("Alt+2")  # category 2: traffic
+    expect(page.locator(".qset[data-category=traffic]")).to_be_visible()
+    page.locator(".qset[data-category=traffic] input[name=q_terjepit]").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#suggest")).to_contain_text("MERAH")
+    page.focus("#f-notes")
+    page.keyboard.type("Motor menabrak truk, korban terjepit")
+    page.keyboard.press("Control+Enter")
+    expect(page.locator(".messages")).to_contain_text("dibuat")
+    inc = Incident.objects.get()
+    assert (inc.category, inc.triage, inc.village_id) == ("traffic", "merah", "3374011001")
+    ctx.close()
+
+    # 2. the dispatcher: queue, one-action assign, hospital hand-off with a bed hold
+    ctx, page = session(browser, live_server, "disp", errors)
+    page.goto("/gawat-darurat/dispatcher/")
+    page.locator("#queue li.inc", has_text=inc.number).click()
+    page.wait_for_selector("#unit-recs button.assign")
+    assert page.locator("#unit-recs .rec").first.inner_text().startswith("1. GD-01")
+    page.click("#unit-recs button[data-unit=GD-01]")
+    expect(page.locator("#detail-msg")).to_contain_text("GD-01")
+    page.wait_for_selector("#hospital-recs button.handoff")
+    page.locator("#hospital-recs li", has_text="RS Trauma Alfa").locator("button").click()
+    expect(page.locator("#detail-msg")).to_contain_text("RS Trauma Alfa")
+    # the queue refreshes by itself: the incident now shows its unit
+    expect(page.locator("#queue li.inc", has_text=inc.number)).to_contain_text("GD-01")
+    ctx.close()
+    handoff = Handoff.objects.get()
+    assert handoff.bed_hold is not None and handoff.unit_id == unit.pk
+
+    # 3. the hospital sees the incoming patient and confirms
+    ctx, page = session(browser, live_server, "op-alfa", errors)
+    page.goto("/operator/")
+    page.click("#link-er-incoming")
+    expect(page.locator("#incoming")).to_contain_text(inc.number)
+    page.locator("#incoming button[value=acknowledged]").click()
+    expect(page.locator("#incoming")).to_contain_text("Dikonfirmasi RS")
+    ctx.close()
+
+    # 4. the crew's phone page
+    ctx, page = session(browser, live_server, "crew", errors)
+    page.goto("/gawat-darurat/kru/")
+    expect(page.locator("#job")).to_contain_text(inc.number)
+    expect(page.locator("#job")).to_contain_text("RS Trauma Alfa")
+    for value, label in [
+        ("en_route", "Menuju lokasi"),
+        ("on_scene", "Di lokasi"),
+        ("transporting", "Membawa pasien"),
+        ("at_hospital", "Di RS"),
+        ("returning", "Kembali ke pos"),
+        ("available", "Siaga"),
+    ]:
+        page.click(f"#status-form button[value={value}]")
+        expect(page.locator("#unit-status")).to_have_text(label)
+    ctx.close()
+    inc.refresh_from_db()
+    assert inc.status == "closed" and inc.on_scene_at and inc.hospital_at
+    assert Handoff.objects.get().status == "arrived"
+    assert Unit.objects.get(code="GD-01").status == "available"
+
+    # 5. the response-time report with its charts and CSV
+    ctx, page = session(browser, live_server, "disp", errors)
+    page.goto("/gawat-darurat/laporan/")
+    expect(page.locator("#report-totals")).to_contain_text("1")
+    assert page.locator("#chart-triage svg").count() == 1
+    expect(page.locator("#by-triage")).to_contain_text("merah")
+    with page.expect_download() as dl:
+        page.click("#csv-link")
+    assert dl.value.suggested_filename.startswith("respons-3374-")
+    ctx.close()
+    csp = [e for e in errors if "Content Security Policy" in e or "Content-Security-Policy" in e]
+    assert not csp, csp
+    assert not [e for e in errors if "Uncaught" in e or "TypeError" in e], errors
+
+
+def test_public_sos_uses_the_phone_position(browser, live_server, area):
+    from django.core.cache import cache
+
+    cache.clear()  # the SOS throttle counts per address
+    ctx = browser.new_context(
+        base_url=live_server.url,
+        locale="id-ID",
+        geolocation={"latitude": -6.958, "longitude": 110.421},
+        permissions=["geolocation"],
+    )
+    page = ctx.new_page()
+    page.goto("/sos/")
+    page.fill("#sos-phone", "08129999")
+    page.click("#sos-send")
+    expect(page.locator("#sos-status")).to_contain_text("diterima")
+    inc = Incident.objects.get()
+    assert inc.source == "sos" and inc.village_id == "3374021001"
+    ctx.close()
