@@ -1,7 +1,6 @@
 """The whole flow in headless Chromium: a call taken from the keyboard, triage, dispatch from
 the console, crew status from the phone page, the hospital's hand-off page, and the report."""
 
-
 import pytest
 from playwright.sync_api import expect
 
