@@ -90,6 +90,13 @@ class AssignmentOut(Schema):
     eta_minutes: float | None
 
 
+class AgencyRequestOut(Schema):
+    name: str
+    status: str
+    status_label: str
+    partner_status: str
+
+
 class IncidentOut(Schema):
     id: str
     number: str
@@ -111,6 +118,7 @@ class IncidentOut(Schema):
     units: list[str]
     assignments: list[AssignmentOut]
     hospital: str
+    agencies: list[AgencyRequestOut]
 
 
 def _out(inc: Incident) -> dict:

@@ -4,6 +4,7 @@ links `beds/charts.css` for their styling)."""
 from __future__ import annotations
 
 import pygal
+from django.utils.translation import gettext as _
 
 from sigap.beds.charts import STYLE, clean_svg
 
@@ -28,9 +29,9 @@ def phase_bars(title: str, groups: list[dict], *, no_data: str) -> str:
     chart.x_labels = [g["name"] for g in groups]
     if groups:
         for key, label in (
-            ("call_to_dispatch", "Panggilan → kirim"),
-            ("response", "Panggilan → lokasi"),
-            ("scene_to_hospital", "Lokasi → RS"),
+            ("call_to_dispatch", _("Panggilan → kirim")),
+            ("response", _("Panggilan → lokasi")),
+            ("scene_to_hospital", _("Lokasi → RS")),
         ):
             chart.add(label, [g[key] for g in groups])
     return clean_svg(chart.render(is_unicode=True))

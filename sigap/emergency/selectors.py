@@ -31,7 +31,7 @@ from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
 from . import reference
-from .models import Assignment, Handoff, Incident, Unit, UnitStatusChange
+from .models import Assignment, Handoff, Incident, IncidentAgency, Unit, UnitStatusChange
 
 CHECK_INTERVAL = 0.5  # seconds between change checks of the unit index per process
 FULL_REBUILD_EVERY = 60.0  # seconds
@@ -295,6 +295,25 @@ def triage_rank(triage: str) -> int:
     return reference.TRIAGE.get(triage, ("", 9))[1]
 
 
+_RELATED = [
+    Prefetch(
+        "assignments",
+        Assignment.objects.filter(status="active").select_related("unit"),
+        to_attr="active_assignments",
+    ),
+    Prefetch(
+        "handoffs",
+        Handoff.objects.filter(status__in=["pending", "acknowledged"]).select_related("hospital"),
+        to_attr="open_handoffs",
+    ),
+    Prefetch(
+        "agency_requests",
+        IncidentAgency.objects.select_related("agency").order_by("id"),
+        to_attr="agency_list",
+    ),
+]
+
+
 def active_incidents(area: str = "") -> list[Incident]:
     """The live queue: waiting incidents first, by triage colour then waiting time."""
     qs = (
@@ -302,20 +321,7 @@ def active_incidents(area: str = "") -> list[Incident]:
             status__in=[s for s in Incident.Status.values if s not in ("closed", "cancelled")]
         )
         .select_related("village", "village__parent")
-        .prefetch_related(
-            Prefetch(
-                "assignments",
-                Assignment.objects.filter(status="active").select_related("unit"),
-                to_attr="active_assignments",
-            ),
-            Prefetch(
-                "handoffs",
-                Handoff.objects.filter(status__in=["pending", "acknowledged"]).select_related(
-                    "hospital"
-                ),
-                to_attr="open_handoffs",
-            ),
-        )
+        .prefetch_related(*_RELATED)
     )
     if area:
         qs = qs.filter(area_code__startswith=area[:4])
@@ -328,20 +334,7 @@ def active_incidents_by_pk(pk: int) -> Incident:
     """One incident with what `incident_json` needs."""
     return (
         Incident.objects.select_related("village", "village__parent")
-        .prefetch_related(
-            Prefetch(
-                "assignments",
-                Assignment.objects.filter(status="active").select_related("unit"),
-                to_attr="active_assignments",
-            ),
-            Prefetch(
-                "handoffs",
-                Handoff.objects.filter(status__in=["pending", "acknowledged"]).select_related(
-                    "hospital"
-                ),
-                to_attr="open_handoffs",
-            ),
-        )
+        .prefetch_related(*_RELATED)
         .get(pk=pk)
     )
 
@@ -377,6 +370,15 @@ def incident_json(i: Incident, now: datetime) -> dict:
             for a in getattr(i, "active_assignments", [])
         ],
         "hospital": next((h.hospital.name for h in getattr(i, "open_handoffs", [])), ""),
+        "agencies": [
+            {
+                "name": r.agency.name,
+                "status": r.status,
+                "status_label": r.get_status_display(),
+                "partner_status": r.partner_status,
+            }
+            for r in getattr(i, "agency_list", [])
+        ],
     }
 
 

@@ -144,6 +144,10 @@ def test_partner_key_creates_incident_and_agency_posts_signed_status(users, call
     fire = Agency.objects.create(area_code="3374", kind="fire", name="Damkar", webhook=ep)
     inc = call(category="fire")
     assert inc.agency_requests.get().status == "sent"
+    seen = client_for(users["dispatcher"]).get(BASE + f"incidents/{inc.public_id}").json()
+    assert seen["agencies"] == [
+        {"name": "Damkar", "status": "sent", "status_label": "Terkirim", "partner_status": ""}
+    ]
     body = json.dumps({"incident": inc.number, "status": "unit berangkat"}).encode()
     ts = str(int(time.time()))
     sig = "sha256=" + hmac.new(b"s3cret", ts.encode() + b"." + body, hashlib.sha256).hexdigest()

@@ -96,6 +96,11 @@
       asg.appendChild(li);
     });
     h.appendChild(asg);
+    if (i.agencies && i.agencies.length) {
+      h.appendChild(el("p", "agencies", i.agencies.map(function (a) {
+        return a.name + ": " + a.status_label + (a.partner_status ? " (" + a.partner_status + ")" : "");
+      }).join(" · ")));
+    }
   }
 
   function select(id) {
