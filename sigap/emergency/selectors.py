@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 
 from sigap.beds import selectors as bed_selectors
@@ -58,15 +58,23 @@ class _UnitIndex:
     lats: np.ndarray = field(default_factory=lambda: np.zeros(0))
     lons: np.ndarray = field(default_factory=lambda: np.zeros(0))
     points: PointIndex | None = None
+    area_masks: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def in_area(self, prefix: str) -> np.ndarray:
+        """Units whose area starts with `prefix` (areas do not change between rebuilds)."""
+        mask = self.area_masks.get(prefix)
+        if mask is None:
+            mask = self.area_masks[prefix] = np.char.startswith(self.areas, prefix)
+        return mask
 
 
 _lock = threading.Lock()
 _index = _UnitIndex()
 
 
-def _full(count: int, last: datetime | None, now: float) -> _UnitIndex:
+def _full(last: datetime | None, now: float) -> _UnitIndex:
     rows = list(Unit.objects.values_list(*INDEX_FIELDS))
-    new = _UnitIndex(count=count, last=last, built_at=now, checked_at=now)
+    new = _UnitIndex(count=len(rows), last=last, built_at=now, checked_at=now)
     new.position = {r[0]: i for i, r in enumerate(rows)}
     new.ids = np.array([r[0] for r in rows], dtype=np.int64)
     new.kinds = np.array([KIND_CODES.get(r[1], -1) for r in rows], dtype=np.int8)
@@ -97,6 +105,7 @@ def _patched(old: _UnitIndex, last: datetime, now: float) -> _UnitIndex | None:
         areas=old.areas,
         lats=old.lats.copy(),
         lons=old.lons.copy(),
+        area_masks=old.area_masks,
     )
     for r in rows:
         i = old.position[r[0]]
@@ -120,15 +129,16 @@ def unit_index() -> _UnitIndex:
         idx = _index
         if now - idx.checked_at < CHECK_INTERVAL:
             return idx
-        agg = Unit.objects.aggregate(n=Count("id"), last=Max("updated_at"))
-        count, last = agg["n"], agg["last"]
+        # Max over an indexed column: a new unit shows as an unknown id in the patch (full
+        # rebuild); a deleted one lingers until the periodic rebuild (the fresh read skips it).
+        last = Unit.objects.aggregate(last=Max("updated_at"))["last"]
         new = None
-        if count == idx.count and now - idx.built_at < FULL_REBUILD_EVERY:
+        if idx.count >= 0 and now - idx.built_at < FULL_REBUILD_EVERY:
             if last == idx.last:
                 idx.checked_at = now
                 return idx
             new = _patched(idx, last, now)
-        _index = new or _full(count, last, now)
+        _index = new or _full(last, now)
         return _index
 
 
@@ -192,7 +202,7 @@ def recommend_units(
         return []
     mask = (idx.statuses == STATUS_CODES[Unit.Status.AVAILABLE]) & np.isin(idx.kinds, kinds)
     if area:
-        mask &= np.char.startswith(idx.areas, area[:2])
+        mask &= idx.in_area(area[:2])
     want = max(1, n) * CANDIDATES
     while True:
         near = idx.points.nearest(lat, lon, n=want, mask=mask)
