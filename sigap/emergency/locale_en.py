@@ -246,5 +246,6 @@ EN = {
     "Kelurahan/desa": "Village",
     "Semua desa dengan ambulans terlayani.": "Every village with an ambulance is covered.",
     "Pasien gawat darurat yang menuju RS ini": "Emergency patients on the way to this hospital",
+    "Tempat tidur tidak dapat ditahan.": "The bed could not be held.",
     "%(n)s korban": ("%(n)s victim", "%(n)s victims"),
 }

@@ -262,3 +262,24 @@ def test_area_targets_urban_and_rural(area):
     kel, desa = Region.objects.get(code="3374011001"), Region.objects.get(code="3322012001")
     assert services.target_minutes(kel, "3374") == 12
     assert services.target_minutes(desa, "3322") == 25
+
+
+def test_handoff_goes_through_when_the_bed_service_refuses_the_hold(users, call, make_hospital):
+    """Regression (simulator): a room whose free beds are all female-only made hold_bed
+    break a bed-count rule; the hand-off must still be made, without a held bed."""
+    from sigap.beds import services as bed_services
+    from sigap.facilities.models import Facility
+
+    rs = make_hospital("RS Wanita")
+    bed_services.upsert_room(
+        services.Actor.system(),
+        Facility.objects.get(pk=rs.pk),
+        bed_services.RoomInput(
+            bed_class="KL3", code="W1", name="Wanita", capacity=10, free=2, free_female=2
+        ),
+        source="api",
+    )
+    inc = call(triage="kuning")
+    h = services.create_handoff(actor(users["dispatcher"]), inc, rs, bed_class="KL3", hold_bed=True)
+    assert h.status == "pending" and h.bed_hold is None and h.ended_reason
+    assert Room.objects.get(code="W1").free == 2 or BedHold.objects.count() == 1
