@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import threading
@@ -289,6 +290,7 @@ def _ms(values: list[float], p: float) -> float:
 def run(opts: argparse.Namespace) -> int:
     db = common.bench_database(NAME)
     log(f"emergency: benchmark database {db.label}")
+    opts.emergency_loadavg = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     common.VAR_BENCH.mkdir(parents=True, exist_ok=True)
     fixture_file = common.VAR_BENCH / "emergency-dataset.json"
     service_file = common.VAR_BENCH / "emergency-service.json"
@@ -450,6 +452,8 @@ def report(
         "|---|---|",
         *(f"| {k} | {v} |" for k, v in info.items() if k != "date"),
         f"| app server | {server_desc} |",
+        f"| load average (1/5/15 min) at start | {getattr(opts, 'emergency_loadavg', '-')} "
+        "(the 2 cores are shared with other work) |",
         f"| load | {opts.seconds:g} s per scenario after {opts.warmup:g} s warm-up, loopback |",
         "",
         f'Dataset: Sumatera Selatan (province {PROVINCE}) loaded with `load_regions("16")`, '
