@@ -7,13 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import notify
-from .models import Role
-
-ROLE_HOME = {
-    Role.HOSPITAL_OPERATOR: "beds:operator",
-    Role.ANALYST: "beds:office",
-    Role.ADMIN: "beds:office",
-}
+from .nav import ROLE_HOME
 
 
 def home(request: HttpRequest) -> HttpResponse:

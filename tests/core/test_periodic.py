@@ -42,7 +42,7 @@ def test_a_failing_sweep_is_recorded_and_does_not_stop_the_others(monkeypatch):
     assert PeriodicRun.objects.get(name="a.broken").last_ok is False
 
 
-@pytest.mark.django_db(transaction=True)  # db_worker closes its connection when done
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # db_worker closes it
 def test_worker_once_runs_due_sweeps(counter):
     call_command("worker", once=True)
     assert counter == [1]
