@@ -195,14 +195,16 @@ def recommend_units(
     at: datetime | None = None,
 ) -> list[dict]:
     """Available units of a kind fit for the triage colour, nearest by estimated arrival
-    first: the `n` best, each with `eta_minutes` and `distance_km`."""
+    first: the `n` best, each with `eta_minutes` and `distance_km`. `area` is the region
+    prefix of the units that may be sent (an incident's kab/kota: its dispatchers can assign
+    them; a province code at province scale)."""
     kinds = [KIND_CODES[k] for k in unit_kinds_for(triage) if k in KIND_CODES]
     idx = unit_index()
     if idx.points is None or not len(idx.points):
         return []
     mask = (idx.statuses == STATUS_CODES[Unit.Status.AVAILABLE]) & np.isin(idx.kinds, kinds)
     if area:
-        mask &= idx.in_area(area[:2])
+        mask &= idx.in_area(area)
     want = max(1, n) * CANDIDATES
     while True:
         near = idx.points.nearest(lat, lon, n=want, mask=mask)
@@ -232,7 +234,7 @@ def recommend_units_full_scan(
     the tests' reference."""
     qs = Unit.objects.filter(status=Unit.Status.AVAILABLE, kind__in=unit_kinds_for(triage))
     if area:
-        qs = qs.filter(area_code__startswith=area[:2])
+        qs = qs.filter(area_code__startswith=area)
     return _ranked(list(qs.values(*UNIT_FIELDS)), lat, lon, at, n)
 
 

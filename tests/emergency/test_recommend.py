@@ -115,3 +115,11 @@ def test_index_follows_changes_without_full_rebuild(users, make_unit, monkeypatc
     assert [r["code"] for r in selectors.recommend_units(-6.98, 110.41, "merah")] == ["B"]
     make_unit("C", lat=-6.981, lon=110.41)  # a new unit: full rebuild
     assert [r["code"] for r in selectors.recommend_units(-6.98, 110.41, "merah")] == ["C", "B"]
+
+
+def test_units_are_recommended_only_from_the_incidents_kab_kota(users, call, make_unit):
+    make_unit("SMG", village="3374101001")
+    make_unit("KAB", village="3322012001", lat=-7.112, lon=110.405)  # nearer, other kab/kota
+    inc = call(latitude=-7.11, longitude=110.405)
+    assert inc.area_code == "3374"
+    assert [r["code"] for r in selectors.recommend_for_incident(inc)] == ["SMG"]
