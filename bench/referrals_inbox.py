@@ -396,7 +396,7 @@ def run(opts: argparse.Namespace) -> int:
     verdict = "met" if met else "NOT met"
     md = "\n".join(
         [
-            "## referrals: hospital inbox and recommendation (issue 4)",
+            f"## referrals: hospital inbox and recommendation (issue 4), {db.engine}",
             "",
             f"Run {info['date']} on {info['cpus']} cores (shared with other work), "
             f"{info['memory']}, {info['os']}, Python {info['python']}, Django {info['django']}, "
@@ -419,7 +419,7 @@ def run(opts: argparse.Namespace) -> int:
         ]
     )
     if not opts.no_readme:
-        common.write_readme_section(NAME, md)
+        common.write_readme_section(f"{NAME}-{db.engine}", md)
     return 0 if not any(errors.values()) else 1
 
 
