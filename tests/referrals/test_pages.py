@@ -172,3 +172,21 @@ def test_api_send_answer_and_errors(client, network):
         content_type="application/json",
     )
     assert r.status_code == 200 and r.json()["status"] == "accepted"
+
+
+def test_admin_is_read_only_and_hides_the_nik(client, network):
+    net = network
+    ref = services.send_referral(as_(net.people["pkm"]), referral_input(net))
+    from sigap.core.models import User
+
+    admin_user = User.objects.create_superuser("root-admin", password="x-123456789", role="admin")
+    login(client, admin_user)
+    r = client.get("/admin/referrals/referral/")
+    assert r.status_code == 200 and ref.number in r.text and NIK not in r.text
+    r = client.get(f"/admin/referrals/referral/{ref.pk}/change/")
+    assert r.status_code == 200 and NIK not in r.text
+    assert (
+        client.post(f"/admin/referrals/referral/{ref.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert Referral.objects.filter(pk=ref.pk).exists()
