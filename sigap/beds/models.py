@@ -239,6 +239,8 @@ class BedHold(BaseModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
     # who asked for it, e.g. "emergency.incident:<uuid>" or "referrals.referral:<uuid>"
     ref = models.CharField(max_length=100, db_index=True)
+    # which split count (free_male/free_female/free_mixed) the bed came from, if any
+    sex_field = models.CharField(max_length=12, blank=True)
     expires_at = models.DateTimeField(db_index=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_reason = models.CharField(max_length=200, blank=True)

@@ -304,6 +304,7 @@ def room_as_dict(room: Room) -> dict:
 
 # --- bed holds: a bed kept for an incoming patient (emergency hand-off, accepted referral) ---
 
+SEX_FIELDS = ("free_male", "free_female", "free_mixed")
 HOLD_TRANSITIONS: dict[str, set[str]] = {
     BedHold.Status.HELD: {BedHold.Status.ARRIVED, BedHold.Status.RELEASED, BedHold.Status.EXPIRED},
 }
@@ -347,6 +348,7 @@ def hold_bed(
     *,
     ref: str,
     minutes: int | None = None,
+    sex: str | None = None,
     now: datetime | None = None,
 ) -> BedHold:
     """Take one free bed of `bed_class` in `facility` for an incoming patient: the room's
@@ -362,24 +364,39 @@ def hold_bed(
     minutes = min(minutes or policy.max_minutes, policy.max_minutes)
     now = now or timezone.now()
     with transaction.atomic():
-        rooms = Room.objects.filter(facility=facility, bed_class_id=bed_class, free__gt=0).order_by(
-            "-free", "code"
+        # The row lock serialises takers; PostgreSQL re-checks `free > 0` on a row it waited
+        # for and moves to the next room, so the last bed goes to exactly one taker.
+        room = (
+            Room.objects.select_for_update()
+            .filter(facility=facility, bed_class_id=bed_class, free__gt=0)
+            .order_by("-free", "code")
+            .first()
         )
-        for room_id in rooms.values_list("pk", flat=True):
-            taken = Room.objects.filter(pk=room_id, free__gt=0).update(
-                free=F("free") - 1, reserved=F("reserved") + 1, changed_at=now
-            )
-            if taken:
-                break
-        else:
+        if room is None:
             raise Conflict(_("Tidak ada tempat tidur kosong di kelas ini."), field="bed_class")
-        room = Room.objects.select_for_update().get(pk=room_id)
+        sex_field = _sex_field_to_take(room, sex)
+        room.free -= 1
+        room.reserved += 1
+        if sex_field:
+            setattr(room, sex_field, getattr(room, sex_field) - 1)
         _clamp_sex_counts(room)
+        room.changed_at = now
+        room.save(
+            update_fields=[
+                "free",
+                "reserved",
+                "free_male",
+                "free_female",
+                "free_mixed",
+                "changed_at",
+            ]
+        )
         hold = BedHold.objects.create(
             facility=facility,
             room=room,
             bed_class_id=bed_class,
             ref=ref[:100],
+            sex_field=sex_field or "",
             expires_at=now + timedelta(minutes=minutes),
         )
         _history(room, BedUpdate.Kind.HOLD, Room.Source.HOLD, actor, now)
@@ -388,16 +405,29 @@ def hold_bed(
     return hold
 
 
+def _sex_field_to_take(room: Room, sex: str | None) -> str | None:
+    """Which of free_male/free_female/free_mixed a held bed comes from in a room that splits
+    its free beds by sex: the patient's own, else mixed, else the largest."""
+    counts = {
+        f: getattr(room, f)
+        for f in ("free_male", "free_female", "free_mixed")
+        if getattr(room, f) is not None and getattr(room, f) > 0
+    }
+    if not counts:
+        return None
+    wanted = {"male": "free_male", "female": "free_female"}.get(sex or "")
+    for field in (wanted, "free_mixed"):
+        if field in counts:
+            return field
+    return max(counts, key=counts.get)
+
+
 def _clamp_sex_counts(room: Room) -> None:
     # free_male/female/mixed never exceed free (a database constraint)
-    changed = []
     for field in ("free_male", "free_female", "free_mixed"):
         value = getattr(room, field)
         if value is not None and value > room.free:
             setattr(room, field, room.free)
-            changed.append(field)
-    if changed:
-        room.save(update_fields=changed)
 
 
 def end_hold(
@@ -427,9 +457,23 @@ def end_hold(
             if room.reserved > 0:
                 room.reserved -= 1
                 if status != BedHold.Status.ARRIVED:
-                    room.free = min(room.free + 1, room.capacity - room.reserved - room.preparing)
+                    free = min(room.free + 1, room.capacity - room.reserved - room.preparing)
+                    field = hold.sex_field
+                    if free > room.free and field and getattr(room, field) is not None:
+                        setattr(room, field, getattr(room, field) + 1)
+                    room.free = free
+            _clamp_sex_counts(room)
             room.changed_at = now
-            room.save(update_fields=["reserved", "free", "changed_at"])
+            room.save(
+                update_fields=[
+                    "reserved",
+                    "free",
+                    "free_male",
+                    "free_female",
+                    "free_mixed",
+                    "changed_at",
+                ]
+            )
             _history(room, BedUpdate.Kind.RELEASE, Room.Source.HOLD, actor, now)
             _bump_board(hold.facility_id)
         record_audit(actor, f"bed.hold.{status}", hold, after={"reason": reason[:200]})

@@ -15,8 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import PROTECT, ProtectedError
 from django.utils import timezone
 
 from sigap.beds import services as bed_services
@@ -182,10 +184,36 @@ def ensure_demo_account(
     return user
 
 
+def _delete_capability_rows(facility_ids: list[int]) -> None:
+    """Delete the capabilities' rows that keep a synthetic facility from being deleted (keys
+    with on_delete=PROTECT), newest app and model first; what hangs off them cascades."""
+    labels = [name.split(".")[1] for name in reversed(CAPABILITY_DEMOS)]
+    models = [
+        m for label in labels for m in reversed(list(apps.get_app_config(label).get_models()))
+    ]
+    for _pass in range(3):  # a row may be protected by another app's row deleted later
+        blocked = False
+        for model in models:
+            for f in model._meta.fields:
+                if not (f.is_relation and f.related_model is Facility):
+                    continue
+                if f.remote_field.on_delete is not PROTECT:
+                    continue
+                try:
+                    with transaction.atomic():
+                        model.objects.filter(**{f"{f.name}__in": facility_ids}).delete()
+                except ProtectedError:
+                    blocked = True
+        if not blocked:
+            return
+
+
 def wipe_demo() -> int:
-    """Delete every synthetic facility (rooms and history go with them) and demo account."""
+    """Delete every synthetic facility (rooms, history and the capabilities' records of them
+    go with them) and the demo accounts."""
     with transaction.atomic():
         ids = list(Facility.objects.filter(is_synthetic=True).values_list("pk", flat=True))
+        _delete_capability_rows(ids)
         Facility.objects.filter(pk__in=ids, parent__isnull=False).delete()
         Facility.objects.filter(pk__in=ids).delete()
         User.objects.filter(username__startswith=DEMO_USER_PREFIX).delete()

@@ -197,7 +197,7 @@ def _ensure_posyandu(actor: Actor, area: Region, log) -> list[Facility]:
         facility_services.create_facility(
             actor,
             facility_services.FacilityInput(
-                name=f"Posyandu Contoh {FLOWERS[i % len(FLOWERS)]} {v.name}"[:200],
+                name=f"Posyandu Contoh {FLOWERS[i % len(FLOWERS)]} {v.name}"[:193] + " (demo)",
                 kind="posyandu",
                 ownership="public",
                 village_code=v.code,

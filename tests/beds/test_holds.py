@@ -132,3 +132,16 @@ def test_operator_page_lists_holds_and_saves_the_policy(
     )
     assert bad.status_code == 422
     assert services.hold_policy(hospital).max_minutes == 45
+
+
+@pytest.mark.django_db
+def test_a_room_split_by_sex_stays_consistent(make_hospital, system_actor):
+    h = make_hospital()
+    split = report("S1", 10, 3, free_male=0, free_female=3)
+    services.upsert_room(system_actor, h, split, source="api")
+    hold = services.hold_bed(system_actor, h, "KL3", ref="a", sex="male")
+    room = Room.objects.get(code="S1")
+    assert (room.free, room.free_male, room.free_female, room.reserved) == (2, 0, 2, 1)
+    services.end_hold(system_actor, hold, BedHold.Status.RELEASED)
+    room.refresh_from_db()
+    assert (room.free, room.free_male, room.free_female, room.reserved) == (3, 0, 3, 0)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 from django.db.models import Max
 from django.utils import timezone
@@ -28,6 +29,10 @@ def demo(django_db_setup, django_db_blocker):
         from sigap.demo.services import wipe_demo
 
         wipe_demo()
+        # the capabilities' synthetic people refer to regions; clear them before the regions
+        for label in ("nutrition", "homecare", "emergency", "referrals", "coverage"):
+            for model in reversed(list(apps.get_app_config(label).get_models())):
+                model.objects.all().delete()
         Region.objects.all().delete()
         AuditEvent.objects.all().delete()
     selectors.reset_snapshot()
