@@ -74,6 +74,11 @@ def fill(missing_only: bool = False) -> list[str]:
         context = _field(lines, "msgctxt")
         key = f"{context}\x04{msgid}" if context else msgid
         value = en.get(key)
+        if value is None and "%%" in key and "#, python-format" in head:
+            # makemessages doubles a literal % in template strings; the tables keep it single
+            single = en.get(key.replace("%%", "%"))
+            if isinstance(single, str):
+                value = single.replace("%", "%%")
         if value is None:
             missing.append(key)
             value = ("", "") if plural else ""
