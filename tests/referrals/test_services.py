@@ -282,3 +282,14 @@ def test_answer_deadlines_come_from_settings(network, settings):
     net = network
     r = services.send_referral(as_(net.people["pkm"]), referral_input(net))
     assert r.answer_due_at - r.created_at == timedelta(minutes=5)
+
+
+def test_the_worker_runs_the_escalation_sweep(network):
+    from sigap.core import periodic
+
+    net = network
+    t0 = timezone.now() - timedelta(minutes=30)
+    r = services.send_referral(as_(net.people["pkm"]), referral_input(net), now=t0)
+    ran = periodic.run_due()
+    assert "sigap.referrals.tasks.escalate_overdue_referrals" in ran
+    assert Referral.objects.get(pk=r.pk).status == "escalated"
