@@ -205,7 +205,6 @@ EN = {
     "Tekanan darah": "Blood pressure",
     "Tekanan darah ditulis seperti 120/80.": "Write the blood pressure like 120/80.",
     "Tempat lahir": "Birth place",
-    "Tempat tidur tidak dapat ditahan; perbarui data ruang lalu coba lagi.": "The bed could not be held; update the room data and try again.",
     "Terapi atau tindakan": "Treatment or procedures",
     "Terapi/tindakan": "Treatment/procedures",
     "Terima": "Accept",

@@ -668,22 +668,15 @@ def send_referral(actor: Actor, data: ReferralInput, *, now: datetime | None = N
 def _hold_for(actor: Actor, referral: Referral, *, now: datetime, minutes: int | None) -> Referral:
     if referral.room_class_id is None:
         raise InvalidInput(_("Pilih kelas tempat tidur yang dibutuhkan."), field="bed_class")
-    try:
-        hold = bed_services.hold_bed(
-            actor,
-            referral.receiver,
-            referral.room_class_id,
-            ref=referral.ref,
-            minutes=minutes,
-            now=now,
-        )
-    except IntegrityError:
-        # hold_bed's compare-and-set can trip the room's free_male/free_female <= free
-        # constraint when a hospital reports every free bed as male- or female-only
-        raise Conflict(
-            _("Tempat tidur tidak dapat ditahan; perbarui data ruang lalu coba lagi."),
-            field="bed_class",
-        ) from None
+    hold = bed_services.hold_bed(
+        actor,
+        referral.receiver,
+        referral.room_class_id,
+        ref=referral.ref,
+        minutes=minutes,
+        sex=referral.patient_sex or None,
+        now=now,
+    )
     Referral.objects.filter(pk=referral.pk).update(bed_hold=hold, updated_at=now)
     referral.bed_hold = hold
     return referral

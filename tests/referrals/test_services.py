@@ -245,16 +245,17 @@ def test_system_actor_escalation_is_audited(network):
     assert Actor.system().channel == "system"
 
 
-def test_hold_on_a_room_with_all_free_beds_female_is_a_conflict_not_a_crash(network):
-    """beds.hold_bed decrements `free` without the sex counts, which the database refuses
-    when free_female == free; the answer is refused cleanly and nothing is written."""
+def test_hold_takes_a_bed_of_the_patients_sex(network):
+    """A room that reports its free beds as female-only: the (female) patient's hold takes one
+    of them and the counts stay consistent."""
     net = network
     Room.objects.filter(facility=net.alfa, bed_class_id="ICU").update(free_female=2)
     r = services.send_referral(as_(net.people["pkm"]), referral_input(net))
-    with pytest.raises(Conflict):
-        services.answer_referral(as_(net.people["alfa"]), r, accept=True, hold_bed=True)
-    assert Referral.objects.get(pk=r.pk).status == "sent"
-    assert not BedHold.objects.exists()
+    assert r.patient_sex == "P"
+    r = services.answer_referral(as_(net.people["alfa"]), r, accept=True, hold_bed=True)
+    room = Room.objects.get(facility=net.alfa, bed_class_id="ICU")
+    assert (room.free, room.free_female, room.reserved) == (1, 1, 1)
+    assert r.bed_hold is not None
 
 
 def test_emergency_hand_off_without_a_free_bed_writes_nothing(network):
