@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -366,12 +366,16 @@ def hold_bed(
     with transaction.atomic():
         # The row lock serialises takers; PostgreSQL re-checks `free > 0` on a row it waited
         # for and moves to the next room, so the last bed goes to exactly one taker.
-        room = (
-            Room.objects.select_for_update()
-            .filter(facility=facility, bed_class_id=bed_class, free__gt=0)
-            .order_by("-free", "code")
-            .first()
-        )
+        rooms = Room.objects.filter(facility=facility, bed_class_id=bed_class, free__gt=0)
+        if sex in ("male", "female"):
+            # a room that splits its free beds by sex has one for this patient only in the
+            # patient's own or the mixed count
+            rooms = rooms.filter(
+                Q(free_male__isnull=True, free_female__isnull=True, free_mixed__isnull=True)
+                | Q(**{f"free_{sex}__gt": 0})
+                | Q(free_mixed__gt=0)
+            )
+        room = rooms.select_for_update().order_by("-free", "code").first()
         if room is None:
             raise Conflict(_("Tidak ada tempat tidur kosong di kelas ini."), field="bed_class")
         sex_field = _sex_field_to_take(room, sex)
@@ -407,7 +411,7 @@ def hold_bed(
 
 def _sex_field_to_take(room: Room, sex: str | None) -> str | None:
     """Which of free_male/free_female/free_mixed a held bed comes from in a room that splits
-    its free beds by sex: the patient's own, else mixed, else the largest."""
+    its free beds by sex: the patient's own, else mixed; the largest when the sex is unknown."""
     counts = {
         f: getattr(room, f)
         for f in ("free_male", "free_female", "free_mixed")

@@ -1064,11 +1064,6 @@ def create_handoff(
             except (Conflict, InvalidInput) as exc:
                 handoff.ended_reason = str(exc.message)[:200]
                 handoff.save(update_fields=["ended_reason"])
-            except IntegrityError:
-                # a bed-count rule refused the hold (seen with free_female == free rooms in
-                # sigap.beds.hold_bed); the patient still goes, without a held bed
-                handoff.ended_reason = _("Tempat tidur tidak dapat ditahan.")
-                handoff.save(update_fields=["ended_reason"])
         record_audit(
             actor,
             "emergency.handoff.create",

@@ -139,9 +139,24 @@ def test_a_room_split_by_sex_stays_consistent(make_hospital, system_actor):
     h = make_hospital()
     split = report("S1", 10, 3, free_male=0, free_female=3)
     services.upsert_room(system_actor, h, split, source="api")
-    hold = services.hold_bed(system_actor, h, "KL3", ref="a", sex="male")
+    hold = services.hold_bed(system_actor, h, "KL3", ref="a")
     room = Room.objects.get(code="S1")
     assert (room.free, room.free_male, room.free_female, room.reserved) == (2, 0, 2, 1)
     services.end_hold(system_actor, hold, BedHold.Status.RELEASED)
     room.refresh_from_db()
     assert (room.free, room.free_male, room.free_female, room.reserved) == (3, 0, 3, 0)
+
+
+@pytest.mark.django_db
+def test_a_patient_gets_no_bed_of_the_other_sex(make_hospital, system_actor):
+    h = make_hospital()
+    women = report("W1", 10, 2, free_male=0, free_female=2)
+    services.upsert_room(system_actor, h, women, source="api")
+    with pytest.raises(Conflict):
+        services.hold_bed(system_actor, h, "KL3", ref="a", sex="male")
+    hold = services.hold_bed(system_actor, h, "KL3", ref="b", sex="female")
+    assert hold.sex_field == "free_female"
+    unknown = services.hold_bed(system_actor, h, "KL3", ref="c")  # sex not known yet
+    assert unknown.sex_field == "free_female"
+    room = Room.objects.get(code="W1")
+    assert (room.free, room.free_female, room.reserved) == (0, 0, 2)
