@@ -3,8 +3,9 @@
     make demo                      # or: sigap demo --area 3374 --serve
     .venv/bin/python docs/screenshots/take.py [--base http://127.0.0.1:8000]
 
-Writes board.png (desktop, with the map), board-phone.png, operator.png and office.png next
-to this file, logging in with the demo accounts.
+Writes board.png (desktop, with the map), board-phone.png, operator.png, office.png and one
+screenshot per capability (dispatcher.png, referrals.png, homecare.png, coverage.png,
+nutrition.png) next to this file, logging in with the demo accounts.
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ sys.path.insert(0, str(HERE.parents[1]))
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 PASSWORD = os.environ.get("SIGAP_DEMO_PASSWORD", "sigap-demo-2026")
+
+
+CAPABILITY_PAGES = [
+    ("demo-dispatcher", "/gawat-darurat/dispatcher/", "dispatcher.png"),
+    ("demo-operator-rs1", "/rujukan/masuk/", "referrals.png"),
+    ("demo-perawat", "/perawatan-rumah/rencana/", "homecare.png"),
+    ("demo-dinkes", "/dinkes/jkn/", "coverage.png"),
+    ("demo-dinkes", "/gizi/", "nutrition.png"),
+]
 
 
 def login(page: Page, base: str, username: str) -> None:
@@ -73,8 +83,15 @@ def main() -> None:
         page.goto(f"{base}/dinkes/tempat-tidur/?hari=3")
         page.wait_for_selector("#chart-series svg", state="attached")
         page.screenshot(path=out / "office.png")
+        for username, path, name in CAPABILITY_PAGES:
+            page.click("header form[action$='/keluar/'] button")
+            login(page, base, username)
+            page.goto(f"{base}{path}")
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=out / name)
         browser.close()
-    for name in ("board.png", "board-phone.png", "operator.png", "office.png"):
+    for name in ("board.png", "board-phone.png", "operator.png", "office.png",
+                 *(c[2] for c in CAPABILITY_PAGES)):  # fmt: skip
         print(out / name)
     if errors:
         print("console errors:", *errors, sep="\n  ", file=sys.stderr)
