@@ -40,20 +40,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
 REFERENCE_MIGRATIONS = [
     "sigap.facilities.migrations.0002_reference_data",
     "sigap.beds.migrations.0003_reference_data",
+    "sigap.homecare.migrations.0002_target_groups",
+    "sigap.referrals.migrations.0002_reference_data",
 ]
 
 
 def ensure_reference_data() -> None:
     """Reload the reference data that data migrations load, when a transactional test's
-    flush has removed it (facility kinds, services, bed classes, SIRS types, board state)."""
+    flush has removed it (facility kinds, services, bed classes, SIRS types, board state,
+    home-care target groups, referral reasons)."""
     import importlib
 
     from django.apps import apps
 
     from sigap.beds.models import BedClass, BoardState
     from sigap.facilities.models import FacilityKind
+    from sigap.homecare.models import TargetGroup
+    from sigap.referrals.models import ReferralReason
 
-    if FacilityKind.objects.exists() and BedClass.objects.exists() and BoardState.objects.exists():
+    loaded = (FacilityKind, BedClass, BoardState, TargetGroup, ReferralReason)
+    if all(model.objects.exists() for model in loaded):
         return
     for name in REFERENCE_MIGRATIONS:
         importlib.import_module(name).load(apps, None)
