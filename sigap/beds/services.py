@@ -384,7 +384,8 @@ def hold_bed(
         if sex_field:
             setattr(room, sex_field, getattr(room, sex_field) - 1)
         _clamp_sex_counts(room)
-        room.changed_at = now
+        # a caller replaying the past (simulator, demo) must not move the room clock back
+        room.changed_at = max(now, room.changed_at)
         room.save(
             update_fields=[
                 "free",
@@ -403,7 +404,7 @@ def hold_bed(
             sex_field=sex_field or "",
             expires_at=now + timedelta(minutes=minutes),
         )
-        _history(room, BedUpdate.Kind.HOLD, Room.Source.HOLD, actor, now)
+        _history(room, BedUpdate.Kind.HOLD, Room.Source.HOLD, actor, room.changed_at)
         record_audit(actor, "bed.hold.create", hold, after={"ref": hold.ref, "room": room.code})
         _bump_board(facility.pk)
     return hold
@@ -467,7 +468,8 @@ def end_hold(
                         setattr(room, field, getattr(room, field) + 1)
                     room.free = free
             _clamp_sex_counts(room)
-            room.changed_at = now
+            # a caller replaying the past (simulator, demo) must not move the room clock back
+            room.changed_at = max(now, room.changed_at)
             room.save(
                 update_fields=[
                     "reserved",
@@ -478,7 +480,7 @@ def end_hold(
                     "changed_at",
                 ]
             )
-            _history(room, BedUpdate.Kind.RELEASE, Room.Source.HOLD, actor, now)
+            _history(room, BedUpdate.Kind.RELEASE, Room.Source.HOLD, actor, room.changed_at)
             _bump_board(hold.facility_id)
         record_audit(actor, f"bed.hold.{status}", hold, after={"reason": reason[:200]})
     return hold

@@ -160,3 +160,17 @@ def test_a_patient_gets_no_bed_of_the_other_sex(make_hospital, system_actor):
     assert unknown.sex_field == "free_female"
     room = Room.objects.get(code="W1")
     assert (room.free, room.free_female, room.reserved) == (0, 0, 2)
+
+
+@pytest.mark.django_db
+def test_a_hold_dated_in_the_past_does_not_move_the_room_clock_back(hospital, system_actor):
+    before = Room.objects.get(code="K2").changed_at
+    past = before - timedelta(days=3)
+    hold = services.hold_bed(system_actor, hospital, "KL3", ref="a", now=past)
+    room = Room.objects.get(code="K2")
+    last = BedUpdate.objects.filter(room=room).order_by("-at", "-id").first()
+    assert room.changed_at == before == last.at
+    assert (last.free, last.reserved) == (room.free, room.reserved)
+    services.end_hold(system_actor, hold, BedHold.Status.RELEASED, now=past)
+    room.refresh_from_db()
+    assert room.changed_at == before
