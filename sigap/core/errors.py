@@ -42,3 +42,8 @@ class NotFound(SigapError):
 class Conflict(SigapError):
     status = 409
     code = "conflict"
+
+
+class TooManyRequests(SigapError):
+    status = 429
+    code = "too_many_requests"

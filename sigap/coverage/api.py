@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from sigap.core.auth import operator_auth
-from sigap.core.errors import Forbidden, InvalidInput
+from sigap.core.errors import Forbidden, InvalidInput, TooManyRequests
 from sigap.core.models import Role
 from sigap.core.services import Actor, record_audit, require_role
 from sigap.regions.services import mask_nik
@@ -96,8 +96,7 @@ def public_check(request: HttpRequest, body: PublicCheckIn):
     from .views import rate_limited
 
     if rate_limited(request):
-        return 429, {"code": "rate_limited", "message": "Terlalu banyak pemeriksaan.",
-                     "field": None}  # fmt: skip
+        raise TooManyRequests("Terlalu banyak pemeriksaan.", code="rate_limited")
     status = services.coverage_status(body.nik, body.birth_date)
     if status is None:
         return PublicCheckOut(answer="unknown")

@@ -16,7 +16,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,7 +25,8 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import SigapError
 from sigap.core.models import Role
-from sigap.core.services import Actor, client_ip, record_audit
+from sigap.core.ratelimit import over_limit
+from sigap.core.services import Actor, record_audit
 from sigap.regions.models import Region
 
 from . import charts, conf, selectors, services
@@ -519,14 +519,7 @@ def workers(request: HttpRequest) -> HttpResponse:
 def rate_limited(request: HttpRequest) -> bool:
     """True when this address has used up its public NIK checks for the window."""
     count, seconds = conf.lookup_rate()
-    key = f"coverage:cek:{client_ip(request) or 'unknown'}"
-    cache.add(key, 0, seconds)
-    try:
-        used = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, seconds)
-        used = 1
-    return used > count
+    return over_limit(request, "coverage-check", count, seconds)
 
 
 def check(request: HttpRequest) -> HttpResponse:

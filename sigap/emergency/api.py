@@ -11,15 +11,15 @@ import json
 import uuid
 from typing import Literal
 
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from sigap.core.auth import operator_auth
-from sigap.core.errors import InvalidInput, NotAuthenticated, NotFound, SigapError
+from sigap.core.errors import InvalidInput, NotAuthenticated, NotFound, TooManyRequests
 from sigap.core.models import Role
+from sigap.core.ratelimit import over_limit
 from sigap.core.services import Actor, client_ip, require_area, require_role
 from sigap.facilities.models import Facility
 
@@ -616,11 +616,8 @@ def partner_status(request: HttpRequest, ref: uuid.UUID):
 )
 def sos(request: HttpRequest, body: SosIn):
     ip = client_ip(request) or "?"
-    key = f"emergency:sos:{ip}"
-    count = cache.get(key, 0)
-    if count >= SOS_PER_IP_PER_10_MIN:
-        raise _TooMany(_("Terlalu banyak permintaan SOS; hubungi 112 atau 119."))
-    cache.set(key, count + 1, 600)
+    if over_limit(request, "emergency-sos", SOS_PER_IP_PER_10_MIN, 600):
+        raise TooManyRequests(_("Terlalu banyak permintaan SOS; hubungi 112 atau 119."))
     actor = Actor(user=None, channel="sos", label="sos", remote_addr=ip)
     inc = services.create_incident(
         actor,
@@ -643,8 +640,3 @@ def sos(request: HttpRequest, body: SosIn):
             ),
         },
     )
-
-
-class _TooMany(SigapError):
-    status = 429
-    code = "too_many_requests"

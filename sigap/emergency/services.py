@@ -351,9 +351,8 @@ def _incident_area(village: Region | None, actor: Actor) -> str:
 def create_incident(actor: Actor, data: IncidentInput, *, now: datetime | None = None) -> Incident:
     """Open an incident from a call, an SOS or a partner system; asks the agencies its
     category needs. Bad input raises before anything is written."""
-    if data.source == Incident.Source.SOS:
-        pass  # anyone may press SOS; the public page is throttled by the login-less form
-    else:
+    if data.source != Incident.Source.SOS:
+        # SOS is public: anyone may press it (the API limits it per address)
         require_role(actor, *CALL_ROLES)
     cleaned, village = validate_incident(data)
     area = _incident_area(village, actor)

@@ -56,7 +56,7 @@ def test_no_free_bed_or_unknown_class_or_policy_refuses_and_writes_nothing(
     hospital, system_actor, operator_of
 ):
     with pytest.raises(InvalidInput):
-        services.hold_bed(system_actor, hospital, "XXX", ref="a")
+        services.hold_bed(system_actor, hospital, "Q9Z", ref="a")
     with pytest.raises(Conflict):
         services.hold_bed(system_actor, hospital, "VIP", ref="a")
     operator = Actor(user=operator_of(hospital), channel="web")
