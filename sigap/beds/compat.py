@@ -202,6 +202,15 @@ def _aplicare_response(code: int, message: str, response: Any = None, status: in
     )
 
 
+def consumer_signature_ok(key: str, consid: str, stamp: str, signature: str) -> bool:
+    """The BPJS-style signature (Aplicare, and SISRUTE with key = md5 of the password):
+    base64(HMAC-SHA256(key, "{consid}&{timestamp}")), compared in constant time."""
+    expected = base64.b64encode(
+        hmac.new(key.encode(), f"{consid}&{stamp}".encode(), hashlib.sha256).digest()
+    )
+    return hmac.compare_digest(expected, signature.encode("utf-8", "replace"))
+
+
 def _aplicare_credential(request: HttpRequest) -> AplicareCredential:
     consid = (request.headers.get("X-cons-id") or "").strip()
     stamp = (request.headers.get("X-timestamp") or "").strip()
@@ -219,10 +228,7 @@ def _aplicare_credential(request: HttpRequest) -> AplicareCredential:
             .first()
         )
     secret = cred.secret if cred is not None else _DUMMY_SECRET
-    expected = base64.b64encode(
-        hmac.new(secret.encode(), f"{consid}&{stamp}".encode(), hashlib.sha256).digest()
-    )
-    ok = hmac.compare_digest(expected, signature.encode("utf-8", "replace"))
+    ok = consumer_signature_ok(secret, consid, stamp, signature)
     if not ok or cred is None:
         raise CompatError(APLICARE_UNAUTHORIZED, _("Consumer ID atau signature tidak sah."))
     return cred

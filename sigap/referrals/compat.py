@@ -25,9 +25,6 @@ and, in a jawab, `TAHAN_TT` (1 = hold a bed of the referral's class).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import re
 import time
@@ -42,6 +39,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from sigap.beds.compat import consumer_signature_ok
 from sigap.core.errors import Conflict, Forbidden, NotFound, SigapError
 from sigap.core.services import Actor, client_ip
 from sigap.facilities.models import Facility
@@ -151,10 +149,7 @@ def _credential(request: HttpRequest) -> SisruteCredential:
             .first()
         )
     key = (cred.password_md5 if cred is not None else _DUMMY_KEY).lower()
-    expected = base64.b64encode(
-        hmac.new(key.encode(), f"{consid}&{stamp}".encode(), hashlib.sha256).digest()
-    )
-    ok = hmac.compare_digest(expected, signature.encode("utf-8", "replace"))
+    ok = consumer_signature_ok(key, consid, stamp, signature)
     if not ok or cred is None or not cred.facility.is_active:
         raise CompatError(UNAUTHORIZED, _("Consumer ID atau signature tidak sah."))
     return cred
