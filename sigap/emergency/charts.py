@@ -6,7 +6,8 @@ from __future__ import annotations
 import pygal
 from django.utils.translation import gettext as _
 
-from sigap.beds.charts import STYLE, clean_svg
+from sigap.beds.charts import STYLE
+from sigap.core.charts import render
 
 
 def _config(**kw) -> dict:
@@ -34,7 +35,7 @@ def phase_bars(title: str, groups: list[dict], *, no_data: str) -> str:
             ("scene_to_hospital", _("Lokasi → RS")),
         ):
             chart.add(label, [g[key] for g in groups])
-    return clean_svg(chart.render(is_unicode=True))
+    return render(chart)
 
 
 def share_bars(title: str, groups: list[dict], *, no_data: str) -> str:
@@ -52,4 +53,4 @@ def share_bars(title: str, groups: list[dict], *, no_data: str) -> str:
     chart.x_labels = [g["name"] for g in shown]
     if shown:
         chart.add("%", [g["within_target_pct"] for g in shown])
-    return clean_svg(chart.render(is_unicode=True))
+    return render(chart)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pygal
 
-from sigap.beds.charts import STYLE, clean_svg
+from sigap.beds.charts import STYLE
+from sigap.core.charts import render
 
 
 def trend_chart(
@@ -35,4 +36,4 @@ def trend_chart(
     chart.x_labels = x_labels
     for name, values in series.items():
         chart.add(name, values)
-    return clean_svg(chart.render(is_unicode=True))
+    return render(chart)
