@@ -116,7 +116,8 @@ class DemoResult:
     capability_lines: list[str] = field(default_factory=list)  # printed after the accounts
 
 
-def _rng(*parts: object) -> random.Random:
+def demo_rng(*parts: object) -> random.Random:
+    """A random generator fixed by `parts`: the same demo on every run."""
     seed = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
     return random.Random(int(seed[:16], 16))  # noqa: S311 - synthetic data, not security
 
@@ -294,7 +295,7 @@ class DemoBuilder:
             count = min(count, len(villages))
             for chunk in _split(villages, count):
                 n += 1
-                rng = _rng("puskesmas", regency.code, n)
+                rng = demo_rng("puskesmas", regency.code, n)
                 home = chunk[0]
                 lat, lon = _jitter(rng, home.latitude, home.longitude, 0.002)
                 pkm = self._get_or_create(
@@ -356,7 +357,7 @@ class DemoBuilder:
             villages = villages_by_district[district.code]
             for _ in range(count):
                 n += 1
-                hrng = _rng("hospital", regency.code, n)
+                hrng = demo_rng("hospital", regency.code, n)
                 village = hrng.choice(villages)
                 hclass = classes[n - 1]
                 style, ownership = HOSPITAL_STYLES[(n - 1) % len(HOSPITAL_STYLES)]
@@ -466,7 +467,7 @@ class DemoBuilder:
 
     def room_plan(self, h: Facility) -> list[bed_services.RoomInput]:
         """Rooms of a hospital by class: wards for VIP/I/II/III, units for its services."""
-        rng = _rng("rooms", h.bpjs_kodeppk)
+        rng = demo_rng("rooms", h.bpjs_kodeppk)
         (lo, hi), _, _ = CLASS_PROFILE[h.hospital_class]
         target = rng.randint(lo, hi)
         svc = set(h.services.values_list("code", flat=True))
@@ -504,7 +505,7 @@ class DemoBuilder:
         code = h.bpjs_kodeppk or ""
         if code.endswith(("R001", "R002")):
             return False
-        return code.endswith("R003") or _rng("stale", code).random() < STALE_SHARE
+        return code.endswith("R003") or demo_rng("stale", code).random() < STALE_SHARE
 
     def _walk(
         self, rng: random.Random, room: bed_services.RoomInput, start: datetime, end: datetime
@@ -567,7 +568,7 @@ class DemoBuilder:
         start_all = self.now - timedelta(days=HISTORY_DAYS)
         recent = self.now - timedelta(hours=1)
         for h in self.demo_hospitals().prefetch_related("services"):
-            rng = _rng("history", h.bpjs_kodeppk, self.now.isoformat())
+            rng = demo_rng("history", h.bpjs_kodeppk, self.now.isoformat())
             stale = self.is_stale(h)
             end = self.now - (
                 timedelta(hours=rng.uniform(7, 30))

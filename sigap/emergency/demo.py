@@ -5,15 +5,13 @@ services; deterministic and idempotent (units are keyed by code, incidents by a 
 
 from __future__ import annotations
 
-import hashlib
-import random
 from collections.abc import Callable
 
 from django.utils import timezone
 
 from sigap.core.models import Role
 from sigap.core.services import Actor
-from sigap.demo.services import ensure_demo_account
+from sigap.demo.services import demo_rng, ensure_demo_account
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
@@ -37,11 +35,6 @@ INCIDENTS = [
     ("medical", "merah", {"nyeri_dada": True}, 1, 40, "dispatched"),
     ("fire", "kuning", {"asap": True}, 3, 90, "handoff"),
 ]
-
-
-def _rng(*parts: object) -> random.Random:
-    seed = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
-    return random.Random(int(seed[:16], 16))  # noqa: S311 - synthetic data
 
 
 def build(area: Region, log: Callable[[str], None]) -> list[str]:
@@ -92,7 +85,7 @@ def _build_units(actor: Actor, area_code: str) -> int:
         level=4, code__startswith=area_code, latitude__isnull=False
     ).order_by("code")
     for i, v in enumerate(villages):
-        rnd = _rng("unit", v.code)
+        rnd = demo_rng("unit", v.code)
         kind = "gawat_darurat" if i % 2 == 0 else "transport"
         services.save_unit(
             actor,
@@ -178,7 +171,7 @@ def _build_incidents(area_code: str, psc, dispatcher, crew_unit: Unit | None) ->
     opened = 0
     for n, (category, triage, answers, victims, vi, state) in enumerate(INCIDENTS):
         v = villages[vi % len(villages)]
-        rnd = _rng("incident", v.code, n)
+        rnd = demo_rng("incident", v.code, n)
         inc = services.create_incident(
             psc_actor,
             services.IncidentInput(

@@ -9,7 +9,6 @@ dashboard shows plausible prevalences (stunting about 12%, wasting about 5%).
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -20,7 +19,7 @@ from django.utils import timezone
 
 from sigap.core.models import Role
 from sigap.core.services import Actor
-from sigap.demo.services import ensure_demo_account
+from sigap.demo.services import demo_rng, ensure_demo_account
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
@@ -121,11 +120,6 @@ INFANT_CAUSES = [
 ]
 
 
-def _rng(*parts: object) -> random.Random:
-    seed = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
-    return random.Random(int(seed[:16], 16))  # noqa: S311 - synthetic data, not security
-
-
 def _month(d: date, back: int) -> date:
     y, m = divmod(d.year * 12 + d.month - 1 - back, 12)
     return date(y, m + 1, 1)
@@ -191,7 +185,7 @@ def _ensure_posyandu(actor: Actor, area: Region, log) -> list[Facility]:
     for i, v in enumerate(villages):
         if v.code in have:
             continue
-        rnd = _rng("posyandu", v.code)
+        rnd = demo_rng("posyandu", v.code)
         lat = (v.latitude or -7.0) + rnd.uniform(-0.002, 0.002)
         lon = (v.longitude or 110.4) + rnd.uniform(-0.002, 0.002)
         facility_services.create_facility(
@@ -223,7 +217,7 @@ def _children(actor: Actor, area: Region, posyandu: list[Facility], today: date,
     inputs: list[services.ChildInput] = []
     plans: list[tuple[str, list[tuple[date, float, float, str]]]] = []
     for p in posyandu:
-        rnd = _rng("children", p.village_id, p.name)
+        rnd = demo_rng("children", p.village_id, p.name)
         kec = p.village_id[:6]
         for k in range(CHILDREN_PER_POSYANDU):
             sex = "L" if rnd.random() < 0.51 else "P"
@@ -343,7 +337,7 @@ def _mothers_and_infants(actor: Actor, area: Region, today: date, log) -> None:
     if not villages:
         return
     niks = _Niks()
-    rnd = _rng("mch", area.code)
+    rnd = demo_rng("mch", area.code)
     births: list[services.BirthInput] = []
     live_by_year: dict[int, list[services.BirthInput]] = {}
     for year in (today.year - 1, today.year):

@@ -13,7 +13,6 @@ well-formed but invented.
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from django.utils import timezone
 from sigap.core.errors import SigapError
 from sigap.core.models import Notification
 from sigap.core.services import Actor
+from sigap.demo.services import demo_rng
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
@@ -73,11 +73,6 @@ NEEDS = [
     ("rawat_jalan", "", "H25.9", "SP", "Penglihatan kabur bertahap"),
 ]
 PAYERS = [("jkn_pbi", 0.42), ("jkn_non_pbi", 0.33), ("general", 0.2), ("private", 0.05)]
-
-
-def _rng(*parts: object) -> random.Random:
-    seed = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
-    return random.Random(int(seed[:16], 16))  # noqa: S311 - synthetic data
 
 
 def _pick(rng: random.Random, weighted: list[tuple[str, float]]) -> str:
@@ -247,7 +242,7 @@ def build(area: Region, log: Callable[[str], None]) -> list[str]:
     lines = _credentials(actor, hospitals[0], puskesmas[0])
     if Referral.objects.filter(is_synthetic=True, receiver__in=hospitals).exists():
         return lines + [_summary(hospitals)]
-    rng = _rng("referrals", code)
+    rng = demo_rng("referrals", code)
     now = timezone.now()
     biased = hospitals[2]
     selectors.reset_caches()
