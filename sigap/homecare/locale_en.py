@@ -236,4 +236,9 @@ EN = {
     "tidak ada armada yang cocok": "no suitable vehicle",
     "tidak muat dalam rencana": "does not fit in the plan",
     "tindakan": "action taken",
+    "JKN aktif (%(s)s)": "JKN active (%(s)s)",
+    "JKN tidak aktif: %(r)s": "JKN inactive: %(r)s",
+    "tanpa keterangan": "no reason given",
+    "Belum peserta JKN; sedang didaftarkan Pemda": "Not yet a JKN member; being enrolled by the local government",
+    "Belum peserta JKN": "Not a JKN member",
 }

@@ -877,19 +877,24 @@ def close_escalation(actor: Actor, escalation: Escalation, note: str) -> Escalat
 
 
 def coverage_status(nik: str) -> dict | None:
-    """JKN status from the coverage capability, when it offers `coverage_status(nik)`."""
+    """JKN status from the coverage capability, as {"status", "label"} for the eligibility
+    page; None when SIGAP has no JKN data on this NIK."""
+    from sigap.coverage.services import coverage_status as lookup
+
     try:
-        from sigap.coverage import services as coverage_services
-    except ImportError:
-        return None
-    fn = getattr(coverage_services, "coverage_status", None)
-    if fn is None:
-        return None
-    try:
-        result = fn(nik)
+        found = lookup(nik)
     except Exception:  # another capability's failure must not break the eligibility page
         return None
-    return result if isinstance(result, dict) else {"status": str(result)}
+    if found is None:
+        return None
+    if found.active:
+        return {"status": "aktif", "label": _("JKN aktif (%(s)s)") % {"s": found.segment}}
+    if found.covered:
+        reason = found.inactive_reason or _("tanpa keterangan")
+        return {"status": "nonaktif", "label": _("JKN tidak aktif: %(r)s") % {"r": reason}}
+    if found.enrolment:
+        return {"status": "didaftarkan", "label": _("Belum peserta JKN; sedang didaftarkan Pemda")}
+    return {"status": "belum", "label": _("Belum peserta JKN")}
 
 
 # --- Jemput Sakit Antar Sehat -----------------------------------------------------------------

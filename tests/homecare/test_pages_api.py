@@ -120,3 +120,18 @@ def test_api_request_plan_and_record(staff, puskesmas, roster, make_user):
                                   "/perawatan-rumah/jemput-antar/?tanggal=2026-99-99"])  # fmt: skip
 def test_odd_query_strings_do_not_500(staff, puskesmas, path):
     assert _client(staff).get(path).status_code == 200
+
+
+def test_jkn_status_comes_from_the_coverage_capability(staff, puskesmas, monkeypatch):
+    from datetime import date
+
+    from sigap.coverage import services as coverage_services
+
+    found = coverage_services.CoverageStatus(
+        nik=NIK, covered=True, active=True, segment="PBI-APBD", inactive_reason="",
+        faskes_code="", period=date(2026, 11, 1), enrolment="",
+    )  # fmt: skip
+    monkeypatch.setattr(coverage_services, "coverage_status", lambda nik: found)
+    req = services.create_request(Actor(None, "web"), request_input())
+    page = _client(staff).get(f"/perawatan-rumah/permintaan/{req.public_id}/").content.decode()
+    assert "JKN aktif (PBI-APBD)" in page
