@@ -116,3 +116,14 @@ def page(browser, live_server):
     pg.set_default_timeout(15_000)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def console_errors(page):
+    """The page's console errors; a test fails on a Content Security Policy violation."""
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield errors
+    csp = [e for e in errors if "Content Security Policy" in e or "Content-Security-Policy" in e]
+    assert not csp, csp

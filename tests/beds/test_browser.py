@@ -1,6 +1,7 @@
 """The bed board pages in headless Chromium against a live server."""
 
 import re
+from functools import partial
 
 import pytest
 from playwright.sync_api import expect
@@ -8,12 +9,13 @@ from playwright.sync_api import expect
 from sigap.beds import selectors, services
 from sigap.beds.models import Room
 from sigap.core.services import Actor
+from tests.helpers import login as sign_in
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-PASSWORD = "rahasia-uji-123"
+login = partial(sign_in, until=re.compile(r"/(operator|dinkes)/"))  # the operator or Dinkes pages
 
 
 def room(code, cls, cap, free):
@@ -38,26 +40,8 @@ def hospitals(make_hospital):
     return alfa, beta, gamma
 
 
-@pytest.fixture
-def console_errors(page):
-    errors: list[str] = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield errors
-    csp = [e for e in errors if "Content Security Policy" in e or "Content-Security-Policy" in e]
-    assert not csp, csp
-
-
 def listed(page) -> list[str]:
     return page.locator("#hospital-list .h-name").all_inner_texts()
-
-
-def login(page, username: str) -> None:
-    page.goto("/masuk/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(re.compile(r"/(operator|dinkes)/"))
 
 
 def test_board_map_filters_nearest_and_refresh(page, hospitals, console_errors):

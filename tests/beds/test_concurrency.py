@@ -4,17 +4,16 @@ Runs on SQLite (WAL, IMMEDIATE transactions) and on PostgreSQL (row locks and th
     DATABASE_URL=postgres://... python -m pytest tests/beds -m concurrency
 """
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from sigap.beds import services
 from sigap.beds.models import BedUpdate, BoardState, Room
 from sigap.core.errors import Conflict
 from sigap.core.models import AuditEvent
 from sigap.core.services import Actor
+from tests.helpers import run_together
 
 pytestmark = [
     pytest.mark.concurrency,
@@ -25,29 +24,6 @@ pytestmark = [
 
 THREADS = 4
 ROUNDS = 6
-
-
-def run_together(n: int, work) -> list:
-    """Run work(i) in n threads released at the same instant; returns results or exceptions."""
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - reported to the test thread
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a writer hung"
-    return results
 
 
 def report(code: str, capacity: int, free: int, **kw) -> services.RoomInput:
@@ -74,7 +50,7 @@ def test_operators_updating_the_same_room_leave_a_consistent_row(make_hospital):
             outcomes.append(services.upsert_room(actor, hospital, data, source="api").outcome)
         return outcomes
 
-    results = run_together(THREADS, work)
+    results = run_together(THREADS, work, who="a writer")
     errors = [r for r in results if isinstance(r, Exception)]
     assert not errors, errors
     outcomes = Counter(o for r in results for o in r)
@@ -112,7 +88,7 @@ def test_concurrent_quick_edits_of_different_numbers_are_not_lost(make_hospital)
         return services.update_counts(Actor.system(f"op-{i}"), room, source="operator",
                                       **{field: i + 1}).outcome  # fmt: skip
 
-    results = run_together(2, work)
+    results = run_together(2, work, who="a writer")
     assert not [r for r in results if isinstance(r, Exception)], results
     room = Room.objects.get()
     last = BedUpdate.objects.order_by("-id").first()
@@ -129,7 +105,7 @@ def test_concurrent_creators_of_the_same_room_make_exactly_one(make_hospital):
         return services.upsert_room(Actor.system(f"bridge-{i}"), hospital, data,
                                     source="aplicare").outcome  # fmt: skip
 
-    results = run_together(THREADS, work)
+    results = run_together(THREADS, work, who="a writer")
     unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, Conflict)]
     assert not unexpected, unexpected
     outcomes = Counter(r if isinstance(r, str) else "conflict" for r in results)
@@ -154,7 +130,7 @@ def test_concurrent_create_only_calls_give_one_success(make_hospital):
         return services.upsert_room(Actor.system(f"bridge-{i}"), hospital, data,
                                     source="aplicare", mode="create").outcome  # fmt: skip
 
-    results = run_together(2, work)
+    results = run_together(2, work, who="a writer")
     assert sorted(r if isinstance(r, str) else type(r).__name__ for r in results) == [
         "Conflict", "created"
     ]  # fmt: skip

@@ -10,8 +10,9 @@ from sigap.beds.models import BedHold, BedUpdate, Room
 from sigap.core.errors import Conflict, Forbidden, InvalidInput
 from sigap.core.models import AuditEvent
 from sigap.core.services import Actor
+from tests.helpers import run_together
 
-from .test_concurrency import report, run_together
+from .test_concurrency import report
 
 
 @pytest.fixture
@@ -99,7 +100,7 @@ def test_two_takers_of_the_last_bed_get_exactly_one_hold(make_hospital):
     def work(i: int):
         return services.hold_bed(Actor.system(f"taker-{i}"), h, "KL3", ref=f"t{i}")
 
-    results = run_together(4, work)
+    results = run_together(4, work, who="a writer")
     holds = [r for r in results if isinstance(r, BedHold)]
     refusals = [r for r in results if isinstance(r, Conflict)]
     assert len(holds) == 1 and len(refusals) == 3, results

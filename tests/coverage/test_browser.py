@@ -2,6 +2,7 @@
 
 import re
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from playwright.sync_api import expect
 
 from sigap.coverage import services
 from sigap.coverage.models import QuotaRun, Worker
+from tests.helpers import login as sign_in
 
 from .conftest import KEL_A, KEL_B, MEM_HEADER, POP_HEADER, TODAY, person, write_csv
 
@@ -16,7 +18,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-PASSWORD = "rahasia-uji-123"
+login = partial(sign_in, username="analis", until=None)
 MAY = date(2026, 5, 1)
 PEOPLE = [person("337401", date(1990, 1, 1 + i), 50 + i, KEL_A if i % 2 else KEL_B)
           for i in range(10)]  # fmt: skip
@@ -30,24 +32,6 @@ def data(semarang, cli, tmp_path, make_user):
     services.import_snapshot(cli, "membership", write_csv(tmp_path / "m.csv", MEM_HEADER, members),
                              MAY, today=TODAY)  # fmt: skip
     make_user("analis", "analyst", area_code="3374")
-
-
-@pytest.fixture
-def console_errors(page):
-    errors: list[str] = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield errors
-    csp = [e for e in errors if "Content Security Policy" in e or "Content-Security-Policy" in e]
-    assert not csp, csp
-
-
-def login(page, username: str = "analis") -> None:
-    page.goto("/masuk/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
 
 
 def test_dashboard_and_uninsured_list(page, data, console_errors):

@@ -9,6 +9,8 @@ from django.core.management import CommandError, call_command
 
 from sigap.coverage import engine
 
+from .conftest import write_csv
+
 POPULATION = [
     # nik, kelurahan_code, birth_date, sex, status
     ("0374011501900001", "3374011001", "1990-01-15", "L", "alive"),  # leading zero
@@ -36,14 +38,6 @@ EXPECTED = [
     ["3374021001", "2", "1", "1", "1"],
     ["3374101001", "1", "1", "0", "0"],
 ]
-
-
-def write_csv(path, header, rows):
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return path
 
 
 def read_out(path):

@@ -4,16 +4,15 @@ Runs on SQLite (WAL, IMMEDIATE transactions) and on PostgreSQL (the unique const
     DATABASE_URL=postgres://... python -m pytest tests/coverage -m concurrency
 """
 
-import threading
 from datetime import date
 
 import pytest
-from django.db import connection
 
 from sigap.core.errors import Conflict
 from sigap.core.services import Actor
 from sigap.coverage import services
 from sigap.coverage.models import Enrolment, QuotaRun, Snapshot
+from tests.helpers import run_together
 
 from .conftest import KEL_A, POP_HEADER, TODAY, person, write_csv
 
@@ -23,28 +22,6 @@ pytestmark = [
 ]
 MAY = date(2026, 5, 1)
 THREADS = 4
-
-
-def run_together(n: int, work) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - reported to the test thread
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a run hung"
-    return results
 
 
 @pytest.fixture
@@ -60,7 +37,7 @@ def test_two_runs_for_the_same_month_take_the_slots_once(population):
         return services.run_quota(Actor.system(f"run-{i}"), MAY, area_code="3374", quota=15,
                                   today=TODAY)  # fmt: skip
 
-    results = run_together(THREADS, work)
+    results = run_together(THREADS, work, who="a run")
     runs = [r for r in results if isinstance(r, QuotaRun)]
     refused = [r for r in results if isinstance(r, Conflict)]
     assert len(runs) == 1 and len(refused) == THREADS - 1, results
@@ -77,7 +54,7 @@ def test_the_same_snapshot_imported_twice_at_once_is_one_snapshot(semarang, tmp_
         return services.import_snapshot(Actor.system(f"imp-{i}"), "population", path, MAY,
                                         today=TODAY)  # fmt: skip
 
-    results = run_together(2, work)
+    results = run_together(2, work, who="a run")
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(r.created for r in results) == [False, True]
     assert Snapshot.objects.count() == 1

@@ -5,12 +5,12 @@ import pytest
 from playwright.sync_api import expect
 
 from sigap.emergency.models import Handoff, Incident, Unit
+from tests.helpers import login
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-PASSWORD = "rahasia-uji-123"
 
 
 def session(browser, live_server, username: str, errors: list[str]):
@@ -19,11 +19,7 @@ def session(browser, live_server, username: str, errors: list[str]):
     page.set_default_timeout(15_000)
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto("/masuk/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state()
+    login(page, username, until=None)
     return ctx, page
 
 

@@ -4,42 +4,18 @@ Runs on SQLite and on PostgreSQL:
     DATABASE_URL=postgres://... python -m pytest tests/emergency -m concurrency
 """
 
-import threading
-
 import pytest
-from django.db import connection
 
 from sigap.core.errors import Conflict
 from sigap.core.services import Actor
 from sigap.emergency import services
 from sigap.emergency.models import Assignment, Incident, Unit, UnitStatusChange
+from tests.helpers import run_together
 
 pytestmark = [
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def run_together(n: int, work) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - reported to the test thread
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a dispatcher hung"
-    return results
 
 
 @pytest.mark.parametrize("dispatchers", [2, 4])
@@ -54,7 +30,7 @@ def test_same_unit_to_different_incidents_exactly_one_wins(users, call, make_uni
         u = Unit.objects.get(pk=unit.pk)  # each read it as available
         return services.assign_unit(Actor(user=disp[i % 2], channel="web"), incidents[i], u)
 
-    results = run_together(dispatchers, work)
+    results = run_together(dispatchers, work, who="a dispatcher")
     wins = [r for r in results if isinstance(r, Assignment)]
     losses = [r for r in results if isinstance(r, Conflict)]
     assert len(wins) == 1 and len(losses) == dispatchers - 1, results
@@ -79,7 +55,7 @@ def test_crew_and_dispatcher_moving_the_unit_at_once(users, call, make_unit):
         a = Assignment.objects.get(unit=u, status="active")
         return services.cancel_assignment(Actor(user=users["dispatcher"], channel="web"), a)
 
-    results = run_together(2, work)
+    results = run_together(2, work, who="a dispatcher")
     errors = [r for r in results if isinstance(r, Exception)]
     assert all(isinstance(e, Conflict) for e in errors), errors
     u = Unit.objects.get(pk=unit.pk)

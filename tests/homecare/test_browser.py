@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sigap.homecare import services
+from tests.helpers import login
 
 from .conftest import NIK
 
@@ -14,25 +15,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-PASSWORD = "rahasia-uji-123"
-
-
-@pytest.fixture
-def console_errors(page):
-    errors: list[str] = []
-    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield errors
-    csp = [e for e in errors if "Content Security Policy" in e or "Content-Security-Policy" in e]
-    assert not csp, csp
-
-
-def login(page, username: str) -> None:
-    page.goto("/masuk/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/masuk/).*$"))
 
 
 def test_request_to_visit_record(page, console_errors, staff, roster, monkeypatch):

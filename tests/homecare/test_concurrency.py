@@ -3,16 +3,15 @@ the same visit, other capabilities sending the same case twice.
 
 Runs on SQLite (WAL, IMMEDIATE transactions) and on PostgreSQL (row locks, unique keys)."""
 
-import threading
 from datetime import date, time
 
 import pytest
-from django.db import connection
 
 from sigap.core.errors import Conflict
 from sigap.core.services import Actor
 from sigap.homecare import services
 from sigap.homecare.models import DayPlan, HomecareRequest, TargetGroup, Visit
+from tests.helpers import run_together
 
 from .conftest import request_input
 
@@ -21,28 +20,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 DAY = date(2026, 3, 10)
-
-
-def run_together(n: int, work) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - reported to the test thread
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a writer hung"
-    return results
 
 
 def _plans(actor, n):
@@ -62,7 +39,7 @@ def _plans(actor, n):
 def test_concurrent_planners_of_one_day(actor, roster, puskesmas):
     plans = _plans(actor, 3)
     results = run_together(3, lambda i: services.plan_facility(
-        actor, puskesmas["miroto"], DAY, seconds=0.3))  # fmt: skip
+        actor, puskesmas["miroto"], DAY, seconds=0.3), who="a writer")  # fmt: skip
     errors = [r for r in results if isinstance(r, Exception)]
     assert all(isinstance(e, Conflict) for e in errors), errors
     assert len(errors) < 3
@@ -77,7 +54,9 @@ def test_two_presses_on_start_one_wins(actor, roster, puskesmas):
     services.plan_facility(actor, puskesmas["miroto"], DAY, seconds=0.3)
     visit = Visit.objects.get()
     nurse = Actor(roster["nurse"].user, "web")
-    results = run_together(4, lambda i: services.start_visit(nurse if i % 2 else actor, visit))
+    results = run_together(
+        4, lambda i: services.start_visit(nurse if i % 2 else actor, visit), who="a writer"
+    )
     wins = [r for r in results if isinstance(r, Visit)]
     assert len(wins) == 1, results
     assert all(isinstance(r, Conflict) for r in results if r not in wins)
@@ -87,7 +66,8 @@ def test_two_presses_on_start_one_wins(actor, roster, puskesmas):
 def test_same_case_sent_twice_makes_one_request(puskesmas):
     system = Actor.system("nutrition")
     results = run_together(4, lambda i: services.create_request(
-        system, request_input(), source="nutrition", source_ref="kasus-42"))  # fmt: skip
+        system, request_input(), source="nutrition", source_ref="kasus-42"),
+        who="a writer")  # fmt: skip
     assert all(isinstance(r, HomecareRequest) for r in results), results
     assert len({r.pk for r in results}) == 1
     assert HomecareRequest.objects.count() == 1

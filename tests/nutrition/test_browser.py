@@ -8,12 +8,12 @@ import pytest
 
 from sigap.nutrition import services
 from sigap.nutrition.models import DeathReview, Measurement
+from tests.helpers import login
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-PASSWORD = "rahasia-uji-123"
 
 
 @pytest.fixture
@@ -25,14 +25,6 @@ def console_errors(page):
     csp = [e for e in errors if "Content Security Policy" in e or "Content-Security-Policy" in e]
     assert not csp, csp
     assert not [e for e in errors if "TypeError" in e or "ReferenceError" in e], errors
-
-
-def login(page, username: str) -> None:
-    page.goto("/masuk/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(lambda url: "/masuk/" not in url)
 
 
 def test_entry_form_by_keyboard(page, staff, facilities, console_errors):

@@ -3,45 +3,22 @@ the same death review. Runs on SQLite and PostgreSQL:
     DATABASE_URL=postgres://... python -m pytest tests/nutrition -m concurrency
 """
 
-import threading
 from datetime import date
 
 import pytest
-from django.db import connection
 
 from sigap.core.errors import Conflict, InvalidInput
 from sigap.core.services import Actor
 from sigap.facilities.models import FacilityOperator
 from sigap.nutrition import services
 from sigap.nutrition.models import DeathReview, GrowthMonthly, Measurement, NutritionCase
+from tests.helpers import run_together
 
 pytestmark = [
     pytest.mark.concurrency,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 THREADS = 4
-
-
-def run_together(n: int, work) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - reported to the test thread
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a worker hung"
-    return results
 
 
 def test_one_of_several_staff_takes_a_case(make_child, staff_actor, make_user, facilities):

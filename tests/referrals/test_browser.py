@@ -3,6 +3,7 @@ a bed hold -> arrival -> back-referral, and reject -> escalation -> redirect."""
 
 import re
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.utils import timezone
@@ -11,8 +12,9 @@ from playwright.sync_api import expect
 from sigap.beds.models import Room
 from sigap.referrals import services
 from sigap.referrals.models import Referral
+from tests.helpers import login as sign_in
 
-from .conftest import NIK, PASSWORD
+from .conftest import NIK
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,13 +31,8 @@ def console_errors(page):
     assert not errors, errors
 
 
-def login(page, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto("/masuk/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(re.compile(r"^(?!.*/masuk/).*$"))
+# each login starts without the previous user's session
+login = partial(sign_in, clear_cookies=True)
 
 
 def fill_patient(page, diagnosis_query: str, code: str) -> None:

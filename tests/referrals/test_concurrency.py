@@ -12,7 +12,7 @@ from sigap.beds.models import BedHold, Room
 from sigap.core.errors import Conflict
 from sigap.referrals import services
 from sigap.referrals.models import Referral, ReferralAnswer, ReferralEvent
-from tests.beds.test_concurrency import run_together
+from tests.helpers import run_together
 
 from .conftest import as_, referral_input
 
@@ -41,7 +41,7 @@ def test_accept_and_reject_at_once_give_one_answer(network):
                 as_(net.people["alfa"]), r, accept=False, note=f"penuh {i}"
             )
 
-        results = run_together(4, work)
+        results = run_together(4, work, who="a writer")
         unexpected = [
             x for x in results if isinstance(x, Exception) and not isinstance(x, Conflict)
         ]
@@ -75,7 +75,7 @@ def test_sweep_and_answer_at_once(network):
             return services.escalate_overdue()
         return services.answer_referral(as_(net.people["alfa"]), r, accept=True)
 
-    results = run_together(2, work)
+    results = run_together(2, work, who="a writer")
     final = Referral.objects.get(pk=r.pk)
     answered = not isinstance(results[1], Exception)
     escalated = results[0]["escalated"] == 1
