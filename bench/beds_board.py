@@ -318,30 +318,12 @@ def _preflight(base: str, mode: str, fixture: dict) -> tuple[bool, str]:
 def run(opts: argparse.Namespace) -> int:
     db = common.bench_database(NAME)
     log(f"beds: benchmark database {db.label}")
-    common.VAR_BENCH.mkdir(parents=True, exist_ok=True)
-    fixture_file = common.VAR_BENCH / "beds-dataset.json"
-    common.reset_database(db)
-    env = common.child_env(db)
-    t0 = time.perf_counter()
-    common.run_child(["-m", "django", "migrate", "--noinput", "-v", "0"], env)
-    common.run_child(
-        [
-            "-m",
-            "bench.beds_board",
-            "build",
-            "--hospitals",
-            str(opts.hospitals),
-            "--rooms",
-            str(opts.rooms),
-            "--seed",
-            str(opts.seed),
-            "--out",
-            str(fixture_file),
-        ],  # fmt: skip
-        env,
+    env, fixture, build_seconds = common.build_dataset(
+        db,
+        "bench.beds_board",
+        common.VAR_BENCH / "beds-dataset.json",
+        ["--hospitals", str(opts.hospitals), "--rooms", str(opts.rooms), "--seed", str(opts.seed)],
     )
-    build_seconds = time.perf_counter() - t0
-    fixture = json.loads(fixture_file.read_text())
     public_file = common.write_paths("beds-public", public_paths(fixture, 5000, opts.seed))
     fixed_file = common.write_paths("beds-fixed", [FIXED_PATH])
     first_public = public_file.read_text().splitlines()[0]

@@ -108,6 +108,22 @@ def run_child(args: list[str], env: dict[str, str]) -> None:
     subprocess.run([sys.executable, *args], cwd=REPO, env=env, check=True)
 
 
+def build_dataset(
+    db: BenchDatabase, module: str, fixture_file: Path, build_args: list[str]
+) -> tuple[dict[str, str], dict, float]:
+    """Empty the benchmark database, migrate it and build the dataset with
+    `python -m <module> build <build_args> --out <fixture_file>`. Returns the environment for
+    child processes, the fixture the build wrote and the seconds that migrate and build took."""
+    VAR_BENCH.mkdir(parents=True, exist_ok=True)
+    reset_database(db)
+    env = child_env(db)
+    t0 = time.perf_counter()
+    run_child(["-m", "django", "migrate", "--noinput", "-v", "0"], env)
+    run_child(["-m", module, "build", *build_args, "--out", str(fixture_file)], env)
+    build_seconds = time.perf_counter() - t0
+    return env, json.loads(fixture_file.read_text()), build_seconds
+
+
 # --- the app server --------------------------------------------------------------------------
 
 

@@ -291,27 +291,11 @@ def run(opts: argparse.Namespace) -> int:
     db = common.bench_database(NAME)
     log(f"emergency: benchmark database {db.label}")
     opts.emergency_loadavg = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-    common.VAR_BENCH.mkdir(parents=True, exist_ok=True)
     fixture_file = common.VAR_BENCH / "emergency-dataset.json"
     service_file = common.VAR_BENCH / "emergency-service.json"
-    common.reset_database(db)
-    env = common.child_env(db)
-    t0 = time.perf_counter()
-    common.run_child(["-m", "django", "migrate", "--noinput", "-v", "0"], env)
-    common.run_child(
-        [
-            "-m",
-            "bench.emergency_dispatch",
-            "build",
-            "--seed",
-            str(opts.seed),
-            "--out",
-            str(fixture_file),
-        ],
-        env,
+    env, fixture, build_seconds = common.build_dataset(
+        db, "bench.emergency_dispatch", fixture_file, ["--seed", str(opts.seed)]
     )
-    build_seconds = time.perf_counter() - t0
-    fixture = json.loads(fixture_file.read_text())
     log(f"{fixture['units']:,} units in {build_seconds:.0f} s; timing the service")
     common.run_child(
         [

@@ -305,29 +305,14 @@ def _summary(values: list[float]) -> list[str]:
 def run(opts: argparse.Namespace) -> int:
     db = common.bench_database(NAME)
     common.log(f"referrals: benchmark database {db.label}")
-    common.VAR_BENCH.mkdir(parents=True, exist_ok=True)
     fixture_file = common.VAR_BENCH / "referrals-dataset.json"
     service_file = common.VAR_BENCH / "referrals-service.json"
-    common.reset_database(db)
-    env = common.child_env(db)
-    t0 = time.perf_counter()
-    common.run_child(["-m", "django", "migrate", "--noinput", "-v", "0"], env)
-    common.run_child(
-        [
-            "-m",
-            "bench.referrals_inbox",
-            "build",
-            "--open",
-            str(opts.referrals_open),
-            "--seed",
-            str(opts.seed),
-            "--out",
-            str(fixture_file),
-        ],
-        env,
+    env, fixture, build_seconds = common.build_dataset(
+        db,
+        "bench.referrals_inbox",
+        fixture_file,
+        ["--open", str(opts.referrals_open), "--seed", str(opts.seed)],
     )
-    build_seconds = time.perf_counter() - t0
-    fixture = json.loads(fixture_file.read_text())
     samples = opts.referrals_samples
     common.log(f"service level, {samples} calls per scenario")
     common.run_child(
