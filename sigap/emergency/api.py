@@ -403,6 +403,15 @@ def incident_hospitals(request: HttpRequest, ref: str, bed_class: str | None = N
     return selectors.recommend_hospitals(_incident(request, ref), bed_class=bed_class)
 
 
+def _assignment_out(a: Assignment) -> dict:
+    return {
+        "id": str(a.public_id),
+        "unit": a.unit.code,
+        "unit_status": a.unit.status,
+        "eta_minutes": a.eta_minutes,
+    }
+
+
 @router.post(
     "incidents/{ref}/assign",
     response={201: AssignmentOut, 409: dict},
@@ -412,15 +421,7 @@ def incident_hospitals(request: HttpRequest, ref: str, bed_class: str | None = N
 def assign(request: HttpRequest, ref: str, body: AssignIn):
     inc = _incident(request, ref)
     a = services.assign_unit(_actor(request), inc, _unit(body.unit))
-    return Status(
-        201,
-        {
-            "id": str(a.public_id),
-            "unit": a.unit.code,
-            "unit_status": a.unit.status,
-            "eta_minutes": a.eta_minutes,
-        },
-    )
+    return Status(201, _assignment_out(a))
 
 
 def _assignment(request: HttpRequest, ref: uuid.UUID) -> Assignment:
@@ -439,12 +440,7 @@ def _assignment(request: HttpRequest, ref: uuid.UUID) -> Assignment:
 def cancel(request: HttpRequest, ref: uuid.UUID, body: ReasonIn):
     a = services.cancel_assignment(_actor(request), _assignment(request, ref), reason=body.reason)
     a.unit.refresh_from_db()
-    return {
-        "id": str(a.public_id),
-        "unit": a.unit.code,
-        "unit_status": a.unit.status,
-        "eta_minutes": a.eta_minutes,
-    }
+    return _assignment_out(a)
 
 
 @router.post(
@@ -457,15 +453,7 @@ def reassign(request: HttpRequest, ref: uuid.UUID, body: ReassignIn):
     a = services.reassign(
         _actor(request), _assignment(request, ref), _unit(body.unit), reason=body.reason
     )
-    return Status(
-        201,
-        {
-            "id": str(a.public_id),
-            "unit": a.unit.code,
-            "unit_status": a.unit.status,
-            "eta_minutes": a.eta_minutes,
-        },
-    )
+    return Status(201, _assignment_out(a))
 
 
 @router.post(
