@@ -26,11 +26,12 @@ from django.utils.translation import gettext as _
 from sigap.beds import services as bed_services
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from sigap.core.models import Role
+from sigap.core.notify import notify
 from sigap.core.services import Actor, record_audit, require_area, require_role
 from sigap.core.spatial import PointIndex
 from sigap.core.travel import get_estimator, haversine_km
 from sigap.facilities import services as facility_services
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, FacilityOperator
 from sigap.regions.models import Region
 
 from . import reference
@@ -1078,12 +1079,6 @@ def create_handoff(
 
 
 def _notify_hospital(handoff: Handoff) -> None:
-    try:
-        from sigap.core.notify import notify
-    except ImportError:  # notifications not in this build
-        return
-    from sigap.facilities.models import FacilityOperator
-
     users = [
         fo.user
         for fo in FacilityOperator.objects.filter(facility=handoff.hospital).select_related("user")
