@@ -20,7 +20,7 @@ from sigap.regions.services import mask_nik
 from . import classification as cls
 from . import selectors, services
 from . import zscores as zs
-from .models import Child, Death, DeathReview, Measurement, NutritionCase
+from .models import CaseAction, Child, Death, DeathReview, Measurement, NutritionCase
 
 router = Router(tags=["nutrition"])
 MAX_ZSCORE_ROWS = 10_000
@@ -299,6 +299,18 @@ class CaseOut(Schema):
     actions: list[ActionOut]
 
 
+def _action_out(a: CaseAction) -> dict:
+    return {
+        "id": a.public_id,
+        "kind": a.kind,
+        "status": a.status,
+        "owner": a.owner.get_username() if a.owner_id else None,
+        "note": a.note,
+        "external_ref": a.external_ref,
+        "created_at": a.created_at,
+    }
+
+
 def _case_out(c: NutritionCase) -> dict:
     return {
         "id": c.public_id,
@@ -307,18 +319,7 @@ def _case_out(c: NutritionCase) -> dict:
         "opened_on": c.opened_on,
         "child": _child_out(c.child),
         "owner": c.owner.get_username() if c.owner_id else None,
-        "actions": [
-            {
-                "id": a.public_id,
-                "kind": a.kind,
-                "status": a.status,
-                "owner": a.owner.get_username() if a.owner_id else None,
-                "note": a.note,
-                "external_ref": a.external_ref,
-                "created_at": a.created_at,
-            }
-            for a in c.actions.all()
-        ],
+        "actions": [_action_out(a) for a in c.actions.all()],
     }
 
 
@@ -346,15 +347,7 @@ def add_action(request: HttpRequest, case_id: uuid.UUID, payload: ActionIn):
     a = services.add_action(
         actor, services.get_case(actor, case_id), payload.kind, note=payload.note
     )
-    return 201, {
-        "id": a.public_id,
-        "kind": a.kind,
-        "status": a.status,
-        "owner": a.owner.get_username() if a.owner_id else None,
-        "note": a.note,
-        "external_ref": a.external_ref,
-        "created_at": a.created_at,
-    }
+    return 201, _action_out(a)
 
 
 class StatusIn(Schema):
