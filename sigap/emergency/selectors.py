@@ -401,26 +401,17 @@ def units_json(area: str = "") -> list[dict]:
     active = dict(
         Assignment.objects.filter(status="active").values_list("unit_id", "incident__number")
     )
-    return [
-        {
-            "id": str(u.public_id),
-            "code": u.code,
-            "name": u.name,
-            "kind": u.kind,
-            "status": u.status,
-            "status_label": u.get_status_display(),
-            "lat": u.latitude,
-            "lon": u.longitude,
-            "base": u.base_village.name,
-            "incident": active.get(u.pk, ""),
-        }
-        for u in qs
-    ]
+    return [_unit_row(u, active.get(u.pk, "")) for u in qs]
 
 
 def unit_json(pk: int) -> dict:
     u = Unit.objects.select_related("base_village").get(pk=pk)
     a = Assignment.objects.filter(unit=u, status="active").select_related("incident").first()
+    return _unit_row(u, a.incident.number if a else "")
+
+
+def _unit_row(u: Unit, incident: str) -> dict:
+    """A unit as the console and the crew phone show it; `incident` is its active job's number."""
     return {
         "id": str(u.public_id),
         "code": u.code,
@@ -431,7 +422,7 @@ def unit_json(pk: int) -> dict:
         "lat": u.latitude,
         "lon": u.longitude,
         "base": u.base_village.name,
-        "incident": a.incident.number if a else "",
+        "incident": incident,
     }
 
 
