@@ -259,7 +259,11 @@ class Shift:
         self, t: float, a: Assignment, lat: float, lon: float, arrive: str, minutes: float
     ) -> None:
         """Schedule positions along the way and the arrival status."""
-        u = a.unit
+        self._moves(t, a.unit, lat, lon, minutes)
+        self.push(t + minutes, arrive, assignment=a.pk, lat=lat, lon=lon)
+
+    def _moves(self, t: float, u: Unit, lat: float, lon: float, minutes: float) -> None:
+        """Schedule the unit's positions on the straight way to (lat, lon)."""
         steps = int(minutes // MOVE_EVERY_MIN)
         for k in range(1, steps + 1):
             f = k * MOVE_EVERY_MIN / minutes
@@ -270,7 +274,6 @@ class Shift:
                 lat=u.latitude + (lat - u.latitude) * f,
                 lon=u.longitude + (lon - u.longitude) * f,
             )
-        self.push(t + minutes, arrive, assignment=a.pk, lat=lat, lon=lon)
 
     def _minutes(self, lat1: float, lon1: float, lat2: float, lon2: float, t: float) -> float:
         from sigap.core.travel import get_estimator
@@ -367,16 +370,7 @@ class Shift:
         services.crew_status(self.crew, u, "returning", now=self.at(t))
         self.stats["completed"] += 1
         minutes = self._minutes(u.latitude, u.longitude, u.base_latitude, u.base_longitude, t)
-        steps = int(minutes // MOVE_EVERY_MIN)
-        for k in range(1, steps + 1):
-            f = k * MOVE_EVERY_MIN / minutes
-            self.push(
-                t + k * MOVE_EVERY_MIN,
-                "move",
-                unit=u.pk,
-                lat=u.latitude + (u.base_latitude - u.latitude) * f,
-                lon=u.longitude + (u.base_longitude - u.longitude) * f,
-            )
+        self._moves(t, u, u.base_latitude, u.base_longitude, minutes)
         self.push(t + minutes, "available", unit=u.pk)
 
     def on_available(self, t: float, unit: int) -> None:
