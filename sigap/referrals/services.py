@@ -53,6 +53,7 @@ from .models import (
     ReferralReason,
     SisruteCredential,
 )
+from .signals import referral_moved
 
 log = logging.getLogger("sigap.referrals")
 
@@ -449,6 +450,9 @@ def _move(
     if referral.receiver_id != receiver_before:
         after["receiver"] = referral.receiver_id
     record_audit(actor, f"referral.{action}", referral, before={"status": before}, after=after)
+    referral_moved.send(
+        sender=Referral, referral=referral, action=action, from_status=before, actor=actor, now=now
+    )
     return referral
 
 
