@@ -2,11 +2,12 @@
 queue and map, the "Satu Ambulans, Satu Desa" coverage and the response-time report.
 
 Unit recommendation at province scale (thousands of ambulances) must answer in a few
-milliseconds, so each process keeps the units' positions, kinds and statuses in NumPy
-arrays (a `PointIndex`), refreshed when any unit changed (checked at most every
-`CHECK_INTERVAL` seconds). The index only pre-selects the nearest candidates; their current
-status and position are then read from the database, so a stale index can never recommend a
-unit that is no longer available.
+milliseconds, so each process keeps every unit (position, kind, status and the fields a
+recommendation shows) in NumPy arrays and a list of rows, and answers from them without the
+ORM. Before each answer one cheap query lists the units written in the last few seconds
+(`updated_at` is indexed); only units whose row changed since the last look are re-read and
+patched into a copy of the arrays, so the answer is as fresh as the database and identical
+to the naive full scan (`recommend_units_full_scan`), which the tests check on random data.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 
@@ -33,25 +35,43 @@ from sigap.regions.models import Region
 from . import reference
 from .models import Assignment, Handoff, Incident, IncidentAgency, Unit, UnitStatusChange
 
-CHECK_INTERVAL = 0.5  # seconds between change checks of the unit index per process
-FULL_REBUILD_EVERY = 60.0  # seconds
-# Changed units are re-read from a little before the last change seen, so that a write whose
-# transaction committed after a later one is not missed.
+# Seconds between change checks per process. 0: every recommendation first asks the
+# database what changed (one indexed query), so it never offers a unit that just left.
+CHECK_INTERVAL = 0.0
+FULL_REBUILD_EVERY = 60.0  # seconds (drops deleted units, catches very late commits)
+# Units written from a little before the newest change seen are listed at every check, so a
+# write whose transaction committed after a later one is not missed.
 CHANGE_LAG = timedelta(seconds=5)
-CANDIDATES = 4  # candidates read fresh per unit wanted
+CANDIDATES = 4  # nearest units (by distance) whose travel time is estimated, per unit wanted
 STATUS_CODES = {s: i for i, s in enumerate(Unit.Status.values)}
 KIND_CODES = {k: i for i, k in enumerate(reference.UNIT_KINDS)}
-INDEX_FIELDS = ("pk", "kind", "status", "area_code", "latitude", "longitude", "updated_at")
+AVAILABLE = STATUS_CODES[Unit.Status.AVAILABLE]
+
+UNIT_FIELDS = (
+    "pk",
+    "public_id",
+    "code",
+    "name",
+    "kind",
+    "status",
+    "latitude",
+    "longitude",
+    "base_village__name",
+    "crew_on_shift",
+    "area_code",
+)
+INDEX_FIELDS = (*UNIT_FIELDS, "updated_at")
 
 
 @dataclass
 class _UnitIndex:
     count: int = -1
-    last: datetime | None = None
+    since: datetime | None = None  # the change check lists units written from here on
+    seen: frozenset = frozenset()  # (pk, updated_at as stored) written since `since`
     built_at: float = 0.0
     checked_at: float = 0.0
     position: dict[int, int] = field(default_factory=dict)
-    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rows: list[dict] = field(default_factory=list)  # in code order, as the full scan reads
     kinds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     statuses: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     areas: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U10"))
@@ -59,6 +79,7 @@ class _UnitIndex:
     lons: np.ndarray = field(default_factory=lambda: np.zeros(0))
     points: PointIndex | None = None
     area_masks: dict[str, np.ndarray] = field(default_factory=dict)
+    kind_masks: dict[tuple[int, ...], np.ndarray] = field(default_factory=dict)
 
     def in_area(self, prefix: str) -> np.ndarray:
         """Units whose area starts with `prefix` (areas do not change between rebuilds)."""
@@ -67,39 +88,70 @@ class _UnitIndex:
             mask = self.area_masks[prefix] = np.char.startswith(self.areas, prefix)
         return mask
 
+    def of_kinds(self, kinds: tuple[int, ...]) -> np.ndarray:
+        mask = self.kind_masks.get(kinds)
+        if mask is None:
+            mask = self.kind_masks[kinds] = np.isin(self.kinds, kinds)
+        return mask
+
 
 _lock = threading.Lock()
 _index = _UnitIndex()
 
 
-def _full(last: datetime | None, now: float) -> _UnitIndex:
-    rows = list(Unit.objects.values_list(*INDEX_FIELDS))
-    new = _UnitIndex(count=len(rows), last=last, built_at=now, checked_at=now)
+def _row(r: tuple) -> dict:
+    return dict(zip(UNIT_FIELDS, r[: len(UNIT_FIELDS)], strict=True))
+
+
+def _changes_sql() -> str:
+    # identifiers from the model's own metadata; the one value is a bound parameter
+    t = Unit._meta.db_table
+    q = connection.ops.quote_name
+    return f"SELECT {q('id')}, {q('updated_at')} FROM {q(t)} WHERE {q('updated_at')} >= %s"  # noqa: S608
+
+
+def _recent(since: datetime) -> frozenset:
+    """(pk, updated_at as stored) of the units written since `since`: one indexed query
+    without the ORM."""
+    with connection.cursor() as cur:
+        cur.execute(_changes_sql(), [connection.ops.adapt_datetimefield_value(since)])
+        return frozenset(cur.fetchall())
+
+
+def _full(now: float) -> _UnitIndex:
+    # the change list first: a unit written while the rows are read is patched again later
+    last = Unit.objects.aggregate(last=Max("updated_at"))["last"] or timezone.now()
+    since = last - CHANGE_LAG
+    seen = _recent(since)
+    rows = list(Unit.objects.order_by("code").values_list(*INDEX_FIELDS))
+    new = _UnitIndex(count=len(rows), since=since, seen=seen, built_at=now, checked_at=now)
     new.position = {r[0]: i for i, r in enumerate(rows)}
-    new.ids = np.array([r[0] for r in rows], dtype=np.int64)
-    new.kinds = np.array([KIND_CODES.get(r[1], -1) for r in rows], dtype=np.int8)
-    new.statuses = np.array([STATUS_CODES.get(r[2], -1) for r in rows], dtype=np.int8)
-    new.areas = np.array([r[3] for r in rows], dtype="<U10")
-    new.lats = np.array([r[4] for r in rows], dtype=float)
-    new.lons = np.array([r[5] for r in rows], dtype=float)
+    new.rows = [_row(r) for r in rows]
+    new.kinds = np.array([KIND_CODES.get(r[4], -1) for r in rows], dtype=np.int8)
+    new.statuses = np.array([STATUS_CODES.get(r[5], -1) for r in rows], dtype=np.int8)
+    new.lats = np.array([r[6] for r in rows], dtype=float)
+    new.lons = np.array([r[7] for r in rows], dtype=float)
+    new.areas = np.array([r[10] for r in rows], dtype="<U10")
     new.points = PointIndex(range(len(rows)), new.lats, new.lons)
     return new
 
 
-def _patched(old: _UnitIndex, last: datetime, now: float) -> _UnitIndex | None:
-    """A copy of the index with the units changed since the last look replaced; None when a
-    unit is not in it (a full rebuild is needed). Readers keep the old copy meanwhile."""
-    since = (old.last or last) - CHANGE_LAG
-    rows = list(Unit.objects.filter(updated_at__gte=since).values_list(*INDEX_FIELDS))
-    if any(r[0] not in old.position for r in rows):
+def _patched(old: _UnitIndex, seen: frozenset, now: float) -> _UnitIndex | None:
+    """A copy of the index with the units written since the last look re-read; None when a
+    unit is not in it or changed its area (a full rebuild is needed). Readers keep the old
+    copy meanwhile."""
+    changed = {pk for pk, _at in seen - old.seen}
+    if any(pk not in old.position for pk in changed):
         return None
+    rows = list(Unit.objects.filter(pk__in=changed).values_list(*INDEX_FIELDS))
     new = _UnitIndex(
         count=old.count,
-        last=last,
+        since=max([old.since, *(r[-1] - CHANGE_LAG for r in rows)]),
+        seen=seen,
         built_at=old.built_at,
         checked_at=now,
         position=old.position,
-        ids=old.ids,
+        rows=list(old.rows),
         kinds=old.kinds.copy(),
         statuses=old.statuses.copy(),
         areas=old.areas,
@@ -109,36 +161,43 @@ def _patched(old: _UnitIndex, last: datetime, now: float) -> _UnitIndex | None:
     )
     for r in rows:
         i = old.position[r[0]]
-        new.kinds[i] = KIND_CODES.get(r[1], -1)
-        new.statuses[i] = STATUS_CODES.get(r[2], -1)
-        new.lats[i], new.lons[i] = r[4], r[5]
-    new.points = PointIndex(range(len(new.ids)), new.lats, new.lons)
+        if r[10] != old.areas[i]:
+            return None
+        new.rows[i] = _row(r)
+        new.kinds[i] = KIND_CODES.get(r[4], -1)
+        new.statuses[i] = STATUS_CODES.get(r[5], -1)
+        new.lats[i], new.lons[i] = r[6], r[7]
+    if len(rows) < len(changed):  # a unit was deleted
+        return None
+    if not np.array_equal(new.kinds, old.kinds):
+        new.kind_masks = {}
+    else:
+        new.kind_masks = old.kind_masks
+    new.points = PointIndex(range(len(new.rows)), new.lats, new.lons)
     return new
 
 
 def unit_index() -> _UnitIndex:
-    """The process's unit arrays: patched with the units changed since the last look
-    (checked at most every CHECK_INTERVAL), rebuilt when units were added or removed and
-    every FULL_REBUILD_EVERY seconds."""
+    """The process's unit arrays, patched with the units written since the last look
+    (checked at most every CHECK_INTERVAL seconds), rebuilt every FULL_REBUILD_EVERY
+    seconds and when a unit is new."""
     global _index
     now = time.monotonic()
     idx = _index
-    if now - idx.checked_at < CHECK_INTERVAL:
+    if idx.count >= 0 and now - idx.checked_at < CHECK_INTERVAL:
         return idx
     with _lock:
         idx = _index
-        if now - idx.checked_at < CHECK_INTERVAL:
+        if idx.count >= 0 and now - idx.checked_at < CHECK_INTERVAL:
             return idx
-        # Max over an indexed column: a new unit shows as an unknown id in the patch (full
-        # rebuild); a deleted one lingers until the periodic rebuild (the fresh read skips it).
-        last = Unit.objects.aggregate(last=Max("updated_at"))["last"]
         new = None
         if idx.count >= 0 and now - idx.built_at < FULL_REBUILD_EVERY:
-            if last == idx.last:
+            seen = _recent(idx.since)
+            if seen <= idx.seen:
                 idx.checked_at = now
                 return idx
-            new = _patched(idx, last, now)
-        _index = new or _full(last, now)
+            new = _patched(idx, seen, now)
+        _index = new or _full(now)
         return _index
 
 
@@ -153,6 +212,7 @@ def unit_kinds_for(triage: str) -> list[str]:
 
 
 def _ranked(rows: list[dict], lat: float, lon: float, at: datetime | None, n: int) -> list[dict]:
+    """The `n` rows with the shortest estimated arrival (ties in the rows' order)."""
     if not rows:
         return []
     est = get_estimator()
@@ -170,21 +230,6 @@ def _ranked(rows: list[dict], lat: float, lon: float, at: datetime | None, n: in
     return out
 
 
-UNIT_FIELDS = (
-    "pk",
-    "public_id",
-    "code",
-    "name",
-    "kind",
-    "status",
-    "latitude",
-    "longitude",
-    "base_village__name",
-    "crew_on_shift",
-    "area_code",
-)
-
-
 def recommend_units(
     lat: float,
     lon: float,
@@ -197,27 +242,23 @@ def recommend_units(
     """Available units of a kind fit for the triage colour, nearest by estimated arrival
     first: the `n` best, each with `eta_minutes` and `distance_km`. `area` is the region
     prefix of the units that may be sent (an incident's kab/kota: its dispatchers can assign
-    them; a province code at province scale)."""
-    kinds = [KIND_CODES[k] for k in unit_kinds_for(triage) if k in KIND_CODES]
+    them; a province code at province scale).
+
+    From the in-process index: the available units of the right kinds are masked, the
+    nearest `CANDIDATES * n` by distance get a travel-time estimate, ranked as the full scan
+    ranks (ties in code order)."""
+    if n <= 0:
+        return []
+    kinds = tuple(KIND_CODES[k] for k in unit_kinds_for(triage) if k in KIND_CODES)
     idx = unit_index()
     if idx.points is None or not len(idx.points):
         return []
-    mask = (idx.statuses == STATUS_CODES[Unit.Status.AVAILABLE]) & np.isin(idx.kinds, kinds)
+    mask = (idx.statuses == AVAILABLE) & idx.of_kinds(kinds)
     if area:
         mask &= idx.in_area(area)
-    want = max(1, n) * CANDIDATES
-    while True:
-        near = idx.points.nearest(lat, lon, n=want, mask=mask)
-        ids = [int(idx.ids[p.item]) for p in near]
-        rows = list(
-            Unit.objects.filter(
-                pk__in=ids, status=Unit.Status.AVAILABLE, kind__in=unit_kinds_for(triage)
-            ).values(*UNIT_FIELDS)
-        )
-        # Enough fresh candidates, or no more to look at.
-        if len(rows) >= n or len(near) < want:
-            break
-        want *= 4
+    near = idx.points.nearest(lat, lon, n=n * CANDIDATES, mask=mask)
+    # back in code order, so that equal travel times rank as in the full scan
+    rows = [idx.rows[i] for i in sorted(p.item for p in near)]
     return _ranked(rows, lat, lon, at, n)
 
 

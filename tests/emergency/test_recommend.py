@@ -35,24 +35,84 @@ def test_units_of_the_right_kind_nearest_first(users, make_unit):
     del far, mid
 
 
-def test_index_and_full_scan_agree(users, make_unit):
-    rnd = random.Random(4)
-    for i in range(60):
-        make_unit(
-            f"U{i:02d}",
-            lat=-7.0 + rnd.uniform(-0.1, 0.1),
-            lon=110.4 + rnd.uniform(-0.1, 0.1),
-            kind=rnd.choice(["gawat_darurat", "transport", "jenazah"]),
+def _same(fast: list[dict], slow: list[dict]) -> None:
+    """The whole answer is the naive scan's: the same units in the same order, same fields."""
+    assert fast == slow
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_index_ranks_exactly_as_the_full_scan_on_random_data(users, make_unit, seed):
+    """Property-style: random fleets (kinds, statuses, two kab/kota, units sharing a base,
+    so equal distances), random incident points, triage colours and `n`, with random unit
+    writes (status, position, a new unit, a re-kinded unit) between the questions."""
+    system = services.Actor.system("test")
+    rnd = random.Random(seed)
+    villages = ["3374011001", "3374021001", "3374101001", "3322012001"]
+    shared = [(-7.0 + rnd.uniform(-0.1, 0.1), 110.4 + rnd.uniform(-0.1, 0.1)) for _ in range(4)]
+    kinds = ["gawat_darurat", "transport", "jenazah"]
+    units = []
+    for i in range(rnd.randint(20, 70)):
+        lat, lon = (
+            rnd.choice(shared)
+            if rnd.random() < 0.3
+            else (-7.0 + rnd.uniform(-0.1, 0.1), 110.4 + rnd.uniform(-0.1, 0.1))
         )
-    for u in list(services.Unit.objects.all())[::3]:
-        services.move_unit(services.Actor.system(), u, "out_of_service")
+        units.append(
+            make_unit(
+                f"U{seed}-{rnd.randrange(10**4):04d}-{i:02d}",
+                village=rnd.choice(villages),
+                kind=rnd.choice(kinds),
+                lat=lat,
+                lon=lon,
+            )
+        )
+    for u in rnd.sample(units, len(units) // 4):
+        services.move_unit(system, u, "out_of_service")
     selectors.reset_unit_index()
-    for _ in range(20):
+    for step in range(40):
         lat, lon = -7.0 + rnd.uniform(-0.12, 0.12), 110.4 + rnd.uniform(-0.12, 0.12)
-        for triage in ("merah", "hijau", "hitam"):
-            fast = selectors.recommend_units(lat, lon, triage, n=5)
-            slow = selectors.recommend_units_full_scan(lat, lon, triage, n=5)
-            assert [r["code"] for r in fast] == [r["code"] for r in slow]
+        if rnd.random() < 0.2:
+            lat, lon = rnd.choice(shared)
+        n = rnd.choice([1, 2, 3, 5, 8, 100])
+        area = rnd.choice(["", "3374", "3322", "33"])
+        for triage in ("merah", "kuning", "hijau", "hitam"):
+            _same(
+                selectors.recommend_units(lat, lon, triage, area=area, n=n),
+                selectors.recommend_units_full_scan(lat, lon, triage, area=area, n=n),
+            )
+        # a write between questions; the next answer must already follow it
+        u = services.Unit.objects.get(pk=rnd.choice(units).pk)
+        action = rnd.choice(["status", "position", "new", "kind"])
+        if action == "status":
+            to = "out_of_service" if u.status == "available" else "available"
+            services.move_unit(system, u, to)
+        elif action == "position":
+            services.update_position(system, u, *rnd.choice(shared))
+        elif action == "new" and step % 10 == 0:
+            units.append(make_unit(f"N{seed}-{step:02d}", lat=lat, lon=lon))
+        elif action == "kind":
+            services.save_unit(
+                system,
+                services.UnitInput(
+                    code=u.code,
+                    name=u.name,
+                    kind=rnd.choice(kinds),
+                    base_kind=u.base_kind,
+                    base_village=u.base_village_id,
+                    area_code=u.area_code,
+                    latitude=u.base_latitude,
+                    longitude=u.base_longitude,
+                ),
+            )
+
+
+def test_a_dispatched_unit_is_not_recommended_by_the_next_call(users, call, make_unit):
+    near = make_unit("NEAR", village="3374011001")
+    make_unit("FAR", village="3374101001")
+    inc = call(triage="merah")
+    assert [r["code"] for r in selectors.recommend_for_incident(inc)] == ["NEAR", "FAR"]
+    services.assign_unit(actor(users["dispatcher"]), inc, near)
+    assert [r["code"] for r in selectors.recommend_for_incident(inc)] == ["FAR"]
 
 
 def test_hospitals_by_service_free_beds_and_travel(users, call, make_hospital):
