@@ -202,6 +202,7 @@ class MeasurementOut(Schema):
     implausible: bool
     faltering: bool
     weight_gain_g: int | None
+    counts_in_month: bool
 
 
 def _measurement_out(m: Measurement) -> dict:
@@ -222,6 +223,7 @@ def _measurement_out(m: Measurement) -> dict:
         "implausible": m.implausible,
         "faltering": m.faltering,
         "weight_gain_g": m.weight_gain_g,
+        "counts_in_month": m.counts_in_month,
     }
 
 
@@ -235,6 +237,27 @@ def add_measurement(request: HttpRequest, child_id: uuid.UUID, payload: Measurem
         actor, child, services.MeasurementInput(**payload.dict()), source=Measurement.Source.API
     )
     return 201, _measurement_out(m)
+
+
+@router.put("/measurements/{measurement_id}", response=MeasurementOut, auth=operator_auth)
+def correct_measurement(request: HttpRequest, measurement_id: uuid.UUID, payload: MeasurementIn):
+    """Correct a measurement (values or date); the month's counts follow."""
+    actor = _actor(request)
+    m = services.get_measurement(actor, measurement_id)
+    m = services.correct_measurement(actor, m, services.MeasurementInput(**payload.dict()))
+    return _measurement_out(m)
+
+
+@router.delete("/measurements/{measurement_id}", response={204: None}, auth=operator_auth)
+def delete_measurement(
+    request: HttpRequest, measurement_id: uuid.UUID, reason: str = Query("", max_length=255)
+):
+    """Delete a measurement entered by mistake; `?reason=` is required (audited)."""
+    actor = _actor(request)
+    services.delete_measurement(
+        actor, services.get_measurement(actor, measurement_id), reason=reason
+    )
+    return 204, None
 
 
 @router.get("/children/{child_id}/measurements", response=list[MeasurementOut], auth=operator_auth)

@@ -98,6 +98,11 @@ class Measurement(BaseModel):
     faltering = models.BooleanField(
         default=False, help_text=_("Berat badan tidak naik sejak kunjungan sebelumnya")
     )
+    # The child's last measurement of its month: the one the monthly indicators count, so
+    # that a child weighed twice in a month counts once (kept by services._refresh_series).
+    counts_in_month = models.BooleanField(
+        default=False, help_text=_("Pengukuran terakhir anak pada bulan ini (dihitung)")
+    )
     posyandu = models.ForeignKey(
         Facility, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -127,6 +132,7 @@ class Measurement(BaseModel):
         indexes = [
             models.Index(fields=["month", "kelurahan_code"]),
             models.Index(fields=["child", "measured_on"]),
+            models.Index(fields=["child", "month"]),
         ]
 
     def __str__(self) -> str:
@@ -136,12 +142,14 @@ class Measurement(BaseModel):
 class GrowthMonthly(models.Model):
     """Counts per posyandu (or kelurahan without posyandu) and month, rebuilt from the
     measurements whenever they change, so that city dashboards read thousands of rows,
-    not millions. Prevalence excludes values flagged implausible (WHO)."""
+    not millions. Each child counts once a month: its last measurement of the month
+    (`Measurement.counts_in_month`), in that measurement's posyandu and kelurahan.
+    Prevalence excludes values flagged implausible (WHO)."""
 
     month = models.DateField()
     kelurahan_code = models.CharField(max_length=10)
     posyandu = models.ForeignKey(Facility, null=True, on_delete=models.CASCADE, related_name="+")
-    measured = models.PositiveIntegerField(default=0)
+    measured = models.PositiveIntegerField(default=0, help_text=_("Anak diukur pada bulan ini"))
     haz_n = models.PositiveIntegerField(default=0)
     stunted = models.PositiveIntegerField(default=0)
     severely_stunted = models.PositiveIntegerField(default=0)

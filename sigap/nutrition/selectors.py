@@ -253,11 +253,13 @@ def case_counts(user: User, area: str = "") -> dict[str, int]:
 
 
 def faltering(user: User, *, month: date, area: str = "", limit: int = 200) -> list[Measurement]:
-    """Children whose weight did not go up since the previous visit, in `month`."""
+    """Children whose weight did not go up since the previous visit, in `month` (their
+    counted, i.e. last, measurement of the month: each child once)."""
     return list(
         Measurement.objects.filter(
             scope_filter(user),
             month=month.replace(day=1),
+            counts_in_month=True,
             faltering=True,
             kelurahan_code__startswith=area,
         )

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -376,19 +376,29 @@ def _fill_scores(items: list[Measurement]) -> None:
         m.implausible = bool(flags[i])
 
 
-def _refresh_gains(child_ids: Iterable[int], pending: Iterable[Measurement] = ()) -> set[Cell]:
-    """Weight gain since the previous weighing and the faltering flag, per child.
+def _refresh_series(
+    child_ids: Iterable[int],
+    pending: Iterable[Measurement] = (),
+    *,
+    skip: Iterable[int] = (),
+) -> set[Cell]:
+    """Per child, in date order: weight gain since the previous weighing, the faltering flag,
+    and which measurement the month counts (`counts_in_month`: the child's last one of the
+    month; one measurement a day, a second one the same day replaces the first, so the last
+    is always unique).
 
     `pending` are measurements about to be saved (their values are set in memory, the caller
-    saves them); stored ones whose values change are updated here. Returns the monthly
-    cells whose counts changed."""
+    saves them); `skip` are ids about to be deleted; stored ones whose values change are
+    updated here. Returns the monthly cells whose counts changed."""
     ids = list(set(child_ids))
     waiting = {(m.child_id, m.measured_on): m for m in pending}
+    waiting_ids = {m.pk for m in waiting.values() if m.pk is not None}
+    dropped = set(skip) | waiting_ids
     touched: set[Cell] = set()
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows: list[tuple] = [
-            r
+            (r[0], r[1], r[2], r[3], r[4:7], r[7:])
             for r in Measurement.objects.filter(child_id__in=chunk).values_list(
                 "id",
                 "child_id",
@@ -396,22 +406,23 @@ def _refresh_gains(child_ids: Iterable[int], pending: Iterable[Measurement] = ()
                 "weight_kg",
                 "weight_gain_g",
                 "faltering",
+                "counts_in_month",
                 "month",
                 "kelurahan_code",
                 "posyandu_id",
             )
-            if (r[1], r[2]) not in waiting
+            if (r[1], r[2]) not in waiting and r[0] not in dropped
         ]
         chunk_set = set(chunk)
         rows += [
-            (m, m.child_id, m.measured_on, m.weight_kg, None, None, None, None, None)
+            (m, m.child_id, m.measured_on, m.weight_kg, None, None)
             for m in waiting.values()
             if m.child_id in chunk_set
         ]
         rows.sort(key=lambda r: (r[1], r[2]))
-        changes: dict[tuple[int | None, bool], list[int]] = {}
+        changes: dict[tuple[int | None, bool, bool], list[int]] = {}
         prev = None
-        for key, child_id, on, weight, gain, faltering, *cell in rows:
+        for i, (key, child_id, on, weight, old, cell) in enumerate(rows):
             new_gain, new_falter = None, False
             if (
                 prev is not None
@@ -421,19 +432,53 @@ def _refresh_gains(child_ids: Iterable[int], pending: Iterable[Measurement] = ()
             ):
                 new_gain = int(round((weight - prev[2]) * 1000))
                 new_falter = new_gain <= 0
+            nxt = rows[i + 1] if i + 1 < len(rows) else None
+            counts = nxt is None or nxt[1] != child_id or month_start(nxt[2]) != month_start(on)
+            new = (new_gain, new_falter, counts)
             if isinstance(key, Measurement):
-                key.weight_gain_g, key.faltering = new_gain, new_falter
-            elif (new_gain, new_falter) != (gain, faltering):
-                changes.setdefault((new_gain, new_falter), []).append(key)
+                key.weight_gain_g, key.faltering, key.counts_in_month = new
+            elif new != old:
+                changes.setdefault(new, []).append(key)
                 touched.add(tuple(cell))
             if weight is not None:
                 prev = (child_id, on, weight)
             elif prev is not None and prev[0] != child_id:
                 prev = None
         # one UPDATE per distinct value: far cheaper than a CASE per row
-        for (g, f), mids in changes.items():
-            Measurement.objects.filter(id__in=mids).update(weight_gain_g=g, faltering=f)
+        for (g, f, c), mids in changes.items():
+            Measurement.objects.filter(id__in=mids).update(
+                weight_gain_g=g, faltering=f, counts_in_month=c
+            )
     return touched
+
+
+def _lock_children(child_ids: Iterable[int]) -> None:
+    """Writers of one child's measurements take turns (the child row is the lock, taken in id
+    order), so that the gains and the month's counted measurement are computed over rows
+    that no one else is changing."""
+    ids = sorted(set(child_ids))
+    for start in range(0, len(ids), 900):
+        list(
+            Child.objects.select_for_update()
+            .filter(pk__in=ids[start : start + 900])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+def recount_months(area_code: str = "") -> int:
+    """Set `counts_in_month` on every stored measurement of an area in one statement (bulk
+    loads, the data migration): a measurement counts when no later one of the same child
+    falls in the same month. Returns the number of counted measurements."""
+    later = Measurement.objects.filter(
+        child_id=OuterRef("child_id"),
+        month=OuterRef("month"),
+        measured_on__gt=OuterRef("measured_on"),
+    )
+    qs = Measurement.objects.filter(kelurahan_code__startswith=area_code)
+    with transaction.atomic():
+        qs.update(counts_in_month=~Exists(later))
+    return qs.filter(counts_in_month=True).count()
 
 
 def refresh_growth_monthly(cells: Iterable[Cell]) -> int:
@@ -458,7 +503,9 @@ def refresh_growth_monthly(cells: Iterable[Cell]) -> int:
                 )
                 GrowthMonthly.objects.filter(month=month, kelurahan_code__in=chunk).delete()
                 rows = (
-                    Measurement.objects.filter(month=month, kelurahan_code__in=chunk)
+                    Measurement.objects.filter(
+                        month=month, kelurahan_code__in=chunk, counts_in_month=True
+                    )
                     .values("month", "kelurahan_code", "posyandu_id")
                     .annotate(**MONTHLY_AGGREGATES)
                     .order_by()
@@ -470,9 +517,10 @@ def refresh_growth_monthly(cells: Iterable[Cell]) -> int:
 
 
 def rebuild_growth_monthly(area_code: str = "") -> int:
-    """Rebuild every monthly count of an area (after bulk loads) in one grouped query."""
+    """Rebuild every monthly count of an area (after bulk loads) in one grouped query; the
+    counted measurements (`counts_in_month`) must be current (`recount_months`)."""
     rows = (
-        Measurement.objects.filter(kelurahan_code__startswith=area_code)
+        Measurement.objects.filter(kelurahan_code__startswith=area_code, counts_in_month=True)
         .values("month", "kelurahan_code", "posyandu_id")
         .annotate(**MONTHLY_AGGREGATES)
         .order_by()
@@ -485,6 +533,7 @@ def rebuild_growth_monthly(area_code: str = "") -> int:
 
 
 _ok = Q(implausible=False)
+# Over the counted measurements only (one per child and month): "measured" is children.
 MONTHLY_AGGREGATES = {
     "measured": Count("id"),
     "haz_n": Count("id", filter=_ok & Q(haz_class__gt=0)),
@@ -572,6 +621,7 @@ def record_measurement(
     require_recorder(actor, child.kelurahan_id)
     age = validate_measurement(child, data)
     with transaction.atomic():
+        _lock_children([child.pk])
         existing = (
             Measurement.objects.select_for_update()
             .filter(child=child, measured_on=data.measured_on)
@@ -588,7 +638,7 @@ def record_measurement(
         m.source = source
         m.recorded_by = actor.user
         _fill_scores([m])
-        cells = _refresh_gains([child.pk], pending=[m])
+        cells = _refresh_series([child.pk], pending=[m])
         m.save()
         cells.add((m.month, m.kelurahan_code, m.posyandu_id))
         if old_cell:
@@ -604,6 +654,86 @@ def record_measurement(
         )
         _open_cases(actor, [m])
     return m
+
+
+def get_measurement(actor: Actor, public_id) -> Measurement:
+    """A stored measurement, for correcting or deleting it (recorders of its kelurahan)."""
+    public_id = _uuid(public_id, _("Pengukuran"))
+    m = Measurement.objects.select_related("child").filter(public_id=public_id).first()
+    if m is None:
+        raise NotFound(_("Pengukuran tidak ditemukan."))
+    require_recorder(actor, m.kelurahan_code)
+    return m
+
+
+def correct_measurement(actor: Actor, m: Measurement, data: MeasurementInput) -> Measurement:
+    """Correct a stored measurement (values and date). The child's gains and the month it
+    counts in are recomputed; its posyandu and kelurahan stay those it was taken in."""
+    require_recorder(actor, m.kelurahan_code)
+    child = m.child
+    age = validate_measurement(child, data)
+    with transaction.atomic():
+        _lock_children([child.pk])
+        locked = Measurement.objects.select_for_update().filter(pk=m.pk).first()
+        if locked is None:
+            raise NotFound(_("Pengukuran tidak ditemukan."))
+        if (
+            data.measured_on != locked.measured_on
+            and Measurement.objects.filter(child=child, measured_on=data.measured_on).exists()
+        ):
+            raise Conflict(
+                _("Anak ini sudah punya pengukuran pada tanggal itu."), field="measured_on"
+            )
+        before = _measurement_snapshot(locked)
+        old_cell = (locked.month, locked.kelurahan_code, locked.posyandu_id)
+        locked.measured_on = data.measured_on
+        locked.month = month_start(data.measured_on)
+        locked.age_days = age
+        locked.weight_kg, locked.length_cm = data.weight_kg, data.length_cm
+        locked.position, locked.muac_cm, locked.oedema = data.position, data.muac_cm, data.oedema
+        locked.recorded_by = actor.user
+        _fill_scores([locked])
+        cells = _refresh_series([child.pk], pending=[locked])
+        locked.save()
+        cells |= {old_cell, (locked.month, locked.kelurahan_code, locked.posyandu_id)}
+        refresh_growth_monthly(cells)
+        record_audit(
+            actor,
+            "measurement.correct",
+            locked,
+            object_label=f"{mask_nik(child.nik) or child.pk} {locked.measured_on}",
+            before=before,
+            after=_measurement_snapshot(locked),
+        )
+        _open_cases(actor, [locked])
+    return locked
+
+
+def delete_measurement(actor: Actor, m: Measurement, *, reason: str) -> None:
+    """Delete a measurement entered by mistake (with a reason); the child's gains and the
+    month's counted measurement are recomputed."""
+    require_recorder(actor, m.kelurahan_code)
+    if not (reason or "").strip():
+        raise InvalidInput(_("Tuliskan alasan penghapusan."), field="reason")
+    with transaction.atomic():
+        _lock_children([m.child_id])
+        locked = Measurement.objects.select_for_update().filter(pk=m.pk).first()
+        if locked is None:
+            raise NotFound(_("Pengukuran tidak ditemukan."))
+        cells = _refresh_series([locked.child_id], skip=[locked.pk])
+        cells.add((locked.month, locked.kelurahan_code, locked.posyandu_id))
+        before = _measurement_snapshot(locked)
+        label = f"{mask_nik(locked.child.nik) or locked.child_id} {locked.measured_on}"
+        record_audit(
+            actor,
+            "measurement.delete",
+            locked,
+            object_label=label,
+            before=before,
+            after={"reason": reason.strip()[:255]},
+        )
+        locked.delete()
+        refresh_growth_monthly(cells)
 
 
 _CONVERTED = ("UUIDField", "DateField", "DateTimeField")
@@ -659,6 +789,7 @@ def record_measurements_bulk(
     with transaction.atomic():
         keys = {(r.child.pk, r.data.measured_on) for r in rows}
         child_ids = {k[0] for k in keys}
+        _lock_children(child_ids)
         existing = {
             (m.child_id, m.measured_on): m
             for m in Measurement.objects.select_for_update().filter(child_id__in=child_ids)
@@ -685,7 +816,7 @@ def record_measurements_bulk(
             items[key] = m
         all_items = list(items.values())
         _fill_scores(all_items)
-        cells |= _refresh_gains(child_ids, pending=all_items)
+        cells |= _refresh_series(child_ids, pending=all_items)
         new = [m for k, m in items.items() if k not in existing]
         old = [m for k, m in items.items() if k in existing]
         insert_measurements(new)
@@ -711,6 +842,7 @@ def record_measurements_bulk(
             "recorded_by",
             "weight_gain_g",
             "faltering",
+            "counts_in_month",
         ]
         if old:
             Measurement.objects.bulk_update(old, fields, batch_size=500)
