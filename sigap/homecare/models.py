@@ -85,6 +85,7 @@ class HomecareRequest(BaseModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
     checklist = models.JSONField(default=dict, blank=True)
     decision_note = models.TextField(blank=True)
+    status_reason = models.CharField(max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -132,6 +133,7 @@ class CarePlan(BaseModel):
     end_date = models.DateField(null=True, blank=True)
     next_due = models.DateField(db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    status_reason = models.CharField(max_length=255, blank=True)
     notes = models.TextField(blank=True)
 
     class Meta:

@@ -61,12 +61,14 @@ REQUEST_FLOW: dict[str, set[str]] = {
         RequestStatus.ELIGIBLE, RequestStatus.INELIGIBLE, RequestStatus.CANCELLED,
     },
     RequestStatus.INELIGIBLE: {RequestStatus.SUBMITTED},  # reopened with new information
-    RequestStatus.ELIGIBLE: {RequestStatus.ACTIVE, RequestStatus.CANCELLED},
+    RequestStatus.ELIGIBLE: {
+        RequestStatus.ACTIVE, RequestStatus.INELIGIBLE, RequestStatus.CANCELLED,
+    },
     RequestStatus.ACTIVE: {RequestStatus.CLOSED, RequestStatus.CANCELLED},
 }  # fmt: skip
 PLAN_FLOW: dict[str, set[str]] = {
     PlanStatus.ACTIVE: {PlanStatus.PAUSED, PlanStatus.COMPLETED, PlanStatus.CANCELLED},
-    PlanStatus.PAUSED: {PlanStatus.ACTIVE, PlanStatus.CANCELLED},
+    PlanStatus.PAUSED: {PlanStatus.ACTIVE, PlanStatus.COMPLETED, PlanStatus.CANCELLED},
 }
 VISIT_FLOW: dict[str, set[str]] = {
     VisitStatus.DUE: {VisitStatus.PLANNED, VisitStatus.CANCELLED},
@@ -376,6 +378,179 @@ def create_care_plan(actor: Actor, req: HomecareRequest, data: CarePlanInput) ->
     return plan
 
 
+# --- managing requests and care plans ----------------------------------------------------------
+
+
+def _reason(reason: str | None) -> str:
+    return _clean(reason, "reason", _("Alasan"), 255)
+
+
+def _cancel_open_visits(actor: Actor, plan: CarePlan, reason: str) -> int:
+    """Cancel the plan's visits that have not started (any day), so no plan routes them."""
+    cancelled = 0
+    for visit in Visit.objects.filter(care_plan=plan, status__in=MOVABLE).order_by("pk"):
+        with contextlib.suppress(Conflict):  # started meanwhile: it goes on
+            move_visit(actor, visit, VisitStatus.CANCELLED, reason)
+            cancelled += 1
+    return cancelled
+
+
+def decline_request(actor: Actor, req: HomecareRequest, reason: str) -> HomecareRequest:
+    """Decline a request as ineligible without the checklist (e.g. no target group fits),
+    before a care plan exists."""
+    require_staff(actor, req.facility)
+    reason = _reason(reason)
+    return move_request(
+        actor, req, RequestStatus.INELIGIBLE, reason, decision_note=reason, status_reason=reason
+    )
+
+
+def cancel_request(actor: Actor, req: HomecareRequest, reason: str) -> HomecareRequest:
+    """Staff cancel a request (the family withdrew, moved away, the person died). A care plan
+    is cancelled with it and its visits that have not started are cancelled."""
+    require_staff(actor, req.facility)
+    reason = _reason(reason)
+    with transaction.atomic():
+        req = move_request(actor, req, RequestStatus.CANCELLED, reason, status_reason=reason)
+        plan = CarePlan.objects.filter(request=req).first()
+        if plan is not None and plan.status in (PlanStatus.ACTIVE, PlanStatus.PAUSED):
+            move_plan(actor, plan, PlanStatus.CANCELLED, reason, status_reason=reason)
+            _cancel_open_visits(actor, plan, reason)
+    return req
+
+
+RESIDENT_CANCELLABLE = (RequestStatus.SUBMITTED, RequestStatus.ELIGIBLE)
+
+
+def cancel_request_by_resident(
+    actor: Actor, request_number: str, nik: str, reason: str
+) -> HomecareRequest:
+    """The resident withdraws a request with the request number of the receipt (a random
+    UUID only the sender saw) and the NIK given in it, before care has started. An unknown
+    number and a wrong NIK get the same answer, so the form reveals nothing about others."""
+    import uuid
+
+    reason = _reason(reason)
+    try:
+        public_id = uuid.UUID((request_number or "").strip())
+    except ValueError:
+        raise InvalidInput(_("Nomor permintaan tidak sah."), field="request_number") from None
+    nik = (nik or "").strip()
+    req = HomecareRequest.objects.filter(public_id=public_id).first()
+    if req is None or req.nik != nik:
+        raise NotFound(_("Permintaan dengan nomor dan NIK ini tidak ditemukan."))
+    if req.status not in RESIDENT_CANCELLABLE:
+        raise Conflict(
+            _("Permintaan ini tidak dapat dibatalkan lewat formulir; hubungi Puskesmas."),
+            field="status",
+        )
+    return move_request(
+        actor, req, RequestStatus.CANCELLED, reason,
+        status_reason=_("Dibatalkan warga: %(r)s") % {"r": reason},
+    )  # fmt: skip
+
+
+@dataclass
+class CarePlanChange:
+    frequency_days: int
+    skill: str
+    visit_minutes: int
+    preferred_start: time
+    preferred_end: time
+    priority: int
+    notes: str = ""
+
+
+PLAN_EDITABLE = (PlanStatus.ACTIVE, PlanStatus.PAUSED)
+
+
+def update_care_plan(actor: Actor, plan: CarePlan, data: CarePlanChange) -> CarePlan:
+    """Change frequency, skill, visit length, preferred hours or priority. Visits already
+    planned that no longer match (skill, length, hours) go back to `due`, so the next plan
+    places them again; a started visit is left alone."""
+    require_staff(actor, plan.facility)
+    notes = _clean(data.notes, "notes", _("Catatan"), 2000, required=False)
+    with transaction.atomic():
+        plan = CarePlan.objects.select_for_update(of=("self",)).order_by().get(pk=plan.pk)
+        if plan.status not in PLAN_EDITABLE:
+            raise Conflict(_("Rencana perawatan ini sudah berakhir."), field="status")
+        _validate_plan(
+            CarePlanInput(
+                data.frequency_days, data.skill, data.visit_minutes, data.preferred_start,
+                data.preferred_end, data.priority, plan.start_date, plan.end_date,
+            )
+        )  # fmt: skip
+        names = ("frequency_days", "skill", "visit_minutes", "preferred_start",
+                 "preferred_end", "priority")  # fmt: skip
+        before = {n: getattr(plan, n) for n in names} | {"notes": plan.notes}
+        for n in names:
+            setattr(plan, n, getattr(data, n))
+        plan.notes = notes
+        if data.frequency_days != before["frequency_days"]:
+            last = (
+                Visit.objects.filter(care_plan=plan, status=VisitStatus.DONE)
+                .order_by("-date").values_list("date", flat=True).first()
+            )  # fmt: skip
+            if last is not None:
+                plan.next_due = last + timedelta(days=plan.frequency_days)
+        plan.save()
+        reshaped = any(
+            before[n] != getattr(plan, n)
+            for n in ("skill", "visit_minutes", "preferred_start", "preferred_end")
+        )
+        released = 0
+        if reshaped:
+            released = _release_visits(
+                actor, Visit.objects.filter(care_plan=plan), _("rencana perawatan diubah")
+            )
+        after = {n: getattr(plan, n) for n in names} | {"notes": notes}
+        record_audit(
+            actor, "care_plan.update", plan, object_label=f"care plan {plan.pk}",
+            before={k: str(v) for k, v in before.items()},
+            after={k: str(v) for k, v in after.items()} | {"released_visits": released},
+        )  # fmt: skip
+    return plan
+
+
+def pause_care_plan(actor: Actor, plan: CarePlan, reason: str) -> CarePlan:
+    """Pause visits (in hospital, away): open visits are cancelled, no plan routes it."""
+    require_staff(actor, plan.facility)
+    reason = _reason(reason)
+    with transaction.atomic():
+        plan = move_plan(actor, plan, PlanStatus.PAUSED, reason, status_reason=reason)
+        _cancel_open_visits(actor, plan, _("Rencana ditunda: %(r)s") % {"r": reason})
+    return plan
+
+
+def resume_care_plan(actor: Actor, plan: CarePlan, *, day: date | None = None) -> CarePlan:
+    """Resume a paused plan; a visit that fell due during the pause is due from `day`."""
+    require_staff(actor, plan.facility)
+    day = day or timezone.localdate()
+    return move_plan(
+        actor, plan, PlanStatus.ACTIVE, _("dilanjutkan"), status_reason="",
+        next_due=max(plan.next_due, day),
+    )  # fmt: skip
+
+
+def end_care_plan(
+    actor: Actor, plan: CarePlan, reason: str, *, day: date | None = None
+) -> CarePlan:
+    """End a plan (goal reached, moved, died...): open visits cancelled, request closed."""
+    require_staff(actor, plan.facility)
+    reason = _reason(reason)
+    day = day or timezone.localdate()
+    with transaction.atomic():
+        plan = move_plan(
+            actor, plan, PlanStatus.COMPLETED, reason, status_reason=reason,
+            end_date=max(day, plan.start_date),
+        )  # fmt: skip
+        _cancel_open_visits(actor, plan, _("Rencana berakhir: %(r)s") % {"r": reason})
+        req = HomecareRequest.objects.get(pk=plan.request_id)
+        if req.status == RequestStatus.ACTIVE:
+            move_request(actor, req, RequestStatus.CLOSED, reason, status_reason=reason)
+    return plan
+
+
 # --- roster ----------------------------------------------------------------------------------
 
 
@@ -415,17 +590,117 @@ def create_worker(actor: Actor, facility: Facility, data: WorkerInput) -> Worker
     return worker
 
 
+def _release_visits(actor: Actor, visits, reason: str) -> int:
+    """Planned visits (of `visits`) back to `due` without worker or times: the next plan of
+    their day places them again. Started visits keep going."""
+    released = 0
+    for visit in visits.filter(status=VisitStatus.PLANNED).order_by("pk"):
+        with contextlib.suppress(Conflict):  # started meanwhile
+            move_visit(
+                actor, visit, VisitStatus.DUE, reason, worker=None, sequence=None,
+                planned_arrival=None, planned_start=None, planned_end=None,
+            )  # fmt: skip
+            released += 1
+    return released
+
+
+def _drop_empty_routes(worker: Worker) -> None:
+    """Route totals of days on which the worker has no visit left."""
+    busy = Visit.objects.filter(worker=worker).exclude(status=VisitStatus.CANCELLED)
+    PlanRoute.objects.filter(worker=worker).exclude(day_plan__date__in=busy.values("date")).delete()
+
+
+def update_worker(actor: Actor, worker: Worker, data: WorkerInput) -> Worker:
+    """Change name, skills, shift, travel mode or phone. Planned visits from today that the
+    worker can no longer do (skill gone, outside the new shift) go back to `due`."""
+    require_staff(actor, worker.facility)
+    _validate_worker(data)
+    today = timezone.localdate()
+    with transaction.atomic():
+        worker = Worker.objects.select_for_update(of=("self",)).order_by().get(pk=worker.pk)
+        names = ("name", "skills", "shift_start", "shift_end", "travel_mode", "phone")
+        before = {n: str(getattr(worker, n)) for n in names}
+        worker.name = data.name.strip()
+        worker.skills = sorted(set(data.skills))
+        worker.shift_start, worker.shift_end = data.shift_start, data.shift_end
+        worker.travel_mode = data.travel_mode
+        worker.phone = _clean(data.phone, "phone", _("Telepon"), 32, required=False)
+        worker.save()
+        tz = timezone.get_current_timezone()
+        misfits = [
+            v.pk
+            for v in Visit.objects.filter(
+                worker=worker, status=VisitStatus.PLANNED, date__gte=today
+            ).select_related("care_plan")
+            if v.care_plan.skill not in worker.skills
+            or (v.planned_arrival and v.planned_arrival.astimezone(tz).time() < worker.shift_start)
+            or (v.planned_end and v.planned_end.astimezone(tz).time() > worker.shift_end)
+        ]
+        released = _release_visits(
+            actor, Visit.objects.filter(pk__in=misfits), _("petugas tidak lagi cocok")
+        )
+        _drop_empty_routes(worker)
+        record_audit(
+            actor, "worker.update", worker, before=before,
+            after={n: str(getattr(worker, n)) for n in names} | {"released_visits": released},
+        )  # fmt: skip
+    return worker
+
+
+def set_worker_active(actor: Actor, worker: Worker, active: bool, reason: str = "") -> Worker:
+    """Deactivate (left, long illness) or reactivate a worker; a deactivated worker's
+    planned visits from today go back to `due` for the next plan. Compare-and-set: two
+    presses at once, one wins."""
+    require_staff(actor, worker.facility)
+    reason = _clean(reason, "reason", _("Alasan"), 255, required=not active)
+    with transaction.atomic():
+        changed = Worker.objects.filter(pk=worker.pk, is_active=not active).update(
+            is_active=active, updated_at=timezone.now()
+        )
+        if not changed:
+            raise Conflict(
+                _("Petugas sudah aktif.") if active else _("Petugas sudah nonaktif."),
+                field="is_active",
+            )
+        released = 0
+        if not active:
+            released = _release_visits(
+                actor, Visit.objects.filter(worker=worker, date__gte=timezone.localdate()),
+                _("petugas nonaktif: %(r)s") % {"r": reason},
+            )  # fmt: skip
+            _drop_empty_routes(worker)
+        record_audit(
+            actor, "worker.activate" if active else "worker.deactivate", worker,
+            before={"is_active": not active},
+            after={"is_active": active, "reason": reason, "released_visits": released},
+        )  # fmt: skip
+    worker.refresh_from_db()
+    return worker
+
+
 def add_leave(
     actor: Actor, worker: Worker, start: date, end: date, reason: str = ""
 ) -> WorkerLeave:
+    """Leave days; the worker's planned visits on those days go back to `due`."""
     require_staff(actor, worker.facility)
     if start > end:
         raise InvalidInput(_("Tanggal mulai cuti setelah tanggal selesai."), field="end_date")
+    if (end - start).days > 366:
+        raise InvalidInput(_("Cuti paling lama satu tahun per catatan."), field="end_date")
+    reason = _clean(reason, "reason", _("Alasan"), 200, required=False)
     with transaction.atomic():
         leave = WorkerLeave.objects.create(
-            worker=worker, start_date=start, end_date=end, reason=reason.strip()[:200]
+            worker=worker, start_date=start, end_date=end, reason=reason
         )
-        record_audit(actor, "worker.leave", worker, after={"from": str(start), "to": str(end)})
+        released = _release_visits(
+            actor, Visit.objects.filter(worker=worker, date__gte=start, date__lte=end),
+            _("petugas cuti"),
+        )  # fmt: skip
+        _drop_empty_routes(worker)
+        record_audit(
+            actor, "worker.leave", worker,
+            after={"from": str(start), "to": str(end), "released_visits": released},
+        )  # fmt: skip
     return leave
 
 
@@ -513,7 +788,11 @@ def plan_facility(
 
     workers = workers_available(facility, day)
     visits = list(
-        Visit.objects.filter(facility=facility, date=day, status__in=MOVABLE)
+        # a paused or ended plan's visits are cancelled by its transition; the filter also
+        # keeps out one created while the pause was being written
+        Visit.objects.filter(
+            facility=facility, date=day, status__in=MOVABLE, care_plan__status=PlanStatus.ACTIVE
+        )
         .select_related("care_plan__request")
         .order_by("pk")
     )
@@ -954,6 +1233,159 @@ def create_trip(actor: Actor, data: TripInput, *, is_synthetic: bool = False) ->
         record_audit(actor, "trip.create", trip, object_label=f"trip {trip.pk}",
                      after={"nik": mask_nik(info.nik), "direction": data.direction})  # fmt: skip
     return trip
+
+
+# fleet: vehicles and drivers of a Puskesmas
+
+PLATE_RE = re.compile(r"^[A-Z]{1,2} ?[0-9]{1,4}( ?[A-Z]{1,3})?$")
+FLEET_OPEN_TRIPS = (TripStatus.SCHEDULED,)
+
+
+@dataclass
+class VehicleInput:
+    name: str
+    plate: str = ""
+    seats: int = 1
+
+
+@dataclass
+class DriverInput:
+    name: str
+    shift_start: time
+    shift_end: time
+    phone: str = ""
+
+
+def _unschedule(actor: Actor, trips, reason: str) -> int:
+    """Scheduled trips (of `trips`) from today back to `unscheduled` for the next schedule."""
+    moved = 0
+    for trip in trips.filter(status__in=FLEET_OPEN_TRIPS, date__gte=timezone.localdate()):
+        with contextlib.suppress(Conflict):  # picked up meanwhile: the trip goes on
+            move_trip(
+                actor, trip, TripStatus.UNSCHEDULED, reason, vehicle=None, driver=None,
+                planned_pickup=None, planned_dropoff=None,
+            )  # fmt: skip
+            moved += 1
+    return moved
+
+
+def save_vehicle(
+    actor: Actor, facility: Facility, data: VehicleInput, vehicle: TransportVehicle | None = None
+) -> TransportVehicle:
+    """Add a vehicle to the Puskesmas's Jemput Sakit Antar Sehat fleet, or edit one. Fewer
+    seats than before take its scheduled trips back to `unscheduled`."""
+    require_staff(actor, facility)
+    name = _clean(data.name, "name", _("Nama"), 100)
+    plate = _clean(data.plate, "plate", _("Nomor polisi"), 16, required=False).upper()
+    if plate and not PLATE_RE.match(plate):
+        raise InvalidInput(_("Nomor polisi tidak sah (mis. H 1234 AB)."), field="plate")
+    try:
+        seats = int(data.seats)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("Harus bilangan bulat."), field="seats") from None
+    if not 1 <= seats <= 12:
+        raise InvalidInput(_("Tempat duduk pasien 1 sampai 12."), field="seats")
+    with transaction.atomic():
+        if vehicle is None:
+            vehicle = TransportVehicle.objects.create(
+                facility=facility, name=name, plate=plate, seats=seats
+            )
+            record_audit(actor, "vehicle.create", vehicle, after={"name": name, "seats": seats})
+            return vehicle
+        vehicle = (
+            TransportVehicle.objects.select_for_update(of=("self",))
+            .order_by()
+            .get(pk=vehicle.pk, facility=facility)
+        )
+        before = {"name": vehicle.name, "plate": vehicle.plate, "seats": vehicle.seats}
+        vehicle.name, vehicle.plate, vehicle.seats = name, plate, seats
+        vehicle.save()
+        moved = 0
+        if seats < before["seats"]:
+            moved = _unschedule(actor, vehicle.trips.all(), _("kursi armada berkurang"))
+        record_audit(actor, "vehicle.update", vehicle, before=before,
+                     after={"name": name, "plate": plate, "seats": seats,
+                            "unscheduled_trips": moved})  # fmt: skip
+    return vehicle
+
+
+def save_driver(
+    actor: Actor, facility: Facility, data: DriverInput, driver: Driver | None = None
+) -> Driver:
+    """Add a driver or edit one (name, phone, shift). Scheduled trips outside a changed
+    shift go back to `unscheduled`."""
+    require_staff(actor, facility)
+    name = _clean(data.name, "name", _("Nama"), 150)
+    phone = _clean(data.phone, "phone", _("Telepon"), 32, required=False)
+    if phone and not PHONE_RE.match(phone):
+        raise InvalidInput(_("Nomor telepon tidak sah."), field="phone")
+    if data.shift_start >= data.shift_end:
+        raise InvalidInput(_("Jam mulai shift harus sebelum jam selesai."), field="shift_end")
+    with transaction.atomic():
+        if driver is None:
+            driver = Driver.objects.create(
+                facility=facility, name=name, phone=phone, shift_start=data.shift_start,
+                shift_end=data.shift_end,
+            )  # fmt: skip
+            record_audit(
+                actor,
+                "driver.create",
+                driver,
+                after={"name": name, "shift": f"{data.shift_start}-{data.shift_end}"},
+            )
+            return driver
+        driver = (
+            Driver.objects.select_for_update(of=("self",))
+            .order_by()
+            .get(pk=driver.pk, facility=facility)
+        )
+        before = {"name": driver.name, "phone": driver.phone,
+                  "shift": f"{driver.shift_start}-{driver.shift_end}"}  # fmt: skip
+        driver.name, driver.phone = name, phone
+        driver.shift_start, driver.shift_end = data.shift_start, data.shift_end
+        driver.save()
+        tz = timezone.get_current_timezone()
+        outside = [
+            t.pk
+            for t in driver.trips.filter(status__in=FLEET_OPEN_TRIPS)
+            if (t.planned_pickup and t.planned_pickup.astimezone(tz).time() < data.shift_start)
+            or (t.planned_dropoff and t.planned_dropoff.astimezone(tz).time() > data.shift_end)
+        ]
+        moved = _unschedule(
+            actor, TransportTrip.objects.filter(pk__in=outside), _("di luar shift pengemudi")
+        )
+        record_audit(actor, "driver.update", driver, before=before,
+                     after={"name": name, "phone": phone,
+                            "shift": f"{data.shift_start}-{data.shift_end}",
+                            "unscheduled_trips": moved})  # fmt: skip
+    return driver
+
+
+def set_fleet_active(
+    actor: Actor, item: TransportVehicle | Driver, active: bool
+) -> TransportVehicle | Driver:
+    """Deactivate or reactivate a vehicle or a driver (compare-and-set). The schedule uses
+    only active ones; the scheduled trips of a deactivated one go back to `unscheduled`."""
+    require_staff(actor, item.facility)
+    model = type(item)
+    kind = model._meta.model_name
+    with transaction.atomic():
+        changed = model.objects.filter(pk=item.pk, is_active=not active).update(
+            is_active=active, updated_at=timezone.now()
+        )
+        if not changed:
+            raise Conflict(_("Sudah aktif.") if active else _("Sudah nonaktif."),
+                           field="is_active")  # fmt: skip
+        moved = 0
+        if not active:
+            moved = _unschedule(actor, item.trips.all(), _("armada/pengemudi nonaktif"))
+        record_audit(
+            actor, f"{kind}.{'activate' if active else 'deactivate'}", item,
+            before={"is_active": not active},
+            after={"is_active": active, "unscheduled_trips": moved},
+        )  # fmt: skip
+    item.refresh_from_db()
+    return item
 
 
 def trip_windows(

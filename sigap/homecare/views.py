@@ -4,6 +4,7 @@ phone page. Thin: reads via `selectors`, writes via `services`."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta
 from urllib.parse import quote
 
@@ -27,10 +28,12 @@ from sigap.regions.services import mask_nik
 from . import selectors, services
 from .models import (
     CarePlan,
+    Driver,
     HomecareRequest,
     Skill,
     TargetGroup,
     TransportTrip,
+    TransportVehicle,
     TravelMode,
     Visit,
     VisitRecord,
@@ -71,6 +74,13 @@ def _opt_num(value: str | None, field: str, cast=int):
         return cast(value)
     except ValueError:
         raise InvalidInput(_("Harus angka."), field=field) from None
+
+
+def _uuid(value: str | None, field: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value or "")
+    except ValueError:
+        raise InvalidInput(_("Pengenal tidak sah."), field=field) from None
 
 
 def _tomorrow() -> date:
@@ -203,6 +213,8 @@ def request_detail(request: HttpRequest, public_id) -> HttpResponse:
             "default_skill": group.skill if group else "nurse",
             "tomorrow": _tomorrow(),
             "visits": plan.visits.select_related("worker").order_by("-date")[:20] if plan else [],
+            "can_decline": req.status in ("submitted", "eligible"),
+            "can_cancel": req.status in ("submitted", "eligible", "active"),
         },
     )
 
@@ -256,6 +268,79 @@ def care_plan(request: HttpRequest, public_id) -> HttpResponse:
     return redirect("homecare:request", public_id=req.public_id)
 
 
+def _plan_change(p) -> services.CarePlanChange:
+    return services.CarePlanChange(
+        frequency_days=_int(p.get("frequency_days"), "frequency_days"),
+        skill=p.get("skill", ""),
+        visit_minutes=_int(p.get("visit_minutes"), "visit_minutes"),
+        preferred_start=_time(p.get("preferred_start"), "preferred_start"),
+        preferred_end=_time(p.get("preferred_end"), "preferred_end"),
+        priority=_int(p.get("priority"), "priority"),
+        notes=p.get("notes", ""),
+    )
+
+
+@login_required
+@require_POST
+def manage_request(request: HttpRequest, public_id) -> HttpResponse:
+    """The coordinator's actions on a request and its care plan: decline, cancel, edit the
+    plan, pause, resume, end."""
+    req = _staff_request(request, public_id)
+    p = request.POST
+    action = p.get("action", "")
+    actor = _actor(request)
+    reason = p.get("reason", "")
+    plan = CarePlan.objects.filter(request=req).first()
+    done = {
+        "decline": _("Permintaan dinyatakan tidak memenuhi syarat."),
+        "cancel": _("Permintaan dibatalkan."),
+        "plan_edit": _("Rencana perawatan diubah. Susun ulang rencana hari yang terdampak."),
+        "plan_pause": _("Rencana perawatan ditunda; kunjungan yang belum mulai dibatalkan."),
+        "plan_resume": _("Rencana perawatan dilanjutkan."),
+        "plan_end": _("Rencana perawatan diakhiri."),
+    }
+    try:
+        if action not in done:
+            raise InvalidInput(_("Tindakan tidak dikenal."), field="action")
+        if action.startswith("plan_") and plan is None:
+            raise InvalidInput(_("Belum ada rencana perawatan."), field="action")
+        if action == "decline":
+            services.decline_request(actor, req, reason)
+        elif action == "cancel":
+            services.cancel_request(actor, req, reason)
+        elif action == "plan_edit":
+            services.update_care_plan(actor, plan, _plan_change(p))
+        elif action == "plan_pause":
+            services.pause_care_plan(actor, plan, reason)
+        elif action == "plan_resume":
+            services.resume_care_plan(actor, plan)
+        else:
+            services.end_care_plan(actor, plan, reason)
+        messages.success(request, done[action])
+    except SigapError as exc:
+        _fail(request, exc)
+    return redirect("homecare:request", public_id=req.public_id)
+
+
+def resident_cancel(request: HttpRequest) -> HttpResponse:
+    """Public: a resident withdraws their own request (request number + NIK)."""
+    form = {k: request.POST.get(k, request.GET.get(k, "")) for k in ("request_number", "nik")}
+    context: dict = {"form": form}
+    if request.method == "POST":
+        try:
+            req = services.cancel_request_by_resident(
+                Actor.from_request(request, channel="web"),
+                form["request_number"],
+                form["nik"],
+                request.POST.get("reason", ""),
+            )
+        except SigapError as exc:
+            context["error"] = exc
+            return render(request, "homecare/resident_cancel.html", context, status=exc.status)
+        context["cancelled"] = req
+    return render(request, "homecare/resident_cancel.html", context)
+
+
 @login_required
 @require_POST
 def close_escalation(request: HttpRequest, public_id) -> HttpResponse:
@@ -294,18 +379,7 @@ def roster(request: HttpRequest) -> HttpResponse:
                     p.get("reason", ""),
                 )
             else:
-                services.create_worker(
-                    _actor(request),
-                    facility,
-                    services.WorkerInput(
-                        name=p.get("name", ""),
-                        skills=p.getlist("skills"),
-                        shift_start=_time(p.get("shift_start"), "shift_start"),
-                        shift_end=_time(p.get("shift_end"), "shift_end"),
-                        travel_mode=p.get("travel_mode", ""),
-                        phone=p.get("phone", ""),
-                    ),
-                )
+                services.create_worker(_actor(request), facility, _worker_input(p))
             messages.success(request, _("Tersimpan."))
         except SigapError as exc:
             _fail(request, exc)
@@ -329,6 +403,68 @@ def roster(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "skills": Skill.choices,
             "modes": TravelMode.choices,
+            "tomorrow": _tomorrow(),
+        },
+    )
+
+
+def _worker_input(p) -> services.WorkerInput:
+    return services.WorkerInput(
+        name=p.get("name", ""),
+        skills=p.getlist("skills"),
+        shift_start=_time(p.get("shift_start"), "shift_start"),
+        shift_end=_time(p.get("shift_end"), "shift_end"),
+        travel_mode=p.get("travel_mode", ""),
+        phone=p.get("phone", ""),
+    )
+
+
+@login_required
+def worker_detail(request: HttpRequest, public_id) -> HttpResponse:
+    """One worker: edit skills, shift, travel mode; leave days; deactivate/reactivate."""
+    worker = Worker.objects.select_related("facility").filter(public_id=public_id).first()
+    if worker is None:
+        raise Http404
+    mine = list(selectors.puskesmas_of(request.user))
+    if worker.facility not in mine:
+        raise PermissionDenied
+    if request.method == "POST":
+        p = request.POST
+        action = p.get("action", "")
+        actor = _actor(request)
+        try:
+            if action == "edit":
+                services.update_worker(actor, worker, _worker_input(p))
+            elif action == "leave":
+                services.add_leave(
+                    actor,
+                    worker,
+                    _date(p.get("start_date"), _tomorrow()),
+                    _date(p.get("end_date"), _tomorrow()),
+                    p.get("reason", ""),
+                )
+            elif action in ("deactivate", "activate"):
+                services.set_worker_active(actor, worker, action == "activate", p.get("reason", ""))
+            else:
+                raise InvalidInput(_("Tindakan tidak dikenal."), field="action")
+            messages.success(request, _("Tersimpan."))
+        except SigapError as exc:
+            _fail(request, exc)
+        return redirect("homecare:worker", public_id=worker.public_id)
+    today = timezone.localdate()
+    return render(
+        request,
+        "homecare/worker.html",
+        {
+            "facility": worker.facility,
+            "mine": mine,
+            "w": worker,
+            "skills": Skill.choices,
+            "modes": TravelMode.choices,
+            "leaves": worker.leaves.filter(end_date__gte=today).order_by("start_date"),
+            "upcoming": worker.visits.filter(date__gte=today, status__in=("planned", "started"))
+            .select_related("care_plan__request")
+            .order_by("date", "sequence")[:30],
             "tomorrow": _tomorrow(),
         },
     )
@@ -558,5 +694,81 @@ def transport(request: HttpRequest) -> HttpResponse:
                 "name"
             ),
             "directions": TransportTrip.Direction.choices,
+        },
+    )
+
+
+@login_required
+def fleet(request: HttpRequest) -> HttpResponse:
+    """Jemput Sakit Antar Sehat: the Puskesmas's vehicles and drivers (with shifts)."""
+    facility, mine = _facility(request)
+    if request.method == "POST":
+        p = request.POST
+        action = p.get("action", "")
+        actor = _actor(request)
+        try:
+            if action in ("vehicle_save", "vehicle_on", "vehicle_off"):
+                vehicle = None
+                if p.get("vehicle"):
+                    vehicle = TransportVehicle.objects.filter(
+                        public_id=_uuid(p.get("vehicle"), "vehicle"), facility=facility
+                    ).first()
+                    if vehicle is None:
+                        raise InvalidInput(_("Armada tidak dikenal."), field="vehicle")
+                if action == "vehicle_save":
+                    services.save_vehicle(
+                        actor,
+                        facility,
+                        services.VehicleInput(
+                            name=p.get("name", ""),
+                            plate=p.get("plate", ""),
+                            seats=_int(p.get("seats"), "seats"),
+                        ),
+                        vehicle,
+                    )
+                elif vehicle is None:
+                    raise InvalidInput(_("Armada tidak dikenal."), field="vehicle")
+                else:
+                    services.set_fleet_active(actor, vehicle, action == "vehicle_on")
+            elif action in ("driver_save", "driver_on", "driver_off"):
+                driver = None
+                if p.get("driver"):
+                    driver = Driver.objects.filter(
+                        public_id=_uuid(p.get("driver"), "driver"), facility=facility
+                    ).first()
+                    if driver is None:
+                        raise InvalidInput(_("Pengemudi tidak dikenal."), field="driver")
+                if action == "driver_save":
+                    services.save_driver(
+                        actor,
+                        facility,
+                        services.DriverInput(
+                            name=p.get("name", ""),
+                            shift_start=_time(p.get("shift_start"), "shift_start"),
+                            shift_end=_time(p.get("shift_end"), "shift_end"),
+                            phone=p.get("phone", ""),
+                        ),
+                        driver,
+                    )
+                elif driver is None:
+                    raise InvalidInput(_("Pengemudi tidak dikenal."), field="driver")
+                else:
+                    services.set_fleet_active(actor, driver, action == "driver_on")
+            else:
+                raise InvalidInput(_("Tindakan tidak dikenal."), field="action")
+            messages.success(request, _("Tersimpan."))
+        except SigapError as exc:
+            _fail(request, exc)
+        return redirect(reverse("homecare:fleet") + f"?puskesmas={facility.pk}")
+    return render(
+        request,
+        "homecare/fleet.html",
+        {
+            "facility": facility,
+            "mine": mine,
+            "vehicles": TransportVehicle.objects.filter(facility=facility).order_by(
+                "-is_active", "name"
+            ),
+            "drivers": Driver.objects.filter(facility=facility).order_by("-is_active", "name"),
         },
     )

@@ -86,3 +86,66 @@ def test_request_to_visit_record(page, console_errors, staff, roster, monkeypatc
     page.click("#btn-record")
     expect(page.locator("#visit-status")).to_have_text("Selesai")
     expect(page.locator("#danger")).to_contain_text("tekanan_darah")
+
+
+def test_coordinator_pauses_a_plan_deactivates_a_worker_adds_a_vehicle(
+    page, console_errors, staff, actor, roster, monkeypatch
+):
+    from datetime import time, timedelta
+
+    from django.utils import timezone
+
+    from sigap.homecare.models import TargetGroup
+
+    from .conftest import request_input
+
+    monkeypatch.setattr(services, "PLANNER_SECONDS", 0.5)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    plans = {}
+    for nik, name in [("3374014501800003", "Ibu Warsini"), ("3374015203950002", "Pak Darmo")]:
+        req = services.create_request(actor, request_input(nik=nik, name=name))
+        checklist = TargetGroup.objects.get(code="lansia_imobil").checklist
+        services.decide_eligibility(
+            actor, req, target_group="lansia_imobil", answers={c: True for c in checklist}
+        )
+        plans[name] = services.create_care_plan(
+            actor, req, services.CarePlanInput(7, "nurse", 30, time(8), time(14), 2, tomorrow)
+        )
+    login(page, staff.username)
+    page.goto("/perawatan-rumah/rencana/")
+    page.click("#btn-plan")
+    expect(page.locator("#plan-summary")).to_contain_text("2 kunjungan terjadwal")
+    expect(page.locator("#plan-routes")).to_contain_text("Pak Darmo")
+
+    # pause Pak Darmo's plan: the re-plan leaves him out
+    page.goto(f"/perawatan-rumah/permintaan/{plans['Pak Darmo'].request.public_id}/")
+    page.fill("#plan-pause input[name=reason]", "Dirawat di rumah sakit")
+    page.click("#plan-pause button[type=submit]")
+    expect(page.locator("#plan-status")).to_have_text("Ditunda")
+    expect(page.locator("#plan-reason")).to_contain_text("Dirawat di rumah sakit")
+    page.goto("/perawatan-rumah/rencana/")
+    page.click("#btn-plan")
+    expect(page.locator("#plan-summary")).to_contain_text("1 kunjungan terjadwal")
+    expect(page.locator("#plan-routes")).to_contain_text("Ibu Warsini")
+    expect(page.locator("#plan-routes li.st-planned")).to_have_count(1)
+    expect(page.locator("#plan-routes li.st-planned")).not_to_contain_text("Pak Darmo")
+
+    # deactivate the midwife from the roster
+    page.goto("/perawatan-rumah/petugas/")
+    page.click("#roster a:has-text('Bidan Sri')")
+    page.wait_for_url(re.compile(r"/petugas/[0-9a-f-]+/"))
+    page.fill("#worker-active input[name=reason]", "Pindah tugas")
+    page.click("#btn-deactivate")
+    expect(page.locator("#worker-status")).to_have_text("nonaktif")
+    page.goto("/perawatan-rumah/petugas/")
+    expect(page.locator("#roster tr:has-text('Bidan Sri')")).to_contain_text("nonaktif")
+
+    # add a vehicle to the Jemput Sakit Antar Sehat fleet
+    page.click("nav.hc-nav a:has-text('Armada dan pengemudi')")
+    page.wait_for_url(re.compile(r"/armada/"))
+    page.fill("#vehicle-new input[name=name]", "Mobil siaga desa")
+    page.fill("#vehicle-new input[name=plate]", "H 1234 AB")
+    page.fill("#vehicle-new input[name=seats]", "3")
+    page.click("#vehicle-new button[type=submit]")
+    expect(page.locator("#vehicles")).to_contain_text("Mobil siaga desa")
+    expect(page.locator("#vehicles")).to_contain_text("H 1234 AB")

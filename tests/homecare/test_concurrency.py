@@ -10,7 +10,7 @@ import pytest
 from sigap.core.errors import Conflict
 from sigap.core.services import Actor
 from sigap.homecare import services
-from sigap.homecare.models import DayPlan, HomecareRequest, TargetGroup, Visit
+from sigap.homecare.models import CarePlan, DayPlan, HomecareRequest, TargetGroup, Visit, Worker
 from tests.helpers import run_together
 
 from .conftest import request_input
@@ -71,3 +71,24 @@ def test_same_case_sent_twice_makes_one_request(puskesmas):
     assert all(isinstance(r, HomecareRequest) for r in results), results
     assert len({r.pk for r in results}) == 1
     assert HomecareRequest.objects.count() == 1
+
+
+def test_two_coordinators_pause_one_plan_one_wins(actor, roster, puskesmas):
+    (plan,) = _plans(actor, 1)
+    results = run_together(
+        3, lambda i: services.pause_care_plan(actor, plan, f"alasan {i}"), who="a writer"
+    )
+    wins = [r for r in results if isinstance(r, CarePlan)]
+    assert len(wins) == 1, results
+    assert all(isinstance(r, Conflict) for r in results if r not in wins)
+    assert CarePlan.objects.get().status == "paused"
+
+
+def test_two_presses_on_deactivate_one_wins(actor, roster, puskesmas):
+    nurse = roster["nurse"]
+    results = run_together(
+        3, lambda i: services.set_worker_active(actor, nurse, False, "pindah"), who="a writer"
+    )
+    wins = [r for r in results if isinstance(r, Worker)]
+    assert len(wins) == 1, results
+    assert all(isinstance(r, Conflict) for r in results if r not in wins)
