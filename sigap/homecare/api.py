@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from sigap.core.auth import operator_auth
@@ -104,7 +105,7 @@ class RecordOut(Schema):
 def _puskesmas(request: HttpRequest, pk: int) -> Facility:
     facility = Facility.objects.filter(pk=pk, kind_id="puskesmas").first()
     if facility is None:
-        raise NotFound("Puskesmas tidak ditemukan.")
+        raise NotFound(_("Puskesmas tidak ditemukan."))
     services.require_staff(Actor.from_request(request, channel="api"), facility)
     return facility
 
@@ -186,13 +187,13 @@ def get_plan(request: HttpRequest, pk: int, date: date):
 def record_visit(request: HttpRequest, visit_id: uuid.UUID, payload: RecordIn):
     visit = Visit.objects.select_related("worker", "facility").filter(public_id=visit_id).first()
     if visit is None:
-        raise NotFound("Kunjungan tidak ditemukan.")
+        raise NotFound(_("Kunjungan tidak ditemukan."))
     actor = Actor.from_request(request, channel="api")
     if not services.is_worker_of(actor, visit):
         try:
             services.require_staff(actor, visit.facility)
         except Forbidden:
-            raise NotFound("Kunjungan tidak ditemukan.") from None
+            raise NotFound(_("Kunjungan tidak ditemukan.")) from None
     record = services.record_visit(actor, visit, services.RecordInput(**payload.dict()))
     return {
         "visit": visit.public_id, "status": Visit.objects.get(pk=visit.pk).status,

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from sigap.core.models import Role
@@ -87,15 +88,32 @@ TRIP_FLOW: dict[str, set[str]] = {
 MOVABLE = (VisitStatus.DUE, VisitStatus.PLANNED)
 OPEN_VISIT = (VisitStatus.DUE, VisitStatus.PLANNED, VisitStatus.STARTED)
 # Danger signs a worker can tick; the ones in EMERGENCY_SIGNS go to PSC 119, others to referral.
+# The codes are stored on the record; the labels are msgids (English in locale_en.py).
 DANGER_SIGNS = {
-    "penurunan_kesadaran": "Penurunan kesadaran",
-    "kejang": "Kejang",
-    "sesak_berat": "Sesak napas berat",
-    "perdarahan": "Perdarahan",
-    "nyeri_dada": "Nyeri dada",
-    "tidak_mau_makan": "Anak tidak mau makan/minum",
-    "bengkak_kaki_kepala": "Bengkak kaki disertai sakit kepala (ibu hamil)",
+    "penurunan_kesadaran": gettext_lazy("Penurunan kesadaran"),
+    "kejang": gettext_lazy("Kejang"),
+    "sesak_berat": gettext_lazy("Sesak napas berat"),
+    "perdarahan": gettext_lazy("Perdarahan"),
+    "nyeri_dada": gettext_lazy("Nyeri dada"),
+    "tidak_mau_makan": gettext_lazy("Anak tidak mau makan/minum"),
+    "bengkak_kaki_kepala": gettext_lazy("Bengkak kaki disertai sakit kepala (ibu hamil)"),
 }
+# Signs read from the vital signs by `danger_from_vitals`.
+VITAL_SIGNS = {
+    "tekanan_darah": gettext_lazy("Tekanan darah berbahaya"),
+    "saturasi_rendah": gettext_lazy("Saturasi oksigen rendah (SpO2 di bawah 92)"),
+    "suhu": gettext_lazy("Suhu tubuh berbahaya"),
+    "nadi": gettext_lazy("Nadi terlalu cepat atau lambat"),
+    "napas_cepat": gettext_lazy("Napas cepat (> 30/menit)"),
+}
+
+
+def sign_labels(codes: list[str]) -> list[str]:
+    """Danger-sign codes of a record or escalation as labels in the active language."""
+    labels = DANGER_SIGNS | VITAL_SIGNS
+    return [str(labels.get(code, code)) for code in codes]
+
+
 EMERGENCY_SIGNS = {"penurunan_kesadaran", "kejang", "sesak_berat", "perdarahan", "nyeri_dada"}
 PLANNER_SECONDS = 5.0
 
@@ -873,7 +891,7 @@ def plan_facility(
                 # only visits still movable: one started meanwhile keeps its own times
                 if visit.status == VisitStatus.DUE:
                     try:
-                        move_visit(actor, visit, VisitStatus.PLANNED, "rencana harian", **fields)
+                        move_visit(actor, visit, VisitStatus.PLANNED, _("rencana harian"), **fields)
                     except Conflict:
                         continue
                 else:
@@ -1481,7 +1499,7 @@ def schedule_transport(actor: Actor, base: Facility, day: date, *, seconds: floa
                         **fields
                     )
                 else:
-                    move_trip(actor, trip, TripStatus.SCHEDULED, "jadwal harian", **fields)
+                    move_trip(actor, trip, TripStatus.SCHEDULED, _("jadwal harian"), **fields)
                 scheduled += 1
         for key in plan.unserved_trips:
             trip = by_pk[key]

@@ -163,7 +163,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "status": status,
             "statuses": HomecareRequest.Status.choices,
-            "escalations": selectors.open_escalations(facility),
+            "escalations": [
+                {"e": e, "reasons": services.sign_labels(e.reasons)}
+                for e in selectors.open_escalations(facility)
+            ],
             "groups": TargetGroup.objects.all(),
             "villages": Region.objects.filter(code__in=facility.catchment.values("code")).order_by(
                 "name"
@@ -624,6 +627,7 @@ def visit_detail(request: HttpRequest, public_id) -> HttpResponse:
             "nav": nav_links(req.latitude, req.longitude),
             "outcomes": VisitRecord.Outcome.choices,
             "danger_signs": services.DANGER_SIGNS.items(),
+            "record_signs": services.sign_labels(record.danger_signs) if record else [],
             "escalations": record.escalations.all() if record else [],
         },
     )

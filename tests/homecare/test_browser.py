@@ -85,7 +85,7 @@ def test_request_to_visit_record(page, console_errors, staff, roster, monkeypatc
     record.locator("select[name=outcome]").select_option("worse")
     page.click("#btn-record")
     expect(page.locator("#visit-status")).to_have_text("Selesai")
-    expect(page.locator("#danger")).to_contain_text("tekanan_darah")
+    expect(page.locator("#danger")).to_contain_text("Tekanan darah berbahaya")
 
 
 def test_coordinator_pauses_a_plan_deactivates_a_worker_adds_a_vehicle(
