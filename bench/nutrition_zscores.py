@@ -230,6 +230,7 @@ def build_and_time(children: int, months: int, seed: int, out: Path, repeat: flo
     whz_level = rng.normal(-0.2, 0.9, children)
     t = zs.tables()
     prev_weight = np.full(children, np.nan)
+    prev_falter = np.zeros(children, bool)
     created = Measurement._meta.get_field("created_at").get_db_prep_save(now, connection)
     on_field = Measurement._meta.get_field("measured_on")
     for mi in range(months):
@@ -254,7 +255,9 @@ def build_and_time(children: int, months: int, seed: int, out: Path, repeat: flo
         hc, wc, whc = cls.classify_haz(r.haz), cls.classify_waz(r.waz), cls.classify_whz(r.whz)
         implausible = r.haz_flag | r.waz_flag | r.whz_flag
         gain = np.rint((weight - prev_weight) * 1000)
-        prev_weight = weight
+        falter = ~np.isnan(gain) & (np.nan_to_num(gain, nan=1) <= 0)
+        falter_2t = falter & prev_falter
+        prev_weight, prev_falter = weight, falter
         month_db = Measurement._meta.get_field("month").get_db_prep_save(month, connection)
         values = {
             "month": [month_db] * children,
@@ -268,7 +271,7 @@ def build_and_time(children: int, months: int, seed: int, out: Path, repeat: flo
             "haz_class": hc.tolist(), "waz_class": wc.tolist(), "whz_class": whc.tolist(),
             "implausible": implausible.tolist(),
             "weight_gain_g": np.where(np.isnan(gain), None, gain).tolist(),
-            "faltering": (~np.isnan(gain) & (np.nan_to_num(gain, nan=1) <= 0)).tolist(),
+            "faltering": falter.tolist(), "faltering_2t": falter_2t.tolist(),
             "counts_in_month": [False] * children,  # set by services.recount_months below
             "posyandu_id": pos_id[home].tolist(), "kelurahan_code": pos_kel[home].tolist(),
             "sex": ["L" if x == 1 else "P" for x in sex], "source": ["demo"] * children,

@@ -201,6 +201,7 @@ class MeasurementOut(Schema):
     whz_class: str
     implausible: bool
     faltering: bool
+    faltering_2t: bool
     weight_gain_g: int | None
     counts_in_month: bool
 
@@ -222,6 +223,7 @@ def _measurement_out(m: Measurement) -> dict:
         "whz_class": cls.label("whz", m.whz_class),
         "implausible": m.implausible,
         "faltering": m.faltering,
+        "faltering_2t": m.faltering_2t,
         "weight_gain_g": m.weight_gain_g,
         "counts_in_month": m.counts_in_month,
     }

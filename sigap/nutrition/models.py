@@ -98,6 +98,10 @@ class Measurement(BaseModel):
     faltering = models.BooleanField(
         default=False, help_text=_("Berat badan tidak naik sejak kunjungan sebelumnya")
     )
+    # "2T": no gain at this visit and at the one before (two T in a row), a referral trigger
+    faltering_2t = models.BooleanField(
+        default=False, help_text=_("2T: berat badan tidak naik dua kali berturut-turut")
+    )
     # The child's last measurement of its month: the one the monthly indicators count, so
     # that a child weighed twice in a month counts once (kept by services._refresh_series).
     counts_in_month = models.BooleanField(
@@ -162,6 +166,7 @@ class GrowthMonthly(models.Model):
     severely_underweight = models.PositiveIntegerField(default=0)
     faltering = models.PositiveIntegerField(default=0)
     gain_n = models.PositiveIntegerField(default=0)
+    faltering_2t = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -38,6 +38,7 @@ COUNT_FIELDS = [
     "severely_underweight",
     "faltering",
     "gain_n",
+    "faltering_2t",
 ]
 
 # WHO/UNICEF 2018 prevalence thresholds (percent): upper bounds of very low, low, medium, high
@@ -254,7 +255,8 @@ def case_counts(user: User, area: str = "") -> dict[str, int]:
 
 def faltering(user: User, *, month: date, area: str = "", limit: int = 200) -> list[Measurement]:
     """Children whose weight did not go up since the previous visit, in `month` (their
-    counted, i.e. last, measurement of the month: each child once)."""
+    counted, i.e. last, measurement of the month: each child once); 2T (two in a row,
+    to refer) first."""
     return list(
         Measurement.objects.filter(
             scope_filter(user),
@@ -264,7 +266,7 @@ def faltering(user: User, *, month: date, area: str = "", limit: int = 200) -> l
             kelurahan_code__startswith=area,
         )
         .select_related("child", "posyandu")
-        .order_by("posyandu__name", "child__name")[:limit]
+        .order_by("-faltering_2t", "posyandu__name", "child__name")[:limit]
     )
 
 

@@ -46,7 +46,11 @@ log = logging.getLogger(__name__)
 
 POSYANDU = "posyandu"
 READ_ROLES = (Role.ANALYST, Role.PUSKESMAS_STAFF)
-# A visit counts for growth faltering when the previous weighing is at most this old.
+# Growth faltering ("T", tidak naik) is no weight gain since the previous weighing, when that
+# weighing is at most this old; two T in a row ("2T") is flagged for referral. Buku KIA
+# (Kemenkes, 2023 print, KMS page) defines T as a flat or falling weight curve or a gain below
+# the minimal gain for the age (KBM, Kenaikan Berat Badan Minimal); its KBM table could not be
+# read reliably from any source available here, so the KBM threshold is not applied.
 FALTERING_MAX_GAP_DAYS = 62
 # WHO: MUAC under 11.5 cm at 6-59 months is severe acute malnutrition.
 SEVERE_MUAC_CM = 11.5
@@ -382,10 +386,10 @@ def _refresh_series(
     *,
     skip: Iterable[int] = (),
 ) -> set[Cell]:
-    """Per child, in date order: weight gain since the previous weighing, the faltering flag,
-    and which measurement the month counts (`counts_in_month`: the child's last one of the
-    month; one measurement a day, a second one the same day replaces the first, so the last
-    is always unique).
+    """Per child, in date order: weight gain since the previous weighing, the faltering flag
+    (T) and 2T (T here and at that previous weighing), and which measurement the month
+    counts (`counts_in_month`: the child's last one of the month; one measurement a day, a
+    second one the same day replaces the first, so the last is always unique).
 
     `pending` are measurements about to be saved (their values are set in memory, the caller
     saves them); `skip` are ids about to be deleted; stored ones whose values change are
@@ -398,7 +402,7 @@ def _refresh_series(
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows: list[tuple] = [
-            (r[0], r[1], r[2], r[3], r[4:7], r[7:])
+            (r[0], r[1], r[2], r[3], r[4:8], r[8:])
             for r in Measurement.objects.filter(child_id__in=chunk).values_list(
                 "id",
                 "child_id",
@@ -406,6 +410,7 @@ def _refresh_series(
                 "weight_kg",
                 "weight_gain_g",
                 "faltering",
+                "faltering_2t",
                 "counts_in_month",
                 "month",
                 "kelurahan_code",
@@ -420,10 +425,10 @@ def _refresh_series(
             if m.child_id in chunk_set
         ]
         rows.sort(key=lambda r: (r[1], r[2]))
-        changes: dict[tuple[int | None, bool, bool], list[int]] = {}
-        prev = None
+        changes: dict[tuple[int | None, bool, bool, bool], list[int]] = {}
+        prev = None  # (child, date, weight, T) of the last weighing
         for i, (key, child_id, on, weight, old, cell) in enumerate(rows):
-            new_gain, new_falter = None, False
+            new_gain, new_falter, new_2t = None, False, False
             if (
                 prev is not None
                 and prev[0] == child_id
@@ -432,22 +437,23 @@ def _refresh_series(
             ):
                 new_gain = int(round((weight - prev[2]) * 1000))
                 new_falter = new_gain <= 0
+                new_2t = new_falter and prev[3]
             nxt = rows[i + 1] if i + 1 < len(rows) else None
             counts = nxt is None or nxt[1] != child_id or month_start(nxt[2]) != month_start(on)
-            new = (new_gain, new_falter, counts)
+            new = (new_gain, new_falter, new_2t, counts)
             if isinstance(key, Measurement):
-                key.weight_gain_g, key.faltering, key.counts_in_month = new
+                key.weight_gain_g, key.faltering, key.faltering_2t, key.counts_in_month = new
             elif new != old:
                 changes.setdefault(new, []).append(key)
                 touched.add(tuple(cell))
             if weight is not None:
-                prev = (child_id, on, weight)
+                prev = (child_id, on, weight, new_falter)
             elif prev is not None and prev[0] != child_id:
                 prev = None
         # one UPDATE per distinct value: far cheaper than a CASE per row
-        for (g, f, c), mids in changes.items():
+        for (g, f, f2, c), mids in changes.items():
             Measurement.objects.filter(id__in=mids).update(
-                weight_gain_g=g, faltering=f, counts_in_month=c
+                weight_gain_g=g, faltering=f, faltering_2t=f2, counts_in_month=c
             )
     return touched
 
@@ -548,6 +554,7 @@ MONTHLY_AGGREGATES = {
     "severely_underweight": Count("id", filter=_ok & Q(waz_class=1)),
     "faltering": Count("id", filter=Q(faltering=True)),
     "gain_n": Count("id", filter=Q(weight_gain_g__isnull=False)),
+    "faltering_2t": Count("id", filter=Q(faltering_2t=True)),
 }
 
 
@@ -842,6 +849,7 @@ def record_measurements_bulk(
             "recorded_by",
             "weight_gain_g",
             "faltering",
+            "faltering_2t",
             "counts_in_month",
         ]
         if old:
