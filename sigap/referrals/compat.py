@@ -5,16 +5,30 @@ and its credentials.
 Paths (from the reference doc): `POST rujukan`, `GET rujukan?nomor=&tanggal=`,
 `PUT rujukan/{no}`, `POST rujukan/notifrujukan/{no}`, `PUT rujukan/jawab/{no}`,
 `PUT rujukan/batal/{no}`, `GET referensi/faskes`, `referensi/alasanrujukan`,
-`referensi/diagnosa`.
+`referensi/diagnosa`. What public bridges add, and is accepted here too: `PUT rujukan/notif/{no}`
+(another path for the reminder), `referensi/<list>/{kode}` (one entry by code) and
+`?query=` on every reference list, and `create=true` on `GET rujukan`.
 
-Auth: like Aplicare, but the HMAC key is md5(password): `X-cons-id`, `X-timestamp` (Unix
-seconds), `X-signature` = base64(HMAC-SHA256(key=md5hex(password), msg="{consid}&{timestamp}")).
+Auth: like Aplicare, but the HMAC key is md5(password): `X-cons-id`, `X-Timestamp` (Unix
+seconds, UTC), `X-Signature` = base64(HMAC-SHA256(key=md5hex(password), msg="{consid}&{timestamp}"))
+(header names are case-insensitive; bridges send both `X-signature` and `X-Signature`).
 
-Answers: `{"status": <code>, "success": <bool>, "detail": <message>, "data": ...}` with HTTP 200
-whenever the request reached an endpoint (bridges read the body; many treat another HTTP status
-as a network failure), 405 for a wrong method. The envelope is not in the reference doc; it is
-the shape public SISRUTE bridges read (`status` 200 and `detail`) and is marked unverified in
-the README. Nothing is written unless the whole request is valid.
+Answers: `{"status": <HTTP-like code>, "success": <bool>, "detail": <message>, "data": ...}`,
+plus `"total"` on lists, with HTTP 200 whenever the request reached an endpoint: bridges read
+`status`/`success`/`detail` from the body (one copies `status` into its own HTTP answer), and
+one common bridge library does not catch an HTTP error at all; 405 for a wrong method.
+`GET rujukan` lists the referrals the caller's facility RECEIVED; with `create=true` the ones it
+SENT (as bridges use it); without `nomor` and `tanggal`, today's. In a referral, coded fields are
+objects `{KODE, NAMA}` (JENIS_KELAMIN, JENIS_RUJUKAN, FASKES_ASAL/TUJUAN, ALASAN, DIAGNOSA,
+KESADARAN, NYERI, STATUS) as bridges read them; on input a code or such an object is accepted.
+`STATUS.NAMA` is "Belum direspon" until the hospital answers and "Sudah direspon" after (the two
+values bridges count); SIGAP's own state is in `STATUS_SIGAP`. Nothing is written unless the
+whole request is valid. The status codes (`STATUS.KODE`) and the list of statuses are SIGAP's:
+no public client showed SISRUTE's.
+
+Reason codes (`referensi/alasanrujukan`) are SIGAP's own reference data (ReferralReason): public
+bridges fetch SISRUTE's list at run time and none we read shows its codes, so a bridge must take
+the codes from this endpoint, as it does from SISRUTE's.
 
 Field names outside the reference doc's lists are SIGAP extensions, all optional:
 `RUJUKAN.URGENSI` (emergency/elective; default from JENIS_RUJUKAN: 2 -> emergency),
@@ -29,7 +43,8 @@ import json
 import re
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
 
 from django.conf import settings
@@ -113,6 +128,10 @@ STATUS_CODES = {
 }
 
 
+# KONDISI_UMUM.NYERI 0-3, as the SIMRS forms that fill it name the scale
+PAIN_NAMES = {0: "Tidak nyeri", 1: "Ringan", 2: "Sedang", 3: "Berat"}
+
+
 class CompatError(Exception):
     def __init__(self, status: int, message: str):
         super().__init__(message)
@@ -120,11 +139,10 @@ class CompatError(Exception):
 
 
 def _answer(status: int, detail: str, data: Any = None, http_status: int = 200) -> JsonResponse:
-    return JsonResponse(
-        {"status": status, "success": status == OK, "detail": detail, "data": data},
-        status=http_status,
-        json_dumps_params={"ensure_ascii": False},
-    )
+    body = {"status": status, "success": status == OK, "detail": detail, "data": data}
+    if isinstance(data, list):
+        body["total"] = len(data)  # bridges test `total > 0` before reading a list
+    return JsonResponse(body, status=http_status, json_dumps_params={"ensure_ascii": False})
 
 
 def _credential(request: HttpRequest) -> SisruteCredential:
@@ -240,6 +258,20 @@ def _faskes(f: Facility | None, label: str = "") -> dict:
     return {"KODE": f.kemenkes_code or f.bpjs_kodeppk or str(f.public_id), "NAMA": f.name}
 
 
+def _coded(code: str, name: object) -> dict:
+    return {"KODE": code, "NAMA": str(name)}
+
+
+def _status_name(status: str) -> str:
+    """The two names bridges count (unanswered / answered); a withdrawn or lapsed referral
+    says so."""
+    if status in ("sent", "escalated"):
+        return "Belum direspon"
+    if status in ("cancelled", "expired"):
+        return str(Referral.Status(status).label)
+    return "Sudah direspon"
+
+
 def _referral_json(r: Referral) -> dict:
     local = timezone.localtime(r.created_at)
     return {
@@ -248,7 +280,10 @@ def _referral_json(r: Referral) -> dict:
             "NIK": r.patient_nik,
             "NO_KARTU_JKN": r.patient_jkn,
             "NAMA": r.patient_name,
-            "JENIS_KELAMIN": {"L": "1", "P": "2"}.get(r.patient_sex, ""),
+            "JENIS_KELAMIN": _coded(
+                {"L": "1", "P": "2"}.get(r.patient_sex, ""),
+                Referral.Sex(r.patient_sex).label if r.patient_sex else "",
+            ),
             "TANGGAL_LAHIR": r.patient_birth_date.isoformat() if r.patient_birth_date else "",
             "TEMPAT_LAHIR": r.patient_birth_place,
             "ALAMAT": r.patient_address,
@@ -256,7 +291,7 @@ def _referral_json(r: Referral) -> dict:
         },
         "RUJUKAN": {
             "NOMOR": r.number,
-            "JENIS_RUJUKAN": str(r.kind),
+            "JENIS_RUJUKAN": _coded(str(r.kind), Referral.Kind(r.kind).label),
             "TANGGAL": local.strftime("%Y-%m-%d %H:%M:%S"),
             "FASKES_ASAL": _faskes(r.sender, r.sender_label),
             "FASKES_TUJUAN": _faskes(r.receiver),
@@ -265,10 +300,8 @@ def _referral_json(r: Referral) -> dict:
             "DIAGNOSA": {"KODE": r.diagnosis_code, "NAMA": r.diagnosis_name},
             "DOKTER": {"NIK": r.doctor_nik, "NAMA": r.doctor_name},
             "PETUGAS": {"NIK": r.officer_nik, "NAMA": r.officer_name},
-            "STATUS": {
-                "KODE": str(STATUS_CODES[r.status]),
-                "NAMA": str(Referral.Status(r.status).label),
-            },
+            "STATUS": {"KODE": str(STATUS_CODES[r.status]), "NAMA": _status_name(r.status)},
+            "STATUS_SIGAP": _coded(r.status, Referral.Status(r.status).label),
             "URGENSI": r.urgency,
             "PENJAMIN": r.payer,
             "LAYANAN": r.service_id or "",
@@ -287,13 +320,15 @@ def _referral_json(r: Referral) -> dict:
         },
         "KONDISI_UMUM": {
             "ANAMNESIS_DAN_PEMERIKSAAN_FISIK": r.anamnesis,
-            "KESADARAN": str(r.consciousness),
+            "KESADARAN": _coded(
+                str(r.consciousness), Referral.Consciousness(r.consciousness).label
+            ),
             "TEKANAN_DARAH": r.blood_pressure,
             "FREKUENSI_NADI": "" if r.pulse is None else str(r.pulse),
             "SUHU": "" if r.temperature is None else str(r.temperature),
             "PERNAPASAN": "" if r.respiration is None else str(r.respiration),
             "KEADAAN_UMUM": r.general_condition,
-            "NYERI": str(r.pain),
+            "NYERI": _coded(str(r.pain), PAIN_NAMES.get(r.pain, "")),
             "ALERGI": r.allergies,
         },
         "PENUNJANG": {
@@ -310,7 +345,7 @@ def _input(body: dict, cred: SisruteCredential) -> services.ReferralInput:
     dokter, petugas = _obj(rujukan, "DOKTER"), _obj(rujukan, "PETUGAS")
     if not rujukan:
         raise CompatError(INVALID, _("RUJUKAN wajib diisi."))
-    kind = _s(rujukan.get("JENIS_RUJUKAN"))
+    kind = _code(rujukan.get("JENIS_RUJUKAN"))
     urgency = _s(rujukan.get("URGENSI")) or ("emergency" if kind == "2" else "elective")
     jkn = _s(pasien.get("NO_KARTU_JKN"))
     payer = _s(rujukan.get("PENJAMIN")) or ("jkn_non_pbi" if jkn else "general")
@@ -324,7 +359,7 @@ def _input(body: dict, cred: SisruteCredential) -> services.ReferralInput:
         patient_nik=_s(pasien.get("NIK")),
         patient_jkn=jkn,
         patient_name=_s(pasien.get("NAMA")),
-        patient_sex=_s(pasien.get("JENIS_KELAMIN")),
+        patient_sex=_code(pasien.get("JENIS_KELAMIN")),
         patient_birth_date=_s(pasien.get("TANGGAL_LAHIR"))[:10],
         patient_birth_place=_s(pasien.get("TEMPAT_LAHIR")),
         patient_address=_s(pasien.get("ALAMAT")),
@@ -337,13 +372,13 @@ def _input(body: dict, cred: SisruteCredential) -> services.ReferralInput:
         officer_nik=_s(petugas.get("NIK")),
         officer_name=_s(petugas.get("NAMA")),
         anamnesis=_s(kondisi.get("ANAMNESIS_DAN_PEMERIKSAAN_FISIK")),
-        consciousness=_s(kondisi.get("KESADARAN")) or "1",
+        consciousness=_code(kondisi.get("KESADARAN")) or "1",
         blood_pressure=_s(kondisi.get("TEKANAN_DARAH")),
         pulse=_s(kondisi.get("FREKUENSI_NADI")),
         temperature=_s(kondisi.get("SUHU")),
         respiration=_s(kondisi.get("PERNAPASAN")),
         general_condition=_s(kondisi.get("KEADAAN_UMUM")),
-        pain=_s(kondisi.get("NYERI")) or "0",
+        pain=_code(kondisi.get("NYERI")) or "0",
         allergies=_s(kondisi.get("ALERGI")),
         lab_results=_s(penunjang.get("LABORATORIUM")),
         radiology_results=_s(penunjang.get("RADIOLOGI")),
@@ -352,6 +387,15 @@ def _input(body: dict, cred: SisruteCredential) -> services.ReferralInput:
         bed_class=_s(rujukan.get("KELAS")),
         jkn_class=_s(rujukan.get("HAK_KELAS")),
     )
+
+
+def _signed_by(actor: Actor, petugas: dict) -> Actor:
+    """The bridge's actor, named after the officer in `PETUGAS` (jawab and batal carry one)."""
+    name = _s(petugas.get("NAMA"))[:100]
+    if not name:
+        return actor
+    label = f"{actor.label} ({name})"
+    return Actor(user=None, channel=actor.channel, label=label, remote_addr=actor.remote_addr)
 
 
 def _mine(cred: SisruteCredential, nomor: str) -> Referral:
@@ -374,19 +418,18 @@ def _mine(cred: SisruteCredential, nomor: str) -> Referral:
 
 @_view(("GET", "POST"))
 def rujukan(request: HttpRequest, cred: SisruteCredential, actor: Actor) -> JsonResponse:
-    """POST creates a referral from the credential's facility; GET lists the facility's
-    referrals (sent or received), by `nomor` and/or `tanggal` (YYYY-MM-DD)."""
+    """POST creates a referral from the credential's facility. GET lists the referrals the
+    facility received (`create=true`: the ones it sent), by `nomor` and/or `tanggal`
+    (YYYY-MM-DD); with neither, today's."""
     if request.method == "POST":
         r = services.send_referral(actor, _input(_body(request), cred))
         r = Referral.objects.select_related("receiver", "sender", "reason").get(pk=r.pk)
         return _answer(OK, _("Rujukan berhasil dibuat."), _referral_json(r))
-    qs = Referral.objects.select_related("receiver", "sender", "reason").filter(
-        Q(sender=cred.facility) | Q(receiver=cred.facility)
-    )
+    sent = (request.GET.get("create") or "").strip().lower() in ("true", "1")
+    mine = Q(sender=cred.facility) if sent else Q(receiver=cred.facility)
+    qs = Referral.objects.select_related("receiver", "sender", "reason").filter(mine)
     nomor = (request.GET.get("nomor") or "").strip()
     tanggal = (request.GET.get("tanggal") or "").strip()
-    if not nomor and not tanggal:
-        raise CompatError(INVALID, _("Isi parameter nomor atau tanggal."))
     if nomor:
         if not _NO_RE.match(nomor):
             raise NotFound(_("Data rujukan tidak ditemukan."))
@@ -396,7 +439,11 @@ def rujukan(request: HttpRequest, cred: SisruteCredential, actor: Actor) -> Json
             day = date.fromisoformat(tanggal)
         except ValueError:
             raise CompatError(INVALID, _("tanggal harus YYYY-MM-DD.")) from None
-        qs = qs.filter(created_at__date=day)
+    elif not nomor:
+        day = timezone.localdate()
+    if tanggal or not nomor:
+        start = timezone.make_aware(datetime.combine(day, dt_time.min))
+        qs = qs.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
     rows = [_referral_json(r) for r in qs.order_by("created_at", "pk")[:500]]
     if nomor and not rows:
         raise NotFound(_("Data rujukan tidak ditemukan."))
@@ -422,7 +469,7 @@ def rujukan_one(
     return _answer(OK, _("Rujukan berhasil diubah."), _referral_json(r))
 
 
-@_view("POST")
+@_view(("POST", "PUT"))
 def notif(request: HttpRequest, cred: SisruteCredential, actor: Actor, nomor: str) -> JsonResponse:
     r = _mine(cred, nomor)
     if r.sender_id != cred.facility.pk:
@@ -441,10 +488,7 @@ def jawab(request: HttpRequest, cred: SisruteCredential, actor: Actor, nomor: st
     accepted = _s(body.get("DITERIMA"))
     if accepted not in ("0", "1"):
         raise CompatError(INVALID, _("DITERIMA harus 0 atau 1."))
-    petugas = _obj(body, "PETUGAS")
-    name = _s(petugas.get("NAMA"))[:100]
-    label = f"{actor.label} ({name})" if name else actor.label
-    actor = Actor(user=None, channel=actor.channel, label=label, remote_addr=actor.remote_addr)
+    actor = _signed_by(actor, _obj(body, "PETUGAS"))
     r = services.answer_referral(
         actor,
         r,
@@ -463,33 +507,64 @@ def batal(request: HttpRequest, cred: SisruteCredential, actor: Actor, nomor: st
         raise Forbidden(_("Hanya faskes asal yang dapat membatalkan rujukan."))
     body = _body(request) if request.body else {}
     reason = _s(body.get("KETERANGAN")) or _("dibatalkan oleh faskes asal")
+    actor = _signed_by(actor, _obj(body, "PETUGAS"))
     r = services.cancel_referral(actor, r, reason=reason)
     r = Referral.objects.select_related("receiver", "sender", "reason").get(pk=r.pk)
     return _answer(OK, _("Rujukan dibatalkan."), _referral_json(r))
 
 
+def _query(request: HttpRequest) -> str:
+    return (request.GET.get("query") or request.GET.get("nama") or "").strip()[:100]
+
+
 @_view("GET")
-def ref_faskes(request: HttpRequest, cred: SisruteCredential, actor: Actor) -> JsonResponse:
-    q = (request.GET.get("query") or request.GET.get("nama") or "").strip()[:100]
+def ref_faskes(
+    request: HttpRequest, cred: SisruteCredential, actor: Actor, kode: str = ""
+) -> JsonResponse:
+    """`referensi/faskes?query=` (name or code) or `referensi/faskes/{kode}`."""
     qs = Facility.objects.filter(is_active=True, kind_id__in=("rs", "puskesmas"))
-    if q:
+    q = kode or _query(request)
+    if kode:
+        qs = qs.filter(Q(kemenkes_code=kode) | Q(bpjs_kodeppk=kode))
+    elif q:
         qs = qs.filter(Q(name__icontains=q) | Q(kemenkes_code=q) | Q(bpjs_kodeppk=q))
     rows = [
         {**_faskes(f), "JENIS": f.kind_id.upper(), "ALAMAT": f.address}
         for f in qs.select_related("kind").order_by("name")[:500]
     ]
+    if kode and not rows:
+        raise NotFound(_("Data tidak ditemukan."))
     return _answer(OK, _("Data ditemukan."), rows)
 
 
 @_view("GET")
-def ref_alasan(request: HttpRequest, cred: SisruteCredential, actor: Actor) -> JsonResponse:
-    rows = [{"KODE": r.code, "NAMA": r.name} for r in ReferralReason.objects.all()]
+def ref_alasan(
+    request: HttpRequest, cred: SisruteCredential, actor: Actor, kode: str = ""
+) -> JsonResponse:
+    """`referensi/alasanrujukan[?query=]` or `referensi/alasanrujukan/{kode}`."""
+    qs = ReferralReason.objects.all()
+    q = _query(request)
+    if kode:
+        qs = qs.filter(code=kode)
+    elif q:
+        qs = qs.filter(Q(code__iexact=q) | Q(name__icontains=q))
+    rows = [{"KODE": r.code, "NAMA": r.name} for r in qs]
+    if kode and not rows:
+        raise NotFound(_("Data tidak ditemukan."))
     return _answer(OK, _("Data ditemukan."), rows)
 
 
 @_view("GET")
-def ref_diagnosa(request: HttpRequest, cred: SisruteCredential, actor: Actor) -> JsonResponse:
-    q = (request.GET.get("query") or request.GET.get("kode") or "").strip()[:100]
+def ref_diagnosa(
+    request: HttpRequest, cred: SisruteCredential, actor: Actor, kode: str = ""
+) -> JsonResponse:
+    """`referensi/diagnosa?query=` (code or words) or `referensi/diagnosa/{kode}`."""
+    if kode:
+        found = icd10.lookup(kode)
+        if found is None:
+            raise NotFound(_("Data tidak ditemukan."))
+        return _answer(OK, _("Data ditemukan."), [{"KODE": found.code, "NAMA": found.name}])
+    q = _query(request) or (request.GET.get("kode") or "").strip()[:100]
     if not q:
         raise CompatError(INVALID, _("Isi parameter query (kode atau nama diagnosa)."))
     rows = [{"KODE": d.code, "NAMA": d.name} for d in icd10.search(q, limit=50)]

@@ -31,6 +31,7 @@ EN = {
     "Data ditemukan.": "Data found.",
     "Data rujukan ditemukan.": "Referral data found.",
     "Data rujukan tidak ditemukan.": "Referral not found.",
+    "Data tidak ditemukan.": "Not found.",
     "Diagnosis": "Diagnosis",
     "Diagnosis ICD-10 (kode atau kata)": "ICD-10 diagnosis (code or words)",
     "Diagnosis dan alasan": "Diagnosis and reason",

@@ -119,20 +119,23 @@ def test_create_read_answer_flow(bridges, network):
     pkm, alfa, _beta = bridges
     created = ok(pkm.call("POST", "/rujukan", rujukan_body(network.alfa.bpjs_kodeppk)))
     no = created["RUJUKAN"]["NOMOR"]
-    assert created["PASIEN"]["NIK"] == NIK and created["PASIEN"]["JENIS_KELAMIN"] == "2"
+    assert created["PASIEN"]["NIK"] == NIK
+    assert created["PASIEN"]["JENIS_KELAMIN"] == {"KODE": "2", "NAMA": "Perempuan"}
     assert created["RUJUKAN"]["DIAGNOSA"] == {"KODE": "J18.9", "NAMA": "Pneumonia, unspecified"}
     assert created["RUJUKAN"]["FASKES_TUJUAN"]["NAMA"] == "RS Alfa"
     assert created["RUJUKAN"]["FASKES_ASAL"]["KODE"] == "P3374010101"
     assert (
-        created["KONDISI_UMUM"]["NYERI"] == "2" and created["PENUNJANG"]["RADIOLOGI"] == "Infiltrat"
+        created["KONDISI_UMUM"]["NYERI"]["KODE"] == "2"
+        and created["PENUNJANG"]["RADIOLOGI"] == "Infiltrat"
     )
     ref = Referral.objects.get(number=no)
     assert ref.urgency == "emergency" and ref.payer == "jkn_non_pbi" and ref.sender == network.pkm
 
-    # both ends read it by number; by date too
+    # the receiver reads it by number; the sender with create=true, by date too
     assert ok(alfa.call("GET", "/rujukan", nomor=no))[0]["RUJUKAN"]["NOMOR"] == no
     today = ref.created_at.astimezone().date().isoformat()
-    assert any(x["RUJUKAN"]["NOMOR"] == no for x in ok(pkm.call("GET", "/rujukan", tanggal=today)))
+    sent = ok(pkm.call("GET", "/rujukan", tanggal=today, create="true"))
+    assert any(x["RUJUKAN"]["NOMOR"] == no for x in sent)
 
     # the sender corrects it before the answer, and reminds the hospital
     body = rujukan_body(network.alfa.bpjs_kodeppk, RUJUKAN__DIAGNOSA="J15.9")
