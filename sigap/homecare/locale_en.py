@@ -324,4 +324,8 @@ EN = {
     "Napas cepat (> 30/menit)": "Fast breathing (> 30/min)",
     "rencana harian": "daily plan",
     "jadwal harian": "daily schedule",
+    "Belum dapat diteruskan; tangani dari Puskesmas.": "Could not be handed over yet; handle it at the Puskesmas.",
+    "Diteruskan: %(t)s": "Handed over: %(t)s",
+    "Teruskan ke PSC 119": "Hand over to PSC 119",
+    "Teruskan sebagai rujukan": "Hand over as a referral",
 }

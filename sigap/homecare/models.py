@@ -344,6 +344,9 @@ class Escalation(BaseModel):
     reasons = models.JSONField(default=list)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     handed_to = models.CharField(max_length=100, blank=True)
+    # what the other capability created: "app_label.model" and its public_id (for the link)
+    handed_to_type = models.CharField(max_length=64, blank=True)
+    handed_to_id = models.UUIDField(null=True, blank=True)
 
 
 # --- Jemput Sakit Antar Sehat ----------------------------------------------------------------

@@ -1129,34 +1129,116 @@ def record_visit(
     return record
 
 
+HAND_OVER_TARGETS = {
+    Escalation.Kind.REFERRAL: "sigap.referrals.services",
+    Escalation.Kind.EMERGENCY: "sigap.emergency.services",
+}
+
+
 def hand_over_escalation(actor: Actor, escalation: Escalation) -> Escalation:
     """THE call point to the referral and emergency capabilities.
 
-    When `sigap.referrals.services.create_from_homecare(actor, escalation)` (referral) or
-    `sigap.emergency.services.create_from_homecare(actor, escalation)` (emergency) exists,
-    it is called and the escalation is marked handed over with the reference it returns;
-    until then the escalation stays open in the Puskesmas inbox for staff to act on."""
-    import importlib
+    Calls `create_from_homecare(actor, escalation)` of `sigap.referrals.services` (kind
+    "referral") or `sigap.emergency.services` (kind "emergency") when it exists.
 
-    module_name = (
-        "sigap.emergency.services" if escalation.kind == Escalation.Kind.EMERGENCY
-        else "sigap.referrals.services"
-    )  # fmt: skip
+    What it passes:
+    - `actor`: who recorded the visit (the worker, a `puskesmas_staff` operator of
+      `escalation.facility`) or the staff member pressing "teruskan" in the inbox.
+    - `escalation`: an `Escalation` row, status "open": `kind`, `reasons` (danger-sign codes;
+      `sign_labels(escalation.reasons)` gives the labels), `facility` (the Puskesmas that
+      refers), `public_id` (a stable reference: use it to refuse a second hand-over of the
+      same escalation), `record` (the `VisitRecord`: vital signs, notes, outcome,
+      `recorded_by`) and `record.visit.care_plan.request` (the patient: `nik`, `name`,
+      `phone`, `address`, `village`, `latitude`, `longitude`, `need`).
+
+    What it expects back: the object it created, a model instance with a `public_id` (the
+    `Referral` or the `Incident`); its `str()` is shown and, when it has
+    `get_absolute_url()`, the visit record links to it. `None` means "not taken": the
+    escalation stays open. A raised error is not the visit's failure: the call runs in its
+    own transaction after the visit record is saved (their rows and our mark commit together
+    or not at all), the escalation stays open for staff in the inbox, and the error is
+    audited. Until the function exists, escalations stay open in the Puskesmas inbox."""
+    import importlib
+    import logging
+
     try:
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(HAND_OVER_TARGETS[escalation.kind])
     except ImportError:
         return escalation
     target = getattr(module, "create_from_homecare", None)
     if target is None:
         return escalation
-    ref = target(actor, escalation)
-    with transaction.atomic():
-        Escalation.objects.filter(pk=escalation.pk, status=Escalation.Status.OPEN).update(
-            status=Escalation.Status.HANDED_OVER, handed_to=str(ref)[:100]
-        )
-        record_audit(actor, "escalation.handed_over", escalation, after={"to": str(ref)[:100]})
+    try:
+        with transaction.atomic():
+            # the row lock makes a second hand-over of the same escalation wait, then skip
+            locked = (
+                Escalation.objects.select_for_update(of=("self",)).order_by()
+                .select_related("record__visit__care_plan__request", "facility")
+                .get(pk=escalation.pk)
+            )  # fmt: skip
+            if locked.status != Escalation.Status.OPEN:
+                escalation.refresh_from_db()
+                return escalation
+            ref = target(actor, locked)
+            if ref is None:
+                return escalation
+            meta = getattr(ref, "_meta", None)
+            locked.status = Escalation.Status.HANDED_OVER
+            locked.handed_to = str(ref)[:100]
+            locked.handed_to_type = meta.label_lower if meta is not None else ""
+            locked.handed_to_id = getattr(ref, "public_id", None)
+            locked.save(update_fields=["status", "handed_to", "handed_to_type",
+                                       "handed_to_id", "updated_at"])  # fmt: skip
+            record_audit(
+                actor, "escalation.handed_over", locked,
+                after={"to": locked.handed_to, "type": locked.handed_to_type,
+                       "id": str(locked.handed_to_id or "")},
+            )  # fmt: skip
+    except Exception as exc:  # another capability's failure must not lose the visit record
+        logging.getLogger(__name__).exception("hand-over of escalation %s failed", escalation.pk)
+        record_audit(
+            actor, "escalation.hand_over_failed", escalation,
+            after={"error": f"{type(exc).__name__}: {exc}"[:255]},
+        )  # fmt: skip
     escalation.refresh_from_db()
     return escalation
+
+
+def retry_hand_over(actor: Actor, escalation: Escalation) -> Escalation:
+    """Staff press "teruskan" on an open escalation (e.g. after the other side failed)."""
+    require_staff(actor, escalation.facility)
+    if escalation.status != Escalation.Status.OPEN:
+        raise Conflict(_("Eskalasi ini sudah ditangani."))
+    return hand_over_escalation(actor, escalation)
+
+
+# Pages of the created object, by "app_label.model", for models without get_absolute_url.
+# PSC 119 incidents have no page a Puskesmas may open: they show as text.
+TARGET_PAGES = {"referrals.referral": "referrals:detail"}
+
+
+def escalation_target(escalation: Escalation) -> tuple[str, str]:
+    """(label, url) of what an escalation was handed to; url is "" when not linkable."""
+    if not (escalation.handed_to_type and escalation.handed_to_id):
+        return escalation.handed_to, ""
+    from django.apps import apps
+
+    try:
+        model = apps.get_model(escalation.handed_to_type)
+    except (LookupError, ValueError):
+        return escalation.handed_to, ""
+    obj = model._default_manager.filter(public_id=escalation.handed_to_id).first()
+    url = ""
+    if obj is None:
+        return escalation.handed_to, url
+    with contextlib.suppress(Exception):  # a broken link must not break the record page
+        if hasattr(obj, "get_absolute_url"):
+            url = obj.get_absolute_url()
+        elif escalation.handed_to_type in TARGET_PAGES:
+            from django.urls import reverse
+
+            url = reverse(TARGET_PAGES[escalation.handed_to_type], args=[obj.public_id])
+    return escalation.handed_to, url
 
 
 def close_escalation(actor: Actor, escalation: Escalation, note: str) -> Escalation:

@@ -353,7 +353,14 @@ def close_escalation(request: HttpRequest, public_id) -> HttpResponse:
     if esc is None:
         raise Http404
     try:
-        services.close_escalation(_actor(request), esc, request.POST.get("note", ""))
+        if request.POST.get("action") == "hand_over":
+            esc = services.retry_hand_over(_actor(request), esc)
+            if esc.status == esc.Status.OPEN:
+                messages.error(request, _("Belum dapat diteruskan; tangani dari Puskesmas."))
+            else:
+                messages.success(request, _("Diteruskan: %(t)s") % {"t": esc.handed_to})
+        else:
+            services.close_escalation(_actor(request), esc, request.POST.get("note", ""))
     except SigapError as exc:
         _fail(request, exc)
     return redirect(reverse("homecare:inbox") + f"?puskesmas={esc.facility_id}")
@@ -628,7 +635,10 @@ def visit_detail(request: HttpRequest, public_id) -> HttpResponse:
             "outcomes": VisitRecord.Outcome.choices,
             "danger_signs": services.DANGER_SIGNS.items(),
             "record_signs": services.sign_labels(record.danger_signs) if record else [],
-            "escalations": record.escalations.all() if record else [],
+            "escalations": [
+                {"e": e, "target": services.escalation_target(e)}
+                for e in (record.escalations.all() if record else [])
+            ],
         },
     )
 

@@ -1,0 +1,120 @@
+"""The hand-over of danger signs to the referral and emergency capabilities: what is passed,
+what is kept of the answer (the link on the visit record), and what happens when the other
+side fails or declines."""
+
+import pytest
+from django.test import Client
+
+from sigap.core.models import AuditEvent
+from sigap.core.services import Actor
+from sigap.homecare import services
+from sigap.homecare.models import Escalation, HomecareRequest, Visit, VisitRecord
+
+from .test_services import DAY, _active_plan
+
+
+@pytest.fixture
+def visit(actor, roster, puskesmas):
+    plan = _active_plan(actor, priority=1)
+    services.plan_facility(actor, puskesmas["miroto"], DAY, seconds=0.3)
+    return Visit.objects.get(care_plan=plan)
+
+
+def _record(roster, visit, signs):
+    return services.record_visit(
+        Actor(roster["nurse"].user, "web"), visit,
+        services.RecordInput(outcome="worse", danger_signs=signs),
+    )  # fmt: skip
+
+
+def test_referral_hand_over_gets_the_escalation_and_links_what_it_created(
+    staff, roster, visit, monkeypatch
+):
+    from sigap.referrals import services as referral_services
+
+    seen = {}
+
+    def create_from_homecare(actor, escalation):
+        seen["actor"] = actor.user
+        seen["kind"] = escalation.kind
+        seen["reasons"] = list(escalation.reasons)
+        seen["nik"] = escalation.record.visit.care_plan.request.nik
+        seen["facility"] = escalation.facility
+        # stands in for the Referral: any model instance with public_id + get_absolute_url
+        return escalation.record.visit.care_plan.request
+
+    monkeypatch.setattr(referral_services, "create_from_homecare", create_from_homecare,
+                        raising=False)  # fmt: skip
+    monkeypatch.setattr(HomecareRequest, "get_absolute_url",
+                        lambda self: f"/rujukan/{self.public_id}/", raising=False)  # fmt: skip
+    record = _record(roster, visit, ["tidak_mau_makan"])
+    esc = Escalation.objects.get(record=record)
+    assert seen["kind"] == "referral" and seen["reasons"] == ["tidak_mau_makan"]
+    assert seen["actor"] == roster["nurse"].user and seen["facility"] == visit.facility
+    assert len(seen["nik"]) == 16
+    req = visit.care_plan.request
+    assert esc.status == "handed_over"
+    assert (esc.handed_to_type, esc.handed_to_id) == ("homecare.homecarerequest", req.public_id)
+    assert services.escalation_target(esc) == (str(req)[:100], f"/rujukan/{req.public_id}/")
+    c = Client()
+    c.force_login(staff)
+    page = c.get(f"/perawatan-rumah/kunjungan/{visit.public_id}/").content.decode()
+    assert f'href="/rujukan/{req.public_id}/"' in page
+    # a second hand-over of the same escalation creates nothing
+    seen.clear()
+    services.hand_over_escalation(Actor(staff, "web"), esc)
+    assert seen == {}
+
+
+def test_a_failing_or_declining_target_keeps_the_record_and_leaves_it_open(
+    staff, roster, visit, monkeypatch
+):
+    from sigap.emergency import services as emergency_services
+
+    def broken(actor, escalation):
+        HomecareRequest.objects.filter(pk=escalation.record.visit.care_plan.request_id).update(
+            name="ditimpa"
+        )  # a write of theirs before the failure is rolled back with it
+        raise ValueError("no unit")
+
+    monkeypatch.setattr(emergency_services, "create_from_homecare", broken, raising=False)
+    record = _record(roster, visit, ["kejang"])
+    assert VisitRecord.objects.filter(pk=record.pk).exists()
+    esc = Escalation.objects.get(record=record)
+    assert esc.kind == "emergency" and esc.status == "open"
+    assert HomecareRequest.objects.get(pk=visit.care_plan.request_id).name != "ditimpa"
+    assert AuditEvent.objects.filter(action="escalation.hand_over_failed").exists()
+    c = Client()
+    c.force_login(staff)
+    assert c.get(f"/perawatan-rumah/kunjungan/{visit.public_id}/").status_code == 200
+    inbox = c.get("/perawatan-rumah/puskesmas/").content.decode()
+    assert "Teruskan ke PSC 119" in inbox
+    # the staff retry once the other side answers
+    monkeypatch.setattr(emergency_services, "create_from_homecare", lambda a, e: None,
+                        raising=False)  # fmt: skip
+    c.post(f"/perawatan-rumah/eskalasi/{esc.public_id}/", {"action": "hand_over"})
+    assert Escalation.objects.get(pk=esc.pk).status == "open"  # None: not taken
+    monkeypatch.setattr(emergency_services, "create_from_homecare",
+                        lambda a, e: e.record.visit.care_plan.request, raising=False)  # fmt: skip
+    c.post(f"/perawatan-rumah/eskalasi/{esc.public_id}/", {"action": "hand_over"})
+    esc.refresh_from_db()
+    assert esc.status == "handed_over" and services.escalation_target(esc)[1] == ""  # no url
+
+
+def test_link_from_the_page_registry_and_unknown_targets(roster, visit, monkeypatch):
+    record = _record(roster, visit, ["tidak_mau_makan"])
+    esc = Escalation.objects.get(record=record)
+    req = visit.care_plan.request
+    Escalation.objects.filter(pk=esc.pk).update(
+        status="handed_over", handed_to="Rujukan R-1", handed_to_type="homecare.homecarerequest",
+        handed_to_id=req.public_id,
+    )  # fmt: skip
+    esc.refresh_from_db()
+    monkeypatch.setitem(services.TARGET_PAGES, "homecare.homecarerequest", "homecare:request")
+    assert services.escalation_target(esc) == (
+        "Rujukan R-1", f"/perawatan-rumah/permintaan/{req.public_id}/"
+    )  # fmt: skip
+    esc.handed_to_type = "tidak.ada"
+    assert services.escalation_target(esc) == ("Rujukan R-1", "")
+    esc.handed_to_type = "referrals.referral"  # no such referral: text only
+    assert services.escalation_target(esc) == ("Rujukan R-1", "")
