@@ -412,20 +412,34 @@ class PregnancyIn(Schema):
     mother_nik: str
     mother_name: str = Field(..., min_length=1, max_length=150)
     kelurahan_code: str = Field(..., pattern=r"^[0-9]{10}$")
-    risk_factors: list[str] = []
+    risk_factors: list[str] = Field(
+        [], description="ticked checklist items (history, disease, this pregnancy)"
+    )
     last_period: date | None = None
     expected_delivery: date | None = None
     gravida: int = 1
+    parity: int = Field(0, ge=0, description="births so far")
+    last_birth_date: date | None = None
+    height_cm: float | None = None
+    muac_cm: float | None = Field(None, description="LiLA")
+    hb_g_dl: float | None = None
+    systolic_mmhg: int | None = None
+    diastolic_mmhg: int | None = None
     phone: str = Field("", max_length=32)
     address: str = Field("", max_length=255)
 
 
 @router.post("/pregnancies", response={201: dict}, auth=operator_auth)
 def create_pregnancy(request: HttpRequest, payload: PregnancyIn):
+    """Register a pregnancy with its first-visit ANC values; the risk factors follow from the
+    values and the ticked checklist (KSPR: any one factor is high-risk, which becomes a
+    home-care request)."""
     p = services.register_pregnancy(_actor(request), services.PregnancyInput(**payload.dict()))
     return 201, {
         "id": str(p.public_id),
         "high_risk": p.high_risk,
+        "risk_factors": p.risk_factors,
+        "reasons": services.risk_reasons(p),
         "homecare_status": p.homecare_status,
     }
 

@@ -363,22 +363,35 @@ def _mothers_and_infants(actor: Actor, area: Region, today: date, log) -> None:
                     live_by_year.setdefault(year, []).append(b)
     services.register_births_bulk(actor, births, label="demo")
 
-    # pregnancies: one in three kelurahan, about 40% with enough risk to be high-risk
-    factors = list(services.RISK_FACTORS)
+    # pregnancies: one in three kelurahan, with first-visit values drawn so that about two in
+    # five carry a KSPR risk factor (age, stature, LiLA, Hb, blood pressure, a ticked item)
+    prnd = demo_rng("mch-pregnancies", area.code)
+    checklist = list(services.CHECKLIST_RISKS)
     pregnancies = 0
     for code in villages[::3]:
-        risk = rnd.sample(factors, k=rnd.choice([0, 0, 1, 1, 2, 3]))
-        mother = date(rnd.randint(1984, 2006), rnd.randint(1, 12), rnd.randint(1, 28))
+        mother = date(prnd.randint(1988, 2005), prnd.randint(1, 12), prnd.randint(1, 28))
+        last_period = today - timedelta(days=prnd.randint(40, 250))
+        gravida = prnd.randint(1, 5)
+        parity = prnd.randint(0, gravida - 1)
+        last_birth = last_period - timedelta(days=prnd.randint(300, 3000)) if parity else None
+        systolic = round(prnd.gauss(114, 10))
         services.register_pregnancy(
             actor,
             services.PregnancyInput(
                 mother_nik=niks.make(code[:6], mother, "P"),
-                mother_name=f"{rnd.choice(MOTHERS)} {rnd.choice(FAMILY)} (sintetis)",
+                mother_name=f"{prnd.choice(MOTHERS)} {prnd.choice(FAMILY)} (sintetis)",
                 kelurahan_code=code,
-                risk_factors=risk,
-                last_period=today - timedelta(days=rnd.randint(40, 250)),
-                gravida=rnd.randint(1, 5),
-                phone=f"0813-0000-{rnd.randint(0, 9999):04d}",
+                risk_factors=[prnd.choice(checklist)] if prnd.random() < 0.08 else [],
+                last_period=last_period,
+                gravida=gravida,
+                parity=parity,
+                last_birth_date=last_birth,
+                height_cm=round(prnd.gauss(155, 5), 1),
+                muac_cm=round(prnd.gauss(26, 2), 1),
+                hb_g_dl=round(prnd.gauss(12.2, 0.9), 1),
+                systolic_mmhg=systolic,
+                diastolic_mmhg=min(systolic - 20, round(prnd.gauss(74, 8))),
+                phone=f"0813-0000-{prnd.randint(0, 9999):04d}",
                 address="Jl. Contoh",
                 is_synthetic=True,
             ),

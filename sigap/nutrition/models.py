@@ -301,6 +301,18 @@ class Pregnancy(BaseModel):
     last_period = models.DateField(null=True, blank=True)
     expected_delivery = models.DateField(null=True, blank=True)
     gravida = models.PositiveSmallIntegerField(default=1)
+    # What the ANC register (Buku KIA / kohort ibu) records at the first visit; the risk
+    # factors that follow from a number are derived from it (services.pregnancy_risks).
+    parity = models.PositiveSmallIntegerField(default=0, help_text=_("Jumlah persalinan"))
+    last_birth_date = models.DateField(
+        null=True, blank=True, help_text=_("Tanggal persalinan terakhir")
+    )
+    height_cm = models.FloatField(null=True, blank=True)
+    muac_cm = models.FloatField(null=True, blank=True, help_text=_("LiLA (cm)"))
+    hb_g_dl = models.FloatField(null=True, blank=True, help_text=_("Hb (g/dL)"))
+    systolic_mmhg = models.PositiveSmallIntegerField(null=True, blank=True)
+    diastolic_mmhg = models.PositiveSmallIntegerField(null=True, blank=True)
+    # every factor that applies, derived or checked (codes of services.RISK_FACTORS)
     risk_factors = models.JSONField(default=list, blank=True)
     high_risk = models.BooleanField(default=False)
     homecare_status = models.CharField(

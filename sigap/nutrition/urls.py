@@ -11,6 +11,7 @@ urlpatterns = [
     path("gizi/kasus/", views.case_list, name="cases"),
     path("gizi/kasus/<str:key>/", views.case_detail, name="case"),
     path("kia/", views.mch, name="mch"),
+    path("kia/ibu-hamil/baru/", views.pregnancy_new, name="pregnancy_new"),
     path("kia/kajian-kematian/", views.review_list, name="reviews"),
     path("kia/kajian-kematian/<str:key>/", views.review_detail, name="review"),
 ]

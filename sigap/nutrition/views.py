@@ -30,7 +30,15 @@ from sigap.regions.services import mask_nik
 from . import charts, selectors, services
 from . import classification as cls
 from .importer import import_eppgbm
-from .models import CaseAction, Child, Death, DeathReview, Measurement, NutritionCase
+from .models import (
+    CaseAction,
+    Child,
+    Death,
+    DeathReview,
+    Measurement,
+    NutritionCase,
+    Pregnancy,
+)
 
 PAGE_ROLES = (Role.ANALYST, Role.ADMIN, Role.PUSKESMAS_STAFF)
 
@@ -413,7 +421,7 @@ def mch(request: HttpRequest) -> HttpResponse:
                 (
                     p,
                     mask_nik(p.mother_nik),
-                    ", ".join(str(services.RISK_FACTORS.get(f, f)) for f in p.risk_factors),
+                    services.risk_reasons(p),
                 )
                 for p in selectors.high_risk_pregnancies(user, _area(user), 100)
             ],
@@ -483,6 +491,88 @@ def review_detail(request: HttpRequest, key: str) -> HttpResponse:
             "can_close": user.is_admin_role or user.role == Role.ANALYST,
             "error": error,
             "form": request.POST if error else {},
+        },
+        status=error.status if error else 200,
+    )
+
+
+# --- pregnancy register (ANC first visit) ----------------------------------------------------
+
+
+def _int(value: str | None, field: str) -> int | None:
+    number = _float(value, field)
+    if number is None:
+        return None
+    if number != int(number):
+        raise InvalidInput(_("Isi bilangan bulat."), field=field)
+    return int(number)
+
+
+def _optional_date(value: str | None, field: str) -> date | None:
+    return _date(value, field) if (value or "").strip() else None
+
+
+@login_required
+def pregnancy_new(request: HttpRequest) -> HttpResponse:
+    """Register a pregnancy from the ANC register: first-visit values and the KSPR
+    checklist; the page answers with the risk factors found and the home-care hand-off."""
+    user = _staff(request)
+    villages = list(
+        Region.objects.filter(level=Region.Level.VILLAGE, code__startswith=_area(user))
+        .filter(services.scope_filter(user, "code"))
+        .order_by("name")
+        .values_list("code", "name")[:2000]
+    )
+    error: SigapError | None = None
+    if request.method == "POST":
+        p = request.POST
+        try:
+            pregnancy = services.register_pregnancy(
+                _actor(request),
+                services.PregnancyInput(
+                    mother_nik=p.get("mother_nik", ""),
+                    mother_name=p.get("mother_name", ""),
+                    kelurahan_code=p.get("kelurahan_code", ""),
+                    risk_factors=p.getlist("risk"),
+                    last_period=_optional_date(p.get("last_period"), "last_period"),
+                    gravida=_int(p.get("gravida"), "gravida") or 1,
+                    parity=_int(p.get("parity"), "parity") or 0,
+                    last_birth_date=_optional_date(p.get("last_birth_date"), "last_birth_date"),
+                    height_cm=_float(p.get("height_cm"), "height_cm"),
+                    muac_cm=_float(p.get("muac_cm"), "muac_cm"),
+                    hb_g_dl=_float(p.get("hb_g_dl"), "hb_g_dl"),
+                    systolic_mmhg=_int(p.get("systolic_mmhg"), "systolic_mmhg"),
+                    diastolic_mmhg=_int(p.get("diastolic_mmhg"), "diastolic_mmhg"),
+                    phone=p.get("phone", ""),
+                    address=p.get("address", ""),
+                ),
+            )
+        except SigapError as exc:
+            error = exc
+        else:
+            request.session["nutrition_pregnancy"] = str(pregnancy.public_id)
+            return redirect("nutrition:pregnancy_new")
+    last = None
+    key = request.session.pop("nutrition_pregnancy", None) if request.method == "GET" else None
+    if key:
+        found = Pregnancy.objects.filter(public_id=key).first()
+        if found is not None:
+            last = {
+                "p": found,
+                "nik": mask_nik(found.mother_nik),
+                "reasons": services.risk_reasons(found),
+            }
+    return render(
+        request,
+        "nutrition/pregnancy.html",
+        {
+            "villages": villages,
+            "measured": list(services.MEASURED_RISKS.items()),
+            "checklist": list(services.CHECKLIST_RISKS.items()),
+            "last": last,
+            "error": error,
+            "form": request.POST if error else {},
+            "ticked": request.POST.getlist("risk") if error else [],
         },
         status=error.status if error else 200,
     )
