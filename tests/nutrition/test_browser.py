@@ -1,5 +1,7 @@
 """Nutrition pages in headless Chromium against a live server: the posyandu entry form (by
-keyboard), the e-PPGBM import, the dashboard (chart and map) and a death review."""
+keyboard), the e-PPGBM import, the dashboard (chart, map, each child counted once a month,
+2T listed), the pregnancy register with its risk reasons, and a death review. The file
+command (`sigap growth zscores`) has no page: tests/nutrition/test_growth_command.py."""
 
 import re
 from datetime import date
@@ -94,6 +96,10 @@ def test_dashboard_chart_and_map(page, analyst, staff_actor, make_child, console
         services.record_measurement(
             staff_actor, child, services.MeasurementInput(date(2026, 1, 10), w, length, "L")
         )
+    # the first child weighed again later in the month: counted once, by the later visit
+    services.record_measurement(
+        staff_actor, child, services.MeasurementInput(date(2026, 1, 24), 8.1, 85.2, "L")
+    )
     child = make_child(birth_date=date(2024, 1, 10), kelurahan="3374101001", posyandu="pos2",
                        actor=services.Actor.system("test"))  # fmt: skip
     services.record_measurement(
@@ -102,7 +108,8 @@ def test_dashboard_chart_and_map(page, analyst, staff_actor, make_child, console
     )  # fmt: skip
     login(page, analyst.username)
     page.goto("/gizi/?bulan=2026-01&tingkat=kelurahan")
-    assert page.locator("[data-kpi=measured]").inner_text() == "4"
+    assert Measurement.objects.count() == 5
+    assert page.locator("[data-kpi=measured]").inner_text() == "4"  # children, not visits
     assert page.locator("#chart-trend svg").count() == 1
     page.wait_for_selector("#map[data-markers='2']")
     assert page.locator(".leaflet-container path.kel-marker").count() == 2
@@ -138,3 +145,54 @@ def test_death_review(page, analyst, staff_actor, console_errors):
     # one maternal death, no live births recorded: the ratio is not defined
     cells = page.locator("#mortality-table tbody tr").first.locator("td").all_inner_texts()
     assert cells[0] == "Semarang Tengah" and cells[3] == "1" and cells[4] == "—"
+
+
+def test_faltering_2t_listed_on_the_dashboard(page, analyst, staff_actor, make_child,
+                                              console_errors):  # fmt: skip
+    child = make_child(name="Dewi Lestari", birth_date=date(2025, 1, 1))
+    for on, w in [(date(2025, 6, 1), 7.0), (date(2025, 7, 1), 7.0), (date(2025, 8, 1), 6.9)]:
+        services.record_measurement(staff_actor, child, services.MeasurementInput(on, w, 66.0, "L"))
+    login(page, analyst.username)
+    page.goto("/gizi/?bulan=2025-08")
+    assert page.locator("[data-kpi=faltering_2t]").inner_text() == "1"
+    row = page.locator("#faltering-table tbody tr[data-2t='1']")
+    assert row.count() == 1 and "Dewi Lestari" in row.inner_text() and "2T" in row.inner_text()
+
+
+def test_pregnancy_register_shows_the_risk_reasons(page, staff, facilities,
+                                                  console_errors):  # fmt: skip
+    login(page, staff.username)
+    page.goto("/kia/ibu-hamil/baru/")
+    assert page.evaluate("document.activeElement.id") == "p-nik"
+    page.fill("#p-nik", "3374016002910002")  # born 1991: 35 at the last period
+    page.fill("#p-name", "Ibu Sari")
+    page.select_option("#p-kel", "3374011001")
+    page.fill("#p-lmp", "2026-03-01")
+    page.fill("#p-gravida", "2")
+    page.fill("#p-parity", "1")
+    page.fill("#p-hb", "10,5")
+    page.fill("#p-sys", "120")
+    page.fill("#p-dia", "80")
+    page.check("#p-checklist input[value=previous_caesarean]")
+    page.click("#p-save")
+    page.wait_for_selector("#pregnancy-result")
+    assert page.locator("#pregnancy-risk").inner_text() == "Kehamilan risiko tinggi"
+    reasons = page.locator("#pregnancy-reasons li").all_inner_texts()
+    assert reasons == [
+        "usia ibu ≥ 35 tahun: 35 tahun",
+        "anemia (Hb < 11 g/dL): Hb 10,5 g/dL",
+        "riwayat operasi sesar",
+    ]
+    assert page.locator("#pregnancy-homecare").count() == 1
+    # a contradiction is refused on the page, nothing saved
+    page.fill("#p-nik", "3374015501950002")
+    page.fill("#p-name", "Ibu Dua")
+    page.fill("#p-sys", "120")
+    page.fill("#p-dia", "130")
+    page.click("#p-save")
+    page.wait_for_selector("#form-error")
+    assert "diastolik" in page.locator("#form-error").inner_text()
+    # the maternal page lists the high-risk pregnancy with the same reasons
+    page.goto("/kia/?tahun=2026")
+    table = page.locator("#pregnancies-table").inner_text()
+    assert "Ibu Sari" in table and "Hb 10,5 g/dL" in table and "riwayat operasi sesar" in table
