@@ -855,9 +855,8 @@ def plan_facility(
                                s.skill, s.priority)
             for s in vspecs
         ]  # fmt: skip
-    problem = planning.day_problem(
-        depot, specs, vspecs, get_estimator(), at=midnight + timedelta(hours=10)
-    )
+    # travel times of the hours each worker's shift covers (planning module docstring)
+    problem = planning.day_problem(depot, specs, vspecs, get_estimator(), midnight=midnight)
     plan = planning.solve_day(problem, PLANNER_SECONDS if seconds is None else seconds)
     check = planning.check_plan(problem, plan)
     by_pk = {v.pk: v for v in visits}
@@ -1541,9 +1540,20 @@ def schedule_transport(actor: Actor, base: Facility, day: date, *, seconds: floa
         )  # fmt: skip
     import numpy as np
 
-    matrices = planning.travel_matrices(
-        np.array(lats), np.array(lons), ["car"], get_estimator(), midnight + timedelta(hours=10)
-    )
+    # each driver's shift hours set the car's travel times (planning module docstring)
+    shifts = [
+        planning.WorkerSpec(i, frozenset(), "car", (_secs(d.shift_start), _secs(d.shift_end)))
+        for i, (_v, d) in enumerate(crews)
+    ]
+    if shifts:
+        matrices, profile_of = planning.shift_profiles(
+            np.array(lats), np.array(lons), shifts, get_estimator(), midnight
+        )
+    else:
+        matrices = planning.travel_matrices(
+            np.array(lats), np.array(lons), ["car"], get_estimator(), midnight
+        )
+        profile_of = {}
     problem = routing.Problem(
         matrices=matrices,
         depots=[routing.DepotSpec(base.pk, 0, 0, 24 * 3600)],
@@ -1554,7 +1564,7 @@ def schedule_transport(actor: Actor, base: Facility, day: date, *, seconds: floa
                 tw_early=_secs(d.shift_start),
                 tw_late=_secs(d.shift_end),
                 capacity=v.seats,
-                profile="car",
+                profile=profile_of[i],
             )
             for i, (v, d) in enumerate(crews)
         ],  # fmt: skip

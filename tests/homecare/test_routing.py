@@ -220,3 +220,39 @@ def test_transport_trip_picks_up_before_it_drops_off():
     assert acts.index(("pickup", "antar")) < acts.index(("delivery", "antar"))
     pick = next(a for a in plan.routes[0].activities if a.key == "antar" and a.kind == "pickup")
     assert 11 * H <= pick.start <= 12 * H
+
+
+def test_travel_times_follow_the_shift_hours_and_plans_hold_at_rush_hour():
+    """A motorbike worker on an early shift (07:00-09:00, the 06-09 rush): a home 10 km away
+    with a window that only 10:00 traffic could make. Planned with one 10:00 matrix the visit
+    is planned and then late when driven at rush-hour speed; planned with the shift's hours
+    it is not promised."""
+    from datetime import datetime
+
+    from sigap.core.travel import HaversineEstimator
+    from sigap.homecare import planning
+
+    estimator = HaversineEstimator(1.35, [(6, 9, 22.0), (9, 16, 28.0)], 28.0)
+    midnight = datetime.fromisoformat("2026-03-10T00:00:00+07:00")
+    depot = planning.Site("pkm", -7.0, 110.40)
+    home_lat = -7.0 + 10 / 111.2  # 10 km south-north
+    worker = planning.WorkerSpec("w", frozenset({"nurse"}), "motor", (7 * 3600, 9 * 3600))
+    minutes_fast = float(estimator.minutes(-7.0, 110.40, home_lat, 110.40,
+                                           at=midnight.replace(hour=10))) / 1.2  # fmt: skip
+    late = 7 * 3600 + int(minutes_fast * 60) + 60  # just reachable at 10:00 speed
+    visit = planning.VisitSpec("v", home_lat, 110.40, 600, (7 * 3600, late), "nurse", 2)
+
+    day = planning.day_problem(depot, [worker], [visit], estimator, midnight=midnight)
+    (profile,) = day.problem.matrices
+    assert profile == "motor@07-09"
+    rush = day.problem.matrices[profile][1][0, 1]
+    flat = planning.day_problem(depot, [worker], [visit], estimator,
+                                at=midnight.replace(hour=10))  # fmt: skip
+    assert rush > flat.problem.matrices["motor"][1][0, 1] * 1.2  # 22 vs 28 km/h
+
+    old = planning.solve_day(flat, 0.3)
+    assert [a.key for r in old.routes for a in r.activities] == ["v"]
+    assert planning.late_by_time_of_day(day, old, estimator, midnight) == 1
+    new = planning.solve_day(day, 0.3)
+    assert new.unserved == ["v"]
+    assert planning.late_by_time_of_day(day, new, estimator, midnight) == 0
