@@ -321,6 +321,17 @@ def _verdict(info: dict) -> list[str]:
         f"({split['late']} for the shift-hours plan). The daily planner and the Jemput "
         "Sakit Antar Sehat schedule use the shift's hours.",
     ]
+    greedy = st["greedy"]
+    per_visit = (greedy["km"] / max(greedy["served"], 1)) / (split["km"] / max(split["served"], 1))
+    out += [
+        "",
+        f"The greedy plan serves fewer visits ({greedy['served']}/{n}: it fills one worker's "
+        "day after another and waits out time windows), so its total kilometres are lower; "
+        f"per visit served it drives {(per_visit - 1) * 100:.0f}% more, and it drops "
+        f"{split['p1'] - greedy['p1']} priority-1 visits that the planner serves. "
+        "`sigap plan vrptw FILE --seconds 10` prints the Solomon routes as JSON (`--check` "
+        "re-checks them on stderr).",
+    ]
     if "joint" in st:
         joint = st["joint"]
         relaxed = (
