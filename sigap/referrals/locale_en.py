@@ -32,6 +32,9 @@ EN = {
     "Data rujukan ditemukan.": "Referral data found.",
     "Data rujukan tidak ditemukan.": "Referral not found.",
     "Data tidak ditemukan.": "Not found.",
+    "Tanda bahaya pada kunjungan rumah: %(s)s. Kebutuhan: %(n)s. Catatan: %(c)s": (
+        "Danger signs on a home visit: %(s)s. Need: %(n)s. Notes: %(c)s"
+    ),
     "Diagnosis": "Diagnosis",
     "Diagnosis ICD-10 (kode atau kata)": "ICD-10 diagnosis (code or words)",
     "Diagnosis dan alasan": "Diagnosis and reason",

@@ -204,6 +204,11 @@ class Referral(BaseModel):
     def ref(self) -> str:
         return f"referrals.referral:{self.public_id}"
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("referrals:detail", args=[self.public_id])
+
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.SENT, self.Status.ESCALATED)
