@@ -118,3 +118,26 @@ def test_link_from_the_page_registry_and_unknown_targets(roster, visit, monkeypa
     assert services.escalation_target(esc) == ("Rujukan R-1", "")
     esc.handed_to_type = "referrals.referral"  # no such referral: text only
     assert services.escalation_target(esc) == ("Rujukan R-1", "")
+
+
+def test_visit_page_shows_the_real_incident_and_referral_links(staff, roster, visit):
+    from django.urls import reverse
+
+    from sigap.emergency import services as emergency_services
+
+    # the referral detail page takes the referral's public id
+    assert reverse(services.TARGET_PAGES["referrals.referral"], args=[visit.public_id]) == (
+        f"/rujukan/{visit.public_id}/"
+    )
+    if not hasattr(emergency_services, "create_from_homecare"):
+        pytest.skip("emergency.create_from_homecare not there yet")
+    from sigap.emergency.models import Incident
+
+    record = _record(roster, visit, ["kejang"])
+    esc = Escalation.objects.get(record=record)
+    incident = Incident.objects.get()
+    assert esc.status == "handed_over" and esc.handed_to_id == incident.public_id
+    c = Client()
+    c.force_login(staff)
+    page = c.get(f"/perawatan-rumah/kunjungan/{visit.public_id}/").content.decode()
+    assert esc.handed_to in page and "Diteruskan" in page
