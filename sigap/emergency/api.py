@@ -211,6 +211,7 @@ class HandoffOut(Schema):
     eta_at: str | None
     bed_held: bool
     note: str
+    referral: str | None
 
 
 def _handoff_out(h: Handoff) -> dict:
@@ -222,6 +223,7 @@ def _handoff_out(h: Handoff) -> dict:
         "eta_at": h.eta_at.isoformat() if h.eta_at else None,
         "bed_held": bool(h.bed_hold_id),
         "note": h.ended_reason,
+        "referral": h.referral.number if h.referral_id else None,
     }
 
 
@@ -548,7 +550,11 @@ def unit_job(request: HttpRequest, ref: str):
     summary="Hospital: acknowledge the incoming patient or record arrival",
 )
 def handoff_action(request: HttpRequest, ref: uuid.UUID, action: Literal["acknowledge", "arrived"]):
-    h = Handoff.objects.select_related("hospital", "incident").filter(public_id=ref).first()
+    h = (
+        Handoff.objects.select_related("hospital", "incident", "referral")
+        .filter(public_id=ref)
+        .first()
+    )
     if h is None:
         raise NotFound(_("Serah terima tidak ditemukan."))
     to = "acknowledged" if action == "acknowledge" else "arrived"

@@ -248,4 +248,26 @@ EN = {
     "Pasien gawat darurat yang menuju RS ini": "Emergency patients on the way to this hospital",
     "Tempat tidur tidak dapat ditahan.": "The bed could not be held.",
     "%(n)s korban": ("%(n)s victim", "%(n)s victims"),
+    "Ditolak RS, perlu RS lain": "Refused by the hospital, another hospital needed",
+    "Perlu RS lain": "Another hospital needed",
+    "rujukan menunggu jawaban RS": "referral awaiting the hospital's answer",
+    "rujukan diterima RS": "referral accepted by the hospital",
+    "dibatalkan PSC": "cancelled by PSC",
+    "pasien tiba di RS": "patient arrived at the hospital",
+    "ditolak RS: %(n)s": "refused by the hospital: %(n)s",
+    "rujukan dibatalkan": "referral cancelled",
+    "rujukan kedaluwarsa, pasien tidak tiba": "referral expired, the patient did not arrive",
+    "Rujukan": "Referral",
+    "Perawatan rumah": "Home care",
+    "Eskalasi ini bukan untuk gawat darurat.": "This escalation is not for the emergency centre.",
+    "Hanya petugas Puskesmas yang merawat pasien ini.": (
+        "Only the Puskesmas staff caring for this patient."
+    ),
+    "Dari perawatan rumah (%(f)s): tanda bahaya %(s)s.": (
+        "From home care (%(f)s): danger signs %(s)s."
+    ),
+    "Pasien: %(n)s.": "Patient: %(n)s.",
+    "Tanda vital: %(v)s.": "Vital signs: %(v)s.",
+    "Ganti %(old)s dengan %(new)s": "Replace %(old)s with %(new)s",
+    "Ambulans diganti": "Ambulance replaced",
 }

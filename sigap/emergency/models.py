@@ -309,13 +309,16 @@ class UnitStatusChange(models.Model):
 
 
 class Handoff(BaseModel):
-    """The incoming patient announced to a hospital; optionally with a bed held on the board."""
+    """The incoming patient announced to a hospital. It is an emergency referral: the hospital
+    answers it in its referral inbox, the referral holds the bed, and the referral's moves move
+    the hand-off (see `services.follow_referral`)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Menunggu konfirmasi RS")
         ACKNOWLEDGED = "acknowledged", _("Dikonfirmasi RS")
         ARRIVED = "arrived", _("Pasien tiba")
         CANCELLED = "cancelled", _("Dibatalkan")
+        REJECTED = "rejected", _("Ditolak RS, perlu RS lain")
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="handoffs")
     hospital = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="er_handoffs")
@@ -328,6 +331,13 @@ class Handoff(BaseModel):
     bed_class = models.CharField(max_length=3, blank=True)
     bed_hold = models.ForeignKey(
         "beds.BedHold", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    referral = models.OneToOneField(
+        "referrals.Referral",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="emergency_handoff",
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(

@@ -356,8 +356,10 @@ _RELATED = [
     ),
     Prefetch(
         "handoffs",
-        Handoff.objects.filter(status__in=["pending", "acknowledged"]).select_related("hospital"),
-        to_attr="open_handoffs",
+        Handoff.objects.filter(status__in=["pending", "acknowledged", "rejected"])
+        .select_related("hospital")
+        .order_by("-created_at", "-id"),
+        to_attr="live_handoffs",
     ),
     Prefetch(
         "agency_requests",
@@ -422,7 +424,9 @@ def incident_json(i: Incident, now: datetime) -> dict:
             }
             for a in getattr(i, "active_assignments", [])
         ],
-        "hospital": next((h.hospital.name for h in getattr(i, "open_handoffs", [])), ""),
+        "hospital": next((h.hospital.name for h in _open_handoffs(i)), ""),
+        "handoff_status": next((h.status for h in _open_handoffs(i)), ""),
+        "needs_hospital": _needs_hospital(i),
         "agencies": [
             {
                 "name": r.agency.name,
@@ -433,6 +437,19 @@ def incident_json(i: Incident, now: datetime) -> dict:
             for r in getattr(i, "agency_list", [])
         ],
     }
+
+
+def _open_handoffs(i: Incident) -> list[Handoff]:
+    return [h for h in getattr(i, "live_handoffs", []) if h.status in ("pending", "acknowledged")]
+
+
+def _needs_hospital(i: Incident) -> str:
+    """Why the patient needs another hospital (the last one refused, or its referral was
+    cancelled or expired), or "" when a hand-off is open or none was made."""
+    handoffs = getattr(i, "live_handoffs", [])
+    if not handoffs or handoffs[0].status != "rejected":
+        return ""
+    return handoffs[0].ended_reason or str(Handoff.Status.REJECTED.label)
 
 
 def units_json(area: str = "") -> list[dict]:

@@ -26,12 +26,11 @@ from django.utils.translation import gettext as _
 from sigap.beds import services as bed_services
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from sigap.core.models import Role
-from sigap.core.notify import notify
 from sigap.core.services import Actor, record_audit, require_area, require_role
 from sigap.core.spatial import PointIndex
 from sigap.core.travel import get_estimator, haversine_km
 from sigap.facilities import services as facility_services
-from sigap.facilities.models import Facility, FacilityOperator
+from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
 from . import reference
@@ -107,10 +106,11 @@ INCIDENT_TIME = {
 }
 
 HANDOFF_TRANSITIONS: dict[str, set[str]] = {
-    H.PENDING: {H.ACKNOWLEDGED, H.ARRIVED, H.CANCELLED},
-    H.ACKNOWLEDGED: {H.ARRIVED, H.CANCELLED},
+    H.PENDING: {H.ACKNOWLEDGED, H.ARRIVED, H.CANCELLED, H.REJECTED},
+    H.ACKNOWLEDGED: {H.ARRIVED, H.CANCELLED, H.REJECTED},
     H.ARRIVED: set(),
     H.CANCELLED: set(),
+    H.REJECTED: set(),
 }
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{2,30}$")
@@ -750,7 +750,7 @@ def _follow_unit(
         move_incident(actor, incident, UNIT_DRIVES_INCIDENT[to], now=now, only_forward=True)
     if to == S.AT_HOSPITAL:
         for h in incident.handoffs.filter(status__in=[H.PENDING, H.ACKNOWLEDGED], unit=unit):
-            move_handoff(actor, h, H.ARRIVED, reason=_("ambulans tiba di RS"), now=now)
+            _unit_at_hospital(actor, h, now)
     if to == S.AVAILABLE and was in ON_JOB:  # cancelled before reaching the patient
         _end_assignment(a, Assignment.Status.CANCELLED, reason, now)
         if not incident.assignments.filter(status=Assignment.Status.ACTIVE).exists():
@@ -763,6 +763,21 @@ def _follow_unit(
             and not incident.assignments.filter(status=Assignment.Status.ACTIVE).exists()
         ):
             move_incident(actor, incident, I.CLOSED, reason=_("penanganan selesai"), now=now)
+
+
+def _unit_at_hospital(actor: Actor, h: Handoff, now: datetime) -> None:
+    """The crew reports arrival: a referral the hospital accepted records the arrival (its
+    bed hold becomes an occupied bed, the hand-off follows); one still unanswered waits for
+    the hospital, which receives the patient in its referral inbox."""
+    if h.referral_id is None:
+        move_handoff(actor, h, H.ARRIVED, reason=_("ambulans tiba di RS"), now=now)
+        return
+    from sigap.referrals import services as referral_services
+    from sigap.referrals.models import Referral
+
+    referral = Referral.objects.filter(pk=h.referral_id, status=Referral.Status.ACCEPTED).first()
+    if referral is not None:
+        referral_services.record_arrival(_system_for(actor), referral, now=now)
 
 
 def _end_assignment(a: Assignment, status: str, reason: str, now: datetime) -> None:
@@ -1009,8 +1024,11 @@ def create_handoff(
     hold_bed: bool = False,
     now: datetime | None = None,
 ) -> Handoff:
-    """Announce the patient to a hospital; where the hospital allows, hold a bed of
-    `bed_class` until arrival (a hold that cannot be taken is reported, not fatal)."""
+    """Announce the patient to a hospital as an emergency referral, in one transaction: the
+    hospital answers it in its referral inbox (with the answer clock) and, where it allows,
+    the referral holds a bed of `bed_class` until arrival (a hold that cannot be taken is
+    reported on the hand-off, not fatal). A previous open hand-off is cancelled with its
+    referral."""
     require_role(actor, *DISPATCH_ROLES)
     require_area(actor, incident.area_code)
     if hospital.kind_id != "rs" or not hospital.is_active:
@@ -1039,6 +1057,12 @@ def create_handoff(
     with transaction.atomic():
         for old in incident.handoffs.filter(status__in=[H.PENDING, H.ACKNOWLEDGED]):
             move_handoff(actor, old, H.CANCELLED, reason=_("tujuan diganti"), now=now)
+        # a rejected referral still waits in the sender's list: the new hospital replaces it
+        for old in incident.handoffs.filter(status=H.REJECTED, referral__isnull=False):
+            _cancel_referral(actor, old, _("tujuan diganti"), now)
+        referral, hold_problem = _send_referral(
+            actor, incident, hospital, summary, bed_class, hold_bed and bool(bed_class), now
+        )
         handoff = Handoff.objects.create(
             incident=incident,
             hospital=hospital,
@@ -1047,23 +1071,10 @@ def create_handoff(
             eta_at=now + timedelta(minutes=eta_minutes),
             patient_summary=summary,
             bed_class=bed_class,
+            bed_hold_id=referral.bed_hold_id,  # the referral's hold, shown on the hand-off
+            referral=referral,
+            ended_reason=hold_problem[:200],
         )
-        if hold_bed and bed_class:
-            try:
-                with transaction.atomic():
-                    hold = bed_services.hold_bed(
-                        actor,
-                        hospital,
-                        bed_class,
-                        ref=f"emergency.handoff:{handoff.public_id}",
-                        minutes=int(eta_minutes) + 60,
-                        now=now,
-                    )
-                handoff.bed_hold = hold
-                handoff.save(update_fields=["bed_hold"])
-            except (Conflict, InvalidInput) as exc:
-                handoff.ended_reason = str(exc.message)[:200]
-                handoff.save(update_fields=["ended_reason"])
         record_audit(
             actor,
             "emergency.handoff.create",
@@ -1071,33 +1082,83 @@ def create_handoff(
             after={
                 "incident": incident.number,
                 "hospital": hospital.name,
+                "referral": referral.number,
                 "bed_hold": bool(handoff.bed_hold_id),
             },
         )
-    _notify_hospital(handoff)
     return handoff
 
 
-def _notify_hospital(handoff: Handoff) -> None:
-    users = [
-        fo.user
-        for fo in FacilityOperator.objects.filter(facility=handoff.hospital).select_related("user")
-    ]
-    notify(
-        users,
-        kind="emergency.handoff",
-        title=_("Pasien gawat darurat menuju RS (%(t)s)") % {"t": handoff.incident.triage},
-        body=handoff.patient_summary[:300],
-        link="/gawat-darurat/rs/masuk/",
-        ref=f"emergency.handoff:{handoff.public_id}",
+def _send_referral(
+    actor: Actor,
+    incident: Incident,
+    hospital: Facility,
+    summary: str,
+    bed_class: str,
+    hold_bed: bool,
+    now: datetime,
+):
+    """The emergency referral for a hand-off; when the bed hold is refused (no free bed, the
+    hospital takes no holds) the referral goes without it and the reason comes back."""
+    from sigap.referrals import services as referral_services
+
+    def send(hold: bool):
+        return referral_services.create_emergency_referral(
+            actor,
+            to_facility=hospital,
+            incident_ref=incident.number,
+            patient_name="",
+            sex=None,
+            age_years=None,
+            complaint=summary
+            or incident.notes[:500]
+            or str(dict(reference.CATEGORIES).get(incident.category, incident.category)),
+            triage=incident.triage,
+            service_code=incident.service_needed,
+            bed_class=bed_class or None,
+            hold_bed=hold,
+            now=now,
+        )
+
+    if hold_bed:
+        try:
+            with transaction.atomic():
+                return send(True), ""
+        except (Conflict, InvalidInput) as exc:
+            problem = str(exc.message)
+        return send(False), problem
+    return send(False), ""
+
+
+def _system_for(actor: Actor) -> Actor:
+    """The referral moves that the emergency centre makes on behalf of an authorised
+    dispatcher or crew (already checked here), labelled with who it was."""
+    return Actor(
+        user=None,
+        channel="system",
+        label=f"PSC 119: {actor.display}"[:150],
+        remote_addr=actor.remote_addr,
+    )
+
+
+def _cancel_referral(actor: Actor, handoff: Handoff, reason: str, now: datetime) -> None:
+    from sigap.referrals import services as referral_services
+    from sigap.referrals.models import Referral
+
+    referral = Referral.objects.filter(pk=handoff.referral_id).first()
+    if referral is None or referral.status not in referral_services.TRANSITIONS["cancel"][0]:
+        return
+    referral_services.cancel_referral(
+        _system_for(actor), referral, reason=reason or _("dibatalkan PSC"), now=now
     )
 
 
 def move_handoff(
     actor: Actor, handoff: Handoff, to: str, *, reason: str = "", now: datetime | None = None
 ) -> Handoff:
-    """The one function that moves a hand-off; ends its bed hold on arrival or cancellation."""
-    current = handoff.status
+    """The one function that moves a hand-off. Cancelling it here cancels its referral (which
+    releases the referral's bed hold); a hand-off without a referral ends its own hold."""
+    current = Handoff.objects.filter(pk=handoff.pk).values_list("status", flat=True).first()
     if to not in HANDOFF_TRANSITIONS.get(current, set()):
         raise Conflict(
             _("Serah terima berstatus %(s)s, tidak dapat menjadi %(t)s.")
@@ -1116,7 +1177,10 @@ def move_handoff(
         if not Handoff.objects.filter(pk=handoff.pk, status=current).update(**changes):
             raise Conflict(_("Serah terima baru saja diubah; muat ulang."))
         handoff.refresh_from_db()
-        if handoff.bed_hold_id and to in (H.ARRIVED, H.CANCELLED):
+        if handoff.referral_id:
+            if to == H.CANCELLED:
+                _cancel_referral(actor, handoff, reason, now)
+        elif handoff.bed_hold_id and to in (H.ARRIVED, H.CANCELLED):
             from sigap.beds.models import BedHold
 
             hold = BedHold.objects.get(pk=handoff.bed_hold_id)
@@ -1138,9 +1202,59 @@ def move_handoff(
     return handoff
 
 
+# referral action -> the hand-off status it means ("cancel" by someone other than the
+# emergency centre, an accepted patient who never came, a refusal: another hospital is needed)
+REFERRAL_MOVES_HANDOFF = {
+    "accept": H.ACKNOWLEDGED,
+    "arrive": H.ARRIVED,
+    "reject": H.REJECTED,
+    "cancel": H.REJECTED,
+    "expire": H.REJECTED,
+}
+
+
+def follow_referral(
+    referral, action: str, from_status: str, actor: Actor, now: datetime, **_kw: Any
+) -> Handoff | None:
+    """Keep a hand-off in step with its referral (connected to `referral_moved`, so it runs
+    inside the transaction that moved the referral). A move the hand-off already made (the
+    centre cancelled it first) is skipped."""
+    to = REFERRAL_MOVES_HANDOFF.get(action)
+    if to is None:
+        return None
+    handoff = (
+        Handoff.objects.filter(referral_id=referral.pk, status__in=[H.PENDING, H.ACKNOWLEDGED])
+        .select_related("incident")
+        .first()
+    )
+    if handoff is None or to not in HANDOFF_TRANSITIONS[handoff.status]:
+        return None
+    reason = {
+        "accept": "",
+        "arrive": _("pasien tiba di RS"),
+        "reject": _("ditolak RS: %(n)s") % {"n": referral.answer_note or "-"},
+        "cancel": _("rujukan dibatalkan"),
+        "expire": _("rujukan kedaluwarsa, pasien tidak tiba"),
+    }[action]
+    return move_handoff(actor, handoff, to, reason=reason, now=now)
+
+
 def hospital_handoff_action(actor: Actor, handoff: Handoff, to: str) -> Handoff:
-    """The hospital operator acknowledges the incoming patient or records the arrival."""
+    """The hospital operator acknowledges the incoming patient or records the arrival: the
+    answer goes to the referral (accept / arrive), whose move moves the hand-off."""
     facility_services.require_operator(actor, handoff.hospital)
     if to not in (H.ACKNOWLEDGED, H.ARRIVED):
         raise InvalidInput(_("Aksi tidak dikenal."), field="status")
-    return move_handoff(actor, handoff, to)
+    if handoff.referral_id is None:
+        return move_handoff(actor, handoff, to)
+    from sigap.referrals import services as referral_services
+    from sigap.referrals.models import Referral
+
+    referral = Referral.objects.get(pk=handoff.referral_id)
+    with transaction.atomic():
+        if referral.status in referral_services.TRANSITIONS["accept"][0]:
+            referral = referral_services.answer_referral(actor, referral, accept=True)
+        if to == H.ARRIVED:
+            referral_services.record_arrival(actor, referral)
+    handoff.refresh_from_db()
+    return handoff

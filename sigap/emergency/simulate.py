@@ -3,7 +3,9 @@
 Calls arrive (some are repeats of an open incident), the call-taker triages them, the
 dispatcher takes the first recommended unit (and the next one if someone else took it),
 crews move and press their status buttons, patients are handed to the recommended hospital
-(with a bed held where the hospital allows) and units return to base.
+as emergency referrals (with a bed held where the hospital allows), which the hospital accepts
+(or, now and then, refuses: the next hospital) in its referral inbox, the arrival is recorded
+on the referral, and units return to base.
 
 Time: with `--speed 0` (default) the shift runs as fast as the database allows, on a
 simulated clock placed in the recent past so that it ends about now (the daily report shows
@@ -30,7 +32,8 @@ from django.utils import timezone
 from sigap.core.errors import Conflict, SigapError
 from sigap.core.models import Role, User
 from sigap.core.services import Actor
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, FacilityOperator
+from sigap.referrals import services as referral_services
 from sigap.regions.models import Region
 
 from . import reference, selectors, services
@@ -40,6 +43,7 @@ DESCRIPTION = "PSC 119 shift: calls, triage, dispatch, crews, hospital hand-offs
 CATEGORY_WEIGHTS = {"medical": 55, "traffic": 25, "fire": 5, "crime": 5, "disaster": 3, "other": 7}
 MOVE_EVERY_MIN = 2.0
 MAX_DISPATCH_TRIES = 6
+REFUSE_SHARE = 0.1  # referrals a hospital refuses (full), when another hospital is on the list
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -82,6 +86,9 @@ class Shift:
             "transported": 0,
             "handoffs": 0,
             "bed_holds": 0,
+            "referrals_accepted": 0,
+            "referrals_refused": 0,
+            "arrived_by_referral": 0,
             "completed": 0,
             "no_unit_waits": 0,
         }
@@ -319,13 +326,19 @@ class Shift:
         if not hospitals:
             self.push(t + scene, "returning", assignment=a.pk)
             return
+        self._hand_off(t, inc, a.unit, hospitals)
+        self.push(t + scene, "transport", assignment=a.pk)
+
+    def _hand_off(self, t: float, inc: Incident, unit: Unit, hospitals: list[dict]) -> None:
+        """The dispatcher hands the patient to the first recommended hospital: an emergency
+        referral, which the hospital answers in its inbox a few minutes later."""
         pick = hospitals[0]
         h = Facility.objects.get(public_id=pick["id"])
         handoff = services.create_handoff(
             self.dispatcher,
             inc,
             h,
-            unit=a.unit,
+            unit=unit,
             summary="(simulasi) pasien sintetis",
             bed_class=pick["bed_class"],
             hold_bed=pick["allows_holds"] and pick["free_in_class"] > 0,
@@ -333,23 +346,72 @@ class Shift:
         )
         self.stats["handoffs"] += 1
         self.stats["bed_holds"] += bool(handoff.bed_hold_id)
-        self.push(t + self.rnd.uniform(1, 4), "acknowledge", handoff=handoff.pk)
-        self.push(t + scene, "transport", assignment=a.pk, hospital=h.pk)
+        self.push(
+            t + self.rnd.uniform(1, 4),
+            "hospital_answer",
+            handoff=handoff.pk,
+            others=[x["id"] for x in hospitals[1:]],
+        )
 
-    def on_acknowledge(self, t: float, handoff: int) -> None:
-        h = Handoff.objects.get(pk=handoff)
-        if h.status == Handoff.Status.PENDING:
-            services.move_handoff(
-                self.hospital_actor, h, Handoff.Status.ACKNOWLEDGED, now=self.at(t)
+    def _hospital_actor(self, hospital: Facility) -> Actor:
+        """The hospital's own operator (demo account) when it has one."""
+        op = (
+            FacilityOperator.objects.filter(facility=hospital, user__is_active=True)
+            .select_related("user")
+            .order_by("user__username")
+            .first()
+        )
+        if op is None:
+            return self.hospital_actor
+        return Actor(user=op.user, channel="simulation", label=f"{op.user.username} (simulasi)")
+
+    def on_hospital_answer(self, t: float, handoff: int, others: list[str]) -> None:
+        """The hospital answers the referral in its inbox; now and then it is full and refuses,
+        and the dispatcher hands the patient to the next recommended hospital."""
+        h = Handoff.objects.select_related("hospital", "incident", "referral", "unit").get(
+            pk=handoff
+        )
+        if h.status != Handoff.Status.PENDING or h.referral is None:
+            return
+        accept = not others or self.rnd.random() >= REFUSE_SHARE
+        referral_services.answer_referral(
+            self._hospital_actor(h.hospital),
+            h.referral,
+            accept=accept,
+            note="" if accept else "(simulasi) IGD penuh",
+            now=self.at(t),
+        )
+        if accept:
+            self.stats["referrals_accepted"] += 1
+            return
+        self.stats["referrals_refused"] += 1
+        nxt = selectors.recommend_hospitals(h.incident, n=5)
+        nxt = [x for x in nxt if x["id"] in others] or [
+            {"id": others[0], "bed_class": "", "allows_holds": False, "free_in_class": 0}
+        ]
+        self._hand_off(t, h.incident, h.unit, nxt)
+
+    def _destination(self, inc_pk: int) -> Facility | None:
+        h = (
+            Handoff.objects.filter(
+                incident_id=inc_pk,
+                status__in=[Handoff.Status.PENDING, Handoff.Status.ACKNOWLEDGED],
             )
+            .select_related("hospital")
+            .first()
+        )
+        return h.hospital if h else None
 
-    def on_transport(self, t: float, assignment: int, hospital: int) -> None:
+    def on_transport(self, t: float, assignment: int) -> None:
         a = self._assignment(assignment)
         if a is None:
             return
+        h = self._destination(a.incident_id)
+        if h is None:  # no hospital took the patient: treated on scene
+            self.push(t, "returning", assignment=a.pk)
+            return
         services.crew_status(self.crew, a.unit, "transporting", now=self.at(t))
         self.stats["transported"] += 1
-        h = Facility.objects.get(pk=hospital)
         minutes = self._minutes(a.unit.latitude, a.unit.longitude, h.latitude, h.longitude, t)
         self._drive(t, a, h.latitude, h.longitude, "at_hospital", minutes)
 
@@ -360,6 +422,23 @@ class Shift:
         services.crew_status(
             self.crew, a.unit, "at_hospital", latitude=lat, longitude=lon, now=self.at(t)
         )
+        # an accepted referral records the arrival with the crew's status; one still
+        # unanswered is received by the hospital in its inbox (accept, then arrival)
+        h = (
+            Handoff.objects.filter(incident_id=a.incident_id, unit=a.unit)
+            .select_related("hospital", "referral")
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        if h is not None and h.status == Handoff.Status.PENDING and h.referral is not None:
+            hospital = self._hospital_actor(h.hospital)
+            referral = referral_services.answer_referral(
+                hospital, h.referral, accept=True, now=self.at(t)
+            )
+            referral_services.record_arrival(hospital, referral, now=self.at(t))
+        if h is not None:
+            h.refresh_from_db()
+            self.stats["arrived_by_referral"] += h.status == Handoff.Status.ARRIVED
         self.push(t + self.rnd.uniform(8, 20), "returning", assignment=a.pk)
 
     def on_returning(self, t: float, assignment: int) -> None:

@@ -192,6 +192,11 @@ def console(request: HttpRequest) -> HttpResponse:
                     "sent": _("Terkirim"),
                     "updated": _("diperbarui"),
                     "offline": _("koneksi terputus, mencoba lagi"),
+                    "needs_hospital": _("Perlu RS lain"),
+                    "handoff_status": {
+                        "pending": _("rujukan menunggu jawaban RS"),
+                        "acknowledged": _("rujukan diterima RS"),
+                    },
                 },
             },
         },
@@ -314,7 +319,7 @@ def incoming(request: HttpRequest) -> HttpResponse:
         return redirect("emergency:incoming")
     handoffs = (
         Handoff.objects.filter(hospital__in=facilities)
-        .select_related("incident", "hospital", "unit", "bed_hold")
+        .select_related("incident", "hospital", "unit", "bed_hold", "referral")
         .order_by("status", "-created_at")[:200]
     )
     open_ = [h for h in handoffs if h.status in ("pending", "acknowledged")]

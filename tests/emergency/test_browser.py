@@ -1,5 +1,6 @@
 """The whole flow in headless Chromium: a call taken from the keyboard, triage, dispatch from
-the console, crew status from the phone page, the hospital's hand-off page, and the report."""
+the console, the hand-off as a referral that the hospital accepts in its referral inbox (the
+console shows the answer), crew status from the phone page, and the report."""
 
 import pytest
 from playwright.sync_api import expect
@@ -84,13 +85,30 @@ def test_call_dispatch_crew_handoff_report(
     handoff = Handoff.objects.get()
     assert handoff.bed_hold is not None and handoff.unit_id == unit.pk
 
-    # 3. the hospital sees the incoming patient and confirms
+    # 3. the hand-off is a referral: the hospital accepts it in its referral inbox
+    referral = handoff.referral
+    assert referral is not None and referral.incident_ref == inc.number
     ctx, page = session(browser, live_server, "op-alfa", errors)
-    page.goto("/operator/")
-    page.click("#link-er-incoming")
-    expect(page.locator("#incoming")).to_contain_text(inc.number)
-    page.locator("#incoming button[value=acknowledged]").click()
+    page.goto("/rujukan/masuk/")
+    row = page.locator("#inbox tr", has_text=referral.number)
+    expect(row).to_contain_text("darurat")
+    expect(row.locator(".clock")).to_be_visible()  # the answer clock runs
+    row.locator("a").click()
+    expect(page.locator("#hold")).to_be_visible()  # the bed the hand-off asked for is held
+    page.click("#accept-btn")
+    expect(page.locator("#status")).to_have_attribute("data-status", "accepted")
+    # the emergency page of the hospital follows the referral
+    page.goto("/gawat-darurat/rs/masuk/")
     expect(page.locator("#incoming")).to_contain_text("Dikonfirmasi RS")
+    ctx.close()
+    handoff.refresh_from_db()
+    assert handoff.status == "acknowledged" and handoff.acknowledged_by == op
+
+    # the dispatcher's console shows the hospital's answer without a reload
+    ctx, page = session(browser, live_server, "disp", errors)
+    page.goto("/gawat-darurat/dispatcher/")
+    page.locator("#queue li.inc", has_text=inc.number).click()
+    expect(page.locator("#handoff-state")).to_contain_text("rujukan diterima RS")
     ctx.close()
 
     # 4. the crew's phone page
@@ -111,7 +129,10 @@ def test_call_dispatch_crew_handoff_report(
     ctx.close()
     inc.refresh_from_db()
     assert inc.status == "closed" and inc.on_scene_at and inc.hospital_at
-    assert Handoff.objects.get().status == "arrived"
+    handoff.refresh_from_db()
+    referral.refresh_from_db()
+    assert handoff.status == "arrived" and referral.status == "arrived"
+    assert handoff.bed_hold.status == "arrived"
     assert Unit.objects.get(code="GD-01").status == "available"
 
     # 5. the response-time report with its charts and CSV
@@ -147,3 +168,4 @@ def test_public_sos_uses_the_phone_position(browser, live_server, area):
     inc = Incident.objects.get()
     assert inc.source == "sos" and inc.village_id == "3374021001"
     ctx.close()
+

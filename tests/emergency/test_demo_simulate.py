@@ -3,7 +3,7 @@
 import pytest
 
 from sigap.emergency import demo, simulate
-from sigap.emergency.models import Agency, Assignment, Incident, Unit
+from sigap.emergency.models import Agency, Assignment, Handoff, Incident, Unit
 from sigap.regions.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +31,13 @@ def test_simulated_shift_runs_clean(area, make_hospital, make_unit, users):
         services_=("igd", "icu", "trauma", "bedah"),
         rooms=[("I", "ICU", 6, 4), ("K", "KL3", 20, 10)],
     )
+    make_hospital(
+        "RS Sim Dua",
+        lat=-7.0,
+        lon=110.42,
+        services_=("igd", "icu", "trauma", "bedah"),
+        rooms=[("I", "ICU", 6, 4), ("K", "KL3", 20, 10)],
+    )
     for v in ("3374011001", "3374021001", "3374101001"):
         make_unit(village=v)
         make_unit(village=v, kind="transport")
@@ -44,8 +51,16 @@ def test_simulated_shift_runs_clean(area, make_hospital, make_unit, users):
     assert summary["median_response_min"] is not None
     assert not Assignment.objects.filter(status="active").exists()  # every unit came back
     assert set(Unit.objects.values_list("status", flat=True)) == {"available"}
+    # patients reached hospitals through their referrals, the two state machines in step
+    assert summary["handoffs"] >= 1 and summary["arrived_by_referral"] >= 1
+    in_step = {"arrived": "arrived", "rejected": "cancelled", "acknowledged": "accepted"}
+    for h in Handoff.objects.select_related("referral"):
+        assert h.referral is not None
+        assert h.referral.status == in_step.get(h.status, h.referral.status), h
+    assert summary["referrals_accepted"] + summary["referrals_refused"] >= summary["handoffs"] - 1
 
 
 def test_simulator_refuses_an_empty_area(area):
     with pytest.raises(ValueError):
         simulate.run({"calls": 3, "area": "3374"}, log=lambda m: None)
+

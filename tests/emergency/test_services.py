@@ -185,8 +185,22 @@ def test_cancel_and_reassign(users, call, make_unit):
     assert inc.status == "cancelled" and inc.closed_at
 
 
-def test_handoff_with_bed_hold_follows_the_unit(users, call, make_unit, make_hospital):
+def _operator(make_user, rs, name="op"):
+    from sigap.facilities.models import FacilityOperator
+
+    op = make_user(name, "hospital_operator")
+    FacilityOperator.objects.create(user=op, facility=rs)
+    return op
+
+
+def test_handoff_is_an_emergency_referral_that_follows_the_unit(
+    users, call, make_unit, make_hospital, make_user
+):
+    from sigap.referrals import selectors as referral_selectors
+    from sigap.referrals import services as referral_services
+
     rs = make_hospital("RS Alfa", services_=("igd", "icu"), rooms=[("ICU1", "ICU", 4, 2)])
+    op = _operator(make_user, rs)
     unit = make_unit()
     inc = call()
     disp = actor(users["dispatcher"])
@@ -194,16 +208,78 @@ def test_handoff_with_bed_hold_follows_the_unit(users, call, make_unit, make_hos
     h = services.create_handoff(
         disp, inc, rs, summary="Laki-laki 60 th, nyeri dada", bed_class="ICU", hold_bed=True
     )
-    assert h.status == "pending" and h.bed_hold and h.unit == unit
+    assert h.status == "pending" and h.unit == unit
+    ref = h.referral
+    assert (ref.status, ref.urgency, ref.incident_ref, ref.receiver_id) == (
+        "sent",
+        "emergency",
+        inc.number,
+        rs.pk,
+    )
+    # one hold, the referral's; the hand-off shows it
+    assert BedHold.objects.count() == 1 and h.bed_hold_id == ref.bed_hold_id
     room = Room.objects.get(code="ICU1")
     assert (room.free, room.reserved) == (1, 1)
+    # the hospital sees it in its referral inbox, with the answer clock running
+    rows = referral_selectors.inbox(rs)
+    assert [r["number"] for r in rows] == [ref.number] and rows[0]["seconds_left"] > 0
+    referral_services.answer_referral(actor(op), ref, accept=True)
+    h.refresh_from_db()
+    assert h.status == "acknowledged" and h.acknowledged_by == op
     sysa = services.Actor.system("crew")
     for to in ["on_scene", "transporting", "at_hospital"]:
         services.move_unit(sysa, unit, to)
     h.refresh_from_db()
+    ref.refresh_from_db()
     room.refresh_from_db()
-    assert h.status == "arrived" and h.arrived_at
+    assert h.status == "arrived" and h.arrived_at and ref.status == "arrived"
     assert BedHold.objects.get().status == "arrived" and (room.free, room.reserved) == (1, 0)
+
+
+def test_unanswered_referral_waits_for_the_hospital_when_the_unit_arrives(
+    users, call, make_unit, make_hospital, make_user
+):
+    rs = make_hospital("RS Alfa")
+    op = _operator(make_user, rs)
+    unit = make_unit()
+    inc = call()
+    disp = actor(users["dispatcher"])
+    services.assign_unit(disp, inc, unit)
+    h = services.create_handoff(disp, inc, rs)
+    for to in ["on_scene", "transporting", "at_hospital"]:
+        services.move_unit(services.Actor.system("crew"), unit, to)
+    h.refresh_from_db()
+    assert h.status == "pending" and h.referral.status == "sent"
+    # the hospital receives the patient from the emergency page: accept, then arrival
+    services.hospital_handoff_action(actor(op), h, "arrived")
+    h.refresh_from_db()
+    assert h.status == "arrived" and h.referral.status == "arrived"
+
+
+def test_rejected_referral_ends_the_handoff_and_asks_for_another_hospital(
+    users, call, make_unit, make_hospital, make_user
+):
+    from sigap.emergency import selectors
+    from sigap.referrals import services as referral_services
+
+    a = make_hospital("RS A", rooms=[("K1", "KL3", 10, 3)])
+    b = make_hospital("RS B")
+    op = _operator(make_user, a)
+    inc = call(triage="kuning")
+    disp = actor(users["dispatcher"])
+    h1 = services.create_handoff(disp, inc, a, bed_class="KL3", hold_bed=True)
+    assert Room.objects.get(code="K1").free == 2
+    referral_services.answer_referral(actor(op), h1.referral, accept=False, note="ICU penuh")
+    h1.refresh_from_db()
+    assert h1.status == "rejected" and "ICU penuh" in h1.ended_reason
+    assert Room.objects.get(code="K1").free == 3  # the referral released its hold
+    row = selectors.incident_json(selectors.active_incidents_by_pk(inc.pk), inc.received_at)
+    assert row["hospital"] == "" and row["needs_hospital"] == h1.ended_reason
+    h2 = services.create_handoff(disp, inc, b)
+    h1.referral.refresh_from_db()
+    assert h1.referral.status == "cancelled" and h2.referral.status == "sent"
+    row = selectors.incident_json(selectors.active_incidents_by_pk(inc.pk), inc.received_at)
+    assert row["hospital"] == "RS B" and row["needs_hospital"] == ""
 
 
 def test_hospital_operator_acknowledges_only_its_own_handoff(users, call, make_hospital, make_user):
@@ -219,11 +295,12 @@ def test_hospital_operator_acknowledges_only_its_own_handoff(users, call, make_h
     FacilityOperator.objects.create(user=op, facility=rs)
     services.hospital_handoff_action(actor(op), h, "acknowledged")
     assert Handoff.objects.get().status == "acknowledged"
+    assert h.referral.__class__.objects.get().status == "accepted"  # answered as a referral
     with pytest.raises(Conflict):
         services.move_handoff(actor(op), h, "pending")
 
 
-def test_new_handoff_cancels_the_previous_and_releases_its_bed(users, call, make_hospital):
+def test_new_handoff_cancels_the_previous_referral_and_releases_its_bed(users, call, make_hospital):
     a = make_hospital("RS A", rooms=[("K1", "KL3", 10, 3)])
     b = make_hospital("RS B")
     inc = call(triage="kuning")
@@ -231,8 +308,45 @@ def test_new_handoff_cancels_the_previous_and_releases_its_bed(users, call, make
     h1 = services.create_handoff(disp, inc, a, bed_class="KL3", hold_bed=True)
     services.create_handoff(disp, inc, b)
     h1.refresh_from_db()
-    assert h1.status == "cancelled" and BedHold.objects.get().status == "released"
+    h1.referral.refresh_from_db()
+    assert h1.status == "cancelled" and h1.referral.status == "cancelled"
+    assert BedHold.objects.get().status == "released"
     assert Room.objects.get(code="K1").free == 3
+
+
+def test_closing_the_incident_cancels_its_referral(users, call, make_hospital):
+    rs = make_hospital("RS A")
+    inc = call()
+    h = services.create_handoff(actor(users["dispatcher"]), inc, rs)
+    services.close_incident(actor(users["dispatcher"]), inc, reason="salah sambung", cancel=True)
+    h.refresh_from_db()
+    h.referral.refresh_from_db()
+    assert h.status == "cancelled" and h.referral.status == "cancelled"
+
+
+def test_accepted_referral_that_expires_ends_the_handoff(users, call, make_hospital, make_user):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sigap.referrals import services as referral_services
+
+    rs = make_hospital("RS A")
+    op = _operator(make_user, rs)
+    inc = call()
+    h = services.create_handoff(actor(users["dispatcher"]), inc, rs)
+    referral_services.answer_referral(actor(op), h.referral, accept=True)
+    referral_services.escalate_overdue(timezone.now() + timedelta(days=3))
+    h.refresh_from_db()
+    assert h.status == "rejected" and h.referral.status == "expired"
+
+
+def test_refused_bed_hold_still_sends_the_referral(users, call, make_hospital):
+    rs = make_hospital("RS Penuh", rooms=[("K1", "KL3", 10, 0)])
+    inc = call(triage="kuning")
+    h = services.create_handoff(actor(users["dispatcher"]), inc, rs, bed_class="KL3", hold_bed=True)
+    assert h.referral.status == "sent" and h.bed_hold_id is None and h.ended_reason
+    assert BedHold.objects.count() == 0
 
 
 def test_agency_handover_by_signed_webhook(users, call):

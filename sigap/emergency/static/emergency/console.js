@@ -25,7 +25,8 @@
       li.appendChild(head);
       li.appendChild(el("div", "inc-meta", i.category_label + " · " + (i.village || "-") + " · " + i.waiting_min + " " + t.min +
         (i.calls > 1 ? " · ☎×" + i.calls : "") + (i.units.length ? " · 🚑 " + i.units.join(", ") : "") +
-        (i.hospital ? " · 🏥 " + i.hospital : "")));
+        (i.hospital ? " · 🏥 " + i.hospital + " (" + (t.handoff_status[i.handoff_status] || "") + ")" : "") +
+        (i.needs_hospital ? " · " + t.needs_hospital : "")));
       li.addEventListener("click", function () { select(i.id); });
       li.addEventListener("keydown", function (e) { if (e.key === "Enter") select(i.id); });
       queue.appendChild(li);
@@ -96,6 +97,15 @@
       asg.appendChild(li);
     });
     h.appendChild(asg);
+    if (i.hospital) {
+      var ho = el("p", "handoff-state s-" + i.handoff_status, "🏥 " + i.hospital + " · " + (t.handoff_status[i.handoff_status] || i.handoff_status));
+      ho.id = "handoff-state";
+      h.appendChild(ho);
+    } else if (i.needs_hospital) {
+      var nh = el("p", "handoff-state needs error", t.needs_hospital + ": " + i.needs_hospital);
+      nh.id = "handoff-state";
+      h.appendChild(nh);
+    }
     if (i.agencies && i.agencies.length) {
       h.appendChild(el("p", "agencies", i.agencies.map(function (a) {
         return a.name + ": " + a.status_label + (a.partner_status ? " (" + a.partner_status + ")" : "");
