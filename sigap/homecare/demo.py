@@ -19,7 +19,6 @@ from sigap.regions.models import Region
 from . import services
 from .models import (
     CarePlan,
-    Driver,
     HomecareRequest,
     TargetGroup,
     TransportTrip,
@@ -135,10 +134,10 @@ def _plans(actor: Actor, facility: Facility, rng: random.Random, today) -> int:
 def _transport(actor: Actor, facility: Facility, rng: random.Random, tomorrow) -> None:
     if TransportVehicle.objects.filter(facility=facility).exists():
         return
-    TransportVehicle.objects.create(facility=facility, name="Mobil Jemput Sehat (demo)",
-                                    plate=f"H {rng.randint(1000, 9999)} DM", seats=3)  # fmt: skip
-    Driver.objects.create(facility=facility, name=f"Pak {rng.choice(FIRST)} (demo)",
-                          shift_start=time(6), shift_end=time(18))  # fmt: skip
+    services.save_vehicle(actor, facility, services.VehicleInput(
+        "Mobil Jemput Sehat (demo)", f"H {rng.randint(1000, 9999)} DM", 3))  # fmt: skip
+    services.save_driver(actor, facility, services.DriverInput(
+        f"Pak {rng.choice(FIRST)} (demo)", time(6), time(18)))  # fmt: skip
     hospitals = list(
         Facility.objects.filter(kind_id="rs", is_synthetic=True,
                                 village__code__startswith=facility.village_id[:4]).order_by("pk")[:5]

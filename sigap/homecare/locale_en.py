@@ -328,4 +328,5 @@ EN = {
     "Diteruskan: %(t)s": "Handed over: %(t)s",
     "Teruskan ke PSC 119": "Hand over to PSC 119",
     "Teruskan sebagai rujukan": "Hand over as a referral",
+    "Terlalu banyak percobaan; coba lagi nanti.": "Too many attempts; try again later.",
 }

@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from sigap.core.errors import InvalidInput, SigapError
+from sigap.core.errors import InvalidInput, SigapError, TooManyRequests
+from sigap.core.ratelimit import over_limit
 from sigap.core.services import Actor
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
@@ -325,12 +326,18 @@ def manage_request(request: HttpRequest, public_id) -> HttpResponse:
     return redirect("homecare:request", public_id=req.public_id)
 
 
+RESIDENT_CANCEL_LIMIT = (10, 3600)  # tries, seconds
+
+
 def resident_cancel(request: HttpRequest) -> HttpResponse:
     """Public: a resident withdraws their own request (request number + NIK)."""
     form = {k: request.POST.get(k, request.GET.get(k, "")) for k in ("request_number", "nik")}
     context: dict = {"form": form}
     if request.method == "POST":
         try:
+            # guessing a NIK for a known request number: a few tries per address and hour
+            if over_limit(request, "homecare-cancel", *RESIDENT_CANCEL_LIMIT):
+                raise TooManyRequests(_("Terlalu banyak percobaan; coba lagi nanti."))
             req = services.cancel_request_by_resident(
                 Actor.from_request(request, channel="web"),
                 form["request_number"],

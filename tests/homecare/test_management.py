@@ -447,3 +447,21 @@ def test_fleet_page(staff, other_staff, puskesmas):
     assert not TransportVehicle.objects.get().is_active
     page = c.get(url).content.decode()
     assert "Mobil 1" in page and "Pak Budi" in page and "10:00" in page
+
+
+def test_resident_cancel_tries_are_limited_per_address(puskesmas, monkeypatch):
+    from django.core.cache import cache
+
+    from sigap.homecare import views
+
+    cache.clear()
+    monkeypatch.setattr(views, "RESIDENT_CANCEL_LIMIT", (2, 3600))
+    req = services.create_request(PUBLIC, request_input())
+    c = Client()
+    form = {"request_number": str(req.public_id), "nik": "3374014501800009", "reason": "x"}
+    assert [c.post("/perawatan-rumah/minta/batal/", form).status_code for _ in range(3)] == [
+        404, 404, 429,
+    ]  # fmt: skip
+    assert c.post("/perawatan-rumah/minta/batal/", form | {"nik": NIK}).status_code == 429
+    assert HomecareRequest.objects.get(pk=req.pk).status == "submitted"
+    cache.clear()
