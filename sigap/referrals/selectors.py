@@ -308,6 +308,9 @@ ALPHA = 0.05
 MIN_PER_GROUP = 5  # answers per payer group before a group enters a time test
 
 
+STRATA = [u.value for u in Referral.Urgency]
+
+
 def _kruskal(groups: dict[str, list[float]]):
     from scipy import stats
 
@@ -319,24 +322,115 @@ def _kruskal(groups: dict[str, list[float]]):
     return float(stats.kruskal(*usable).pvalue)
 
 
-def _acceptance_test(table: dict[str, tuple[int, int]]):
-    """Independence of acceptance and payer. Chi-square when every expected count is >= 5;
-    otherwise Fisher's exact test on JKN (PBI + non-PBI) against the other payers."""
+def _stratified_kruskal(strata: dict[str, dict[str, list[float]]]):
+    """Times by payer compared within each urgency stratum (Kruskal-Wallis), never across:
+    an emergency is answered in minutes and an elective referral in hours, so a payer group
+    with more emergencies would look faster without any unequal treatment. The smallest
+    per-stratum p-value, Bonferroni-corrected for the number of strata tested."""
+    ps = [p for p in (_kruskal(groups) for groups in strata.values()) if p is not None]
+    if not ps:
+        return None
+    return min(1.0, min(ps) * len(ps))
+
+
+def _cmh(tables: dict[str, dict[str, tuple[int, int]]]):
+    """Generalised Cochran-Mantel-Haenszel test of payer x accepted, stratified by urgency:
+    the association within strata, pooled (chi-square with K-1 df for K payer groups). Unlike
+    a test on the pooled table, it cannot be made or hidden by a payer mix that differs
+    between emergency and elective referrals (Simpson's paradox)."""
     from scipy import stats
 
-    rows = [(a, n - a) for a, n in table.values() if n > 0]
-    if len(rows) < 2:
+    order = list(dict.fromkeys(p for t in tables.values() for p in t))
+    payers = [p for p in order if any(t.get(p, (0, 0))[1] > 0 for t in tables.values())]
+    if len(payers) < 2:
+        return None
+    k = len(payers) - 1  # the last group is implied by the margins
+    dev = np.zeros(k)
+    cov = np.zeros((k, k))
+    used = 0
+    for table in tables.values():
+        acc = np.array([table.get(p, (0, 0))[0] for p in payers], dtype=float)
+        tot = np.array([table.get(p, (0, 0))[1] for p in payers], dtype=float)
+        n = tot.sum()
+        yes = acc.sum()
+        no = n - yes
+        if n < 2 or yes == 0 or no == 0:
+            continue  # a stratum where everyone (or no one) was accepted carries no information
+        used += 1
+        r = tot[:k]
+        dev += acc[:k] - r * yes / n
+        cov += yes * no / (n * n * (n - 1)) * (n * np.diag(r) - np.outer(r, r))
+    if used == 0:
+        return 1.0  # no stratum shows any refusal difference to test
+    q = float(dev @ np.linalg.pinv(cov) @ dev)
+    df = int(np.linalg.matrix_rank(cov))
+    if df == 0:
+        return 1.0
+    return float(stats.chi2.sf(q, df))
+
+
+JKN_GROUPS = {"JKN": ("jkn_pbi", "jkn_non_pbi"), "non-JKN": ("general", "private")}
+
+
+def _merge(tables: dict, groups: dict[str, tuple[str, ...]]) -> dict:
+    """The strata's tables with payer groups merged (or dropped when not in any group)."""
+    out = {}
+    for u, t in tables.items():
+        merged = {}
+        for name, members in groups.items():
+            pairs = [t.get(p, (0, 0)) for p in members]
+            merged[name] = (sum(a for a, _n in pairs), sum(n for _a, n in pairs))
+        out[u] = merged
+    return out
+
+
+def _expected(tables: dict, group: str) -> tuple[float, float]:
+    """Expected acceptances and refusals of one group, summed over strata, under no
+    difference between groups within a stratum."""
+    yes_e = no_e = 0.0
+    for t in tables.values():
+        n = sum(m for _a, m in t.values())
+        if n == 0:
+            continue
+        yes = sum(a for a, _m in t.values())
+        rows = t.get(group, (0, 0))[1]
+        yes_e += rows * yes / n
+        no_e += rows * (n - yes) / n
+    return yes_e, no_e
+
+
+def _acceptance_test(tables: dict[str, dict[str, tuple[int, int]]]):
+    """Independence of acceptance and payer within urgency strata, by Cochran-Mantel-
+    Haenszel over the payer groups with enough offers (at least 5 expected acceptances and 5
+    expected refusals, summed over strata); when fewer than two groups have enough, JKN
+    (PBI + non-PBI) against the other payers; with too few for that in a single stratum,
+    Fisher's exact test of the same two groups; else no test."""
+    from scipy import stats
+
+    filled = {u: t for u, t in tables.items() if any(n for _a, n in t.values())}
+    if not filled:
         return None, ""
-    arr = np.array(rows, dtype=float)
-    if arr[:, 0].sum() == 0 or arr[:, 1].sum() == 0:
-        return 1.0, "chi2"  # everyone accepted (or no one): no difference
-    expected = stats.contingency.expected_freq(arr)
-    if (expected >= 5).all():
-        return float(stats.chi2_contingency(arr, correction=False).pvalue), "chi2"
-    jkn = [table.get(p, (0, 0)) for p in ("jkn_pbi", "jkn_non_pbi")]
-    other = [table.get(p, (0, 0)) for p in ("general", "private")]
-    a1, n1 = sum(a for a, _ in jkn), sum(n for _, n in jkn)
-    a2, n2 = sum(a for a, _ in other), sum(n for _, n in other)
+    yes_all = sum(a for t in filled.values() for a, _n in t.values())
+    n_all = sum(n for t in filled.values() for _a, n in t.values())
+    if yes_all == 0 or yes_all == n_all:
+        return 1.0, "cmh"  # everyone accepted (or no one): no difference
+
+    def enough(tabs: dict, group: str) -> bool:
+        yes_e, no_e = _expected(tabs, group)
+        return yes_e >= 5 and no_e >= 5
+
+    payers = [p for p in PAYER_GROUPS if enough(filled, p)]
+    if len(payers) >= 2:
+        p = _cmh(_merge(filled, {q: (q,) for q in payers}))
+        return (p, "cmh") if p is not None else (None, "")
+    two = _merge(filled, JKN_GROUPS)
+    if all(enough(two, g) for g in JKN_GROUPS):
+        p = _cmh(two)
+        return (p, "cmh") if p is not None else (None, "")
+    if len(filled) > 1:
+        return None, ""
+    (table,) = two.values()
+    (a1, n1), (a2, n2) = table["JKN"], table["non-JKN"]
     if n1 == 0 or n2 == 0:
         return None, ""
     return float(stats.fisher_exact([[a1, n1 - a1], [a2, n2 - a2]]).pvalue), "fisher"
@@ -344,9 +438,12 @@ def _acceptance_test(table: dict[str, tuple[int, int]]):
 
 def fairness_report(area: str = "", *, days: int = 90, now: datetime | None = None) -> dict:
     """Per hospital and payer group: offers, acceptance rate, median answer time, median
-    waiting time (sent to arrival). Per hospital, a test for each of the three measures;
-    the p-values of all tests are adjusted together (Benjamini-Hochberg) and a hospital is
-    flagged when any adjusted p-value is below 5 %."""
+    waiting time (sent to arrival). Per hospital, a test for each of the three measures,
+    each comparing payers WITHIN an urgency stratum (emergency, elective) so that the case
+    mix cannot create or hide a flag: Cochran-Mantel-Haenszel for acceptance, per-stratum
+    Kruskal-Wallis (Bonferroni over strata) for the times. The p-values of all tests are
+    adjusted together (Benjamini-Hochberg) and a hospital is flagged when any adjusted
+    p-value is below 5 %."""
     from scipy import stats
 
     now = now or timezone.now()
@@ -356,28 +453,49 @@ def fairness_report(area: str = "", *, days: int = 90, now: datetime | None = No
     if area:
         answers = answers.filter(facility__village__code__startswith=area)
         arrivals = arrivals.filter(receiver__village__code__startswith=area)
+    # per hospital, per urgency stratum, per payer: the tests compare payers within a stratum
     per: dict[int, dict] = {}
     names = {}
-    for r in answers.values("facility_id", "facility__name", "payer", "outcome", "seconds"):
-        h = per.setdefault(r["facility_id"], {"acc": {}, "ans": {}, "wait": {}})
+
+    def new() -> dict:
+        return {m: {u: {} for u in STRATA} for m in ("acc", "ans", "wait")}
+
+    for r in answers.values(
+        "facility_id", "facility__name", "payer", "urgency", "outcome", "seconds"
+    ):
+        h = per.setdefault(r["facility_id"], new())
         names[r["facility_id"]] = r["facility__name"]
-        a, n = h["acc"].get(r["payer"], (0, 0))
-        h["acc"][r["payer"]] = (a + (r["outcome"] == "accepted"), n + 1)
+        acc = h["acc"][r["urgency"]]
+        a, n = acc.get(r["payer"], (0, 0))
+        acc[r["payer"]] = (a + (r["outcome"] == "accepted"), n + 1)
         if r["outcome"] != "timeout":
-            h["ans"].setdefault(r["payer"], []).append(r["seconds"] / 60)
-    for r in arrivals.values("receiver_id", "receiver__name", "payer", "created_at", "arrived_at"):
-        h = per.setdefault(r["receiver_id"], {"acc": {}, "ans": {}, "wait": {}})
+            h["ans"][r["urgency"]].setdefault(r["payer"], []).append(r["seconds"] / 60)
+    for r in arrivals.values(
+        "receiver_id", "receiver__name", "payer", "urgency", "created_at", "arrived_at"
+    ):
+        h = per.setdefault(r["receiver_id"], new())
         names[r["receiver_id"]] = r["receiver__name"]
         wait = (r["arrived_at"] - r["created_at"]).total_seconds() / 60
-        h["wait"].setdefault(r["payer"], []).append(wait)
+        h["wait"][r["urgency"]].setdefault(r["payer"], []).append(wait)
+
+    def pooled_acc(h: dict, payer: str) -> tuple[int, int]:
+        pairs = [h["acc"][u].get(payer, (0, 0)) for u in STRATA]
+        return sum(a for a, _n in pairs), sum(n for _a, n in pairs)
+
+    def pooled(h: dict, metric: str, payer: str) -> list[float]:
+        return [x for u in STRATA for x in h[metric][u].get(payer, [])]
 
     hospitals = []
     tests: list[tuple[int, str, float]] = []
     for pk, h in per.items():
         groups = []
         for payer in PAYER_GROUPS:
-            a, n = h["acc"].get(payer, (0, 0))
-            ans, wait = h["ans"].get(payer, []), h["wait"].get(payer, [])
+            a, n = pooled_acc(h, payer)
+            ans, wait = pooled(h, "ans", payer), pooled(h, "wait", payer)
+            by_urgency = {}
+            for u in STRATA:
+                ua, un = h["acc"][u].get(payer, (0, 0))
+                by_urgency[u] = {"offers": un, "rate": round(ua / un, 3) if un else None}
             groups.append(
                 {
                     "payer": payer,
@@ -387,15 +505,16 @@ def fairness_report(area: str = "", *, days: int = 90, now: datetime | None = No
                     "rate": round(a / n, 3) if n else None,
                     "answer_median": round(float(np.median(ans)), 1) if ans else None,
                     "wait_median": round(float(np.median(wait)), 1) if wait else None,
+                    "by_urgency": by_urgency,
                 }
             )
         p_acc, method = _acceptance_test(h["acc"])
-        p_ans, p_wait = _kruskal(h["ans"]), _kruskal(h["wait"])
+        p_ans, p_wait = _stratified_kruskal(h["ans"]), _stratified_kruskal(h["wait"])
         entry = {
             "facility_id": pk,
             "name": names[pk],
             "groups": groups,
-            "offers": sum(n for _, n in h["acc"].values()),
+            "offers": sum(pooled_acc(h, p)[1] for p in PAYER_GROUPS),
             "p": {"acceptance": p_acc, "answer": p_ans, "wait": p_wait},
             "acceptance_method": method,
             "p_adj": {},
@@ -416,8 +535,8 @@ def fairness_report(area: str = "", *, days: int = 90, now: datetime | None = No
     hospitals.sort(key=lambda e: (not e["flagged"], e["name"]))
     totals = []
     for payer in PAYER_GROUPS:
-        a = sum(h["acc"].get(payer, (0, 0))[0] for h in per.values())
-        n = sum(h["acc"].get(payer, (0, 0))[1] for h in per.values())
+        a = sum(pooled_acc(h, payer)[0] for h in per.values())
+        n = sum(pooled_acc(h, payer)[1] for h in per.values())
         totals.append(
             {
                 "payer": payer,
