@@ -79,6 +79,7 @@ class Incident(BaseModel):
         CALL = "call", _("Telepon 112/119")
         SOS = "sos", _("Tombol SOS")
         PARTNER = "partner", _("Sistem mitra")
+        HOMECARE = "homecare", _("Perawatan rumah")
 
     number = models.CharField(max_length=20, unique=True)
     area_code = models.CharField(max_length=10, db_index=True, help_text=_("Kab/kota"))

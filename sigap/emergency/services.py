@@ -352,6 +352,8 @@ def _incident_area(village: Region | None, actor: Actor) -> str:
 def create_incident(actor: Actor, data: IncidentInput, *, now: datetime | None = None) -> Incident:
     """Open an incident from a call, an SOS or a partner system; asks the agencies its
     category needs. Bad input raises before anything is written."""
+    if data.source == Incident.Source.HOMECARE:
+        raise InvalidInput(_("Sumber tidak dikenal."), field="source")  # create_from_homecare
     if data.source != Incident.Source.SOS:
         # SOS is public: anyone may press it (the API limits it per address)
         require_role(actor, *CALL_ROLES)
@@ -359,7 +361,12 @@ def create_incident(actor: Actor, data: IncidentInput, *, now: datetime | None =
     area = _incident_area(village, actor)
     if data.source != Incident.Source.SOS:
         require_area(actor, village.code if village else area)
-    now = now or timezone.now()
+    return _open_incident(actor, cleaned, village, area, now or timezone.now())
+
+
+def _open_incident(
+    actor: Actor, cleaned: IncidentInput, village: Region | None, area: str, now: datetime
+) -> Incident:
     with transaction.atomic():
         inc = Incident.objects.create(
             number=_incident_number(now),
@@ -544,6 +551,99 @@ def close_incident(
                 actor, incident, I.CANCELLED if cancel else I.CLOSED, reason=reason, now=now
             )
     return incident
+
+
+# --- home care --------------------------------------------------------------------------------
+
+# home-care danger signs -> the medical triage question a "yes" answers (reference.py)
+HOMECARE_SIGN_ANSWERS = {
+    "sesak_berat": "tidak_napas",
+    "saturasi_rendah": "tidak_napas",
+    "perdarahan": "perdarahan",
+    "nyeri_dada": "nyeri_dada",
+    "penurunan_kesadaran": "kesadaran_turun",
+    "kejang": "kesadaran_turun",
+}
+
+
+def create_from_homecare(actor: Actor, escalation) -> Incident:
+    """Danger signs found on a home visit that need an emergency (called by home care's
+    `hand_over_escalation`): an incident at the patient's home, category medical, triaged
+    from the signs (at least kuning), with the signs, vital signs and the visiting
+    Puskesmas in the notes so the call-taker can call back. One incident per escalation: a
+    second hand-over returns the first."""
+    from sigap.homecare import services as homecare_services
+
+    if escalation.kind != "emergency":
+        raise InvalidInput(_("Eskalasi ini bukan untuk gawat darurat."), field="kind")
+    user = actor.user
+    if user is None:
+        if actor.channel not in {"system", "cli"}:
+            raise NotAuthenticated(_("Silakan masuk terlebih dahulu."))
+    elif not (
+        user.is_admin_role
+        or escalation.record.recorded_by_id == user.pk  # the worker who found the signs
+        or facility_services.can_operate(user, escalation.facility)
+    ):
+        raise Forbidden(_("Hanya petugas Puskesmas yang merawat pasien ini."))
+    ref = f"homecare:{escalation.public_id}"
+    existing = Incident.objects.filter(source=Incident.Source.HOMECARE, partner_ref=ref).first()
+    if existing is not None:
+        return existing
+    record = escalation.record
+    patient = record.visit.care_plan.request
+    answers = {
+        HOMECARE_SIGN_ANSWERS[code]: True
+        for code in escalation.reasons
+        if code in HOMECARE_SIGN_ANSWERS
+    }
+    triage = reference.suggest_triage("medical", answers)
+    if triage == "hijau":  # home care sent it as an emergency: never below kuning
+        triage = "kuning"
+    vitals = [
+        f"{label} {value}"
+        for label, value in (
+            ("TD", f"{record.systolic}/{record.diastolic}" if record.systolic else None),
+            ("nadi", record.pulse),
+            ("napas", record.respiration),
+            ("suhu", record.temperature),
+            ("SpO2", record.spo2),
+        )
+        if value is not None
+    ]
+    notes = "\n".join(
+        line
+        for line in (
+            _("Dari perawatan rumah (%(f)s): tanda bahaya %(s)s.")
+            % {
+                "f": escalation.facility.name,
+                "s": ", ".join(homecare_services.sign_labels(list(escalation.reasons))),
+            },
+            _("Pasien: %(n)s.") % {"n": patient.name},
+            (_("Tanda vital: %(v)s.") % {"v": ", ".join(vitals)}) if vitals else "",
+            record.notes,
+        )
+        if line
+    )
+    worker = record.recorded_by
+    caller = (worker.get_full_name() or worker.get_username()) if worker else ""
+    data = IncidentInput(
+        latitude=patient.latitude,
+        longitude=patient.longitude,
+        village_code=patient.village_id or "",
+        address=(patient.address or "")[:255],
+        caller_phone=patient.phone if PHONE_RE.match(patient.phone or "") else "",
+        caller_name=(caller or escalation.facility.name)[:100],
+        category="medical",
+        triage=triage,
+        triage_answers=answers,
+        notes=notes[:4000],
+        source=Incident.Source.HOMECARE,
+        partner_ref=ref,
+    )
+    cleaned, village = validate_incident(data)
+    area = village.code[:4] if village else escalation.facility.village_id[:4]
+    return _open_incident(actor, cleaned, village, area, timezone.now())
 
 
 # --- agencies -------------------------------------------------------------------------------
