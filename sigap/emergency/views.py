@@ -193,6 +193,8 @@ def console(request: HttpRequest) -> HttpResponse:
                     "updated": _("diperbarui"),
                     "offline": _("koneksi terputus, mencoba lagi"),
                     "needs_hospital": _("Perlu RS lain"),
+                    "reassign": _("Ganti %(old)s dengan %(new)s"),
+                    "reassigned": _("Ambulans diganti"),
                     "handoff_status": {
                         "pending": _("rujukan menunggu jawaban RS"),
                         "acknowledged": _("rujukan diterima RS"),

@@ -169,3 +169,100 @@ def test_public_sos_uses_the_phone_position(browser, live_server, area):
     assert inc.source == "sos" and inc.village_id == "3374021001"
     ctx.close()
 
+
+def test_intake_kelurahan_search_sets_the_place(browser, live_server, users):
+    errors: list[str] = []
+    ctx, page = session(browser, live_server, "psc", errors)
+    page.goto("/gawat-darurat/panggilan/")
+    page.wait_for_selector("#intake-map.leaflet-container")
+    page.focus("#f-place")
+    page.keyboard.type("da")  # Bandarharjo and Pudakpayung
+    options = page.locator("#place-options option")
+    expect(options).to_have_count(2)
+    label = "Pudakpayung — Banyumanik"
+    assert label in [o.get_attribute("value") for o in options.all()]
+    page.fill("#f-place", label)  # what picking the option from the list does
+    expect(page.locator("#f-village")).to_have_value("3374101001")
+    expect(page.locator("#f-lat")).to_have_value("-7.090000")
+    expect(page.locator("#f-lon")).to_have_value("110.415000")
+    expect(page.locator("#place-status")).to_contain_text("Pudakpayung · Banyumanik")
+    expect(page.locator("#intake-map .incident-marker")).to_have_count(1)  # on the map
+    page.fill("#f-phone", "081200001111")
+    page.locator("#f-notes").focus()
+    page.keyboard.press("Control+Enter")
+    expect(page.locator(".messages")).to_contain_text("dibuat")
+    inc = Incident.objects.get()
+    assert inc.village_id == "3374101001" and (inc.latitude, inc.longitude) == (-7.09, 110.415)
+    ctx.close()
+    assert not [e for e in errors if "Uncaught" in e or "TypeError" in e], errors
+
+
+def test_crew_phone_sends_its_position(browser, live_server, users, make_unit):
+    unit = make_unit("GD-07", village="3374011001")
+    unit.crew.add(users["crew"])
+    errors: list[str] = []
+    ctx = browser.new_context(
+        base_url=live_server.url,
+        locale="id-ID",
+        geolocation={"latitude": -6.9701, "longitude": 110.4302},
+        permissions=["geolocation"],
+    )
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    login(page, "crew", until=None)
+    page.goto("/gawat-darurat/kru/")
+    status = page.locator("#geo-status")
+    expect(status).to_contain_text("-6.970100, 110.430200")
+    expect(status.locator(".ic-pin")).to_have_count(1)  # a served icon, not an emoji
+    unit.refresh_from_db()
+    assert (unit.latitude, unit.longitude) == (-6.9701, 110.4302) and unit.position_at
+    # the position also goes with a status button
+    ctx.set_geolocation({"latitude": -6.9705, "longitude": 110.4310})
+    expect(page.locator("#f-lat")).to_have_value("-6.970500")
+    page.click("#status-form button[value=out_of_service]")
+    expect(page.locator("#unit-status")).to_have_text("Tidak beroperasi")
+    unit.refresh_from_db()
+    assert (unit.latitude, unit.longitude) == (-6.9705, 110.431)
+    ctx.close()
+    assert not errors, errors
+
+
+def test_console_reassigns_with_one_action_and_shows_no_missing_glyph(
+    browser, live_server, users, make_unit, call
+):
+    import re
+
+    first = make_unit("GD-01", village="3374101001")
+    make_unit("GD-02", village="3374011001")
+    inc = call(triage="merah")
+    from sigap.emergency import services
+
+    from .conftest import actor
+
+    old = services.assign_unit(actor(users["dispatcher"]), inc, first)
+    errors: list[str] = []
+    requests: list[str] = []
+    ctx, page = session(browser, live_server, "disp", errors)
+    page.on("request", lambda r: r.method == "POST" and requests.append(r.url))
+    page.goto("/gawat-darurat/dispatcher/")
+    page.locator("#queue li.inc", has_text=inc.number).click()
+    button = page.locator("#unit-recs button.reassign[data-unit=GD-02]")
+    expect(button).to_have_text("Ganti GD-01 dengan GD-02")
+    button.click()
+    expect(page.locator("#detail-msg")).to_contain_text("GD-01 → GD-02")
+    assert [u.rsplit("/", 2)[-1] for u in requests] == ["reassign"]  # one action, one request
+    old.refresh_from_db()
+    assert old.status == "cancelled"
+    assert [a.unit.code for a in inc.assignments.filter(status="active")] == ["GD-02"]
+    expect(page.locator("#queue li.inc", has_text=inc.number)).to_contain_text("GD-02")
+    # icons are served SVGs; no character the bundled fonts lack (emoji) is left on the page
+    expect(page.locator("#queue .ic-ambulance").first).to_be_visible()
+    ok = page.evaluate(
+        "Promise.all(['ambulance', 'hospital', 'pin'].map(n => "
+        "fetch('/static/emergency/icons/' + n + '.svg').then(r => r.status)))"
+    )
+    assert ok == [200, 200, 200]
+    assert not re.search("[\U0001f300-\U0001faff]", page.inner_text("body"))
+    ctx.close()
+    assert not [e for e in errors if "Uncaught" in e or "TypeError" in e], errors

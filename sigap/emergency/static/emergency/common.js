@@ -43,5 +43,20 @@
     }
     return map;
   }
-  window.SigapEm = { api: api, el: el, baseMap: baseMap };
+  // icons are served SVGs (emergency.css): the fonts of a plain Debian browser have no emoji
+  function icon(name) {
+    var i = el("span", "ic ic-" + name);
+    i.setAttribute("aria-hidden", "true");
+    return i;
+  }
+  // an element whose content is text pieces and icon names ({icon: "hospital"})
+  function line(tag, cls, parts) {
+    var e = el(tag, cls);
+    parts.forEach(function (p) {
+      if (p === null || p === undefined || p === "") return;
+      e.appendChild(typeof p === "string" ? document.createTextNode(p) : icon(p.icon));
+    });
+    return e;
+  }
+  window.SigapEm = { api: api, el: el, baseMap: baseMap, icon: icon, line: line };
 })();

@@ -23,10 +23,14 @@
       head.appendChild(el("b", null, " " + i.number + " "));
       head.appendChild(el("span", "inc-status s-" + i.status, i.status_label));
       li.appendChild(head);
-      li.appendChild(el("div", "inc-meta", i.category_label + " · " + (i.village || "-") + " · " + i.waiting_min + " " + t.min +
-        (i.calls > 1 ? " · ☎×" + i.calls : "") + (i.units.length ? " · 🚑 " + i.units.join(", ") : "") +
-        (i.hospital ? " · 🏥 " + i.hospital + " (" + (t.handoff_status[i.handoff_status] || "") + ")" : "") +
-        (i.needs_hospital ? " · " + t.needs_hospital : "")));
+      li.appendChild(E.line("div", "inc-meta", [
+        i.category_label + " · " + (i.village || "-") + " · " + i.waiting_min + " " + t.min,
+        i.calls > 1 ? " · ☎×" + i.calls : "",
+        i.units.length ? " · " : "", i.units.length ? { icon: "ambulance" } : "", i.units.length ? " " + i.units.join(", ") : "",
+        i.hospital ? " · " : "", i.hospital ? { icon: "hospital" } : "",
+        i.hospital ? " " + i.hospital + " (" + (t.handoff_status[i.handoff_status] || "") + ")" : "",
+        i.needs_hospital ? " · " + t.needs_hospital : ""
+      ]));
       li.addEventListener("click", function () { select(i.id); });
       li.addEventListener("keydown", function (e) { if (e.key === "Enter") select(i.id); });
       queue.appendChild(li);
@@ -83,7 +87,7 @@
       (i.address ? " · " + i.address : "") + " · ☎ " + (i.caller_phone || "-")));
     var asg = el("ul", "assignments");
     i.assignments.forEach(function (a) {
-      var li = el("li", null, "🚑 " + a.unit + " · " + a.unit_status + (a.eta_minutes !== null ? " · ETA " + a.eta_minutes + " " + t.min : "") + " ");
+      var li = E.line("li", null, [{ icon: "ambulance" }, " " + a.unit + " · " + a.unit_status + (a.eta_minutes !== null ? " · ETA " + a.eta_minutes + " " + t.min : "") + " "]);
       if (config.can_dispatch) {
         var b = el("button", "link", t.cancel);
         b.type = "button";
@@ -98,7 +102,7 @@
     });
     h.appendChild(asg);
     if (i.hospital) {
-      var ho = el("p", "handoff-state s-" + i.handoff_status, "🏥 " + i.hospital + " · " + (t.handoff_status[i.handoff_status] || i.handoff_status));
+      var ho = E.line("p", "handoff-state s-" + i.handoff_status, [{ icon: "hospital" }, " " + i.hospital + " · " + (t.handoff_status[i.handoff_status] || i.handoff_status)]);
       ho.id = "handoff-state";
       h.appendChild(ho);
     } else if (i.needs_hospital) {
@@ -145,6 +149,15 @@
           b.type = "button"; b.dataset.unit = u.code;
           b.addEventListener("click", function () { assign(u.code); });
           li.appendChild(b);
+          var old = replaceable();
+          if (old) {
+            // one action: the new unit is taken first, then the old one is called off
+            var r = el("button", "reassign", t.reassign.replace("%(old)s", old.unit).replace("%(new)s", u.code));
+            r.type = "button"; r.dataset.unit = u.code; r.dataset.replaces = old.unit;
+            r.addEventListener("click", function () { reassign(old, u.code); });
+            li.appendChild(document.createTextNode(" "));
+            li.appendChild(r);
+          }
         }
         box.appendChild(li);
       });
@@ -156,8 +169,8 @@
       if (!rows.length) box.appendChild(el("li", "muted", t.no_hospitals));
       rows.forEach(function (h) {
         var li = el("li", "rec hosp");
-        li.appendChild(el("span", null, "🏥 " + h.name + " · " + (h.travel_minutes !== null ? h.travel_minutes + " " + t.min : "") +
-          (h.bed_class ? " · " + h.bed_class + " " + t.free + ": " + h.free_in_class : "") + " "));
+        li.appendChild(E.line("span", null, [{ icon: "hospital" }, " " + h.name + " · " + (h.travel_minutes !== null ? h.travel_minutes + " " + t.min : "") +
+          (h.bed_class ? " · " + h.bed_class + " " + t.free + ": " + h.free_in_class : "") + " "]));
         if (config.can_dispatch) {
           var hold = el("input"); hold.type = "checkbox"; hold.checked = h.allows_holds && h.free_in_class > 0; hold.disabled = !h.allows_holds;
           var lab = el("label", "hold"); lab.appendChild(hold); lab.appendChild(document.createTextNode(" " + t.hold + " "));
@@ -174,6 +187,23 @@
         box.appendChild(li);
       });
     }).catch(function () {});
+  }
+
+  // the incident's unit that may still be swapped (not yet with the patient)
+  function replaceable() {
+    var i = current();
+    if (!i) return null;
+    for (var k = 0; k < i.assignments.length; k++) {
+      var a = i.assignments[k];
+      if (a.unit_status === "dispatched" || a.unit_status === "en_route") return a;
+    }
+    return null;
+  }
+
+  function reassign(old, code) {
+    E.api("POST", config.api + "assignments/" + old.id + "/reassign", { unit: code, reason: "" })
+      .then(function (a) { message(t.reassigned + ": " + old.unit + " → " + a.unit + " · ETA " + a.eta_minutes + " " + t.min, "ok"); refresh(); loadRecs(); })
+      .catch(function (e) { message(e.message, "error"); loadRecs(); });
   }
 
   function assign(code) {

@@ -13,7 +13,10 @@
     last = now;
     window.SigapEm.api("POST", config.api + "units/" + encodeURIComponent(config.unit) + "/position",
       { latitude: pos.coords.latitude, longitude: pos.coords.longitude })
-      .then(function () { status.textContent = "📍 " + lat.value + ", " + lon.value; })
+      .then(function () {
+        status.textContent = "";
+        status.appendChild(window.SigapEm.line("span", "geo-sent", [{ icon: "pin" }, " " + lat.value + ", " + lon.value]));
+      })
       .catch(function (e) { status.textContent = e.message; });
   }
   navigator.geolocation.watchPosition(send, function (e) { status.textContent = e.message; },
