@@ -5,11 +5,12 @@ services; deterministic and idempotent (units are keyed by code, incidents by a 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from django.utils import timezone
 
-from sigap.core.models import Role
+from sigap.core.models import Role, WebhookEndpoint
 from sigap.core.services import Actor
 from sigap.demo.services import demo_rng, ensure_demo_account
 from sigap.facilities.models import Facility
@@ -28,6 +29,18 @@ AGENCIES = [
     ("pmi", "PMI {name} (demo)", "021-0000"),
     ("bpbd", "BPBD {name} (demo)", "021-0001"),
 ]
+# Partner agencies with a dispatch system of their own get a signed webhook. In the demo that
+# system is played by `sigap simulate emergency`, which listens on this loopback port, checks
+# the signature and acknowledges through the signed partner API; without it running, the
+# deliveries wait and retry as they would for a partner that is down.
+PARTNER_KINDS = ("police", "fire", "pmi", "bpbd")
+PARTNER_OWNER = "SIGAP demo: mitra dimainkan simulator"
+
+
+def partner_port() -> int:
+    return int(os.environ.get("SIGAP_DEMO_PARTNER_PORT", "18119"))
+
+
 # (category, triage, answers, victims, village index, state)
 INCIDENTS = [
     ("traffic", "merah", {"terjepit": True}, 2, 3, "open"),
@@ -53,12 +66,14 @@ def build(area: Region, log: Callable[[str], None]) -> list[str]:
     for rc in regency_codes:
         name = Region.objects.get(code=rc).name
         for kind, pattern, phone in AGENCIES:
-            Agency.objects.get_or_create(
+            agency, _created = Agency.objects.get_or_create(
                 area_code=rc,
                 kind=kind,
                 name=pattern.format(name=name),
                 defaults={"phone": phone, "is_synthetic": True},
             )
+            if kind in PARTNER_KINDS and agency.webhook_id is None:
+                _partner_endpoint(agency)
     units = _build_units(actor, code)
     crew = ensure_demo_account("demo-crew", Role.AMBULANCE_CREW, code[:4])
     first = Unit.objects.filter(code__startswith="AMB-", area_code__startswith=code[:4]).first()
@@ -75,7 +90,10 @@ def build(area: Region, log: Callable[[str], None]) -> list[str]:
         f"call-taker demo-psc -> /gawat-darurat/panggilan/, dispatcher demo-dispatcher -> "
         f"/gawat-darurat/dispatcher/, kru demo-crew ({first.code if first else '-'}) -> "
         f"/gawat-darurat/kru/, SOS publik /sos/; "
-        f"`sigap simulate emergency --calls 40 --speed 60` menggerakkan konsol.",
+        f"`sigap simulate emergency --calls 40 --speed 60` menggerakkan konsol "
+        f"(RS menjawab serah terima di /rujukan/masuk/; polisi, damkar, PMI dan BPBD demo "
+        f"menerima serah terima lewat webhook bertanda tangan di 127.0.0.1:{partner_port()} "
+        f"dan menjawab lewat API mitra selama simulator berjalan).",
     ]
 
 
@@ -151,6 +169,19 @@ def _build_units(actor: Actor, area_code: str) -> int:
         )
         count += 1
     return count
+
+
+def _partner_endpoint(agency: Agency) -> None:
+    """The agency's (simulated) dispatch system: a loopback URL with its own secret."""
+    endpoint, _created = WebhookEndpoint.objects.get_or_create(
+        name=f"Demo {agency.name}"[:120],
+        defaults={
+            "url": f"http://127.0.0.1:{partner_port()}/mitra/{agency.public_id}",
+            "events": ["incident.handover"],
+            "owner_label": PARTNER_OWNER,
+        },
+    )
+    Agency.objects.filter(pk=agency.pk).update(webhook=endpoint)
 
 
 def _build_incidents(area_code: str, psc, dispatcher, crew_unit: Unit | None) -> int:

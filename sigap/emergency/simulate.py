@@ -5,7 +5,9 @@ dispatcher takes the first recommended unit (and the next one if someone else to
 crews move and press their status buttons, patients are handed to the recommended hospital
 as emergency referrals (with a bed held where the hospital allows), which the hospital accepts
 (or, now and then, refuses: the next hospital) in its referral inbox, the arrival is recorded
-on the referral, and units return to base.
+on the referral, and units return to base. Police, fire, PMI and BPBD matters go to the demo
+agencies by signed webhook; the shift plays those agencies' dispatch systems (`PartnerDesk`),
+which check the signature and answer through the signed partner API.
 
 Time: with `--speed 0` (default) the shift runs as fast as the database allows, on a
 simulated clock placed in the recent past so that it ends about now (the daily report shows
@@ -19,16 +21,22 @@ from __future__ import annotations
 import argparse
 import heapq
 import itertools
+import json
+import queue
 import random
 import statistics
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 
+from sigap.core import webhooks
 from sigap.core.errors import Conflict, SigapError
 from sigap.core.models import Role, User
 from sigap.core.services import Actor
@@ -36,8 +44,8 @@ from sigap.facilities.models import Facility, FacilityOperator
 from sigap.referrals import services as referral_services
 from sigap.regions.models import Region
 
-from . import reference, selectors, services
-from .models import Assignment, Handoff, Incident, Unit
+from . import demo, reference, selectors, services
+from .models import Agency, Assignment, Handoff, Incident, Unit
 
 DESCRIPTION = "PSC 119 shift: calls, triage, dispatch, crews, hospital hand-offs (JSON summary)"
 CATEGORY_WEIGHTS = {"medical": 55, "traffic": 25, "fire": 5, "crime": 5, "disaster": 3, "other": 7}
@@ -58,6 +66,95 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--interval", type=float, default=3.0, help="mean minutes between calls")
     parser.add_argument("--area", default="", help="kab/kota code (default SIGAP_AREA_CODE)")
     parser.add_argument("--repeat-share", type=float, default=0.1, help="share of repeat calls")
+
+
+class PartnerDesk:
+    """The demo's partner agencies (police, fire, PMI, BPBD): their dispatch systems, played
+    here. Listens on the loopback address of their webhook endpoints (set by the demo),
+    takes SIGAP's signed hand-overs only when the HMAC signature with the agency's secret is
+    right, and answers through SIGAP's signed partner API like a real partner would."""
+
+    def __init__(self, log: Callable[[str], None]):
+        self.log = log
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.agencies: dict[str, tuple[int, str]] = {}  # public id -> (pk, secret)
+        self.servers: list[ThreadingHTTPServer] = []
+        ports = set()
+        for a in Agency.objects.filter(
+            is_active=True, webhook__owner_label=demo.PARTNER_OWNER, webhook__is_active=True
+        ).select_related("webhook"):
+            url = urlsplit(a.webhook.url)
+            if url.hostname == "127.0.0.1" and url.port:
+                self.agencies[str(a.public_id)] = (a.pk, a.webhook.secret)
+                ports.add(url.port)
+        for port in sorted(ports):
+            try:
+                server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
+            except OSError as exc:  # another simulator plays them already
+                log(f"partner agencies: port {port} busy ({exc}); hand-overs wait")
+                continue
+            server.daemon_threads = True
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            self.servers.append(server)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.servers)
+
+    def _handler(self):
+        desk = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                ref = self.path.rstrip("/").rsplit("/", 1)[-1]
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                agency = desk.agencies.get(ref)
+                if agency is None or not webhooks.verify_signature(
+                    agency[1],
+                    body,
+                    self.headers.get("X-Sigap-Timestamp", ""),
+                    self.headers.get("X-Sigap-Signature", ""),
+                ):
+                    self.send_response(401)
+                    self.end_headers()
+                    return
+                desk.inbox.put((ref, json.loads(body)))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"received": true}')
+
+            def log_message(self, *args) -> None:
+                return
+
+        return Handler
+
+    def received(self) -> list[tuple[str, dict]]:
+        out = []
+        while not self.inbox.empty():
+            out.append(self.inbox.get())
+        return out
+
+    def answer(self, ref: str, incident: str, status: str) -> int:
+        """Post the agency's status through the signed partner API (the real endpoint)."""
+        from django.test import Client
+
+        _pk, secret = self.agencies[ref]
+        body = json.dumps({"incident": incident, "status": status}).encode()
+        stamp = str(int(time.time()))
+        response = Client(HTTP_HOST="127.0.0.1").post(
+            f"/api/v1/emergency/partner/agencies/{ref}/status",
+            data=body,
+            content_type="application/json",
+            HTTP_X_SIGAP_TIMESTAMP=stamp,
+            HTTP_X_SIGAP_SIGNATURE=webhooks.sign(secret, stamp, body),
+        )
+        return response.status_code
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
 
 
 class Shift:
@@ -91,6 +188,8 @@ class Shift:
             "arrived_by_referral": 0,
             "completed": 0,
             "no_unit_waits": 0,
+            "agency_handovers_received": 0,
+            "agency_answers": 0,
         }
         self.response: list[float] = []
         self.to_dispatch: list[float] = []
@@ -143,10 +242,19 @@ class Shift:
     # --- run --------------------------------------------------------------------------------
 
     def run(self) -> dict:
+        self.partners = PartnerDesk(self.log)
+        try:
+            return self._run()
+        finally:
+            self.partners.close()
+
+    def _run(self) -> dict:
         t = 0.0
         for _ in range(self.calls):
             t += self.rnd.expovariate(1 / self.interval)
             self.push(t, "call")
+        if self.partners.active:
+            self.push(0.1, "deliver")  # hand-overs left from the demo or an earlier shift
         while self.events:
             t, _, kind, data = heapq.heappop(self.events)
             self.wait_until(t)
@@ -232,8 +340,26 @@ class Shift:
         )
         self.stats["incidents"] += 1
         self.received[inc.pk] = t
+        if inc.agencies_needed and self.partners.active:
+            self.push(t + 0.2, "deliver")  # what `sigap worker` does every few seconds
         # triage questions and the address take the call-taker a minute or two
         self.push(t + self.rnd.uniform(0.8, 2.5), "dispatch", incident=inc.pk, tries=0)
+
+    def on_deliver(self, t: float) -> None:
+        """Post the due signed hand-overs (the worker's job); the partners answer a few
+        minutes later: first that they took it, then that they are on scene."""
+        webhooks.deliver_due()
+        for ref, message in self.partners.received():
+            self.stats["agency_handovers_received"] += 1
+            number = message["data"]["number"]
+            for delay, status in ((self.rnd.uniform(1, 4), "diterima"), (12.0, "di lokasi")):
+                self.push(t + delay, "agency", ref=ref, incident=number, status=status)
+
+    def on_agency(self, t: float, ref: str, incident: str, status: str) -> None:
+        code = self.partners.answer(ref, incident, status)
+        if code != 200:
+            raise SigapError(f"partner API answered {code}")
+        self.stats["agency_answers"] += 1
 
     def on_dispatch(self, t: float, incident: int, tries: int) -> None:
         inc = Incident.objects.get(pk=incident)

@@ -64,3 +64,39 @@ def test_simulator_refuses_an_empty_area(area):
     with pytest.raises(ValueError):
         simulate.run({"calls": 3, "area": "3374"}, log=lambda m: None)
 
+
+def test_simulator_plays_the_partner_agencies_through_the_signed_api(
+    area, make_hospital, users, monkeypatch
+):
+    """Demo agencies with a dispatch system get a webhook on a loopback port; the simulator
+    listens there, checks the signature and acknowledges through the signed partner API."""
+    import socket
+
+    from sigap.core.models import WebhookDelivery
+    from sigap.emergency.models import IncidentAgency
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("SIGAP_DEMO_PARTNER_PORT", str(port))
+    make_hospital("RS Demo", services_=("igd", "icu", "trauma"), rooms=[("I", "ICU", 5, 3)])
+    Unit.objects.all().delete()
+    demo.build(Region.objects.get(code="3374"), log=lambda m: None)
+    partners = Agency.objects.filter(area_code="3374", webhook__isnull=False)
+    assert sorted(partners.values_list("kind", flat=True)) == ["bpbd", "fire", "pmi", "police"]
+    assert all(f":{port}/mitra/" in a.webhook.url for a in partners)
+    assert Agency.objects.get(area_code="3374", kind="psc119").webhook is None
+    fire = IncidentAgency.objects.get(agency__kind="fire")  # the demo's fire incident
+    assert fire.status == "sent"
+    log: list[str] = []
+    summary = simulate.run(
+        {"calls": 15, "seed": 3, "speed": 0, "area": "3374", "interval": 6}, log.append
+    )
+    assert summary["errors"] == 0, log
+    assert summary["agency_handovers_received"] >= 2 and summary["agency_answers"] >= 2
+    fire.refresh_from_db()
+    assert fire.status == "acknowledged" and fire.partner_status == "di lokasi"
+    sent = IncidentAgency.objects.exclude(status="no_channel")
+    assert sent.count() == summary["agency_handovers_received"]
+    assert set(sent.values_list("status", flat=True)) == {"acknowledged"}
+    assert WebhookDelivery.objects.filter(status="delivered").count() == sent.count()
