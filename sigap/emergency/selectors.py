@@ -16,7 +16,7 @@ import statistics
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -72,6 +72,7 @@ class _UnitIndex:
     checked_at: float = 0.0
     position: dict[int, int] = field(default_factory=dict)
     rows: list[dict] = field(default_factory=list)  # in code order, as the full scan reads
+    bases: list[str] = field(default_factory=list)  # base village codes (rows show the name)
     kinds: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     statuses: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
     areas: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype="<U10"))
@@ -103,30 +104,56 @@ def _row(r: tuple) -> dict:
     return dict(zip(UNIT_FIELDS, r[: len(UNIT_FIELDS)], strict=True))
 
 
+# What the change query reads of each unit written lately: enough to patch the index
+# without a second query (the public id never changes; a new base village means a rebuild).
+CHANGE_COLUMNS = (
+    "id",
+    "updated_at",
+    "status",
+    "latitude",
+    "longitude",
+    "kind",
+    "area_code",
+    "code",
+    "name",
+    "crew_on_shift",
+    "base_village_id",
+)
+
+
 def _changes_sql() -> str:
     # identifiers from the model's own metadata; the one value is a bound parameter
-    t = Unit._meta.db_table
     q = connection.ops.quote_name
-    return f"SELECT {q('id')}, {q('updated_at')} FROM {q(t)} WHERE {q('updated_at')} >= %s"  # noqa: S608
+    cols = ", ".join(q(c) for c in CHANGE_COLUMNS)
+    t, at = q(Unit._meta.db_table), q("updated_at")
+    return f"SELECT {cols} FROM {t} WHERE {at} >= %s"  # noqa: S608
 
 
-def _recent(since: datetime) -> frozenset:
-    """(pk, updated_at as stored) of the units written since `since`: one indexed query
-    without the ORM."""
+def _as_datetime(value: datetime | str) -> datetime:
+    """A stored updated_at as the database driver gives it (SQLite: naive UTC)."""
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _recent(since: datetime) -> dict[tuple, tuple]:
+    """The units written since `since`, keyed by (pk, updated_at as stored): one indexed
+    query without the ORM."""
     with connection.cursor() as cur:
         cur.execute(_changes_sql(), [connection.ops.adapt_datetimefield_value(since)])
-        return frozenset(cur.fetchall())
+        return {(r[0], r[1]): r for r in cur.fetchall()}
 
 
 def _full(now: float) -> _UnitIndex:
     # the change list first: a unit written while the rows are read is patched again later
     last = Unit.objects.aggregate(last=Max("updated_at"))["last"] or timezone.now()
     since = last - CHANGE_LAG
-    seen = _recent(since)
-    rows = list(Unit.objects.order_by("code").values_list(*INDEX_FIELDS))
+    seen = frozenset(_recent(since))
+    rows = list(Unit.objects.order_by("code").values_list(*INDEX_FIELDS, "base_village_id"))
     new = _UnitIndex(count=len(rows), since=since, seen=seen, built_at=now, checked_at=now)
     new.position = {r[0]: i for i, r in enumerate(rows)}
     new.rows = [_row(r) for r in rows]
+    new.bases = [r[-1] for r in rows]
     new.kinds = np.array([KIND_CODES.get(r[4], -1) for r in rows], dtype=np.int8)
     new.statuses = np.array([STATUS_CODES.get(r[5], -1) for r in rows], dtype=np.int8)
     new.lats = np.array([r[6] for r in rows], dtype=float)
@@ -136,22 +163,21 @@ def _full(now: float) -> _UnitIndex:
     return new
 
 
-def _patched(old: _UnitIndex, seen: frozenset, now: float) -> _UnitIndex | None:
-    """A copy of the index with the units written since the last look re-read; None when a
-    unit is not in it or changed its area (a full rebuild is needed). Readers keep the old
-    copy meanwhile."""
-    changed = {pk for pk, _at in seen - old.seen}
-    if any(pk not in old.position for pk in changed):
-        return None
-    rows = list(Unit.objects.filter(pk__in=changed).values_list(*INDEX_FIELDS))
+def _patched(old: _UnitIndex, recent: dict[tuple, tuple], now: float) -> _UnitIndex | None:
+    """A copy of the index with the units written since the last look replaced by what the
+    change query read; None when a unit is new, or changed its area or base village (a full
+    rebuild is needed). Readers keep the old copy meanwhile."""
+    seen = frozenset(recent)
+    changed = [recent[key] for key in seen - old.seen]
     new = _UnitIndex(
         count=old.count,
-        since=max([old.since, *(r[-1] - CHANGE_LAG for r in rows)]),
+        since=max([old.since, *(_as_datetime(r[1]) - CHANGE_LAG for r in changed)]),
         seen=seen,
         built_at=old.built_at,
         checked_at=now,
         position=old.position,
         rows=list(old.rows),
+        bases=old.bases,
         kinds=old.kinds.copy(),
         statuses=old.statuses.copy(),
         areas=old.areas,
@@ -159,20 +185,24 @@ def _patched(old: _UnitIndex, seen: frozenset, now: float) -> _UnitIndex | None:
         lons=old.lons.copy(),
         area_masks=old.area_masks,
     )
-    for r in rows:
-        i = old.position[r[0]]
-        if r[10] != old.areas[i]:
+    for pk, _at, status, lat, lon, kind, area, code, name, crew, base in changed:
+        i = old.position.get(pk)
+        if i is None or area != old.areas[i] or base != old.bases[i]:
             return None
-        new.rows[i] = _row(r)
-        new.kinds[i] = KIND_CODES.get(r[4], -1)
-        new.statuses[i] = STATUS_CODES.get(r[5], -1)
-        new.lats[i], new.lons[i] = r[6], r[7]
-    if len(rows) < len(changed):  # a unit was deleted
-        return None
-    if not np.array_equal(new.kinds, old.kinds):
-        new.kind_masks = {}
-    else:
-        new.kind_masks = old.kind_masks
+        new.rows[i] = dict(
+            new.rows[i],
+            status=status,
+            latitude=lat,
+            longitude=lon,
+            kind=kind,
+            code=code,
+            name=name,
+            crew_on_shift=crew,
+        )
+        new.kinds[i] = KIND_CODES.get(kind, -1)
+        new.statuses[i] = STATUS_CODES.get(status, -1)
+        new.lats[i], new.lons[i] = lat, lon
+    new.kind_masks = old.kind_masks if np.array_equal(new.kinds, old.kinds) else {}
     new.points = PointIndex(range(len(new.rows)), new.lats, new.lons)
     return new
 
@@ -192,11 +222,11 @@ def unit_index() -> _UnitIndex:
             return idx
         new = None
         if idx.count >= 0 and now - idx.built_at < FULL_REBUILD_EVERY:
-            seen = _recent(idx.since)
-            if seen <= idx.seen:
+            recent = _recent(idx.since)
+            if recent.keys() <= idx.seen:
                 idx.checked_at = now
                 return idx
-            new = _patched(idx, seen, now)
+            new = _patched(idx, recent, now)
         _index = new or _full(now)
         return _index
 
