@@ -346,3 +346,66 @@ def redirect(request: HttpRequest, ref: uuid.UUID, payload: RedirectIn):
     if target is None:
         raise NotFound("Rumah sakit tidak dikenal.", field="receiver")
     return _out(services.redirect_referral(_actor(request), _get(request, ref), target))
+
+
+# --- the facility's SIMRS webhook -----------------------------------------------------------
+
+
+def _operated(request: HttpRequest, facility_id: uuid.UUID) -> Facility:
+    facility = Facility.objects.filter(public_id=facility_id, is_active=True).first()
+    if facility is None:
+        raise NotFound("Fasilitas tidak dikenal.", field="facility")
+    user = _user(request)
+    if not (user.is_admin_role or facility_services.can_operate(user, facility)):
+        raise Forbidden("Anda bukan operator fasilitas ini.")
+    return facility
+
+
+class WebhookIn(Schema):
+    facility: uuid.UUID
+    url: str = Field(..., max_length=500, description="The SIMRS endpoint (http/https)")
+
+
+class WebhookOut(Schema):
+    facility: uuid.UUID
+    url: str
+    active: bool
+    events: list[str]
+    secret: str | None = Field(None, description="Shown only in the answer that sets it")
+
+
+def _webhook_out(facility: Facility, hook, secret: str | None = None) -> dict:
+    return {
+        "facility": facility.public_id,
+        "url": hook.endpoint.url,
+        "active": hook.endpoint.is_active,
+        "events": sorted(set(services.WEBHOOK_EVENTS.values())),
+        "secret": secret,
+    }
+
+
+@router.put(
+    "/webhook",
+    response=WebhookOut,
+    url_name="referrals_webhook",
+    summary="Register (or replace) the facility's SIMRS webhook; the secret is shown once",
+)
+def webhook_set(request: HttpRequest, payload: WebhookIn):
+    facility = _operated(request, payload.facility)
+    hook, secret = services.register_webhook(_actor(request), facility, payload.url)
+    return _webhook_out(facility, hook, secret)
+
+
+@router.get("/webhook", response=WebhookOut, summary="The facility's SIMRS webhook (no secret)")
+def webhook_get(request: HttpRequest, facility: uuid.UUID):
+    f = _operated(request, facility)
+    hook = getattr(f, "referral_webhook", None)
+    if hook is None:
+        raise NotFound("Fasilitas ini belum mendaftarkan webhook.")
+    return _webhook_out(f, hook)
+
+
+@router.delete("/webhook", response={204: None}, summary="Remove the facility's SIMRS webhook")
+def webhook_delete(request: HttpRequest, facility: uuid.UUID):
+    services.remove_webhook(_actor(request), _operated(request, facility))
+    return 204, None

@@ -307,3 +307,19 @@ class SisruteCredential(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.cons_id} ({self.facility})"
+
+
+class FacilityWebhook(BaseModel):
+    """A facility's SIMRS endpoint for referral events (new referral received, answered,
+    escalated/redirected, arrived, closed with a back-referral, cancelled): every event of a
+    referral the facility sends or receives is posted there, signed, by sigap.core.webhooks."""
+
+    facility = models.OneToOneField(
+        Facility, on_delete=models.CASCADE, related_name="referral_webhook"
+    )
+    endpoint = models.OneToOneField(
+        "core.WebhookEndpoint", on_delete=models.CASCADE, related_name="referral_facility"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.facility} -> {self.endpoint.url}"

@@ -46,6 +46,7 @@ from sigap.regions.services import mask_nik, validate_nik
 
 from . import icd10
 from .models import (
+    FacilityWebhook,
     Referral,
     ReferralAnswer,
     ReferralDailyStat,
@@ -670,6 +671,7 @@ def send_referral(actor: Actor, data: ReferralInput, *, now: datetime | None = N
         if data.hold_bed:
             # only an emergency hand-off asks for a bed before the hospital answers
             referral = _hold_for(actor, referral, now=now, minutes=None)
+        push_event(referral, "send", now=now)
     return referral
 
 
@@ -1116,6 +1118,134 @@ def create_from_homecare(actor: Actor, escalation: object, *, now: datetime | No
         jkn_card_pending=payer != Referral.Payer.GENERAL,
     )
     return send_referral(actor, data, now=now)
+
+
+# --- per-facility SIMRS webhooks ----------------------------------------------------------
+
+WEBHOOK_EVENTS = {
+    "send": "referral.received",
+    "accept": "referral.accepted",
+    "reject": "referral.rejected",
+    "escalate": "referral.escalated",
+    "redirect": "referral.redirected",
+    "arrive": "referral.arrived",
+    "close": "referral.closed",
+    "cancel": "referral.cancelled",
+    "expire": "referral.expired",
+}
+
+
+def _require_facility_admin(actor: Actor, facility: Facility) -> None:
+    if actor.user is not None and actor.user.is_admin_role:
+        return
+    facility_services.require_operator(actor, facility)
+
+
+def register_webhook(actor: Actor, facility: Facility, url: str) -> tuple[FacilityWebhook, str]:
+    """Point the facility's referral events at its SIMRS `url` with a new signing secret,
+    returned once (the caller shows it once; a new registration replaces URL and secret)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import URLValidator
+
+    from sigap.core.models import WebhookEndpoint
+
+    _require_facility_admin(actor, facility)
+    if facility.kind_id not in ("rs", "puskesmas"):
+        raise InvalidInput(_("Hanya rumah sakit dan Puskesmas yang menerima rujukan."))
+    url = (url or "").strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        msg = _("Alamat URL tidak sah (http:// atau https://).")
+        raise InvalidInput(msg, field="url") from None
+    if len(url) > 500:
+        raise InvalidInput(_("Alamat URL terlalu panjang."), field="url")
+    secret = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        hook = (
+            FacilityWebhook.objects.select_for_update()
+            .select_related("endpoint")
+            .filter(facility=facility)
+            .first()
+        )
+        before = {"url": hook.endpoint.url} if hook is not None else None
+        if hook is None:
+            endpoint = WebhookEndpoint.objects.create(
+                name=f"SIMRS rujukan {facility.public_id}",
+                url=url,
+                secret=secret,
+                events=[],
+                owner_label=facility.name[:150],
+            )
+            hook = FacilityWebhook.objects.create(facility=facility, endpoint=endpoint)
+        else:
+            endpoint = hook.endpoint
+            endpoint.url, endpoint.secret, endpoint.is_active = url, secret, True
+            endpoint.save(update_fields=["url", "secret", "is_active", "updated_at"])
+        record_audit(
+            actor, "referral_webhook.register", hook, object_label=facility.name,
+            before=before, after={"url": url},
+        )  # fmt: skip
+    return hook, secret
+
+
+def remove_webhook(actor: Actor, facility: Facility) -> None:
+    _require_facility_admin(actor, facility)
+    with transaction.atomic():
+        hook = FacilityWebhook.objects.select_related("endpoint").filter(facility=facility).first()
+        if hook is None:
+            raise NotFound(_("Fasilitas ini belum mendaftarkan webhook."))
+        record_audit(
+            actor, "referral_webhook.remove", hook, object_label=facility.name,
+            before={"url": hook.endpoint.url},
+        )  # fmt: skip
+        hook.endpoint.delete()  # cascades to the registration and its delivery log
+
+
+def push_event(referral: Referral, action: str, *, now: datetime) -> int:
+    """Queue the signed call of a referral event for the SIMRS of its sender and of its
+    (current) receiver, nobody else's; in the caller's transaction, so a move that rolls
+    back sends nothing. Returns the number of deliveries queued."""
+    from sigap.core import webhooks
+
+    from .compat import _referral_json
+
+    event = WEBHOOK_EVENTS.get(action)
+    if event is None:
+        return 0
+    ids = {referral.sender_id, referral.receiver_id} - {None}
+    hooks = list(
+        FacilityWebhook.objects.filter(facility_id__in=ids, endpoint__is_active=True)
+        .select_related("endpoint", "facility")
+        .order_by("pk")
+    )
+    if not hooks:
+        return 0
+    referral = Referral.objects.select_related("receiver", "sender", "reason").get(pk=referral.pk)
+    body = {
+        "nomor": referral.number,
+        "id": str(referral.public_id),
+        "action": action,
+        "status": referral.status,
+        "at": now.isoformat(),
+        "back_referral": referral.back_referral_note if action == "close" else "",
+        "rujukan": _referral_json(referral),  # the SISRUTE shape the SIMRS bridge already reads
+    }
+    queued = 0
+    for hook in hooks:
+        role = "receiver" if hook.facility_id == referral.receiver_id else "sender"
+        delivery = webhooks.enqueue(
+            hook.endpoint, event, {**body, "facility_role": role}, ref=referral.ref
+        )
+        queued += delivery is not None
+    return queued
+
+
+def on_referral_moved(
+    sender: object, referral: Referral, action: str, now: datetime, **kwargs: object
+) -> None:
+    """`referral_moved` receiver: every move is pushed to the parties' SIMRS."""
+    push_event(referral, action, now=now)
 
 
 # --- SISRUTE credentials --------------------------------------------------------------------

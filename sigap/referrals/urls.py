@@ -12,6 +12,7 @@ urlpatterns = [
     path("rujukan/", views.home, name="home"),
     path("rujukan/kirim/", views.send, name="send"),
     path("rujukan/masuk/", views.inbox, name="inbox"),
+    path("rujukan/pengaturan/", views.settings_page, name="settings"),
     path("rujukan/<str:ref>/", views.detail, name="detail"),
     path("dinkes/rujukan/", views.office, name="office"),
     path("dinkes/rujukan/penjamin/", views.fairness, name="fairness"),

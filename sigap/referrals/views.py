@@ -242,6 +242,47 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """The operator's SIMRS webhook per facility: register or replace (the secret is shown
+    once, in the answer to that POST) or remove."""
+    facilities = list(
+        facility_services.facilities_operated_by(request.user)
+        .filter(kind_id__in=("rs", "puskesmas"))
+        .select_related("referral_webhook__endpoint")
+        .order_by("name")[:200]
+    )
+    if not facilities:
+        raise PermissionDenied
+    shown = None  # (facility, secret) right after a registration
+    if request.method == "POST":
+        pick = _uuid(request.POST.get("facility"))
+        facility = next((f for f in facilities if f.public_id == pick), None)
+        if facility is None:
+            raise Http404
+        actor = Actor.from_request(request)
+        try:
+            if request.POST.get("action") == "remove":
+                services.remove_webhook(actor, facility)
+                messages.success(request, _("Webhook dihapus."))
+                return redirect("referrals:settings")
+            _hook, secret = services.register_webhook(actor, facility, request.POST.get("url", ""))
+            shown = (facility, secret)
+        except SigapError as exc:
+            messages.error(request, str(exc.message))
+            return redirect("referrals:settings")
+        facilities = [
+            Facility.objects.select_related("referral_webhook__endpoint").get(pk=f.pk)
+            for f in facilities
+        ]
+    rows = [(f, getattr(f, "referral_webhook", None)) for f in facilities]
+    return render(
+        request,
+        "referrals/settings.html",
+        {"rows": rows, "shown": shown, "events": sorted(set(services.WEBHOOK_EVENTS.values()))},
+    )
+
+
 # --- one referral ---------------------------------------------------------------------------
 
 
