@@ -281,4 +281,7 @@ EN = {
     "Hapus webhook": "Remove webhook",
     "Peristiwa": "Events",
     "Webhook SIMRS": "SIMRS webhook",
+    "Webhook baru saja didaftarkan pengguna lain; muat ulang.": (
+        "The webhook was just registered by another user; reload."
+    ),
 }

@@ -1170,14 +1170,20 @@ def register_webhook(actor: Actor, facility: Facility, url: str) -> tuple[Facili
         )
         before = {"url": hook.endpoint.url} if hook is not None else None
         if hook is None:
-            endpoint = WebhookEndpoint.objects.create(
-                name=f"SIMRS rujukan {facility.public_id}",
-                url=url,
-                secret=secret,
-                events=[],
-                owner_label=facility.name[:150],
-            )
-            hook = FacilityWebhook.objects.create(facility=facility, endpoint=endpoint)
+            try:
+                with transaction.atomic():
+                    endpoint = WebhookEndpoint.objects.create(
+                        name=f"SIMRS rujukan {facility.public_id}",
+                        url=url,
+                        secret=secret,
+                        events=[],
+                        owner_label=facility.name[:150],
+                    )
+                    hook = FacilityWebhook.objects.create(facility=facility, endpoint=endpoint)
+            except IntegrityError:
+                # two first registrations at once: the other one won
+                msg = _("Webhook baru saja didaftarkan pengguna lain; muat ulang.")
+                raise Conflict(msg) from None
         else:
             endpoint = hook.endpoint
             endpoint.url, endpoint.secret, endpoint.is_active = url, secret, True

@@ -87,3 +87,28 @@ def test_sweep_and_answer_at_once(network):
         assert final.status == "accepted"
     # one outcome per offer: a late answer after the timeout does not count twice
     assert ReferralAnswer.objects.filter(referral=r).count() == 1
+
+
+def test_webhook_registrations_at_once_leave_one_endpoint(network):
+    """Four first registrations of the same facility's SIMRS at once: one registration, one
+    endpoint, whose secret is one that a caller was given; the others win later (replace)
+    or get a clear conflict, never an error."""
+    from sigap.core.models import WebhookEndpoint
+    from sigap.referrals.models import FacilityWebhook
+
+    net = network
+
+    def work(i: int):
+        _hook, secret = services.register_webhook(
+            as_(net.people["alfa"]), net.alfa, f"https://simrs-alfa.example/{i}"
+        )
+        return secret
+
+    results = run_together(4, work, who="a registrar")
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, Conflict)]
+    assert not unexpected, unexpected
+    secrets = [r for r in results if isinstance(r, str)]
+    assert secrets
+    assert FacilityWebhook.objects.filter(facility=net.alfa).count() == 1
+    assert WebhookEndpoint.objects.count() == 1
+    assert FacilityWebhook.objects.get(facility=net.alfa).endpoint.secret in secrets
