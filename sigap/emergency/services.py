@@ -1202,9 +1202,15 @@ def _send_referral(
     hospital takes no holds) the referral goes without it and the reason comes back."""
     from sigap.referrals import services as referral_services
 
+    # Ambulances cross kab/kota borders: a hospital outside the dispatcher's own area (which
+    # referrals would refuse to a unit role) is sent on the centre's behalf, labelled with
+    # the dispatcher, who was checked for the incident above.
+    user = actor.user
+    sender = actor if user is None or user.covers_area(hospital.village_id) else _system_for(actor)
+
     def send(hold: bool):
         return referral_services.create_emergency_referral(
-            actor,
+            sender,
             to_facility=hospital,
             incident_ref=incident.number,
             patient_name="",
@@ -1319,6 +1325,8 @@ def follow_referral(
     """Keep a hand-off in step with its referral (connected to `referral_moved`, so it runs
     inside the transaction that moved the referral). A move the hand-off already made (the
     centre cancelled it first) is skipped."""
+    if action == "redirect":
+        return _follow_redirect(referral, actor, now)
     to = REFERRAL_MOVES_HANDOFF.get(action)
     if to is None:
         return None
@@ -1337,6 +1345,29 @@ def follow_referral(
         "expire": _("rujukan kedaluwarsa, pasien tidak tiba"),
     }[action]
     return move_handoff(actor, handoff, to, reason=reason, now=now)
+
+
+def _follow_redirect(referral, actor: Actor, now: datetime) -> Handoff | None:
+    """The health office sent an unanswered (escalated) referral to another hospital: the
+    open hand-off follows it there (the old hold went with the redirect)."""
+    handoff = Handoff.objects.filter(
+        referral_id=referral.pk, status__in=[H.PENDING, H.ACKNOWLEDGED]
+    ).first()
+    if handoff is None or handoff.hospital_id == referral.receiver_id:
+        return None
+    before = handoff.hospital_id
+    Handoff.objects.filter(pk=handoff.pk).update(
+        hospital_id=referral.receiver_id, bed_hold=None, updated_at=now
+    )
+    handoff.refresh_from_db()
+    record_audit(
+        actor,
+        "emergency.handoff.redirect",
+        handoff,
+        before={"hospital": before},
+        after={"hospital": handoff.hospital_id, "referral": referral.number},
+    )
+    return handoff
 
 
 def hospital_handoff_action(actor: Actor, handoff: Handoff, to: str) -> Handoff:

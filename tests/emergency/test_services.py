@@ -399,3 +399,37 @@ def test_handoff_holds_a_female_only_bed(users, call, make_hospital):
     room = Room.objects.get(code="W1")
     assert (room.free, room.free_female, room.reserved) == (1, 1, 1)
     assert BedHold.objects.count() == 1
+
+
+def test_handoff_to_a_hospital_across_the_border(users, call, make_hospital):
+    """An ambulance may take the patient to a hospital in the next kab/kota: the referral goes
+    on the centre's behalf (referrals refuses a unit role outside its area), labelled with the
+    dispatcher."""
+    from sigap.referrals.models import ReferralEvent
+
+    rs = make_hospital("RS Ungaran", village="3322012001", lat=-7.15, lon=110.40)
+    inc = call()
+    h = services.create_handoff(actor(users["dispatcher"]), inc, rs)
+    assert h.referral.receiver_id == rs.pk and h.referral.status == "sent"
+    assert ReferralEvent.objects.get(referral=h.referral).actor_label == "PSC 119: disp"
+
+
+def test_office_redirect_of_an_unanswered_referral_moves_the_handoff(
+    users, call, make_hospital, make_user
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from sigap.referrals import services as referral_services
+
+    a, b = make_hospital("RS A"), make_hospital("RS B")
+    office = make_user("dinkes", "analyst", area_code="3374")
+    inc = call()
+    h = services.create_handoff(actor(users["dispatcher"]), inc, a)
+    referral_services.escalate_overdue(timezone.now() + timedelta(hours=1))  # not answered
+    h.referral.refresh_from_db()
+    assert h.referral.status == "escalated"
+    referral_services.redirect_referral(actor(office), h.referral, b)
+    h.refresh_from_db()
+    assert h.hospital == b and h.status == "pending"
