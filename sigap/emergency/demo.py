@@ -90,7 +90,7 @@ def build(area: Region, log: Callable[[str], None]) -> list[str]:
         f"call-taker demo-psc -> /gawat-darurat/panggilan/, dispatcher demo-dispatcher -> "
         f"/gawat-darurat/dispatcher/, kru demo-crew ({first.code if first else '-'}) -> "
         f"/gawat-darurat/kru/, SOS publik /sos/; "
-        f"`sigap simulate emergency --calls 40 --speed 60` menggerakkan konsol "
+        f"`sigap simulate emergency --calls 40 --speed 1` menggerakkan konsol "
         f"(RS menjawab serah terima di /rujukan/masuk/; polisi, damkar, PMI dan BPBD demo "
         f"menerima serah terima lewat webhook bertanda tangan di 127.0.0.1:{partner_port()} "
         f"dan menjawab lewat API mitra selama simulator berjalan).",

@@ -339,7 +339,8 @@ def find_repeats(
 
 
 def _incident_number(now: datetime) -> str:
-    return f"GD{now:%y%m%d}-{secrets.token_hex(3).upper()}"
+    # the local date, as call-takers read it (a call at 05:00 WIB is not "yesterday")
+    return f"GD{timezone.localtime(now):%y%m%d}-{secrets.token_hex(3).upper()}"
 
 
 def _incident_area(village: Region | None, actor: Actor) -> str:

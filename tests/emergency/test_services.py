@@ -1,6 +1,6 @@
 """Incidents, triage, repeat calls, the unit state machine, assignment, hand-offs."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -36,6 +36,17 @@ def test_create_incident_places_it_and_asks_agencies(users, call):
     assert inc.status == "open" and inc.calls.count() == 1
     assert inc.service_needed == "trauma" and inc.agencies_needed == ["police"]
     assert AuditEvent.objects.filter(action="emergency.incident.create").count() == 1
+
+
+def test_incident_number_carries_the_local_date(users):
+    # 22:30 UTC on 22 November is 05:30 WIB on 23 November
+    at = datetime(2026, 11, 22, 22, 30, tzinfo=UTC)
+    inc = services.create_incident(
+        actor(users["psc"]),
+        services.IncidentInput(village_code="3374021001", category="medical", triage="hijau"),
+        now=at,
+    )
+    assert inc.number.startswith("GD261123-")
 
 
 def test_incident_from_a_kelurahan_only(users):
