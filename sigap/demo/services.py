@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from sigap.beds import services as bed_services
 from sigap.beds.models import AplicareCredential, BedUpdate, Room, SirsCredential
-from sigap.core.models import Role, User
+from sigap.core.models import Role, User, WebhookEndpoint
 from sigap.core.services import Actor
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
@@ -31,6 +31,8 @@ from sigap.regions.models import Region
 
 DEMO_PASSWORD = "sigap-demo-2026"  # noqa: S105 - published demo password
 DEMO_USER_PREFIX = "demo-"
+# webhook endpoints a capability's demo registers carry this owner label (wiped with the demo)
+DEMO_OWNER_PREFIX = "SIGAP demo"
 # Semarang: 30 hospitals and 37 Puskesmas for 1,702,379 residents.
 RESIDENTS_PER_HOSPITAL = 56_000
 RESIDENTS_PER_PUSKESMAS = 46_000
@@ -211,13 +213,15 @@ def _delete_capability_rows(facility_ids: list[int]) -> None:
 
 def wipe_demo() -> int:
     """Delete every synthetic facility (rooms, history and the capabilities' records of them
-    go with them) and the demo accounts."""
+    go with them), the demo accounts and the demo's webhook endpoints."""
     with transaction.atomic():
         ids = list(Facility.objects.filter(is_synthetic=True).values_list("pk", flat=True))
         _delete_capability_rows(ids)
         Facility.objects.filter(pk__in=ids, parent__isnull=False).delete()
         Facility.objects.filter(pk__in=ids).delete()
         User.objects.filter(username__startswith=DEMO_USER_PREFIX).delete()
+        # their delivery log goes with them
+        WebhookEndpoint.objects.filter(owner_label__startswith=DEMO_OWNER_PREFIX).delete()
     return len(ids)
 
 

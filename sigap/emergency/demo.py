@@ -172,13 +172,14 @@ def _build_units(actor: Actor, area_code: str) -> int:
 
 
 def _partner_endpoint(agency: Agency) -> None:
-    """The agency's (simulated) dispatch system: a loopback URL with its own secret."""
-    endpoint, _created = WebhookEndpoint.objects.get_or_create(
+    """The agency's (simulated) dispatch system: a loopback URL with its own secret. The URL
+    follows the agency (re-created by a rebuilt demo) and the current partner port."""
+    endpoint, _created = WebhookEndpoint.objects.update_or_create(
         name=f"Demo {agency.name}"[:120],
+        owner_label=PARTNER_OWNER,
         defaults={
             "url": f"http://127.0.0.1:{partner_port()}/mitra/{agency.public_id}",
             "events": ["incident.handover"],
-            "owner_label": PARTNER_OWNER,
         },
     )
     Agency.objects.filter(pk=agency.pk).update(webhook=endpoint)

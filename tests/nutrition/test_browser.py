@@ -7,6 +7,7 @@ import re
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from sigap.nutrition import services
 from sigap.nutrition.models import DeathReview, Measurement
@@ -32,7 +33,7 @@ def console_errors(page):
 def test_entry_form_by_keyboard(page, staff, facilities, console_errors):
     login(page, staff.username)
     page.goto("/gizi/ukur/")
-    assert page.evaluate("document.activeElement.id") == "f-nik"
+    expect(page.locator("#f-nik")).to_be_focused()  # waits: autofocus may land after load
     page.keyboard.type("3374010101240001")
     page.keyboard.press("Tab")
     page.keyboard.type("Budi Santoso")
@@ -45,14 +46,14 @@ def test_entry_form_by_keyboard(page, staff, facilities, console_errors):
     page.wait_for_selector("#last-result")
     result = page.locator("#last-result").inner_text()
     assert "Tersimpan: Budi Santoso" in result and "umur 731 hari" in result
-    assert page.evaluate("document.activeElement.id") == "f-nik"
+    expect(page.locator("#f-nik")).to_be_focused()
     # the next visit: find the child by name, Enter picks it, Enter saves
     page.fill("#f-date", "2026-02-10")
     page.focus("#f-nik")
     page.keyboard.type("Budi")
     page.wait_for_selector("#child-hits .child-option")
     page.keyboard.press("Enter")
-    assert page.evaluate("document.activeElement.id") == "f-weight"
+    expect(page.locator("#f-weight")).to_be_focused()
     assert page.locator("#new-child").is_hidden()
     page.keyboard.type("11,4")
     page.press("#f-weight", "Enter")
@@ -163,7 +164,7 @@ def test_pregnancy_register_shows_the_risk_reasons(page, staff, facilities,
                                                   console_errors):  # fmt: skip
     login(page, staff.username)
     page.goto("/kia/ibu-hamil/baru/")
-    assert page.evaluate("document.activeElement.id") == "p-nik"
+    expect(page.locator("#p-nik")).to_be_focused()
     page.fill("#p-nik", "3374016002910002")  # born 1991: 35 at the last period
     page.fill("#p-name", "Ibu Sari")
     page.select_option("#p-kel", "3374011001")
