@@ -88,6 +88,20 @@ def _tomorrow() -> date:
     return timezone.localdate() + timedelta(days=1)
 
 
+def _fleet_item(model, post, field: str, facility: Facility, *, required: bool = False):
+    """The Puskesmas's vehicle or driver named by `post[field]` (None when not given and
+    not required); an unknown one is refused."""
+    unknown = _("Armada tidak dikenal.") if field == "vehicle" else _("Pengemudi tidak dikenal.")
+    if not post.get(field):
+        if required:
+            raise InvalidInput(unknown, field=field)
+        return None
+    item = model.objects.filter(public_id=_uuid(post.get(field), field), facility=facility)
+    if (found := item.first()) is None:
+        raise InvalidInput(unknown, field=field)
+    return found
+
+
 def _facility(request: HttpRequest) -> tuple[Facility, list[Facility]]:
     """The Puskesmas the staff member works on (?puskesmas=pk among theirs)."""
     if not request.user.is_authenticated:
@@ -729,13 +743,7 @@ def fleet(request: HttpRequest) -> HttpResponse:
         actor = _actor(request)
         try:
             if action in ("vehicle_save", "vehicle_on", "vehicle_off"):
-                vehicle = None
-                if p.get("vehicle"):
-                    vehicle = TransportVehicle.objects.filter(
-                        public_id=_uuid(p.get("vehicle"), "vehicle"), facility=facility
-                    ).first()
-                    if vehicle is None:
-                        raise InvalidInput(_("Armada tidak dikenal."), field="vehicle")
+                vehicle = _fleet_item(TransportVehicle, p, "vehicle", facility)
                 if action == "vehicle_save":
                     services.save_vehicle(
                         actor,
@@ -747,18 +755,11 @@ def fleet(request: HttpRequest) -> HttpResponse:
                         ),
                         vehicle,
                     )
-                elif vehicle is None:
-                    raise InvalidInput(_("Armada tidak dikenal."), field="vehicle")
                 else:
+                    vehicle = _fleet_item(TransportVehicle, p, "vehicle", facility, required=True)
                     services.set_fleet_active(actor, vehicle, action == "vehicle_on")
             elif action in ("driver_save", "driver_on", "driver_off"):
-                driver = None
-                if p.get("driver"):
-                    driver = Driver.objects.filter(
-                        public_id=_uuid(p.get("driver"), "driver"), facility=facility
-                    ).first()
-                    if driver is None:
-                        raise InvalidInput(_("Pengemudi tidak dikenal."), field="driver")
+                driver = _fleet_item(Driver, p, "driver", facility)
                 if action == "driver_save":
                     services.save_driver(
                         actor,
@@ -771,9 +772,8 @@ def fleet(request: HttpRequest) -> HttpResponse:
                         ),
                         driver,
                     )
-                elif driver is None:
-                    raise InvalidInput(_("Pengemudi tidak dikenal."), field="driver")
                 else:
+                    driver = _fleet_item(Driver, p, "driver", facility, required=True)
                     services.set_fleet_active(actor, driver, action == "driver_on")
             else:
                 raise InvalidInput(_("Tindakan tidak dikenal."), field="action")

@@ -330,6 +330,16 @@ Cell = tuple[date, str, int | None]
 POSITION_CODES = {"L": zs.LYING, "H": zs.STANDING, "": zs.UNKNOWN}
 
 
+def _check_ranges(*rows: tuple[float | None, str, float, float]) -> None:
+    """(value, field, low, high): a filled value outside its plausible range is refused."""
+    for value, field, low, high in rows:
+        if value is not None and not (low <= value <= high):
+            raise InvalidInput(
+                _("Nilai di luar rentang %(low)s–%(high)s.") % {"low": low, "high": high},
+                field=field,
+            )
+
+
 def validate_measurement(child: Child, data: MeasurementInput, today: date | None = None) -> int:
     """Checks a measurement; returns the age in days."""
     today = today or _today()
@@ -342,16 +352,11 @@ def validate_measurement(child: Child, data: MeasurementInput, today: date | Non
         raise InvalidInput(_("Anak sudah berusia lebih dari 5 tahun."), field="measured_on")
     if data.weight_kg is None and data.length_cm is None:
         raise InvalidInput(_("Isi berat badan atau panjang/tinggi badan."), field="weight_kg")
-    for value, field, low, high in (
+    _check_ranges(
         (data.weight_kg, "weight_kg", 0.5, 40.0),
         (data.length_cm, "length_cm", 35.0, 130.0),
         (data.muac_cm, "muac_cm", 5.0, 30.0),
-    ):
-        if value is not None and not (low <= value <= high):
-            raise InvalidInput(
-                _("Nilai di luar rentang %(low)s–%(high)s.") % {"low": low, "high": high},
-                field=field,
-            )
+    )
     if data.position not in POSITION_CODES:
         raise InvalidInput(_("Cara ukur harus L (terlentang) atau H (berdiri)."), field="position")
     return age
@@ -1353,18 +1358,13 @@ def _check_anc_values(data: PregnancyInput, today: date) -> None:
             )
         if data.last_birth_date > (data.last_period or today):
             raise InvalidInput(_("Tanggal persalinan terakhir tidak sah."), field="last_birth_date")
-    for value, field, low, high in (
+    _check_ranges(
         (data.height_cm, "height_cm", 100.0, 200.0),
         (data.muac_cm, "muac_cm", 10.0, 50.0),
         (data.hb_g_dl, "hb_g_dl", 3.0, 20.0),
         (data.systolic_mmhg, "systolic_mmhg", 60, 260),
         (data.diastolic_mmhg, "diastolic_mmhg", 30, 160),
-    ):
-        if value is not None and not (low <= value <= high):
-            raise InvalidInput(
-                _("Nilai di luar rentang %(low)s–%(high)s.") % {"low": low, "high": high},
-                field=field,
-            )
+    )
     if (data.systolic_mmhg is None) != (data.diastolic_mmhg is None):
         raise InvalidInput(_("Isi tekanan darah sistolik dan diastolik."), field="diastolic_mmhg")
     if data.systolic_mmhg is not None and data.diastolic_mmhg >= data.systolic_mmhg:
