@@ -217,6 +217,7 @@ def request_detail(request: HttpRequest, public_id) -> HttpResponse:
     group = group or req.target_group or (groups[0] if groups else None)
     coverage = services.coverage_status(req.nik)
     plan = CarePlan.objects.filter(request=req).first()
+    next_statuses = services.REQUEST_FLOW.get(req.status, set())
     return render(
         request,
         "homecare/request_detail.html",
@@ -231,8 +232,9 @@ def request_detail(request: HttpRequest, public_id) -> HttpResponse:
             "default_skill": group.skill if group else "nurse",
             "tomorrow": _tomorrow(),
             "visits": plan.visits.select_related("worker").order_by("-date")[:20] if plan else [],
-            "can_decline": req.status in ("submitted", "eligible"),
-            "can_cancel": req.status in ("submitted", "eligible", "active"),
+            # the buttons follow the request's transition table
+            "can_decline": HomecareRequest.Status.INELIGIBLE in next_statuses,
+            "can_cancel": HomecareRequest.Status.CANCELLED in next_statuses,
         },
     )
 
@@ -742,41 +744,37 @@ def fleet(request: HttpRequest) -> HttpResponse:
         action = p.get("action", "")
         actor = _actor(request)
         try:
-            if action in ("vehicle_save", "vehicle_on", "vehicle_off"):
-                vehicle = _fleet_item(TransportVehicle, p, "vehicle", facility)
-                if action == "vehicle_save":
-                    services.save_vehicle(
-                        actor,
-                        facility,
-                        services.VehicleInput(
-                            name=p.get("name", ""),
-                            plate=p.get("plate", ""),
-                            seats=_int(p.get("seats"), "seats"),
-                        ),
-                        vehicle,
-                    )
-                else:
-                    vehicle = _fleet_item(TransportVehicle, p, "vehicle", facility, required=True)
-                    services.set_fleet_active(actor, vehicle, action == "vehicle_on")
-            elif action in ("driver_save", "driver_on", "driver_off"):
-                driver = _fleet_item(Driver, p, "driver", facility)
-                if action == "driver_save":
-                    services.save_driver(
-                        actor,
-                        facility,
-                        services.DriverInput(
-                            name=p.get("name", ""),
-                            shift_start=_time(p.get("shift_start"), "shift_start"),
-                            shift_end=_time(p.get("shift_end"), "shift_end"),
-                            phone=p.get("phone", ""),
-                        ),
-                        driver,
-                    )
-                else:
-                    driver = _fleet_item(Driver, p, "driver", facility, required=True)
-                    services.set_fleet_active(actor, driver, action == "driver_on")
-            else:
+            kind, _sep, verb = action.partition("_")
+            if kind not in ("vehicle", "driver") or verb not in ("save", "on", "off"):
                 raise InvalidInput(_("Tindakan tidak dikenal."), field="action")
+            model = TransportVehicle if kind == "vehicle" else Driver
+            # one lookup: editing may add a new one, switching on/off needs an existing one
+            item = _fleet_item(model, p, kind, facility, required=verb != "save")
+            if verb != "save":
+                services.set_fleet_active(actor, item, verb == "on")
+            elif kind == "vehicle":
+                services.save_vehicle(
+                    actor,
+                    facility,
+                    services.VehicleInput(
+                        name=p.get("name", ""),
+                        plate=p.get("plate", ""),
+                        seats=_int(p.get("seats"), "seats"),
+                    ),
+                    item,
+                )
+            else:
+                services.save_driver(
+                    actor,
+                    facility,
+                    services.DriverInput(
+                        name=p.get("name", ""),
+                        shift_start=_time(p.get("shift_start"), "shift_start"),
+                        shift_end=_time(p.get("shift_end"), "shift_end"),
+                        phone=p.get("phone", ""),
+                    ),
+                    item,
+                )
             messages.success(request, _("Tersimpan."))
         except SigapError as exc:
             _fail(request, exc)
