@@ -108,10 +108,12 @@ VITAL_SIGNS = {
 }
 
 
+SIGN_LABELS = DANGER_SIGNS | VITAL_SIGNS
+
+
 def sign_labels(codes: list[str]) -> list[str]:
     """Danger-sign codes of a record or escalation as labels in the active language."""
-    labels = DANGER_SIGNS | VITAL_SIGNS
-    return [str(labels.get(code, code)) for code in codes]
+    return [str(SIGN_LABELS.get(code, code)) for code in codes]
 
 
 EMERGENCY_SIGNS = {"penurunan_kesadaran", "kejang", "sesak_berat", "perdarahan", "nyeri_dada"}
@@ -403,14 +405,42 @@ def _reason(reason: str | None) -> str:
     return _clean(reason, "reason", _("Alasan"), 255)
 
 
+def _move_each(rows, move) -> int:
+    """`move(row)` for each row; one another writer moved meanwhile (a visit started, a trip
+    picked up) raises Conflict and goes on as it is. Returns how many were moved."""
+    moved = 0
+    for row in rows:
+        with contextlib.suppress(Conflict):
+            move(row)
+            moved += 1
+    return moved
+
+
+def _outside_shift(
+    start: datetime | None, end: datetime | None, shift_start: time, shift_end: time
+) -> bool:
+    """Whether planned times (a visit's, a trip's) fall outside the local shift hours."""
+    tz = timezone.get_current_timezone()
+    return bool(start and start.astimezone(tz).time() < shift_start) or bool(
+        end and end.astimezone(tz).time() > shift_end
+    )
+
+
+def _set_active(model, pk: int, active: bool, already: str) -> None:
+    """Compare-and-set of `is_active`: of two presses at once one wins, the other conflicts."""
+    changed = model.objects.filter(pk=pk, is_active=not active).update(
+        is_active=active, updated_at=timezone.now()
+    )
+    if not changed:
+        raise Conflict(already, field="is_active")
+
+
 def _cancel_open_visits(actor: Actor, plan: CarePlan, reason: str) -> int:
     """Cancel the plan's visits that have not started (any day), so no plan routes them."""
-    cancelled = 0
-    for visit in Visit.objects.filter(care_plan=plan, status__in=MOVABLE).order_by("pk"):
-        with contextlib.suppress(Conflict):  # started meanwhile: it goes on
-            move_visit(actor, visit, VisitStatus.CANCELLED, reason)
-            cancelled += 1
-    return cancelled
+    return _move_each(
+        Visit.objects.filter(care_plan=plan, status__in=MOVABLE).order_by("pk"),
+        lambda visit: move_visit(actor, visit, VisitStatus.CANCELLED, reason),
+    )
 
 
 def decline_request(actor: Actor, req: HomecareRequest, reason: str) -> HomecareRequest:
@@ -611,15 +641,13 @@ def create_worker(actor: Actor, facility: Facility, data: WorkerInput) -> Worker
 def _release_visits(actor: Actor, visits, reason: str) -> int:
     """Planned visits (of `visits`) back to `due` without worker or times: the next plan of
     their day places them again. Started visits keep going."""
-    released = 0
-    for visit in visits.filter(status=VisitStatus.PLANNED).order_by("pk"):
-        with contextlib.suppress(Conflict):  # started meanwhile
-            move_visit(
-                actor, visit, VisitStatus.DUE, reason, worker=None, sequence=None,
-                planned_arrival=None, planned_start=None, planned_end=None,
-            )  # fmt: skip
-            released += 1
-    return released
+    return _move_each(
+        visits.filter(status=VisitStatus.PLANNED).order_by("pk"),
+        lambda visit: move_visit(
+            actor, visit, VisitStatus.DUE, reason, worker=None, sequence=None,
+            planned_arrival=None, planned_start=None, planned_end=None,
+        ),
+    )  # fmt: skip
 
 
 def _drop_empty_routes(worker: Worker) -> None:
@@ -644,15 +672,15 @@ def update_worker(actor: Actor, worker: Worker, data: WorkerInput) -> Worker:
         worker.travel_mode = data.travel_mode
         worker.phone = _clean(data.phone, "phone", _("Telepon"), 32, required=False)
         worker.save()
-        tz = timezone.get_current_timezone()
         misfits = [
             v.pk
             for v in Visit.objects.filter(
                 worker=worker, status=VisitStatus.PLANNED, date__gte=today
             ).select_related("care_plan")
             if v.care_plan.skill not in worker.skills
-            or (v.planned_arrival and v.planned_arrival.astimezone(tz).time() < worker.shift_start)
-            or (v.planned_end and v.planned_end.astimezone(tz).time() > worker.shift_end)
+            or _outside_shift(
+                v.planned_arrival, v.planned_end, worker.shift_start, worker.shift_end
+            )
         ]
         released = _release_visits(
             actor, Visit.objects.filter(pk__in=misfits), _("petugas tidak lagi cocok")
@@ -672,14 +700,10 @@ def set_worker_active(actor: Actor, worker: Worker, active: bool, reason: str = 
     require_staff(actor, worker.facility)
     reason = _clean(reason, "reason", _("Alasan"), 255, required=not active)
     with transaction.atomic():
-        changed = Worker.objects.filter(pk=worker.pk, is_active=not active).update(
-            is_active=active, updated_at=timezone.now()
-        )
-        if not changed:
-            raise Conflict(
-                _("Petugas sudah aktif.") if active else _("Petugas sudah nonaktif."),
-                field="is_active",
-            )
+        _set_active(
+            Worker, worker.pk, active,
+            _("Petugas sudah aktif.") if active else _("Petugas sudah nonaktif."),
+        )  # fmt: skip
         released = 0
         if not active:
             released = _release_visits(
@@ -1357,15 +1381,13 @@ class DriverInput:
 
 def _unschedule(actor: Actor, trips, reason: str) -> int:
     """Scheduled trips (of `trips`) from today back to `unscheduled` for the next schedule."""
-    moved = 0
-    for trip in trips.filter(status__in=FLEET_OPEN_TRIPS, date__gte=timezone.localdate()):
-        with contextlib.suppress(Conflict):  # picked up meanwhile: the trip goes on
-            move_trip(
-                actor, trip, TripStatus.UNSCHEDULED, reason, vehicle=None, driver=None,
-                planned_pickup=None, planned_dropoff=None,
-            )  # fmt: skip
-            moved += 1
-    return moved
+    return _move_each(
+        trips.filter(status__in=FLEET_OPEN_TRIPS, date__gte=timezone.localdate()),
+        lambda trip: move_trip(
+            actor, trip, TripStatus.UNSCHEDULED, reason, vehicle=None, driver=None,
+            planned_pickup=None, planned_dropoff=None,
+        ),
+    )  # fmt: skip
 
 
 def save_vehicle(
@@ -1443,12 +1465,10 @@ def save_driver(
         driver.name, driver.phone = name, phone
         driver.shift_start, driver.shift_end = data.shift_start, data.shift_end
         driver.save()
-        tz = timezone.get_current_timezone()
         outside = [
             t.pk
             for t in driver.trips.filter(status__in=FLEET_OPEN_TRIPS)
-            if (t.planned_pickup and t.planned_pickup.astimezone(tz).time() < data.shift_start)
-            or (t.planned_dropoff and t.planned_dropoff.astimezone(tz).time() > data.shift_end)
+            if _outside_shift(t.planned_pickup, t.planned_dropoff, data.shift_start, data.shift_end)
         ]
         moved = _unschedule(
             actor, TransportTrip.objects.filter(pk__in=outside), _("di luar shift pengemudi")
@@ -1469,12 +1489,7 @@ def set_fleet_active(
     model = type(item)
     kind = model._meta.model_name
     with transaction.atomic():
-        changed = model.objects.filter(pk=item.pk, is_active=not active).update(
-            is_active=active, updated_at=timezone.now()
-        )
-        if not changed:
-            raise Conflict(_("Sudah aktif.") if active else _("Sudah nonaktif."),
-                           field="is_active")  # fmt: skip
+        _set_active(model, item.pk, active, _("Sudah aktif.") if active else _("Sudah nonaktif."))
         moved = 0
         if not active:
             moved = _unschedule(actor, item.trips.all(), _("armada/pengemudi nonaktif"))
