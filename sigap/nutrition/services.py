@@ -641,32 +641,58 @@ def record_measurement(
             .first()
         )
         before = _measurement_snapshot(existing) if existing else None
-        m = existing or Measurement(child=child, measured_on=data.measured_on)
+        m = existing or Measurement(measured_on=data.measured_on)
         old_cell = (m.month, m.kelurahan_code, m.posyandu_id) if existing else None
-        m.month = month_start(data.measured_on)
-        m.age_days = age
-        m.weight_kg, m.length_cm, m.position = data.weight_kg, data.length_cm, data.position
-        m.muac_cm, m.oedema = data.muac_cm, data.oedema
+        m.child = child
         m.sex, m.kelurahan_code, m.posyandu_id = child.sex, child.kelurahan_id, child.posyandu_id
         m.source = source
-        m.recorded_by = actor.user
-        _fill_scores([m])
-        cells = _refresh_series([child.pk], pending=[m])
-        m.save()
-        cells.add((m.month, m.kelurahan_code, m.posyandu_id))
-        if old_cell:
-            cells.add(old_cell)
-        refresh_growth_monthly(cells)
-        record_audit(
+        _store_measurement(
             actor,
-            "measurement.update" if existing else "measurement.create",
             m,
-            object_label=f"{mask_nik(child.nik) or child.pk} {m.measured_on}",
+            data,
+            age,
+            action="measurement.update" if existing else "measurement.create",
             before=before,
-            after=_measurement_snapshot(m),
+            old_cell=old_cell,
         )
-        _open_cases(actor, [m])
     return m
+
+
+def _store_measurement(
+    actor: Actor,
+    m: Measurement,
+    data: MeasurementInput,
+    age: int,
+    *,
+    action: str,
+    before: dict | None,
+    old_cell: Cell | None,
+) -> None:
+    """Inside the caller's transaction, with the child locked: set the entered values on `m`,
+    score it, recompute the child's series, save, refresh the month's counts of the cells it
+    left and entered, audit, and open the cases its values call for."""
+    m.measured_on = data.measured_on
+    m.month = month_start(data.measured_on)
+    m.age_days = age
+    m.weight_kg, m.length_cm, m.position = data.weight_kg, data.length_cm, data.position
+    m.muac_cm, m.oedema = data.muac_cm, data.oedema
+    m.recorded_by = actor.user
+    _fill_scores([m])
+    cells = _refresh_series([m.child_id], pending=[m])
+    m.save()
+    cells.add((m.month, m.kelurahan_code, m.posyandu_id))
+    if old_cell:
+        cells.add(old_cell)
+    refresh_growth_monthly(cells)
+    record_audit(
+        actor,
+        action,
+        m,
+        object_label=f"{mask_nik(m.child.nik) or m.child_id} {m.measured_on}",
+        before=before,
+        after=_measurement_snapshot(m),
+    )
+    _open_cases(actor, [m])
 
 
 def get_measurement(actor: Actor, public_id) -> Measurement:
@@ -697,28 +723,16 @@ def correct_measurement(actor: Actor, m: Measurement, data: MeasurementInput) ->
             raise Conflict(
                 _("Anak ini sudah punya pengukuran pada tanggal itu."), field="measured_on"
             )
-        before = _measurement_snapshot(locked)
-        old_cell = (locked.month, locked.kelurahan_code, locked.posyandu_id)
-        locked.measured_on = data.measured_on
-        locked.month = month_start(data.measured_on)
-        locked.age_days = age
-        locked.weight_kg, locked.length_cm = data.weight_kg, data.length_cm
-        locked.position, locked.muac_cm, locked.oedema = data.position, data.muac_cm, data.oedema
-        locked.recorded_by = actor.user
-        _fill_scores([locked])
-        cells = _refresh_series([child.pk], pending=[locked])
-        locked.save()
-        cells |= {old_cell, (locked.month, locked.kelurahan_code, locked.posyandu_id)}
-        refresh_growth_monthly(cells)
-        record_audit(
+        locked.child = child
+        _store_measurement(
             actor,
-            "measurement.correct",
             locked,
-            object_label=f"{mask_nik(child.nik) or child.pk} {locked.measured_on}",
-            before=before,
-            after=_measurement_snapshot(locked),
+            data,
+            age,
+            action="measurement.correct",
+            before=_measurement_snapshot(locked),
+            old_cell=(locked.month, locked.kelurahan_code, locked.posyandu_id),
         )
-        _open_cases(actor, [locked])
     return locked
 
 
@@ -736,7 +750,8 @@ def delete_measurement(actor: Actor, m: Measurement, *, reason: str) -> None:
         cells = _refresh_series([locked.child_id], skip=[locked.pk])
         cells.add((locked.month, locked.kelurahan_code, locked.posyandu_id))
         before = _measurement_snapshot(locked)
-        label = f"{mask_nik(locked.child.nik) or locked.child_id} {locked.measured_on}"
+        # m.child is the child get_measurement loaded: no second query for the label
+        label = f"{mask_nik(m.child.nik) or locked.child_id} {locked.measured_on}"
         record_audit(
             actor,
             "measurement.delete",
