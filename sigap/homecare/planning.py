@@ -78,12 +78,14 @@ def travel_matrices(
     km = estimator.road_km(lats[:, None], lons[:, None], lats[None, :], lons[None, :])
     dist = np.rint(km * 1000).astype(np.int64)
     minutes = estimator.minutes(lats[:, None], lons[:, None], lats[None, :], lons[None, :], at=at)
-    out = {}
-    for mode in sorted(set(modes)):
-        dur = np.rint(minutes * 60 / MODE_SPEED.get(mode, 1.0)).astype(np.int64)
-        np.fill_diagonal(dur, 0)
-        out[mode] = (dist, dur)
-    return out
+    return {mode: (dist, _seconds(minutes, mode)) for mode in sorted(set(modes))}
+
+
+def _seconds(minutes: np.ndarray, mode: str) -> np.ndarray:
+    """Car minutes as whole seconds of `mode` (zero on the diagonal)."""
+    dur = np.rint(minutes * 60 / MODE_SPEED.get(mode, 1.0)).astype(np.int64)
+    np.fill_diagonal(dur, 0)
+    return dur
 
 
 def _shift_hours(shift: tuple[int, int]) -> range:
@@ -100,7 +102,10 @@ def shift_profiles(
     midnight: datetime,
 ) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], dict[str | int, str]]:
     """One (distance, duration) pair per travel mode and span of shift hours, the duration of
-    each leg being its longest over those hours; and the profile name of each worker."""
+    each leg being its longest over those hours; and the profile name of each worker. With
+    no workers, one "car" matrix at `midnight` (a problem needs a matrix)."""
+    if not workers:
+        return travel_matrices(lats, lons, ["car"], estimator, midnight), {}
     km = estimator.road_km(lats[:, None], lons[:, None], lats[None, :], lons[None, :])
     dist = np.rint(km * 1000).astype(np.int64)
     by_hour: dict[int, np.ndarray] = {}
@@ -120,9 +125,7 @@ def shift_profiles(
         name = f"{w.mode}@{hours.start:02d}-{hours.stop:02d}"
         if name not in matrices:
             slowest = np.maximum.reduce([minutes_at(h) for h in hours])
-            dur = np.rint(slowest * 60 / MODE_SPEED.get(w.mode, 1.0)).astype(np.int64)
-            np.fill_diagonal(dur, 0)
-            matrices[name] = (dist, dur)
+            matrices[name] = (dist, _seconds(slowest, w.mode))
         profile_of[w.key] = name
     return matrices, profile_of
 

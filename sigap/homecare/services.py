@@ -1560,15 +1560,9 @@ def schedule_transport(actor: Actor, base: Facility, day: date, *, seconds: floa
         planning.WorkerSpec(i, frozenset(), "car", (_secs(d.shift_start), _secs(d.shift_end)))
         for i, (_v, d) in enumerate(crews)
     ]
-    if shifts:
-        matrices, profile_of = planning.shift_profiles(
-            np.array(lats), np.array(lons), shifts, get_estimator(), midnight
-        )
-    else:
-        matrices = planning.travel_matrices(
-            np.array(lats), np.array(lons), ["car"], get_estimator(), midnight
-        )
-        profile_of = {}
+    matrices, profile_of = planning.shift_profiles(
+        np.array(lats), np.array(lons), shifts, get_estimator(), midnight
+    )
     problem = routing.Problem(
         matrices=matrices,
         depots=[routing.DepotSpec(base.pk, 0, 0, 24 * 3600)],
