@@ -1410,10 +1410,15 @@ def register_pregnancy(actor: Actor, data: PregnancyInput) -> Pregnancy:
     expected = data.expected_delivery
     if expected is None and data.last_period is not None:
         expected = data.last_period + timedelta(days=280)  # Naegele
-    mother_birth = data.mother_birth_date or nik.birth_date
-    record = AncRecord(
-        as_of=data.last_period or today,
-        mother_birth_date=mother_birth,
+    p = Pregnancy(
+        mother_nik=nik.nik,
+        mother_name=data.mother_name.strip()[:150],
+        mother_birth_date=data.mother_birth_date or nik.birth_date,
+        kelurahan_id=data.kelurahan_code,
+        facility=data.facility,
+        last_period=data.last_period,
+        expected_delivery=expected,
+        gravida=data.gravida,
         parity=data.parity,
         last_birth_date=data.last_birth_date,
         height_cm=data.height_cm,
@@ -1421,32 +1426,16 @@ def register_pregnancy(actor: Actor, data: PregnancyInput) -> Pregnancy:
         hb_g_dl=data.hb_g_dl,
         systolic_mmhg=data.systolic_mmhg,
         diastolic_mmhg=data.diastolic_mmhg,
+        phone=data.phone.strip()[:32],
+        address=data.address.strip()[:255],
+        is_synthetic=data.is_synthetic,
     )
-    factors = pregnancy_risks(record, data.risk_factors)
+    # judged on the record as it will be stored (unsaved: as of the last period or today)
+    factors = pregnancy_risks(AncRecord.of(p), data.risk_factors)
     high = is_high_risk(factors)
+    p.risk_factors, p.high_risk = factors, high
     with transaction.atomic():
-        p = Pregnancy.objects.create(
-            mother_nik=nik.nik,
-            mother_name=data.mother_name.strip()[:150],
-            mother_birth_date=mother_birth,
-            kelurahan_id=data.kelurahan_code,
-            facility=data.facility,
-            last_period=data.last_period,
-            expected_delivery=expected,
-            gravida=data.gravida,
-            parity=data.parity,
-            last_birth_date=data.last_birth_date,
-            height_cm=data.height_cm,
-            muac_cm=data.muac_cm,
-            hb_g_dl=data.hb_g_dl,
-            systolic_mmhg=data.systolic_mmhg,
-            diastolic_mmhg=data.diastolic_mmhg,
-            risk_factors=factors,
-            high_risk=high,
-            phone=data.phone.strip()[:32],
-            address=data.address.strip()[:255],
-            is_synthetic=data.is_synthetic,
-        )
+        p.save(force_insert=True)
         if high:
             ref, problem = _hand_off(actor, _pregnancy_handoff(p))
             p.homecare_status = (
