@@ -25,7 +25,7 @@ from sigap.core.errors import InvalidInput, SigapError
 from sigap.core.models import Role, User
 from sigap.core.services import Actor
 from sigap.regions.models import Region
-from sigap.regions.services import mask_nik
+from sigap.regions.services import mask_nik, villages_in
 
 from . import charts, selectors, services
 from . import classification as cls
@@ -518,7 +518,7 @@ def pregnancy_new(request: HttpRequest) -> HttpResponse:
     checklist; the page answers with the risk factors found and the home-care hand-off."""
     user = _staff(request)
     villages = list(
-        Region.objects.filter(level=Region.Level.VILLAGE, code__startswith=_area(user))
+        villages_in(_area(user))
         .filter(services.scope_filter(user, "code"))
         .order_by("name")
         .values_list("code", "name")[:2000]
