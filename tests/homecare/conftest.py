@@ -5,10 +5,19 @@ import importlib
 from datetime import time
 
 import pytest
+from django.test import Client
 
 from sigap.core.services import Actor
 
 NIK = "3374014501800003"  # woman born 5 Jan 1980, registered in 337401
+
+
+def client_as(user=None) -> Client:
+    """A test client, logged in as `user` when given."""
+    c = Client()
+    if user is not None:
+        c.force_login(user)
+    return c
 
 
 @pytest.fixture(autouse=True)

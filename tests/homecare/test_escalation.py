@@ -3,13 +3,13 @@ what is kept of the answer (the link on the visit record), and what happens when
 side fails or declines."""
 
 import pytest
-from django.test import Client
 
 from sigap.core.models import AuditEvent
 from sigap.core.services import Actor
 from sigap.homecare import services
 from sigap.homecare.models import Escalation, HomecareRequest, Visit, VisitRecord
 
+from .conftest import client_as
 from .test_services import DAY, _active_plan
 
 
@@ -56,8 +56,7 @@ def test_referral_hand_over_gets_the_escalation_and_links_what_it_created(
     assert esc.status == "handed_over"
     assert (esc.handed_to_type, esc.handed_to_id) == ("homecare.homecarerequest", req.public_id)
     assert services.escalation_target(esc) == (str(req)[:100], f"/rujukan/{req.public_id}/")
-    c = Client()
-    c.force_login(staff)
+    c = client_as(staff)
     page = c.get(f"/perawatan-rumah/kunjungan/{visit.public_id}/").content.decode()
     assert f'href="/rujukan/{req.public_id}/"' in page
     # a second hand-over of the same escalation creates nothing
@@ -84,8 +83,7 @@ def test_a_failing_or_declining_target_keeps_the_record_and_leaves_it_open(
     assert esc.kind == "emergency" and esc.status == "open"
     assert HomecareRequest.objects.get(pk=visit.care_plan.request_id).name != "ditimpa"
     assert AuditEvent.objects.filter(action="escalation.hand_over_failed").exists()
-    c = Client()
-    c.force_login(staff)
+    c = client_as(staff)
     assert c.get(f"/perawatan-rumah/kunjungan/{visit.public_id}/").status_code == 200
     inbox = c.get("/perawatan-rumah/puskesmas/").content.decode()
     assert "Teruskan ke PSC 119" in inbox
@@ -137,7 +135,6 @@ def test_visit_page_shows_the_real_incident_and_referral_links(staff, roster, vi
     esc = Escalation.objects.get(record=record)
     incident = Incident.objects.get()
     assert esc.status == "handed_over" and esc.handed_to_id == incident.public_id
-    c = Client()
-    c.force_login(staff)
+    c = client_as(staff)
     page = c.get(f"/perawatan-rumah/kunjungan/{visit.public_id}/").content.decode()
     assert esc.handed_to in page and "Diteruskan" in page

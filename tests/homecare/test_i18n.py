@@ -4,13 +4,12 @@
 import re
 from pathlib import Path
 
-from django.test import Client
-
 from sigap.core.services import Actor
 from sigap.homecare import services
 from sigap.homecare.locale_en import EN
 from sigap.homecare.models import Escalation, Visit
 
+from .conftest import client_as
 from .test_services import DAY, _active_plan
 
 APP = Path(services.__file__).parent
@@ -56,8 +55,7 @@ def test_visit_page_and_inbox_show_danger_sign_labels(actor, staff, roster, pusk
         services.RecordInput(outcome="worse", spo2=88, danger_signs=["kejang"]),
     )  # fmt: skip
     Escalation.objects.update(status="open", handed_to="")
-    c = Client()
-    c.force_login(staff)
+    c = client_as(staff)
     page = c.get(f"/perawatan-rumah/kunjungan/{visit.public_id}/").content.decode()
     assert "Kejang" in page and "Saturasi oksigen rendah" in page
     assert "saturasi_rendah" not in page

@@ -5,7 +5,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import Client
 
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sigap.core.models import AuditEvent
@@ -22,16 +21,10 @@ from sigap.homecare.models import (
     Worker,
 )
 
-from .conftest import NIK, request_input
+from .conftest import NIK, client_as, request_input
 from .test_services import DAY, PUBLIC, _active_plan
 
 WIB = ZoneInfo("Asia/Jakarta")
-
-
-def _client(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def _change(plan, **kw) -> services.CarePlanChange:
@@ -298,7 +291,7 @@ def test_fleet_create_edit_deactivate_and_schedule_uses_active_only(
 def test_request_management_pages(staff, other_staff, actor, roster, puskesmas):
     plan = _active_plan(actor, priority=2)
     url = f"/perawatan-rumah/permintaan/{plan.request.public_id}/"
-    c = _client(staff)
+    c = client_as(staff)
     page = c.get(url).content.decode()
     assert 'id="plan-edit"' in page and 'id="plan-pause"' in page
     form = {
@@ -320,7 +313,7 @@ def test_request_management_pages(staff, other_staff, actor, roster, puskesmas):
     assert c.post(url + "kelola/", {"action": "plan_resume"}).status_code == 302
     assert CarePlan.objects.get(pk=plan.pk).status == "active"
     assert c.post(url + "kelola/", {"action": "nope"}).status_code == 302
-    other = _client(other_staff)
+    other = client_as(other_staff)
     assert other.post(url + "kelola/", {"action": "plan_end", "reason": "x"}).status_code == 403
     assert c.post(url + "kelola/", {"action": "plan_end", "reason": "Selesai"}).status_code == 302
     assert CarePlan.objects.get(pk=plan.pk).status == "completed"
@@ -333,7 +326,7 @@ def test_request_management_pages(staff, other_staff, actor, roster, puskesmas):
 
 def test_resident_cancel_page(puskesmas):
     req = services.create_request(PUBLIC, request_input())
-    c = Client()
+    c = client_as()
     assert c.get(f"/perawatan-rumah/minta/batal/?request_number={req.public_id}").status_code == 200
     bad = c.post(
         "/perawatan-rumah/minta/batal/",
@@ -357,9 +350,9 @@ def test_resident_cancel_page(puskesmas):
 def test_worker_page(staff, other_staff, roster, puskesmas):
     nurse = roster["nurse"]
     url = f"/perawatan-rumah/petugas/{nurse.public_id}/"
-    c = _client(staff)
+    c = client_as(staff)
     assert c.get(url).status_code == 200
-    assert _client(other_staff).get(url).status_code == 403
+    assert client_as(other_staff).get(url).status_code == 403
     r = c.post(
         url,
         {
@@ -399,7 +392,7 @@ def test_worker_page(staff, other_staff, roster, puskesmas):
 
 
 def test_fleet_page(staff, other_staff, puskesmas):
-    c = _client(staff)
+    c = client_as(staff)
     url = "/perawatan-rumah/jemput-antar/armada/"
     assert c.get(url).status_code == 200
     c.post(url, {"action": "vehicle_save", "name": "Mobil siaga", "plate": "H 1 A", "seats": "2"})
@@ -442,7 +435,7 @@ def test_fleet_page(staff, other_staff, puskesmas):
     c.post(url, {"action": "driver_off", "driver": str(driver.public_id)})
     assert not Driver.objects.get().is_active
     # another Puskesmas's staff cannot touch this fleet
-    o = _client(other_staff)
+    o = client_as(other_staff)
     o.post(url, {"action": "vehicle_on", "vehicle": str(car.public_id)})
     assert not TransportVehicle.objects.get().is_active
     page = c.get(url).content.decode()
@@ -457,7 +450,7 @@ def test_resident_cancel_tries_are_limited_per_address(puskesmas, monkeypatch):
     cache.clear()
     monkeypatch.setattr(views, "RESIDENT_CANCEL_LIMIT", (2, 3600))
     req = services.create_request(PUBLIC, request_input())
-    c = Client()
+    c = client_as()
     form = {"request_number": str(req.public_id), "nik": "3374014501800009", "reason": "x"}
     assert [c.post("/perawatan-rumah/minta/batal/", form).status_code for _ in range(3)] == [
         404, 404, 429,

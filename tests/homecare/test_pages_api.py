@@ -4,26 +4,18 @@ clean 4xx on bad input."""
 from datetime import date, time
 
 import pytest
-from django.test import Client
 
 from sigap.core.services import Actor
 from sigap.homecare import services
 from sigap.homecare.models import HomecareRequest, Visit
 
-from .conftest import NIK, request_input
+from .conftest import NIK, client_as, request_input
 
 DAY = date(2026, 3, 10)
 
 
-def _client(user=None) -> Client:
-    c = Client()
-    if user is not None:
-        c.force_login(user)
-    return c
-
-
 def test_public_form_creates_a_request_and_bad_input_gets_a_4xx(puskesmas):
-    c = _client()
+    c = client_as()
     assert c.get("/perawatan-rumah/minta/").status_code == 200
     bad = c.post("/perawatan-rumah/minta/", {"nik": "12", "name": "x", "phone": "0812345678",
                                              "address": "a", "village_code": "3374011001",
@@ -38,16 +30,16 @@ def test_public_form_creates_a_request_and_bad_input_gets_a_4xx(puskesmas):
 
 def test_staff_pages_are_scoped_and_mask_nik(staff, other_staff, puskesmas, roster):
     req = services.create_request(Actor(None, "web"), request_input())
-    mine = _client(staff)
+    mine = client_as(staff)
     inbox = mine.get("/perawatan-rumah/puskesmas/")
     body = inbox.content.decode()
     assert inbox.status_code == 200 and "Ibu Warsini" in body
     assert NIK not in body and "3374xxxxxxxx0003" in body
     assert mine.get(f"/perawatan-rumah/permintaan/{req.public_id}/").status_code == 200
-    other = _client(other_staff)
+    other = client_as(other_staff)
     assert other.get(f"/perawatan-rumah/permintaan/{req.public_id}/").status_code == 403
     assert "Ibu Warsini" not in other.get("/perawatan-rumah/puskesmas/").content.decode()
-    assert _client().get("/perawatan-rumah/puskesmas/").status_code == 302  # to login
+    assert client_as().get("/perawatan-rumah/puskesmas/").status_code == 302  # to login
     for path in ("/perawatan-rumah/petugas/", "/perawatan-rumah/rencana/",
                  "/perawatan-rumah/jemput-antar/", "/perawatan-rumah/kunjungan-saya/",
                  "/perawatan-rumah/rencana/lembar/"):  # fmt: skip
@@ -58,16 +50,16 @@ def test_jkn_status_shows_belum_tersedia_without_the_coverage_function(staff, pu
                                                                        monkeypatch):  # fmt: skip
     req = services.create_request(Actor(None, "web"), request_input())
     monkeypatch.setattr(services, "coverage_status", lambda nik: None)
-    page = _client(staff).get(f"/perawatan-rumah/permintaan/{req.public_id}/").content.decode()
+    page = client_as(staff).get(f"/perawatan-rumah/permintaan/{req.public_id}/").content.decode()
     assert "belum tersedia" in page
     status = {"status": "aktif", "label": "JKN aktif (PBI)"}
     monkeypatch.setattr(services, "coverage_status", lambda nik: status)
-    page = _client(staff).get(f"/perawatan-rumah/permintaan/{req.public_id}/").content.decode()
+    page = client_as(staff).get(f"/perawatan-rumah/permintaan/{req.public_id}/").content.decode()
     assert "JKN aktif (PBI)" in page
 
 
 def test_api_request_plan_and_record(staff, puskesmas, roster, make_user):
-    c = _client()
+    c = client_as()
     r = c.post("/api/v1/homecare/requests", {"nik": "1", "name": "x", "phone": "0812345678",
                "address": "a", "village_code": "3374011001", "need": "n"},
                content_type="application/json")  # fmt: skip
@@ -86,8 +78,9 @@ def test_api_request_plan_and_record(staff, puskesmas, roster, make_user):
     services.create_care_plan(actor, req, services.CarePlanInput(
         7, "nurse", 45, time(8), time(14), 1, DAY))  # fmt: skip
     pk = puskesmas["miroto"].pk
-    assert _client().get(f"/api/v1/homecare/puskesmas/{pk}/plan?date=2026-03-10").status_code == 401
-    s = _client(staff)
+    plan_url = f"/api/v1/homecare/puskesmas/{pk}/plan?date=2026-03-10"
+    assert client_as().get(plan_url).status_code == 401
+    s = client_as(staff)
     lst = s.get(f"/api/v1/homecare/puskesmas/{pk}/requests").json()
     assert lst[0]["nik"] == "3374xxxxxxxx0003"
     plan = s.post(f"/api/v1/homecare/puskesmas/{pk}/plan", {"date": "2026-03-10", "seconds": 0.3},
@@ -97,16 +90,16 @@ def test_api_request_plan_and_record(staff, puskesmas, roster, make_user):
     assert len(stops) == 1 and stops[0]["status"] == "planned"
     visit_id = stops[0]["visit"]
     stranger = make_user("asing", "puskesmas_staff")
-    r = _client(stranger).post(f"/api/v1/homecare/visits/{visit_id}/record",
+    r = client_as(stranger).post(f"/api/v1/homecare/visits/{visit_id}/record",
                                {"outcome": "stable"}, content_type="application/json")  # fmt: skip
     assert r.status_code == 404
-    r = _client(roster["nurse"].user).post(
+    r = client_as(roster["nurse"].user).post(
         f"/api/v1/homecare/visits/{visit_id}/record",
         {"outcome": "nope"},
         content_type="application/json",
     )
     assert r.status_code == 422 and r.json()["field"] == "outcome"
-    r = _client(roster["nurse"].user).post(
+    r = client_as(roster["nurse"].user).post(
         f"/api/v1/homecare/visits/{visit_id}/record",
         {"outcome": "stable", "systolic": 120, "diastolic": 80, "spo2": 97},
         content_type="application/json",
@@ -119,7 +112,7 @@ def test_api_request_plan_and_record(staff, puskesmas, roster, make_user):
                                   "/perawatan-rumah/rencana/lembar/?petugas=xyz",
                                   "/perawatan-rumah/jemput-antar/?tanggal=2026-99-99"])  # fmt: skip
 def test_odd_query_strings_do_not_500(staff, puskesmas, path):
-    assert _client(staff).get(path).status_code == 200
+    assert client_as(staff).get(path).status_code == 200
 
 
 def test_jkn_status_comes_from_the_coverage_capability(staff, puskesmas, monkeypatch):
@@ -133,5 +126,5 @@ def test_jkn_status_comes_from_the_coverage_capability(staff, puskesmas, monkeyp
     )  # fmt: skip
     monkeypatch.setattr(coverage_services, "coverage_status", lambda nik: found)
     req = services.create_request(Actor(None, "web"), request_input())
-    page = _client(staff).get(f"/perawatan-rumah/permintaan/{req.public_id}/").content.decode()
+    page = client_as(staff).get(f"/perawatan-rumah/permintaan/{req.public_id}/").content.decode()
     assert "JKN aktif (PBI-APBD)" in page
