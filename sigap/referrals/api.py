@@ -355,8 +355,7 @@ def _operated(request: HttpRequest, facility_id: uuid.UUID) -> Facility:
     facility = Facility.objects.filter(public_id=facility_id, is_active=True).first()
     if facility is None:
         raise NotFound("Fasilitas tidak dikenal.", field="facility")
-    user = _user(request)
-    if not (user.is_admin_role or facility_services.can_operate(user, facility)):
+    if not facility_services.can_operate(_user(request), facility):
         raise Forbidden("Anda bukan operator fasilitas ini.")
     return facility
 

@@ -1135,12 +1135,6 @@ WEBHOOK_EVENTS = {
 }
 
 
-def _require_facility_admin(actor: Actor, facility: Facility) -> None:
-    if actor.user is not None and actor.user.is_admin_role:
-        return
-    facility_services.require_operator(actor, facility)
-
-
 def register_webhook(actor: Actor, facility: Facility, url: str) -> tuple[FacilityWebhook, str]:
     """Point the facility's referral events at its SIMRS `url` with a new signing secret,
     returned once (the caller shows it once; a new registration replaces URL and secret)."""
@@ -1149,7 +1143,7 @@ def register_webhook(actor: Actor, facility: Facility, url: str) -> tuple[Facili
 
     from sigap.core.models import WebhookEndpoint
 
-    _require_facility_admin(actor, facility)
+    facility_services.require_operator(actor, facility)
     if facility.kind_id not in ("rs", "puskesmas"):
         raise InvalidInput(_("Hanya rumah sakit dan Puskesmas yang menerima rujukan."))
     url = (url or "").strip()
@@ -1196,7 +1190,7 @@ def register_webhook(actor: Actor, facility: Facility, url: str) -> tuple[Facili
 
 
 def remove_webhook(actor: Actor, facility: Facility) -> None:
-    _require_facility_admin(actor, facility)
+    facility_services.require_operator(actor, facility)
     with transaction.atomic():
         hook = FacilityWebhook.objects.select_related("endpoint").filter(facility=facility).first()
         if hook is None:

@@ -246,12 +246,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
 def settings_page(request: HttpRequest) -> HttpResponse:
     """The operator's SIMRS webhook per facility: register or replace (the secret is shown
     once, in the answer to that POST) or remove."""
-    facilities = list(
+    operated = (
         facility_services.facilities_operated_by(request.user)
         .filter(kind_id__in=("rs", "puskesmas"))
         .select_related("referral_webhook__endpoint")
-        .order_by("name")[:200]
+        .order_by("name")
     )
+    facilities = list(operated[:200])
     if not facilities:
         raise PermissionDenied
     shown = None  # (facility, secret) right after a registration
@@ -271,10 +272,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         except SigapError as exc:
             messages.error(request, str(exc.message))
             return redirect("referrals:settings")
-        facilities = [
-            Facility.objects.select_related("referral_webhook__endpoint").get(pk=f.pk)
-            for f in facilities
-        ]
+        facilities = list(operated[:200])  # again, one query: the registration changed a row
     rows = [(f, getattr(f, "referral_webhook", None)) for f in facilities]
     return render(
         request,
