@@ -434,14 +434,11 @@ def rujukan(request: HttpRequest, cred: SisruteCredential, actor: Actor) -> Json
         if not _NO_RE.match(nomor):
             raise NotFound(_("Data rujukan tidak ditemukan."))
         qs = qs.filter(number=nomor)
-    if tanggal:
+    if tanggal or not nomor:
         try:
-            day = date.fromisoformat(tanggal)
+            day = date.fromisoformat(tanggal) if tanggal else timezone.localdate()
         except ValueError:
             raise CompatError(INVALID, _("tanggal harus YYYY-MM-DD.")) from None
-    elif not nomor:
-        day = timezone.localdate()
-    if tanggal or not nomor:
         start = timezone.make_aware(datetime.combine(day, dt_time.min))
         qs = qs.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
     rows = [_referral_json(r) for r in qs.order_by("created_at", "pk")[:500]]
@@ -523,7 +520,7 @@ def ref_faskes(
 ) -> JsonResponse:
     """`referensi/faskes?query=` (name or code) or `referensi/faskes/{kode}`."""
     qs = Facility.objects.filter(is_active=True, kind_id__in=("rs", "puskesmas"))
-    q = kode or _query(request)
+    q = _query(request)
     if kode:
         qs = qs.filter(Q(kemenkes_code=kode) | Q(bpjs_kodeppk=kode))
     elif q:

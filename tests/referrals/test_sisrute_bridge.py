@@ -5,11 +5,7 @@ reference doc's paths and bodies, plus what the bridges do on the wire (header s
 fields read as `{KODE, NAMA}`, `rujukan/notif/{no}` by PUT, `batal` with only `PETUGAS`,
 `referensi/<list>/{kode}`)."""
 
-import base64
-import hashlib
-import hmac
 import json
-import time
 
 import pytest
 
@@ -18,19 +14,15 @@ from sigap.core.services import Actor
 from sigap.referrals import services
 from sigap.referrals.models import Referral
 
-from .test_sisrute import BASE, rujukan_body
+from .test_sisrute import BASE, rujukan_body, sisrute_headers
 
 pytestmark = pytest.mark.django_db
 
 
 def signed(consid: str, password: str) -> dict[str, str]:
     """Header spellings of the bridges: `X-Timestamp` (capital T) and `X-Signature`."""
-    ts = str(int(time.time()))
-    key = hashlib.md5(password.encode(), usedforsecurity=False).hexdigest()
-    sig = base64.b64encode(
-        hmac.new(key.encode(), f"{consid}&{ts}".encode(), hashlib.sha256).digest()
-    ).decode()
-    return {"X-cons-id": consid, "X-Timestamp": ts, "X-Signature": sig}
+    h = sisrute_headers(consid, password)
+    return {"X-cons-id": consid, "X-Timestamp": h["X-timestamp"], "X-Signature": h["X-signature"]}
 
 
 class Simrs:
