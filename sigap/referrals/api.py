@@ -378,7 +378,7 @@ def _webhook_out(facility: Facility, hook, secret: str | None = None) -> dict:
         "facility": facility.public_id,
         "url": hook.endpoint.url,
         "active": hook.endpoint.is_active,
-        "events": sorted(set(services.WEBHOOK_EVENTS.values())),
+        "events": services.WEBHOOK_EVENT_NAMES,
         "secret": secret,
     }
 

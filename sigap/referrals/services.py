@@ -1133,6 +1133,8 @@ WEBHOOK_EVENTS = {
     "cancel": "referral.cancelled",
     "expire": "referral.expired",
 }
+# what a registration receives, as the API and the settings page list it
+WEBHOOK_EVENT_NAMES = sorted(set(WEBHOOK_EVENTS.values()))
 
 
 def register_webhook(actor: Actor, facility: Facility, url: str) -> tuple[FacilityWebhook, str]:

@@ -277,7 +277,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "referrals/settings.html",
-        {"rows": rows, "shown": shown, "events": sorted(set(services.WEBHOOK_EVENTS.values()))},
+        {"rows": rows, "shown": shown, "events": services.WEBHOOK_EVENT_NAMES},
     )
 
 
