@@ -1,7 +1,6 @@
 """Fixtures for the emergency centre: a slice of Semarang (two kelurahan and a desa),
 hospitals with services and beds, ambulance units and the PSC accounts."""
 
-import importlib
 import itertools
 
 import pytest
@@ -13,7 +12,6 @@ from sigap.emergency import selectors, services
 from sigap.regions.models import Region
 
 _seq = itertools.count(1)
-PASSWORD = "rahasia-uji-123"
 
 VILLAGES = [
     ("3374011001", "337401", "Miroto", "kelurahan", -6.9800, 110.4120),
@@ -21,27 +19,6 @@ VILLAGES = [
     ("3374101001", "337410", "Pudakpayung", "kelurahan", -7.0900, 110.4150),
     ("3322012001", "332201", "Desa Uji", "desa", -7.1500, 110.4000),
 ]
-
-
-@pytest.fixture(autouse=True)
-def referral_reasons(request, reference_data):
-    """The hand-off is a referral, whose reason codes come from a data migration that a
-    transactional flush (browser and concurrency tests) removes."""
-    names = set(request.fixturenames)
-    if request.node.get_closest_marker("django_db") or names & {
-        "db",
-        "transactional_db",
-        "live_server",
-    }:
-        from django.apps import apps
-
-        from sigap.referrals.models import ReferralReason
-
-        if not ReferralReason.objects.exists():
-            importlib.import_module("sigap.referrals.migrations.0002_reference_data").load(
-                apps, None
-            )
-    yield
 
 
 @pytest.fixture

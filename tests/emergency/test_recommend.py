@@ -35,11 +35,6 @@ def test_units_of_the_right_kind_nearest_first(users, make_unit):
     del far, mid
 
 
-def _same(fast: list[dict], slow: list[dict]) -> None:
-    """The whole answer is the naive scan's: the same units in the same order, same fields."""
-    assert fast == slow
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_index_ranks_exactly_as_the_full_scan_on_random_data(users, make_unit, seed):
     """Property-style: random fleets (kinds, statuses, two kab/kota, units sharing a base,
@@ -76,10 +71,10 @@ def test_index_ranks_exactly_as_the_full_scan_on_random_data(users, make_unit, s
         n = rnd.choice([1, 2, 3, 5, 8, 100])
         area = rnd.choice(["", "3374", "3322", "33"])
         for triage in ("merah", "kuning", "hijau", "hitam"):
-            _same(
-                selectors.recommend_units(lat, lon, triage, area=area, n=n),
-                selectors.recommend_units_full_scan(lat, lon, triage, area=area, n=n),
-            )
+            # the whole answer is the naive scan's: same units, same order, same fields
+            fast = selectors.recommend_units(lat, lon, triage, area=area, n=n)
+            slow = selectors.recommend_units_full_scan(lat, lon, triage, area=area, n=n)
+            assert fast == slow
         # a write between questions; the next answer must already follow it
         u = services.Unit.objects.get(pk=rnd.choice(units).pk)
         action = rnd.choice(["status", "position", "new", "kind"])
