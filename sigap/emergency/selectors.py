@@ -425,6 +425,7 @@ def active_incidents_by_pk(pk: int) -> Incident:
 
 
 def incident_json(i: Incident, now: datetime) -> dict:
+    handoff = _open_handoff(i)
     return {
         "id": str(i.public_id),
         "number": i.number,
@@ -454,8 +455,8 @@ def incident_json(i: Incident, now: datetime) -> dict:
             }
             for a in getattr(i, "active_assignments", [])
         ],
-        "hospital": next((h.hospital.name for h in _open_handoffs(i)), ""),
-        "handoff_status": next((h.status for h in _open_handoffs(i)), ""),
+        "hospital": handoff.hospital.name if handoff else "",
+        "handoff_status": handoff.status if handoff else "",
         "needs_hospital": _needs_hospital(i),
         "agencies": [
             {
@@ -469,8 +470,12 @@ def incident_json(i: Incident, now: datetime) -> dict:
     }
 
 
-def _open_handoffs(i: Incident) -> list[Handoff]:
-    return [h for h in getattr(i, "live_handoffs", []) if h.status in ("pending", "acknowledged")]
+def _open_handoff(i: Incident) -> Handoff | None:
+    """The newest hand-off still waiting for or accepted by its hospital."""
+    return next(
+        (h for h in getattr(i, "live_handoffs", []) if h.status in ("pending", "acknowledged")),
+        None,
+    )
 
 
 def _needs_hospital(i: Incident) -> str:

@@ -1380,9 +1380,8 @@ def hospital_handoff_action(actor: Actor, handoff: Handoff, to: str) -> Handoff:
     if handoff.referral_id is None:
         return move_handoff(actor, handoff, to)
     from sigap.referrals import services as referral_services
-    from sigap.referrals.models import Referral
 
-    referral = Referral.objects.get(pk=handoff.referral_id)
+    referral = handoff.referral  # selected with the hand-off by the API
     with transaction.atomic():
         if referral.status in referral_services.TRANSITIONS["accept"][0]:
             referral = referral_services.answer_referral(actor, referral, accept=True)
