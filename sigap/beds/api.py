@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import model_validator
 
 from sigap.core.auth import operator_auth
 from sigap.core.errors import InvalidInput, NotFound
@@ -27,7 +28,20 @@ router = Router(tags=["beds"])
 # --- public ---------------------------------------------------------------------------
 
 
-class PublicBedsQuery(Schema):
+class FilterQuery(Schema):
+    """Query parameters of the public board: an empty value (`kecamatan=`) is no filter, as
+    an HTML form sends it for "all", so it falls back to the field's default."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_empty(cls, data):
+        data = getattr(data, "_obj", data)  # django-ninja hands the dict in a DjangoGetter
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if not (isinstance(v, str) and not v.strip())}
+        return data
+
+
+class PublicBedsQuery(FilterQuery):
     kelas: str | None = Field(None, description="Aplicare kodekelas, e.g. ICU, NIC, KL3, VIP")
     lat: float | None = Field(None, ge=-90, le=90, description="Your latitude (WGS84)")
     lon: float | None = Field(None, ge=-180, le=180, description="Your longitude (WGS84)")
@@ -144,7 +158,7 @@ def bed_classes(request: HttpRequest):
     return out
 
 
-class ExportQuery(Schema):
+class ExportQuery(FilterQuery):
     kelas: str | None = None
     kecamatan: str | None = Field(None, pattern=r"^[0-9]{6}$")
     format: str = Field("csv", pattern=r"^(csv|xlsx)$")

@@ -310,14 +310,29 @@ def public_board(
     return result
 
 
-def board_summary(area: str | None = None) -> dict:
-    """Totals for the board's header: hospitals, free beds, stale hospitals."""
+def board_summary(
+    area: str | None = None, *, kecamatan: str | None = None, kelas: str | None = None
+) -> dict:
+    """Totals for the board's header over the hospitals the filter shows: hospitals, free
+    beds, stale hospitals. With `kelas`, the hospitals that have beds of that class and the
+    free beds of that class; with `kecamatan`, only that kecamatan. Empty values are no filter."""
     snap = get_snapshot()
-    mask = np.char.startswith(snap.regions, area) if area else np.ones(len(snap.order), bool)
+    mask = np.ones(len(snap.order), bool)
+    for prefix in (area, kecamatan):
+        if prefix:
+            mask &= np.char.startswith(snap.regions, prefix)
+    free = snap.total_free
+    if kelas:
+        code = kelas.upper()
+        if code in snap.has_class:
+            mask &= snap.has_class[code]
+            free = snap.free_by_class[code]
+        else:
+            mask &= False
     cutoff = (timezone.now() - stale_after()).timestamp()
     return {
         "hospitals": int(mask.sum()),
-        "free": int(snap.total_free[mask].sum()),
+        "free": int(free[mask].sum()) if mask.any() else 0,
         "stale": int(((snap.reported < cutoff) & mask).sum()),
         "version": snap.version,
     }

@@ -114,7 +114,8 @@ def board(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row["age_words"] = age_words(row["age_minutes"])
         row["selected"] = next((b for b in row["beds"] if b["kodekelas"] == kelas), None)
-    params = {"kelas": kelas, "kecamatan": kecamatan}
+    # Only the filters in use: an empty value is no filter, and is left out of the links.
+    params = {k: v for k, v in {"kelas": kelas, "kecamatan": kecamatan}.items() if v}
     export = {
         fmt: reverse("api:export_board") + "?" + urlencode({**params, "format": fmt})
         for fmt in ("csv", "xlsx")
@@ -165,7 +166,9 @@ def board(request: HttpRequest) -> HttpResponse:
         "beds/board.html",
         {
             "rows": rows,
-            "summary": selectors.board_summary(area),
+            "summary": selectors.board_summary(
+                area, kecamatan=kecamatan or None, kelas=kelas or None
+            ),
             "classes": classes,
             "kecamatans": kecamatans,
             "kelas": kelas,

@@ -262,3 +262,33 @@ def test_session_login_needs_csrf_for_writes(board, operator_of):
     r = browser.put(url, body, content_type="application/json", headers={"X-CSRFToken": token})
     assert r.status_code == 201, r.content
     assert AuditEvent.objects.filter(action="bed.room.create").latest("id").actor_label == "op-sesi"
+
+
+# --- issue 12: an empty query parameter is no filter -----------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_with_empty_filters_is_the_whole_board(client, board, fmt):
+    full = client.get(f"{PUBLIC}/export", {"format": fmt})
+    empty = client.get(f"{PUBLIC}/export", {"format": fmt, "kelas": "", "kecamatan": ""})
+    assert empty.status_code == 200, empty.content[:200]
+    if fmt == "csv":
+        assert empty.content == full.content
+
+
+def test_export_with_empty_format_is_csv(client, board):
+    r = client.get(f"{PUBLIC}/export?format=&kecamatan=&kelas=")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+
+
+def test_public_board_with_empty_params_is_unfiltered(client, board):
+    full = client.get(PUBLIC).json()
+    r = client.get(f"{PUBLIC}?kelas=&kecamatan=&wilayah=&lat=&lon=&limit=&include_full=")
+    assert r.status_code == 200, r.content[:200]
+    assert r.json() == full
+    # a blank value is no filter either; a wrong non-empty value is still refused
+    assert client.get(f"{PUBLIC}?kecamatan=%20%20").status_code == 200
+    assert client.get(f"{PUBLIC}?kecamatan=12").status_code == 422
+    # one coordinate given and the other empty is still half a position
+    r = client.get(f"{PUBLIC}?lat=-6.98&lon=")
+    assert r.status_code == 422 and r.json()["field"] == "lon"

@@ -157,3 +157,40 @@ def test_office_page_shows_charts(page, hospitals, make_user, console_errors):
     page.click("#office-filters button[type=submit]")
     page.wait_for_url(re.compile(r"hari=1"))
     assert page.locator("#chart-series svg").count() == 1
+
+
+def test_export_links_after_filtering_download_the_filtered_board(page, hospitals, console_errors):
+    """Issue 12: the CSV/XLSX links failed with 422 (an empty `kecamatan=`), and the header
+    totals ignored the filter."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    page.goto("/tempat-tidur/")
+    assert page.locator("[data-total=hospitals]").inner_text() == "3"
+    assert page.locator("[data-total=free]").inner_text() == "31"
+    page.select_option("#f-kelas", "ICU")
+    page.wait_for_url(re.compile(r"kelas=ICU"))
+    assert page.locator("[data-total=hospitals]").inner_text() == "3"
+    assert page.locator("[data-total=free]").inner_text() == "3"
+
+    with page.expect_download() as download:
+        page.click(".exports a:text-is('CSV')")
+    with open(download.value.path(), encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {(r["rumah_sakit"], r["kodekelas"], r["tersedia"]) for r in rows} == {
+        ("RS Alfa", "ICU", "2"), ("RS Beta", "ICU", "0"), ("RS Gamma", "ICU", "1"),
+    }  # fmt: skip
+
+    page.select_option("#f-kecamatan", "337401")
+    page.wait_for_url(re.compile(r"kecamatan=337401"))
+    assert page.locator("[data-total=hospitals]").inner_text() == "1"
+    assert page.locator("[data-total=free]").inner_text() == "2"
+    with page.expect_download() as download:
+        page.click(".exports a:text-is('XLSX')")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    with open(download.value.path(), "rb") as f:
+        ws = load_workbook(io.BytesIO(f.read()), read_only=True).active
+        _header, *xrows = list(ws.iter_rows(values_only=True))
+    assert [(r[0], r[5], r[8]) for r in xrows] == [("RS Alfa", "ICU", 2)]

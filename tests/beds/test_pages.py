@@ -319,3 +319,68 @@ def test_occupancy_series_on_hand_made_history(make_hospital):
     # the area filter uses the region prefix
     assert selectors.occupancy_series(times=times, area="337410")["total"][-1] == 1.0
     assert selectors.occupancy_series(times=[])["total"] == []
+
+
+# --- issue 12: export links and header totals follow the filter -----------------------------
+
+
+def _export_links(html: str) -> dict[str, str]:
+    links = re.findall(r'<a href="(/api/v1/public/beds/export\?[^"]+)">(CSV|XLSX)</a>', html)
+    return {fmt: href.replace("&amp;", "&") for href, fmt in links}
+
+
+def _totals(html: str) -> dict[str, int]:
+    return {k: int(v) for k, v in re.findall(r'data-total="(\w+)">(\d+)<', html)}
+
+
+@pytest.mark.parametrize(
+    "params, carries",
+    [
+        ({}, {}),
+        ({"kelas": "", "kecamatan": ""}, {}),
+        ({"kelas": "ICU"}, {"kelas": "ICU"}),
+        ({"kecamatan": "337410"}, {"kecamatan": "337410"}),
+        ({"kelas": "KL3", "kecamatan": "337401"}, {"kelas": "KL3", "kecamatan": "337401"}),
+    ],
+)
+def test_board_export_links_carry_only_the_filters_in_use(client, two_hospitals, params, carries):
+    from urllib.parse import parse_qs, urlsplit
+
+    html = client.get(reverse("beds:board"), params).content.decode()
+    links = _export_links(html)
+    assert set(links) == {"CSV", "XLSX"}
+    for fmt, href in links.items():
+        query = parse_qs(urlsplit(href).query, keep_blank_values=True)
+        assert query == {**{k: [v] for k, v in carries.items()}, "format": [fmt.lower()]}
+        resp = client.get(href)
+        assert resp.status_code == 200, resp.content[:200]
+    rows = client.get(links["CSV"]).content.decode().splitlines()[1:]
+    assert rows
+    if "kelas" in carries:
+        assert all(f",{carries['kelas']}," in r for r in rows)
+
+
+@pytest.mark.parametrize(
+    "params, totals",
+    [
+        ({}, {"hospitals": 2, "free": 19}),
+        ({"kelas": "", "kecamatan": ""}, {"hospitals": 2, "free": 19}),
+        ({"kecamatan": "337410"}, {"hospitals": 1, "free": 12}),
+        ({"kelas": "ICU"}, {"hospitals": 2, "free": 2}),
+        ({"kelas": "ICU", "kecamatan": "337410"}, {"hospitals": 1, "free": 0}),
+        ({"kelas": "VIP"}, {"hospitals": 0, "free": 0}),
+    ],
+)
+def test_board_header_totals_follow_the_filter(client, two_hospitals, params, totals):
+    html = client.get(reverse("beds:board"), params).content.decode()
+    assert _totals(html) == {**totals, "stale": 0}
+
+
+def test_board_summary_counts_stale_hospitals_of_the_filter(two_hospitals):
+    a, b = two_hospitals
+    Room.objects.filter(facility=b).update(reported_at=timezone.now() - timedelta(days=2))
+    selectors.reset_snapshot()
+    assert selectors.board_summary("3374")["stale"] == 1
+    assert selectors.board_summary("3374", kecamatan="337401")["stale"] == 0
+    assert selectors.board_summary("3374", kecamatan="337410")["stale"] == 1
+    assert selectors.board_summary("3374", kelas="icu")["hospitals"] == 2
