@@ -17,7 +17,7 @@ Per group, over the measurements the monthly indicators count (one per child and
   in months as days / 30.4375, WHO's convention), plus the share measured at whole years;
 - the share of measurements without a date of birth (no age: HAZ and WAZ undefined);
 - prevalence of stunting, wasting and underweight (values flagged implausible excluded, as on
-  the dashboard) with exact (Clopper-Pearson) 95% confidence intervals.
+  the dashboard) with 95% Wilson confidence intervals, as on the dashboard.
 
 Thresholds (`THRESHOLDS`), each with its source:
 
@@ -52,13 +52,15 @@ Everything is computed with NumPy over arrays read in one query (`load`), never 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import numpy as np
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from scipy import stats
 
+from sigap.core.errors import InvalidInput, NotFound, SigapError
 from sigap.core.models import User
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
@@ -151,6 +153,9 @@ class Measurements:
 
     def __len__(self) -> int:
         return len(self.haz)
+
+    def take(self, rows: np.ndarray) -> Measurements:
+        return Measurements(**{k: v[rows] for k, v in self.__dict__.items()})
 
     @classmethod
     def from_columns(cls, **cols) -> Measurements:
@@ -302,16 +307,21 @@ def digit_preference(
     return {"n": n, "dps": np.where(n > 0, dps, np.nan), "p": np.where(n > 0, p, np.nan)}
 
 
-def clopper_pearson(k: np.ndarray, n: np.ndarray, alpha: float = ALPHA):
-    """Exact 95% interval of k/n per group (NaN where n = 0), in percent."""
+def wilson(k: np.ndarray, n: np.ndarray, alpha: float = ALPHA):
+    """k/n per group with its 95% Wilson score interval, in percent (NaN where n = 0); the
+    interval the nutrition dashboard gives its prevalences (Wilson 1927; Newcombe 1998,
+    method 3)."""
     k, n = np.asarray(k, float), np.asarray(n, float)
+    z = stats.norm.ppf(1 - alpha / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        lo = np.where(k > 0, stats.beta.ppf(alpha / 2, k, n - k + 1), 0.0)
-        hi = np.where(k < n, stats.beta.ppf(1 - alpha / 2, k + 1, n - k), 1.0)
-        pct = k / n
+        p = k / n
+        denom = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        lo, hi = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
     bad = n <= 0
     return (
-        np.where(bad, np.nan, pct * 100),
+        np.where(bad, np.nan, p * 100),
         np.where(bad, np.nan, lo * 100),
         np.where(bad, np.nan, hi * 100),
     )
@@ -362,7 +372,7 @@ def summarise(m: Measurements, g: np.ndarray, size: int) -> dict[str, np.ndarray
         c = getattr(m, column)
         den = _count(g, size, ok & (c > 0))
         num = _count(g, size, ok & np.isin(c, classes))
-        pct, lo, hi = clopper_pearson(num, den)
+        pct, lo, hi = wilson(num, den)
         out[f"{name}_k"], out[f"{name}_den"] = num, den
         out[f"{name}"], out[f"{name}_lo"], out[f"{name}_hi"] = pct, lo, hi
     return out
@@ -449,6 +459,9 @@ def row(s: dict, j: dict, i: int, minimum: int) -> dict:
             "lo": _value(s[f"{name}_lo"][i], den, minimum, 1),
             "hi": _value(s[f"{name}_hi"][i], den, minimum, 1),
         }
+    # the same values in table order, for the templates
+    out["zs"] = [out[k] for k in INDICES]
+    out["prevalences"] = [out[k] for k in PREVALENCE]
     return out
 
 
@@ -468,6 +481,7 @@ class Report:
     totals: dict
     months: list[dict]
     visit: list[dict] = field(default_factory=list)
+    posyandu: Facility | None = None
 
 
 def _puskesmas_of(kels: list[str]) -> dict[str, tuple[int, str]]:
@@ -514,6 +528,7 @@ def report(
     window: int = 1,
     minimum: int | None = None,
     trend_months: int = 12,
+    posyandu: Facility | None = None,
 ) -> Report:
     """The quality view of `area` for the `window` months ending at `month`: one row per unit
     at `level`, the area's totals, the area per month over `trend_months`, and the posyandu
@@ -525,8 +540,10 @@ def report(
     first = add_months(month, -(window - 1))
     trend_first = add_months(month, -(max(trend_months, window) - 1))
     data = load(user, area, trend_first, month)
+    if posyandu is not None:
+        data = data.take(data.posyandu == posyandu.pk)
     in_window = data.month >= np.datetime64(first, "M")
-    sub = Measurements(**{k: v[in_window] for k, v in data.__dict__.items()})
+    sub = data.take(in_window)
 
     def units_at(lvl: str) -> list[dict]:
         keys, names = _keys(sub, lvl)
@@ -558,4 +575,102 @@ def report(
         r = row(s, j, i, minimum)
         r["month"] = add_months(trend_first, i)
         months.append(r)
-    return Report(month, first, window, level, minimum, units, totals, months, visit)
+    return Report(month, first, window, level, minimum, units, totals, months, visit, posyandu)
+
+
+# --- the page's query ---------------------------------------------------------------------------
+
+
+@dataclass
+class Query:
+    month: date
+    window: int = 6
+    level: str = "posyandu"
+    kecamatan: str = ""
+    posyandu: Facility | None = None
+    error: SigapError | None = None
+
+
+def default_month(user: User, area: str, today: date | None = None) -> date:
+    """The last complete month with measurements (the month in progress only when it is the
+    only one)."""
+    from .selectors import available_months
+
+    current = (today or timezone.localdate()).replace(day=1)
+    months = available_months(user, area)
+    done = [m for m in months if m < current]
+    return done[0] if done else (months[0] if months else current)
+
+
+def parse_query(get, user: User, area: str, kecamatans: set[str]) -> Query:
+    """The page's filters; a malformed value is an error (422), nothing is guessed."""
+    kec = get.get("kecamatan", "")
+    q = Query(month=date.today().replace(day=1))
+    try:
+        if kec and kec not in kecamatans:
+            raise InvalidInput(_("Kecamatan di luar cakupan Anda."), field="kecamatan")
+        q.kecamatan = kec
+        value = get.get("bulan", "")
+        if value:
+            try:
+                q.month = datetime.strptime(value, "%Y-%m").date()
+            except ValueError:
+                raise InvalidInput(_("Bulan tidak sah (TTTT-BB)."), field="bulan") from None
+        else:
+            q.month = default_month(user, kec or area)
+        window = get.get("periode", "6")
+        if not window.isdigit() or int(window) not in WINDOWS:
+            raise InvalidInput(_("Periode harus 1, 3, 6 atau 12 bulan."), field="periode")
+        q.window = int(window)
+        level = get.get("tingkat", "posyandu")
+        if level not in LEVELS:
+            raise InvalidInput(_("Tingkat rincian tidak dikenal."), field="tingkat")
+        q.level = level
+        key = get.get("posyandu", "")
+        if key:
+            q.posyandu = visible_posyandu(user, key, kec or area)
+    except SigapError as exc:
+        q.error = exc
+    return q
+
+
+def visible_posyandu(user: User, key: str, area: str) -> Facility:
+    from .services import can_access_kelurahan
+
+    p = (
+        Facility.objects.filter(kind_id="posyandu", pk=int(key), village_id__startswith=area)
+        .select_related("village")
+        .first()
+        if key.isdigit()
+        else None
+    )
+    if p is None or not can_access_kelurahan(user, p.village_id):
+        raise NotFound(_("Posyandu tidak ditemukan."), field="posyandu")
+    return p
+
+
+def page_context(q: Query) -> dict:
+    """Labels and choices of the page (thresholds with their sources, verdict labels)."""
+    current = timezone.localdate().replace(day=1)
+    t = THRESHOLDS
+    return {
+        "month_value": q.month.strftime("%Y-%m"),
+        "in_progress": q.month >= current,
+        "windows": [(w, _("%(n)d bulan") % {"n": w}) for w in WINDOWS],
+        "levels": [(k, str(v)) for k, v in LEVELS.items()],
+        "thresholds": [
+            (_("Nilai z tidak wajar (flag WHO)"), _("≤ %(v)s%% per indeks") % {"v": "1"}),
+            (
+                _("Simpangan baku HAZ / WAZ / WHZ"),
+                _("≤ %(h)s / %(w)s / %(z)s")
+                % {"h": t["sd_high"]["haz"], "w": t["sd_high"]["waz"], "z": t["sd_high"]["whz"]},
+            ),
+            (_("Kemencengan, kurtosis"), _("|nilai| < %(v)s") % {"v": t["skew"]}),
+            (_("Preferensi digit berat, panjang/tinggi (DPS)"), _("< %(v)s") % {"v": 20}),
+            (_("Pemusatan umur, tanggal lahir kosong"), _("ditampilkan, tanpa ambang")),
+        ],
+        "sources": [str(s) for s in SOURCES],
+        "verdicts": {k: str(v) for k, v in VERDICTS.items()},
+        "unit_label": str(LEVELS.get(q.level, "")),
+        "link_posyandu": q.level == "posyandu",
+    }

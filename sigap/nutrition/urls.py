@@ -6,6 +6,7 @@ app_name = "nutrition"
 urlpatterns = [
     path("gizi/", views.dashboard, name="dashboard"),
     path("gizi/ukur/", views.entry, name="entry"),
+    path("gizi/mutu-data/", views.quality_page, name="quality"),
     path("gizi/impor/", views.import_view, name="import"),
     path("gizi/impor/penolakan.csv", views.import_rejections, name="import_rejections"),
     path("gizi/kasus/", views.case_list, name="cases"),

@@ -576,3 +576,35 @@ def pregnancy_new(request: HttpRequest) -> HttpResponse:
         },
         status=error.status if error else 200,
     )
+
+
+# --- data quality of the measurements (quality.py) ----------------------------------------------
+
+
+@login_required
+def quality_page(request: HttpRequest) -> HttpResponse:
+    """Can the measurements be trusted? WHO flags, z-score spread, digit preference and age
+    heaping per unit, the area per month, and the posyandu whose data need a visit."""
+    from . import quality
+
+    user = _reader(request)
+    area = _area(user)
+    kecamatans = list(Region.objects.filter(level=3, code__startswith=area).order_by("name"))
+    args = quality.parse_query(request.GET, user, area, {k.code for k in kecamatans})
+    ctx = {"kecamatans": kecamatans, "args": args, "error": args.error}
+    if args.error is None:
+        ctx["report"] = quality.report(
+            user,
+            month=args.month,
+            area=args.kecamatan or area,
+            level=args.level,
+            window=args.window,
+            posyandu=args.posyandu,
+        )
+    ctx.update(quality.page_context(args))
+    return render(
+        request,
+        "nutrition/_quality_page.html",
+        ctx,
+        status=args.error.status if args.error else 200,
+    )
