@@ -301,6 +301,44 @@ def dashboard(request: HttpRequest, params: Query[DashboardQuery]):
     }
 
 
+# --- data quality of the measurements (quality.py) ----------------------------------------------
+
+
+class QualityQuery(Schema):
+    month: str = Field(..., pattern=r"^[0-9]{4}-[0-9]{2}$", description="YYYY-MM (last month)")
+    months: Literal[1, 3, 6, 12] = Field(6, description="window of months ending at `month`")
+    level: Literal["kecamatan", "kelurahan", "puskesmas", "posyandu"] = "posyandu"
+    area: str = Field("", pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{10})?$")
+    posyandu: int | None = Field(None, description="one posyandu (its id) instead of an area")
+
+
+@router.get("/quality", auth=operator_auth, url_name="nutrition_quality")
+def quality_report(request: HttpRequest, params: Query[QualityQuery]):
+    """Data quality of the growth measurements (as WHO's Anthro Survey Analyser judges it):
+    per unit at `level`, for the area and per month: WHO-flagged z-scores, SD, skewness and
+    kurtosis of unflagged HAZ/WAZ/WHZ, digit preference of weight and length/height, age
+    heaping, missing dates of birth, prevalence with 95% CI, a verdict, and the posyandu
+    whose data need a visit. Aggregates only (no personal data); a statistic over fewer than
+    `min_denominator` measurements is null (too few to judge)."""
+    from . import quality
+
+    user = services.require_reader(_actor(request))
+    try:
+        month = datetime.strptime(params.month, "%Y-%m").date()
+    except ValueError:
+        raise InvalidInput(_("Bulan tidak sah."), field="month") from None
+    area = params.area or user.area_code
+    if user.area_code and not area.startswith(user.area_code):
+        raise InvalidInput(_("Wilayah di luar cakupan Anda."), field="area")
+    posyandu = None
+    if params.posyandu is not None:
+        posyandu = quality.visible_posyandu(user, str(params.posyandu), area)
+    r = quality.report(
+        user, month=month, area=area, level=params.level, window=params.months, posyandu=posyandu
+    )
+    return quality.as_json(r)
+
+
 # --- cases -------------------------------------------------------------------------------------
 
 

@@ -674,3 +674,27 @@ def page_context(q: Query) -> dict:
         "unit_label": str(LEVELS.get(q.level, "")),
         "link_posyandu": q.level == "posyandu",
     }
+
+
+def _plain(r: dict) -> dict:
+    return {k: v for k, v in r.items() if k not in ("zs", "prevalences")}
+
+
+def as_json(r: Report) -> dict:
+    """The report for the API: plain values, codes kept next to their labels."""
+    return {
+        "month": r.month.isoformat(),
+        "first": r.first.isoformat(),
+        "months_window": r.window,
+        "level": r.level,
+        "min_denominator": r.minimum,
+        "posyandu": r.posyandu.pk if r.posyandu else None,
+        "thresholds": THRESHOLDS,
+        "sources": [str(s) for s in SOURCES],
+        "totals": _plain(r.totals),
+        "units": [_plain(u) for u in r.units],
+        "by_month": [{**_plain(m), "month": m["month"].isoformat()} for m in r.months],
+        "visit": [
+            {"code": u["code"], "name": u["name"], "problems": u["problem_keys"]} for u in r.visit
+        ],
+    }

@@ -135,6 +135,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "kecamatans": kecamatans,
             "kecamatan": kec,
             "faltering": falter,
+            "quality": _dashboard_quality(user, month, level, kec or area),
             "active_cases": sum(
                 n
                 for k, n in selectors.case_counts(user, kec or area).items()
@@ -579,6 +580,13 @@ def pregnancy_new(request: HttpRequest) -> HttpResponse:
 
 
 # --- data quality of the measurements (quality.py) ----------------------------------------------
+
+
+def _dashboard_quality(user: User, month: date, level: str, area: str):
+    """The quality view beside the dashboard's prevalence: the same month and units."""
+    from . import quality
+
+    return quality.report(user, month=month, area=area, level=level, window=1, trend_months=1)
 
 
 @login_required
