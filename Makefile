@@ -24,7 +24,7 @@ demo: $(STAMP)
 	$(BIN)/sigap demo --area $(AREA) --serve --host $(HOST) --port $(PORT)
 
 serve: $(STAMP)
-	$(BIN)/sigap serve --host $(HOST) --port $(PORT)
+	$(BIN)/sigap serve --demo --host $(HOST) --port $(PORT)
 
 ## The whole test suite (SQLite; DATABASE_URL=postgres://... runs it on PostgreSQL)
 test: $(STAMP)

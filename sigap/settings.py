@@ -21,9 +21,12 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("SIGAP_DEBUG", False)
-SECRET_KEY = os.environ.get(
-    "SIGAP_SECRET_KEY", "sigap-demo-only-change-me-in-production-0123456789"
-)
+# The demo key is published: `sigap serve` refuses it unless it serves the demo (`--demo`),
+# and `check --deploy` reports it.
+DEMO_SECRET_KEY = "sigap-demo-only-change-me-in-production-0123456789"  # noqa: S105
+SECRET_KEY = os.environ.get("SIGAP_SECRET_KEY", DEMO_SECRET_KEY)
+# A deployment with its own key is taken to be production: HTTPS settings default on.
+PRODUCTION = SECRET_KEY != DEMO_SECRET_KEY
 ALLOWED_HOSTS = os.environ.get("SIGAP_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("SIGAP_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -61,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sigap.core.middleware.SessionIdleTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "sigap.urls"
@@ -112,7 +116,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # ASVS 2.1.1: at least 12 characters.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
@@ -126,6 +134,12 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "core/locked_out.html"
 AXES_VERBOSE = False
+# ...and failures from one address over any usernames lock that address (password spraying).
+SIGAP_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("SIGAP_LOGIN_ADDRESS_FAILURE_LIMIT", "10"))
+# Sessions end after this many minutes without a request, and in any case after the absolute
+# age (NIST 800-63B AAL2: 30 minutes idle, 12 hours).
+SIGAP_SESSION_IDLE_MINUTES = int(os.environ.get("SIGAP_SESSION_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = int(os.environ.get("SIGAP_SESSION_HOURS", "12")) * 3600
 
 # --- language and time: Bahasa Indonesia first, English second; stored UTC, shown local ---
 LANGUAGE_CODE = "id"
@@ -153,10 +167,13 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SIGAP_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("SIGAP_HTTPS", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = 31536000 if SESSION_COOKIE_SECURE else 0
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+if env_bool("SIGAP_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -203,6 +220,8 @@ LOGGING = {
 SIGAP_AREA_CODE = os.environ.get("SIGAP_AREA_CODE", "3374")
 # Bed data older than this is flagged stale on the public board.
 SIGAP_BED_STALE_AFTER_MINUTES = int(os.environ.get("SIGAP_BED_STALE_AFTER_MINUTES", "360"))
+# Nutrition: a prevalence over fewer children than this is shown as "too few to judge".
+SIGAP_NUTRITION_MIN_DENOMINATOR = int(os.environ.get("SIGAP_NUTRITION_MIN_DENOMINATOR", "30"))
 # Map tiles: empty means no external tiles (closed network); the map then shows region
 # outlines and markers only.
 SIGAP_TILE_URL = os.environ.get("SIGAP_TILE_URL", "")
@@ -215,6 +234,15 @@ SIGAP_TRAVEL = {
 }
 # Maximum age of an Aplicare/SIRS X-timestamp, seconds.
 SIGAP_SIGNATURE_MAX_SKEW = int(os.environ.get("SIGAP_SIGNATURE_MAX_SKEW", "300"))
+# Outbound webhooks (sigap.core.webhooks.check_url): https to public addresses only. The
+# demo (`make demo`/`make serve`, `sigap simulate emergency`) and tests turn on loopback
+# (and plain http to loopback only) for their simulated partners; never in production.
+SIGAP_WEBHOOK_ALLOW_LOOPBACK = env_bool("SIGAP_WEBHOOK_ALLOW_LOOPBACK", False)
+# Internal networks an admin trusts as webhook targets (e.g. "10.0.5.20/32" for an SMS
+# gateway), comma-separated CIDRs; https is still required.
+SIGAP_WEBHOOK_TRUSTED_NETWORKS = [
+    n for n in os.environ.get("SIGAP_WEBHOOK_TRUSTED_NETWORKS", "").split(",") if n.strip()
+]
 # Referrals: minutes a hospital has to answer, per urgency; hours before an accepted
 # referral whose patient never arrived expires.
 SIGAP_REFERRAL_ANSWER_MINUTES = {

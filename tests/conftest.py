@@ -77,6 +77,10 @@ def reference_data(request):
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
     ensure_reference_data()
+    # rate limits and login locks live in the cache: each test starts with none
+    from django.core.cache import cache
+
+    cache.clear()
     yield
 
 

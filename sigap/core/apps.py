@@ -7,7 +7,13 @@ class CoreConfig(AppConfig):
     verbose_name = "SIGAP core"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_login_failed
         from django.utils.module_loading import autodiscover_modules
+
+        from . import checks  # noqa: F401 - registers the deployment checks
+        from .auth import note_login_failure
+
+        user_login_failed.connect(note_login_failure, dispatch_uid="sigap-login-address")
 
         # each app's tasks.py registers its background tasks and periodic sweeps
         autodiscover_modules("tasks")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
-from .services import authenticate_api_key
+from .ratelimit import over_limit
+from .services import authenticate_api_key, client_ip
 
 
 class BearerKey(HttpBearer):
@@ -32,3 +35,26 @@ class HeaderKey(APIKeyHeader):
 
 # Operator endpoints accept a machine key or a logged-in session (with CSRF).
 operator_auth = [BearerKey(), HeaderKey(), django_auth]
+
+
+# --- failed logins per address (django-axes locks a username+address pair; this locks an
+# address that sprays one guess over many usernames) ---
+_LOGIN_WINDOW_SECONDS = 15 * 60
+
+
+def _address_lock_key(request: HttpRequest) -> str:
+    return f"login-locked:{client_ip(request) or 'unknown'}"
+
+
+def note_login_failure(sender, credentials=None, request: HttpRequest | None = None, **kw) -> None:
+    """Receiver of `user_login_failed`: counts the address's failures; over the limit the
+    address is locked for the window."""
+    if request is None:
+        return
+    limit = settings.SIGAP_LOGIN_ADDRESS_FAILURE_LIMIT
+    if over_limit(request, "login-failed", limit, _LOGIN_WINDOW_SECONDS):
+        cache.set(_address_lock_key(request), True, _LOGIN_WINDOW_SECONDS)
+
+
+def login_address_locked(request: HttpRequest) -> bool:
+    return bool(cache.get(_address_lock_key(request)))

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import notify
+from .auth import login_address_locked
 from .nav import ROLE_HOME
 
 
@@ -23,6 +24,16 @@ def home(request: HttpRequest) -> HttpResponse:
 class LoginView(auth_views.LoginView):
     template_name = "core/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if login_address_locked(request):
+            message = _(
+                "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi nanti."
+            )
+            return render(
+                request, "core/error.html", {"status": 429, "message": message}, status=429
+            )
+        return super().post(request, *args, **kwargs)
 
 
 @require_POST

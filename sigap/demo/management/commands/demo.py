@@ -44,9 +44,9 @@ class Command(BaseCommand):
         for line in result.capability_lines:
             self.stdout.write(line)
         if serve:
-            call_command("serve", host=host, port=port)
+            call_command("serve", host=host, port=port, demo=True)
         else:
-            self.stdout.write(f"\nJalankan server: sigap serve --host {host} --port {port}")
+            self.stdout.write(f"\nJalankan server: sigap serve --demo --host {host} --port {port}")
 
     def print_accounts(self, result) -> None:
         w = self.stdout.write

@@ -7,8 +7,9 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
 class Command(BaseCommand):
@@ -26,10 +27,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker", action="store_true", help="do not start the background worker"
         )
+        parser.add_argument(
+            "--demo", action="store_true", help="serve the demo (allows the published demo key)"
+        )
 
     def handle(
-        self, *args, host: str, port: int, workers: int, threads: int, no_worker: bool, **kw
+        self,
+        *args,
+        host: str,
+        port: int,
+        workers: int,
+        threads: int,
+        no_worker: bool,
+        demo: bool = False,
+        **kw,
     ) -> None:
+        if settings.SECRET_KEY == settings.DEMO_SECRET_KEY and not demo:
+            raise CommandError(
+                "SIGAP_SECRET_KEY is not set: the published demo key would sign this server's "
+                "sessions. Set SIGAP_SECRET_KEY (e.g. python -c 'import secrets; "
+                "print(secrets.token_urlsafe(50))'), or serve the demo with --demo."
+            )
         call_command("collectstatic", interactive=False, verbosity=0)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sigap.settings")
         web = [
