@@ -1,13 +1,57 @@
-"""The JSON API (django-ninja); OpenAPI at /api/docs and /api/openapi.json."""
+"""The JSON API (django-ninja); OpenAPI at /api/docs and /api/openapi.json.
 
-from django.http import HttpRequest
+Every error under /api/ answers SIGAP's shape `{code, message, field}`: domain errors, bad
+input, a missing object, a method the path does not take, and an unexpected exception (500,
+logged with its traceback on the server, never shown to the client)."""
+
+import functools
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.db import DataError
+from django.http import Http404, HttpRequest, HttpResponseNotAllowed, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from sigap.core.errors import SigapError
 
-api = NinjaAPI(
+logger = logging.getLogger("sigap.api")
+
+
+def _json_not_allowed(view):
+    """django-ninja answers a method a path does not take with an empty 405; give it the
+    error shape (keeping the Allow header)."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if isinstance(response, HttpResponseNotAllowed):
+            body = {
+                "code": "method_not_allowed",
+                "message": _("Metode %(m)s tidak diterima di alamat ini.") % {"m": request.method},
+                "field": None,
+            }
+            allowed = response["Allow"]
+            response = JsonResponse(body, status=405)
+            response["Allow"] = allowed
+        return response
+
+    return wrapped
+
+
+class SigapAPI(NinjaAPI):
+    def _get_urls(self):
+        urls = super()._get_urls()
+        for pattern in urls:
+            callback = getattr(pattern, "callback", None)
+            if callback is not None:
+                pattern.callback = _json_not_allowed(callback)
+        return urls
+
+
+api = SigapAPI(
     title="SIGAP API",
     version="1",
     description=(
@@ -45,6 +89,34 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError):
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError):
     return _error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404):
+    return _error(request, 404, "not_found", _("Data tidak ditemukan."))
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied):
+    return _error(request, 403, "forbidden", _("Anda tidak berhak melakukan ini."))
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_out_of_range(request: HttpRequest, exc: Exception):
+    """A number past what the database holds (an offset or id of 10**30: SQLite raises
+    OverflowError, PostgreSQL a DataError) is bad input, not a server fault."""
+    logger.warning("API %s %s: value out of range: %s", request.method, request.path, exc)
+    return _error(request, 422, "out_of_range", _("Nilai di luar jangkauan yang diterima."))
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception):
+    """Anything else is SIGAP's fault: logged with its traceback, answered in the error shape
+    without the details."""
+    logger.error("API %s %s failed", request.method, request.path, exc_info=exc)
+    message = _("Terjadi kesalahan di server. Coba lagi nanti.")
+    return _error(request, 500, "server_error", message)
 
 
 def _mount() -> None:

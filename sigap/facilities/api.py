@@ -4,7 +4,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from sigap.core.errors import InvalidInput, NotFound
 
@@ -42,11 +42,16 @@ class FacilityOut(Schema):
     is_synthetic: bool
 
 
+# An offset past this is refused before it reaches the database (one past a 64-bit integer
+# was a 500); no area has this many facilities.
+MAX_OFFSET = 1_000_000_000
+
+
 class ListParams(Schema):
     kind: str = ""
     area: str = ""
     limit: int = 200
-    offset: int = 0
+    offset: int = Field(0, description=f"0 to {MAX_OFFSET}")
 
 
 def facility_out(f: Facility) -> dict:
@@ -86,6 +91,9 @@ def list_facilities(request: HttpRequest, params: Query[ListParams]):
         raise InvalidInput(_("limit harus antara 1 dan 1000."), field="limit")
     if params.offset < 0:
         raise InvalidInput(_("offset tidak boleh negatif."), field="offset")
+    if params.offset > MAX_OFFSET:
+        message = _("offset paling besar %(n)s.") % {"n": MAX_OFFSET}
+        raise InvalidInput(message, field="offset")
     qs = services.public_facilities(params.kind, params.area).select_related("parent")
     return [facility_out(f) for f in qs[params.offset : params.offset + params.limit]]
 

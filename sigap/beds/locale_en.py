@@ -1,0 +1,11 @@
+"""English for the msgids of the bed board, facilities and the API's error answers (merged
+into the catalogue by the lead with `sigap/locale/po_tool.py fill`)."""
+# ruff: noqa: E501 - one msgid per line, as in a catalogue
+
+EN = {
+    "Metode %(m)s tidak diterima di alamat ini.": "Method %(m)s is not accepted at this address.",
+    "Anda tidak berhak melakukan ini.": "You may not do this.",
+    "Nilai di luar jangkauan yang diterima.": "A value is outside the accepted range.",
+    "Terjadi kesalahan di server. Coba lagi nanti.": "Something went wrong on the server. Please try again later.",
+    "offset paling besar %(n)s.": "offset is at most %(n)s.",
+}
