@@ -61,3 +61,49 @@ def workers_premiums() -> dict[str, int]:
 def lookup_rate() -> tuple[int, int]:
     """Public NIK checks allowed per client address: (count, per seconds)."""
     return tuple(getattr(settings, "SIGAP_COVERAGE_LOOKUP_RATE", (20, 3600)))
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, os.environ.get(name, default))
+
+
+def min_accepted_share() -> float:
+    """A complete list (membership, welfare) whose accepted share of rows is below this is
+    held for an analyst's confirmation instead of being applied."""
+    return float(_setting("SIGAP_COVERAGE_MIN_ACCEPTED_SHARE", 0.90))
+
+
+def max_removed_share() -> float:
+    """A complete list that would remove more than this share of the people in force is
+    held for an analyst's confirmation."""
+    return float(_setting("SIGAP_COVERAGE_MAX_REMOVED_SHARE", 0.05))
+
+
+def kept_snapshots() -> int:
+    """Applied snapshots per kind whose rows are kept (so the previous one can be restored)."""
+    return max(2, int(_setting("SIGAP_COVERAGE_KEPT_SNAPSHOTS", 3)))
+
+
+def max_upload_bytes() -> int:
+    """Largest register file accepted through the page (bigger ones: the command line)."""
+    return int(_setting("SIGAP_COVERAGE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+
+
+def max_import_rows() -> int:
+    """Most data rows a register file may hold (any channel)."""
+    return int(_setting("SIGAP_COVERAGE_MAX_IMPORT_ROWS", 5_000_000))
+
+
+def lookup_miss_rate() -> tuple[int, int]:
+    """Public checks that find nothing, allowed per client address: (count, per seconds)."""
+    return tuple(getattr(settings, "SIGAP_COVERAGE_LOOKUP_MISS_RATE", (5, 3600)))
+
+
+def lookup_nik_miss_rate() -> tuple[int, int]:
+    """Public checks that find nothing for one NIK, from any address: (count, per seconds)."""
+    return tuple(getattr(settings, "SIGAP_COVERAGE_LOOKUP_NIK_MISS_RATE", (5, 86400)))
+
+
+def staff_lookup_rate() -> tuple[int, int]:
+    """Staff NIK look-ups allowed per user: (count, per seconds)."""
+    return tuple(getattr(settings, "SIGAP_COVERAGE_STAFF_LOOKUP_RATE", (300, 3600)))

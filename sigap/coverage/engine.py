@@ -32,6 +32,64 @@ class EngineError(ValueError):
     """A file the engine cannot read (unknown type, missing column)."""
 
 
+class TooManyRows(EngineError):
+    """A file with more data rows than allowed (refused before it is read to the end)."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"more than {limit} rows")
+        self.limit = limit
+
+
+# Uncompressed size an XLSX may expand to (a zip bomb is refused before it is read).
+MAX_XLSX_EXPANDED = int(os.environ.get("SIGAP_COVERAGE_MAX_XLSX_EXPANDED", 512 * 1024 * 1024))
+
+
+def spool_dir() -> Path:
+    """The one folder for temporary copies of imported files. Each name starts with the
+    process id, so that copies left by a killed process are swept by the next import."""
+    path = Path(tempfile.gettempdir()) / "sigap-imports"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def spool_prefix() -> str:
+    return f"{os.getpid()}-"
+
+
+def sweep_spool() -> int:
+    """Remove temporary copies whose process is gone (a killed import). Returns how many."""
+    removed = 0
+    for entry in spool_dir().iterdir():
+        pid = entry.name.split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            entry.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def public_message(exc: Exception) -> str:
+    """An engine error as shown to people: no server paths."""
+    import re
+
+    text = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    text = re.sub(r"(?<![\w.])/[^\s'\"]+", "(berkas)", text)
+    return text[:300]
+
+
 def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int = DEFAULT_THREADS):
     """An in-memory DuckDB with a memory cap; larger-than-memory work spills to a temp dir."""
     con = duckdb.connect(":memory:")
@@ -56,23 +114,42 @@ def file_kind(path: str | Path) -> str:
 
 
 @contextmanager
-def readable(path: str | Path) -> Iterator[Path]:
-    """A path DuckDB can read: XLSX is streamed once to a temporary CSV (text cells)."""
+def readable(path: str | Path, max_rows: int | None = None) -> Iterator[Path]:
+    """A path DuckDB can read: XLSX is streamed once to a temporary CSV (text cells), in the
+    spool folder; a workbook that expands past MAX_XLSX_EXPANDED or holds more than
+    `max_rows` data rows is refused before it is read to the end."""
     if file_kind(path) != "xlsx":
         yield Path(path)
         return
+    import zipfile
+
     from openpyxl import load_workbook
 
-    wb = load_workbook(path, read_only=True, data_only=True)
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", delete=False) as tmp:
-        writer = csv.writer(tmp)
-        for row in wb.worksheets[0].iter_rows(values_only=True):
-            writer.writerow(["" if v is None else _cell_text(v) for v in row])
-    wb.close()
     try:
+        with zipfile.ZipFile(path) as zf:
+            expanded = sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise EngineError("not a readable XLSX workbook") from exc
+    if expanded > MAX_XLSX_EXPANDED:
+        raise EngineError("the workbook expands to more than the allowed size")
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a broken workbook
+        raise EngineError("not a readable XLSX workbook") from exc
+    tmp = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, removed in finally
+        "w", suffix=".csv", newline="", delete=False, dir=spool_dir(), prefix=spool_prefix()
+    )
+    try:
+        with tmp:
+            writer = csv.writer(tmp)
+            for n, row in enumerate(wb.worksheets[0].iter_rows(values_only=True)):
+                if max_rows is not None and n > max_rows:  # row 0 is the header
+                    raise TooManyRows(max_rows)
+                writer.writerow(["" if v is None else _cell_text(v) for v in row])
         yield Path(tmp.name)
     finally:
-        os.unlink(tmp.name)
+        wb.close()
+        Path(tmp.name).unlink(missing_ok=True)
 
 
 def _cell_text(value) -> str:
@@ -320,15 +397,17 @@ def prepare_import(
     known_kelurahan: list[str],
     today: date,
     memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    max_rows: int | None = None,
 ) -> PreparedImport:
     """Read and validate a register file in DuckDB. Bad rows (invalid NIK, duplicate NIK,
-    unknown kelurahan, unreadable values) are set aside with a reason; the rest is kept."""
+    unknown kelurahan, unreadable values) are set aside with a reason; the rest is kept.
+    A file of more than `max_rows` data rows is refused (reading stops after that many)."""
     if kind not in REQUIRED:
         raise EngineError(f"unknown import kind {kind!r}")
     con = connect(memory_limit)
     con.execute("SET preserve_insertion_order = true")  # row numbers follow the file
     try:
-        with readable(path) as src:
+        with readable(path, max_rows) as src:
             source = relation_sql(src)
             cols = columns(con, source)
             picked = {t: _pick(cols, t) for t in REQUIRED[kind] + OPTIONAL[kind]}
@@ -342,11 +421,14 @@ def prepare_import(
                     return "''"
                 return f"coalesce({text_sql(col, cols[col], width)}, '')"
 
+            limit = f" LIMIT {int(max_rows) + 1}" if max_rows is not None else ""
             con.execute(
                 f"CREATE TEMP TABLE src AS SELECT row_number() OVER () AS row_no, "
-                f"{text('nik', 16)} AS nik_raw, * FROM {source}"
+                f"{text('nik', 16)} AS nik_raw, * FROM (SELECT * FROM {source}{limit})"
             )
         total = con.execute("SELECT count(*) FROM src").fetchall()[0][0]
+        if max_rows is not None and total > max_rows:
+            raise TooManyRows(max_rows)
         nik = "nik_raw"
         fields: dict[str, str] = {"nik": "substr(nik_raw, 1, 16)"}
         value_problem = "NULL"

@@ -18,9 +18,22 @@ class SnapshotKind(models.TextChoices):
     WELFARE = "welfare", _("Data kesejahteraan sosial (desil)")
 
 
+class SnapshotStatus(models.TextChoices):
+    APPLIED = "applied", _("Diterapkan")
+    HELD = "held", _("Ditahan, menunggu konfirmasi")
+    RECORDED = "recorded", _("Dicatat saja (bulan lebih lama)")
+    EMPTY = "empty", _("Tidak diterapkan: semua baris ditolak")
+    DISCARDED = "discarded", _("Dibatalkan analis")
+    WITHDRAWN = "withdrawn", _("Ditarik: snapshot sebelumnya dipulihkan")
+
+
 class Snapshot(BaseModel):
     """One imported monthly file. The same kind + period + content hash is one snapshot:
-    importing it again changes nothing."""
+    importing it again changes nothing.
+
+    A complete list (membership, welfare) that would remove too many people, or whose rows
+    were mostly refused, is HELD until an analyst confirms it; the snapshot in force is the
+    applied one applied last, and the one before it can be restored."""
 
     kind = models.CharField(max_length=16, choices=SnapshotKind.choices)
     period = models.DateField(help_text=_("Bulan data (hari pertama bulan)"))
@@ -33,6 +46,22 @@ class Snapshot(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     channel = models.CharField(max_length=16, default="cli")
+    status = models.CharField(
+        max_length=16, choices=SnapshotStatus.choices, default=SnapshotStatus.APPLIED
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+    hold_reason = models.CharField(max_length=255, blank=True)
+    rows_in_force = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Baris yang berlaku saat impor")
+    )
+    rows_removed = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("Baris berlaku yang akan dihapus oleh snapshot ini")
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-period", "-created_at"]
@@ -44,7 +73,12 @@ class Snapshot(BaseModel):
                 condition=Q(kind__in=[k.value for k in SnapshotKind]),
                 name="coverage_snapshot_kind_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=[k.value for k in SnapshotStatus]),
+                name="coverage_snapshot_status_valid",
+            ),
         ]
+        indexes = [models.Index(fields=["kind", "status", "applied_at"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.period:%Y-%m}"
@@ -145,6 +179,30 @@ class Membership(models.Model):
         return f"{mask_nik(self.nik)} {self.segment}"
 
 
+class MembershipRow(models.Model):
+    """An accepted row of a membership snapshot, kept so that a held snapshot can be applied
+    later and the previous one restored (only the last few snapshots keep their rows)."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="+")
+    nik = models.CharField(max_length=NIK_LEN)
+    card_number = models.CharField(max_length=20, blank=True)
+    segment = models.CharField(max_length=8)
+    active = models.BooleanField()
+    inactive_reason = models.CharField(max_length=64, blank=True)
+    faskes_code = models.CharField(max_length=16, blank=True)
+    care_class = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "nik"], name="coverage_membershiprow_nik"),
+        ]
+
+    def __str__(self) -> str:
+        from sigap.regions.services import mask_nik
+
+        return f"{self.snapshot_id}:{mask_nik(self.nik)}"
+
+
 class WelfareEntry(models.Model):
     """A person in the social-welfare register (DTKS / DTSEN), with the poverty decile."""
 
@@ -165,6 +223,24 @@ class WelfareEntry(models.Model):
         from sigap.regions.services import mask_nik
 
         return f"{mask_nik(self.nik)} D{self.decile}"
+
+
+class WelfareRow(models.Model):
+    """An accepted row of a welfare snapshot (see MembershipRow)."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="+")
+    nik = models.CharField(max_length=NIK_LEN)
+    decile = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "nik"], name="coverage_welfarerow_nik"),
+        ]
+
+    def __str__(self) -> str:
+        from sigap.regions.services import mask_nik
+
+        return f"{self.snapshot_id}:{mask_nik(self.nik)}"
 
 
 class CoverageStat(models.Model):

@@ -30,6 +30,7 @@ from .models import (
     EnrolmentStatus,
     FlagReason,
     Membership,
+    MembershipRow,
     PriorityRule,
     QuotaRun,
     RejectedRow,
@@ -38,7 +39,9 @@ from .models import (
     Segment,
     Snapshot,
     SnapshotKind,
+    SnapshotStatus,
     WelfareEntry,
+    WelfareRow,
     Worker,
     WorkerEnrolment,
 )
@@ -89,16 +92,26 @@ def bulk_upsert(
     cols: tuple[str, ...],
     batches: Iterable[list[tuple]],
     *,
-    key: str,
+    key: str | None,
     progress: Progress | None = None,
 ) -> int:
-    """Insert or update rows by `key` in bulk. PostgreSQL: COPY into a temporary staging
-    table, then one INSERT ... ON CONFLICT; SQLite: multi-row INSERT ... ON CONFLICT."""
+    """Insert or update rows by `key` in bulk (plain insert when `key` is None). PostgreSQL:
+    COPY into a temporary staging table, then one INSERT ... ON CONFLICT (or COPY straight
+    into the table); SQLite: multi-row INSERT ... ON CONFLICT."""
     names = ", ".join(cols)
     updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != key)
+    conflict = f" ON CONFLICT ({key}) DO UPDATE SET {updates}" if key else ""
     written = 0
     with connection.cursor() as cur:
-        if _is_postgres():
+        if _is_postgres() and key is None:
+            with cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for rows in batches:
+                    for row in rows:
+                        copy.write_row(row)
+                    written += len(rows)
+                    if progress:
+                        progress(len(rows))
+        elif _is_postgres():
             stage = f"stage_{table}"
             cur.execute(f"DROP TABLE IF EXISTS {stage}")
             cur.execute(
@@ -124,8 +137,8 @@ def bulk_upsert(
                 for i in range(0, len(rows), per_statement):
                     chunk = rows[i : i + per_statement]
                     cur.execute(
-                        f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))} "
-                        f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
+                        f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))}"
+                        + conflict,
                         [v for row in chunk for v in row],
                     )
                 written += len(rows)
@@ -151,18 +164,35 @@ TABLES = {
     SnapshotKind.MEMBERSHIP: (Membership, engine.OUTPUT["membership"]),
     SnapshotKind.WELFARE: (WelfareEntry, engine.OUTPUT["welfare"]),
 }
+# Complete lists (whoever is not in the newest month is no longer listed): their accepted
+# rows are kept per snapshot, so that a held snapshot can be applied later and the previous
+# one restored.
+SAVED_ROWS = {SnapshotKind.MEMBERSHIP: MembershipRow, SnapshotKind.WELFARE: WelfareRow}
 
 
 @dataclass
 class ImportResult:
     snapshot: Snapshot
     created: bool  # False: the same snapshot was imported before; nothing changed
-    applied: bool = True  # False: an older month than the one in force; kept as a record
+    applied: bool = True  # False: held, recorded only (older month) or nothing accepted
     messages: list[str] = field(default_factory=list)
+
+    @property
+    def held(self) -> bool:
+        return self.snapshot.status == SnapshotStatus.HELD
 
 
 def known_kelurahan_codes() -> list[str]:
     return list(Region.objects.filter(level=Region.Level.VILLAGE).values_list("code", flat=True))
+
+
+def in_force(kind: str) -> Snapshot | None:
+    """The snapshot whose rows are in force: the applied one applied last."""
+    return (
+        Snapshot.objects.filter(kind=kind, status=SnapshotStatus.APPLIED)
+        .order_by("-applied_at", "-created_at", "-id")
+        .first()
+    )
 
 
 def import_snapshot(
@@ -179,9 +209,13 @@ def import_snapshot(
 
     Bad rows go to the rejection report and the good rows are kept. The same kind, period
     and content is one snapshot: importing it again changes nothing. Membership and welfare
-    files are complete lists, so the newest month replaces the table; population files
-    update residents by NIK (a register file carries moves and deaths as statuses).
+    files are complete lists, so the newest month replaces the table - unless nothing was
+    accepted (nothing is applied), or too few rows were accepted or too many people would be
+    removed (the snapshot is held until an analyst confirms it). Population files update
+    residents by NIK (a register file carries moves and deaths as statuses).
     """
+    from . import conf
+
     require_office(actor)
     if kind not in SnapshotKind.values:
         raise InvalidInput(_("Jenis data tidak dikenal."), field="kind")
@@ -198,17 +232,109 @@ def import_snapshot(
     try:
         prepared = engine.prepare_import(
             kind, path, known_kelurahan=known_kelurahan_codes(),
-            today=today or timezone.localdate(),
+            today=today or timezone.localdate(), max_rows=conf.max_import_rows(),
         )  # fmt: skip
+    except engine.TooManyRows as exc:
+        raise InvalidInput(
+            _("Berkas berisi lebih dari %(n)s baris.") % {"n": f"{exc.limit:,}"}, field="file"
+        ) from None
     except engine.EngineError as exc:
         raise InvalidInput(
-            _("Berkas tidak dapat dibaca: %(error)s") % {"error": exc}, field="file"
+            _("Berkas tidak dapat dibaca: %(error)s") % {"error": engine.public_message(exc)},
+            field="file",
         ) from None
     try:
         return _apply_import(actor, kind, period, digest, filename or path.name, prepared,
                              progress)  # fmt: skip
     finally:
         prepared.close()
+
+
+def _lock_kind(kind: str) -> None:
+    """Serialise changes to one kind's snapshot in force (PostgreSQL: an advisory lock for
+    the transaction; SQLite's IMMEDIATE transactions already serialise writers)."""
+    if _is_postgres():
+        import zlib
+
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"coverage:{kind}".encode())]
+            )
+
+
+def _removal(kind: str, snapshot: Snapshot) -> tuple[int, int]:
+    """(rows in force, rows in force that `snapshot` would remove)."""
+    live = TABLES[kind][0]._meta.db_table
+    saved = SAVED_ROWS[kind]._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""SELECT COUNT(*), COALESCE(SUM(CASE WHEN NOT EXISTS (
+                    SELECT 1 FROM {saved} s WHERE s.snapshot_id = %s AND s.nik = l.nik)
+                THEN 1 ELSE 0 END), 0)
+            FROM {live} l""",
+            [snapshot.pk],
+        )
+        total, removed = cur.fetchone()
+    return int(total), int(removed)
+
+
+HOLD_LOW_ACCEPTED = "low_accepted"
+HOLD_LARGE_REMOVAL = "large_removal"
+
+
+def hold_reasons(snapshot: Snapshot) -> list[str]:
+    """Why a snapshot is held, as sentences for people."""
+    from . import conf
+
+    out = []
+    codes = [c for c in snapshot.hold_reason.split(",") if c]
+    if HOLD_LOW_ACCEPTED in codes:
+        out.append(
+            _("Hanya %(ok)s dari %(total)s baris diterima (batas %(min)s%%).")
+            % {"ok": snapshot.rows_accepted, "total": snapshot.rows_total,
+               "min": round(conf.min_accepted_share() * 100)}
+        )  # fmt: skip
+    if HOLD_LARGE_REMOVAL in codes:
+        out.append(
+            _("Snapshot ini akan menghapus %(removed)s dari %(total)s data yang berlaku "
+              "(batas %(max)s%%).")
+            % {"removed": snapshot.rows_removed, "total": snapshot.rows_in_force,
+               "max": round(conf.max_removed_share() * 100)}
+        )  # fmt: skip
+    return out
+
+
+def _put_in_force(kind: str, snapshot: Snapshot) -> None:
+    """Make a complete list's saved rows the rows in force (one upsert, one delete)."""
+    model, cols = TABLES[kind]
+    live, saved = model._meta.db_table, SAVED_ROWS[kind]._meta.db_table
+    names = ", ".join(cols)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in (*cols, "period", "snapshot_id")
+                        if c != "nik")  # fmt: skip
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {live} ({names}, period, snapshot_id) "
+            f"SELECT {names}, %s, %s FROM {saved} WHERE snapshot_id = %s "
+            f"ON CONFLICT (nik) DO UPDATE SET {updates}",
+            [snapshot.period, snapshot.pk, snapshot.pk],
+        )
+        cur.execute(f"DELETE FROM {live} WHERE snapshot_id IS NULL OR snapshot_id <> %s",
+                    [snapshot.pk])  # fmt: skip
+
+
+def _prune_saved_rows(kind: str) -> None:
+    """Keep the rows of held snapshots and of the last few applied ones; drop the rest."""
+    from . import conf
+
+    keep = list(
+        Snapshot.objects.filter(kind=kind, status=SnapshotStatus.APPLIED)
+        .order_by("-applied_at", "-created_at", "-id")
+        .values_list("pk", flat=True)[: conf.kept_snapshots()]
+    )
+    keep += list(
+        Snapshot.objects.filter(kind=kind, status=SnapshotStatus.HELD).values_list("pk", flat=True)
+    )
+    SAVED_ROWS[kind].objects.exclude(snapshot_id__in=keep).delete()
 
 
 def _apply_import(
@@ -220,42 +346,69 @@ def _apply_import(
     prepared: engine.PreparedImport,
     progress: Progress | None,
 ) -> ImportResult:
+    from . import conf
+
     model, cols = TABLES[kind]
-    table = model._meta.db_table
     try:
         with transaction.atomic():
+            _lock_kind(kind)
+            current = in_force(kind)
             snapshot = Snapshot.objects.create(
                 kind=kind, period=period, content_hash=digest, filename=filename[:255],
                 rows_total=prepared.total, rows_accepted=prepared.good,
                 rows_rejected=prepared.rejected, created_by=actor.user, channel=actor.channel,
+                status=SnapshotStatus.RECORDED,
             )  # fmt: skip
-            latest = (
-                Snapshot.objects.filter(kind=kind)
-                .exclude(pk=snapshot.pk)
-                .order_by("-period")
-                .values_list("period", flat=True)
-                .first()
-            )
-            applied = latest is None or period >= latest
-            if applied:
+            _insert_rejections(snapshot, prepared)
+            holds: list[str] = []
+            if prepared.good == 0:
+                status = SnapshotStatus.EMPTY  # a file with no good row changes nothing
+            elif current is not None and period < current.period:
+                status = SnapshotStatus.RECORDED  # an older month: kept as a record
+            elif kind in SAVED_ROWS:
+                bulk_upsert(
+                    SAVED_ROWS[kind]._meta.db_table, ("snapshot_id", *cols),
+                    ([(snapshot.pk, *row[1:]) for row in rows]
+                     for rows in prepared.batches("good", ("row_no", *cols))),
+                    key=None, progress=progress,
+                )  # fmt: skip
+                in_force_n, removed = _removal(kind, snapshot)
+                snapshot.rows_in_force, snapshot.rows_removed = in_force_n, removed
+                if prepared.good < conf.min_accepted_share() * prepared.total:
+                    holds.append(HOLD_LOW_ACCEPTED)
+                if in_force_n and removed > conf.max_removed_share() * in_force_n:
+                    holds.append(HOLD_LARGE_REMOVAL)
+                if holds:
+                    status = SnapshotStatus.HELD
+                else:
+                    _put_in_force(kind, snapshot)
+                    status = SnapshotStatus.APPLIED
+            else:
                 extra = (period, snapshot.pk)
                 batches = (
                     [(*row[1:], *extra) for row in rows]
                     for rows in prepared.batches("good", ("row_no", *cols))
                 )
-                bulk_upsert(table, (*cols, "period", "snapshot_id"), batches, key="nik",
-                            progress=progress)  # fmt: skip
-                if kind != SnapshotKind.POPULATION:
-                    # a complete list: whoever is not in the newest month is no longer listed
-                    model.objects.exclude(snapshot=snapshot).delete()
-            _insert_rejections(snapshot, prepared)
+                bulk_upsert(model._meta.db_table, (*cols, "period", "snapshot_id"), batches,
+                            key="nik", progress=progress)  # fmt: skip
+                status = SnapshotStatus.APPLIED
+            snapshot.status = status
+            snapshot.hold_reason = ",".join(holds)
+            if status == SnapshotStatus.APPLIED:
+                snapshot.applied_at = timezone.now()
+            snapshot.save(update_fields=["status", "hold_reason", "applied_at", "rows_in_force",
+                                         "rows_removed", "updated_at"])  # fmt: skip
+            if kind in SAVED_ROWS:
+                _prune_saved_rows(kind)
+            applied = status == SnapshotStatus.APPLIED
             if applied:
                 refresh_stats(latest_membership_period() or period)
             record_audit(
                 actor, "coverage.import", snapshot,
                 after={"kind": kind, "period": period.isoformat(), "rows": prepared.total,
                        "accepted": prepared.good, "rejected": prepared.rejected,
-                       "applied": applied, "file": filename[:120]},
+                       "applied": applied, "status": status, "removed": snapshot.rows_removed,
+                       "hold": snapshot.hold_reason, "file": filename[:120]},
             )  # fmt: skip
     except IntegrityError:
         # the same snapshot committed by a simultaneous import
@@ -266,13 +419,127 @@ def _apply_import(
     return ImportResult(snapshot, created=True, applied=applied)
 
 
-def latest_membership_period() -> date | None:
-    return (
-        Snapshot.objects.filter(kind=SnapshotKind.MEMBERSHIP)
-        .order_by("-period")
-        .values_list("period", flat=True)
-        .first()
+def _snapshot_conflict(message: str, code: str):
+    from sigap.core.errors import Conflict
+
+    return Conflict(message, field="snapshot", code=code)
+
+
+def confirm_snapshot(actor: Actor, snapshot: Snapshot, note: str = "") -> Snapshot:
+    """An analyst confirms a held snapshot: its rows go in force (audited). Two confirmations
+    at once: exactly one applies, the other is told it is no longer held."""
+    require_office(actor)
+    kind = snapshot.kind
+    with transaction.atomic():
+        _lock_kind(kind)
+        snap = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
+        if snap.status != SnapshotStatus.HELD:
+            raise _snapshot_conflict(_("Snapshot ini tidak sedang menunggu konfirmasi."),
+                                     "snapshot_not_held")  # fmt: skip
+        current = in_force(kind)
+        if current is not None and snap.period < current.period:
+            raise _snapshot_conflict(
+                _("Sudah berlaku snapshot bulan yang lebih baru (%(month)s).")
+                % {"month": f"{current.period:%Y-%m}"}, "snapshot_outdated",
+            )  # fmt: skip
+        in_force_n, removed = _removal(kind, snap)
+        _put_in_force(kind, snap)
+        snap.status, snap.applied_at = SnapshotStatus.APPLIED, timezone.now()
+        snap.decided_by, snap.decided_at = actor.user, snap.applied_at
+        snap.rows_in_force, snap.rows_removed = in_force_n, removed
+        snap.save(update_fields=["status", "applied_at", "decided_by", "decided_at",
+                                 "rows_in_force", "rows_removed", "updated_at"])  # fmt: skip
+        _prune_saved_rows(kind)
+        if kind == SnapshotKind.MEMBERSHIP:
+            refresh_stats(snap.period)
+        record_audit(actor, "coverage.snapshot.confirm", snap,
+                     before={"status": SnapshotStatus.HELD, "hold": snap.hold_reason},
+                     after={"status": snap.status, "rows_in_force": in_force_n,
+                            "removed": removed, "note": note[:200]})  # fmt: skip
+    return snap
+
+
+def discard_snapshot(actor: Actor, snapshot: Snapshot, note: str = "") -> Snapshot:
+    """An analyst refuses a held snapshot: nothing is applied, its saved rows are dropped."""
+    require_office(actor)
+    with transaction.atomic():
+        _lock_kind(snapshot.kind)
+        snap = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
+        if snap.status != SnapshotStatus.HELD:
+            raise _snapshot_conflict(_("Snapshot ini tidak sedang menunggu konfirmasi."),
+                                     "snapshot_not_held")  # fmt: skip
+        snap.status = SnapshotStatus.DISCARDED
+        snap.decided_by, snap.decided_at = actor.user, timezone.now()
+        snap.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        SAVED_ROWS[snap.kind].objects.filter(snapshot=snap).delete()
+        record_audit(actor, "coverage.snapshot.discard", snap,
+                     before={"status": SnapshotStatus.HELD},
+                     after={"status": snap.status, "note": note[:200]})  # fmt: skip
+    return snap
+
+
+def previous_snapshot(kind: str) -> Snapshot | None:
+    """The applied snapshot before the one in force whose rows are still kept."""
+    current = in_force(kind)
+    if current is None or kind not in SAVED_ROWS:
+        return None
+    candidates = (
+        Snapshot.objects.filter(kind=kind, status=SnapshotStatus.APPLIED)
+        .exclude(pk=current.pk)
+        .order_by("-applied_at", "-created_at", "-id")
     )
+    for snap in candidates[:5]:
+        if SAVED_ROWS[kind].objects.filter(snapshot=snap).exists():
+            return snap
+    return None
+
+
+def restore_previous(actor: Actor, kind: str, note: str = "") -> Snapshot:
+    """Put the previous snapshot's rows back in force; the snapshot in force is withdrawn
+    (audited). Returns the restored snapshot."""
+    require_office(actor)
+    if kind not in SAVED_ROWS:
+        raise InvalidInput(_("Hanya kepesertaan JKN dan data kesejahteraan yang dapat "
+                             "dipulihkan."), field="kind")  # fmt: skip
+    with transaction.atomic():
+        _lock_kind(kind)
+        current = in_force(kind)
+        previous = previous_snapshot(kind)
+        if current is None or previous is None:
+            raise _snapshot_conflict(_("Tidak ada snapshot sebelumnya yang dapat dipulihkan."),
+                                     "nothing_to_restore")  # fmt: skip
+        current = Snapshot.objects.select_for_update().get(pk=current.pk)
+        in_force_n, removed = _removal(kind, previous)
+        _put_in_force(kind, previous)
+        now = timezone.now()
+        current.status, current.decided_by, current.decided_at = (
+            SnapshotStatus.WITHDRAWN, actor.user, now)  # fmt: skip
+        current.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        previous.applied_at = now
+        previous.save(update_fields=["applied_at", "updated_at"])
+        if kind == SnapshotKind.MEMBERSHIP:
+            if (
+                current.period > previous.period
+                and not Snapshot.objects.filter(
+                    kind=kind, status=SnapshotStatus.APPLIED, period=current.period
+                ).exists()
+            ):
+                # the withdrawn month's figures came from the withdrawn list
+                CoverageStat.objects.filter(period=current.period).delete()
+            refresh_stats(previous.period)
+        record_audit(actor, "coverage.snapshot.restore", previous,
+                     before={"in_force": str(current.public_id),
+                             "period": current.period.isoformat()},
+                     after={"in_force": str(previous.public_id),
+                            "period": previous.period.isoformat(), "rows": in_force_n,
+                            "removed": removed, "note": note[:200]})  # fmt: skip
+    return previous
+
+
+def latest_membership_period() -> date | None:
+    """The month of the membership list in force."""
+    snap = in_force(SnapshotKind.MEMBERSHIP)
+    return snap.period if snap else None
 
 
 def refresh_stats(period: date) -> int:

@@ -17,11 +17,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import TemporaryUploadedFile, UploadedFile
+from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from sigap.core.errors import SigapError
 from sigap.core.models import Role
@@ -29,18 +32,18 @@ from sigap.core.ratelimit import over_limit
 from sigap.core.services import Actor, record_audit
 from sigap.regions.models import Region
 
-from . import charts, conf, selectors, services
+from . import charts, conf, engine, selectors, services
 from .models import (
     EnrolmentStatus,
     FlagReason,
     QuotaRun,
     Snapshot,
     SnapshotKind,
+    SnapshotStatus,
     Worker,
     WorkerEnrolment,
 )
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # bigger files go through `sigap coverage import`
 PAGE_SIZE = 100
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -181,49 +184,139 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 # --- imports -------------------------------------------------------------------------------
 
 
+class ImportUploadHandler(TemporaryFileUploadHandler):
+    """Streams a register upload to the one spool folder (a single temporary copy, named by
+    process so that a killed import's copy is swept), refusing it once past the size limit
+    instead of reading it to the end."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.too_big = False
+        self.received = 0
+
+    def new_file(self, field_name, file_name, *args, **kwargs):
+        super(TemporaryFileUploadHandler, self).new_file(field_name, file_name, *args, **kwargs)
+        self.file = _SpooledUpload(self.file_name, self.content_type, 0, self.charset,
+                                   self.content_type_extra)  # fmt: skip
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > conf.max_upload_bytes():
+            self.too_big = True
+            self.file.close()
+            raise SkipFile
+        return super().receive_data_chunk(raw_data, start)
+
+
+class _SpooledUpload(TemporaryUploadedFile):
+    def __init__(self, name, content_type, size, charset, content_type_extra=None):
+        suffix = Path(name or "").suffix.lower()[:10]
+        file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - an UploadedFile closes it
+            suffix=f".upload{suffix}", dir=engine.spool_dir(), prefix=engine.spool_prefix()
+        )
+        UploadedFile.__init__(self, file, name, content_type, size, charset, content_type_extra)
+
+
+def _too_big_message() -> str:
+    return _("Berkas lebih dari %(mb)s MB: gunakan perintah `sigap coverage import`.") % {
+        "mb": conf.max_upload_bytes() // (1024 * 1024)
+    }
+
+
+@csrf_exempt
 @login_required
 def imports(request: HttpRequest) -> HttpResponse:
+    """The upload replaces the upload handlers before the body is read (so it is exempt from
+    the middleware's CSRF check and checks CSRF itself, as Django's documentation shows)."""
     _office(request)
-    error = ""
+    handler = None
     if request.method == "POST":
-        upload = request.FILES.get("berkas")
-        kind = request.POST.get("jenis", "")
+        engine.sweep_spool()
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        if length > conf.max_upload_bytes() + 64 * 1024:
+            # refused before the body is read
+            return _imports_page(request, _too_big_message(), status=413)
+        handler = ImportUploadHandler(request)
+        request.upload_handlers = [handler]
+    return _imports(request, handler)
+
+
+@csrf_protect
+def _imports(request: HttpRequest, handler) -> HttpResponse:
+    if request.method != "POST":
+        return _imports_page(request)
+    actor = Actor.from_request(request)
+    action = request.POST.get("aksi", "impor")
+    if action == "pulihkan":
         try:
-            period = services.parse_period(request.POST.get("periode", ""))
-            if upload is None:
-                raise SigapError(_("Pilih berkas."), field="berkas")
-            if upload.size > MAX_UPLOAD_BYTES:
-                raise SigapError(
-                    _("Berkas lebih dari 20 MB: gunakan perintah `sigap coverage import`."),
-                    field="berkas",
-                )
-            suffix = Path(upload.name).suffix.lower()
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / f"upload{suffix}"
-                with open(path, "wb") as fh:
-                    for chunk in upload.chunks():
-                        fh.write(chunk)
-                result = services.import_snapshot(
-                    Actor.from_request(request), kind, path, period, filename=upload.name
-                )
+            snap = services.restore_previous(actor, request.POST.get("jenis", ""),
+                                             request.POST.get("catatan", ""))  # fmt: skip
         except SigapError as exc:
-            error = str(exc.message)
+            return _imports_page(request, str(exc.message), status=exc.status)
+        messages.success(request, _("Snapshot %(month)s dipulihkan dan berlaku kembali.")
+                         % {"month": _month_label(snap.period)})  # fmt: skip
+        return redirect("coverage:snapshot", public_id=snap.public_id)
+    upload = request.FILES.get("berkas")
+    kind = request.POST.get("jenis", "")
+    try:
+        if handler is not None and handler.too_big:
+            raise SigapError(_too_big_message(), field="berkas")
+        period = services.parse_period(request.POST.get("periode", ""))
+        if upload is None:
+            raise SigapError(_("Pilih berkas."), field="berkas")
+        try:
+            path = Path(upload.temporary_file_path())
+        except AttributeError:  # not streamed to disk (another handler): copy it once
+            path = None
+        if path is not None:
+            result = services.import_snapshot(actor, kind, path, period, filename=upload.name)
         else:
-            snap = result.snapshot
-            if result.created:
-                text = _("%(ok)s baris diterima, %(bad)s ditolak.")
-                messages.success(request, text % {"ok": snap.rows_accepted,
-                                                  "bad": snap.rows_rejected})  # fmt: skip
-            else:
-                messages.info(request, _("Snapshot ini sudah pernah diimpor; tidak ada perubahan."))
-            return redirect("coverage:snapshot", public_id=snap.public_id)
+            suffix = Path(upload.name).suffix.lower()[:10]
+            with tempfile.NamedTemporaryFile(suffix=suffix, dir=engine.spool_dir(),
+                                             prefix=engine.spool_prefix()) as tmp:  # fmt: skip
+                for chunk in upload.chunks():
+                    tmp.write(chunk)
+                tmp.flush()
+                result = services.import_snapshot(actor, kind, tmp.name, period,
+                                                  filename=upload.name)  # fmt: skip
+    except SigapError as exc:
+        return _imports_page(request, str(exc.message), status=exc.status)
+    finally:
+        if upload is not None:
+            upload.close()
+    snap = result.snapshot
+    if not result.created:
+        messages.info(request, _("Snapshot ini sudah pernah diimpor; tidak ada perubahan."))
+    elif result.held:
+        messages.warning(request, _("%(ok)s baris diterima, %(bad)s ditolak. Snapshot DITAHAN: "
+                                    "periksa dan konfirmasi sebelum diterapkan.")
+                         % {"ok": snap.rows_accepted, "bad": snap.rows_rejected})  # fmt: skip
+    elif snap.status == SnapshotStatus.EMPTY:
+        messages.error(request, _("Semua %(bad)s baris ditolak: tidak ada yang diterapkan.")
+                       % {"bad": snap.rows_rejected})  # fmt: skip
+    else:
+        text = _("%(ok)s baris diterima, %(bad)s ditolak.")
+        messages.success(request, text % {"ok": snap.rows_accepted,
+                                          "bad": snap.rows_rejected})  # fmt: skip
+    return redirect("coverage:snapshot", public_id=snap.public_id)
+
+
+def _imports_page(request: HttpRequest, error: str = "", status: int = 200) -> HttpResponse:
     snapshots = Snapshot.objects.select_related("created_by").order_by("-created_at")[:50]
+    restorable = []
+    for kind in services.SAVED_ROWS:
+        current, previous = services.in_force(kind), services.previous_snapshot(kind)
+        if current is not None and previous is not None:
+            restorable.append({"kind": kind, "label": SnapshotKind(kind).label,
+                               "current": current, "previous": previous})  # fmt: skip
     return render(
         request,
         "coverage/imports.html",
         {"snapshots": snapshots, "kinds": SnapshotKind.choices, "error": error,
          "default_period": _month_label(timezone.localdate()),
-         "posted_kind": request.POST.get("jenis", "")},
+         "posted_kind": request.POST.get("jenis", "") if request.method == "POST" else "",
+         "restorable": restorable, "max_mb": conf.max_upload_bytes() // (1024 * 1024)},
+        status=status,
     )  # fmt: skip
 
 
@@ -233,6 +326,22 @@ def snapshot(request: HttpRequest, public_id) -> HttpResponse:
     snap = Snapshot.objects.filter(public_id=public_id).first()
     if snap is None:
         raise Http404
+    if request.method == "POST":
+        actor = Actor.from_request(request)
+        action = request.POST.get("aksi")
+        note = request.POST.get("catatan", "")
+        try:
+            if action == "konfirmasi":
+                services.confirm_snapshot(actor, snap, note)
+                messages.success(request, _("Snapshot dikonfirmasi dan diterapkan."))
+            elif action == "batalkan":
+                services.discard_snapshot(actor, snap, note)
+                messages.info(request, _("Snapshot dibatalkan; data yang berlaku tidak berubah."))
+            else:
+                raise Http404
+        except SigapError as exc:
+            messages.error(request, str(exc.message))
+        return redirect("coverage:snapshot", public_id=snap.public_id)
     if request.GET.get("format"):
         fmt = _fmt(request)
         rows = selectors.rejection_rows(snap, masked=False)
@@ -243,7 +352,9 @@ def snapshot(request: HttpRequest, public_id) -> HttpResponse:
         request,
         "coverage/snapshot.html",
         {"snap": snap, "summary": selectors.rejection_summary(snap),
-         "rows": selectors.rejection_rows(snap, limit=200)},
+         "rows": selectors.rejection_rows(snap, limit=200),
+         "hold_reasons": services.hold_reasons(snap) if snap.status == "held" else [],
+         "in_force": services.in_force(snap.kind)},
     )  # fmt: skip
 
 

@@ -58,3 +58,33 @@ def test_the_same_snapshot_imported_twice_at_once_is_one_snapshot(semarang, tmp_
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(r.created for r in results) == [False, True]
     assert Snapshot.objects.count() == 1
+
+
+def test_two_confirmations_of_a_held_snapshot_apply_it_once(semarang, tmp_path):
+    """Issue 17: two analysts confirm the same held membership list at once."""
+    from sigap.core.models import AuditEvent
+    from sigap.coverage.models import Membership
+
+    from .conftest import MEM_HEADER
+
+    people = [person("337401", date(1990, 1, 1 + i), 100 + i, KEL_A) for i in range(20)]
+    system = Actor.system("test")
+    services.import_snapshot(system, "population", write_csv(tmp_path / "p.csv", POP_HEADER,
+                             people), MAY, today=TODAY)  # fmt: skip
+    members = [[p[0], "", "PPU", "1", "", "", ""] for p in people]
+    services.import_snapshot(system, "membership", write_csv(tmp_path / "m5.csv", MEM_HEADER,
+                             members), MAY, today=TODAY)  # fmt: skip
+    held = services.import_snapshot(system, "membership", write_csv(tmp_path / "m6.csv",
+                                    MEM_HEADER, members[:5]), date(2026, 6, 1),
+                                    today=TODAY).snapshot  # fmt: skip
+    assert held.status == "held"
+
+    def work(i: int):
+        return services.confirm_snapshot(Actor.system(f"analyst-{i}"), held)
+
+    results = run_together(THREADS, work, who="a confirmation")
+    done = [r for r in results if isinstance(r, Snapshot)]
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert len(done) == 1 and len(refused) == THREADS - 1, results
+    assert Membership.objects.count() == 5
+    assert AuditEvent.objects.filter(action="coverage.snapshot.confirm").count() == 1

@@ -82,7 +82,10 @@ def _members(tmp_path, name, rows):
     return write_csv(tmp_path / name, MEM_HEADER, rows)
 
 
-def test_membership_months_replace_and_make_a_trend(semarang, cli, tmp_path):
+def test_membership_months_replace_and_make_a_trend(semarang, cli, tmp_path, settings):
+    # small lists: the hold thresholds (tested in test_snapshot_guard.py) are opened here
+    settings.SIGAP_COVERAGE_MIN_ACCEPTED_SHARE = 0
+    settings.SIGAP_COVERAGE_MAX_REMOVED_SHARE = 1
     pop = population_rows()[:5]
     services.import_snapshot(cli, "population", write_csv(tmp_path / "p.csv", POP_HEADER, pop),
                              MAY, today=TODAY)  # fmt: skip
@@ -139,6 +142,8 @@ def test_xlsx_and_parquet_imports(semarang, cli, tmp_path):
     )
     res = services.import_snapshot(cli, "welfare", tmp_path / "w.parquet", MAY, today=TODAY)
     assert (res.snapshot.rows_accepted, res.snapshot.rows_rejected) == (1, 2)
+    assert res.held and not WelfareEntry.objects.exists()  # 1 of 3 accepted: held
+    services.confirm_snapshot(cli, res.snapshot)
     assert WelfareEntry.objects.get().decile == 1
 
 

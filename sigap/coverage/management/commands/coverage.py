@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sigap.core.errors import SigapError
@@ -36,6 +37,12 @@ class Command(BaseCommand):
         imp.add_argument("--period", required=True, help="month of the data, YYYY-MM")
         imp.add_argument("--rejections", help="write the rejection report to this CSV")
         imp.add_argument("--no-progress", action="store_true")
+        snap = sub.add_parser("snapshot", help="confirm or discard a held snapshot, or "
+                              "restore the previous one")  # fmt: skip
+        snap.add_argument("step", choices=["list", "confirm", "discard", "restore"])
+        snap.add_argument("target", nargs="?", help="confirm/discard: the snapshot id; "
+                          "restore: membership or welfare")  # fmt: skip
+        snap.add_argument("--note", default="")
         quota = sub.add_parser("quota", help="the monthly PBI APBD enrolment quota")
         quota.add_argument("step", choices=["run", "export", "submit", "activate", "reject"])
         quota.add_argument("--period", required=True, help="YYYY-MM")
@@ -69,6 +76,7 @@ class Command(BaseCommand):
     def handle_import(self, **opts) -> None:
         from tqdm import tqdm
 
+        engine.sweep_spool()
         try:
             period = services.parse_period(opts["period"])
             with tqdm(
@@ -87,15 +95,48 @@ class Command(BaseCommand):
                 "nothing changed"
             )
             return
+        notes = {
+            "recorded": " (older than the month in force: recorded only)",
+            "empty": " (every row refused: nothing applied)",
+            "held": f" HELD for confirmation ({snap.hold_reason}; would remove "
+            f"{snap.rows_removed} of {snap.rows_in_force}): "
+            f"sigap coverage snapshot confirm {snap.public_id}",
+        }
         self.stdout.write(
             f"{snap.rows_total} rows: {snap.rows_accepted} accepted, "
-            f"{snap.rows_rejected} rejected"
-            + ("" if result.applied else " (older than the month in force: recorded only)")
+            f"{snap.rows_rejected} rejected" + notes.get(snap.status, "")
         )
         if opts["rejections"]:
             with open(opts["rejections"], "w", newline="") as fh:
                 selectors.write_rejections_csv(snap, fh, masked=False)
             self.stdout.write(f"rejection report -> {opts['rejections']}")
+
+    def handle_snapshot(self, **opts) -> None:
+        from sigap.coverage.models import Snapshot
+
+        step, target = opts["step"], opts["target"]
+        try:
+            if step == "list":
+                for s in Snapshot.objects.order_by("-created_at")[:30]:
+                    self.stdout.write(f"{s.public_id} {s.kind:<10} {s.period:%Y-%m} {s.status:<9} "
+                                      f"{s.rows_accepted}/{s.rows_total} {s.filename}")  # fmt: skip
+                return
+            if step == "restore":
+                snap = services.restore_previous(cli_actor(), target or "", opts["note"])
+                self.stdout.write(f"restored {snap.kind} {snap.period:%Y-%m} ({snap.public_id})")
+                return
+            snap = Snapshot.objects.filter(public_id=target).first() if target else None
+            if snap is None:
+                raise CommandError("give the id of a held snapshot (see `snapshot list`)")
+            if step == "confirm":
+                services.confirm_snapshot(cli_actor(), snap, opts["note"])
+            else:
+                services.discard_snapshot(cli_actor(), snap, opts["note"])
+            self.stdout.write(f"{step}ed {snap.kind} {snap.period:%Y-%m}")
+        except SigapError as exc:
+            raise CommandError(str(exc.message)) from exc
+        except (ValueError, ValidationError) as exc:
+            raise CommandError("not a snapshot id") from exc
 
     def handle_quota(self, **opts) -> None:
         from django.conf import settings
