@@ -20,11 +20,12 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)
 
 ## Build everything, load the Semarang demo and serve it on http://127.0.0.1:8000
+## (the demo's partner agencies listen on loopback http: allowed for the demo only)
 demo: $(STAMP)
-	$(BIN)/sigap demo --area $(AREA) --serve --host $(HOST) --port $(PORT)
+	SIGAP_WEBHOOK_ALLOW_LOOPBACK=1 $(BIN)/sigap demo --area $(AREA) --serve --host $(HOST) --port $(PORT)
 
 serve: $(STAMP)
-	$(BIN)/sigap serve --demo --host $(HOST) --port $(PORT)
+	SIGAP_WEBHOOK_ALLOW_LOOPBACK=1 $(BIN)/sigap serve --demo --host $(HOST) --port $(PORT)
 
 ## The whole test suite (SQLite; DATABASE_URL=postgres://... runs it on PostgreSQL)
 test: $(STAMP)

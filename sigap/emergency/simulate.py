@@ -592,4 +592,11 @@ class Shift:
 
 
 def run(options: dict, log: Callable[[str], None]) -> dict:
-    return Shift(options, log).run()
+    # The simulator plays the demo's partner agencies on loopback http: it allows loopback
+    # webhooks (refused by default, sigap.core.webhooks.check_url) for its own run only.
+    previous = getattr(settings, "SIGAP_WEBHOOK_ALLOW_LOOPBACK", False)
+    settings.SIGAP_WEBHOOK_ALLOW_LOOPBACK = True
+    try:
+        return Shift(options, log).run()
+    finally:
+        settings.SIGAP_WEBHOOK_ALLOW_LOOPBACK = previous

@@ -195,6 +195,12 @@ EN = {
     "Ruang %(name)s ditambahkan.": "Room %(name)s added.",
     "Ruang %(name)s dihapus.": "Room %(name)s deleted.",
     # --- core ---
+    # core.webhooks (SSRF check of webhook URLs)
+    "Alamat URL tidak sah.": "Invalid URL.",
+    "Alamat webhook harus https://.": "The webhook URL must be https://.",
+    "Alamat webhook tidak boleh memuat nama pengguna atau sandi.": "The webhook URL must not contain a user name or password.",
+    "Nama host webhook tidak dapat di-resolve.": "The webhook's host name does not resolve.",
+    "Alamat webhook menuju jaringan internal (%(ip)s); hanya alamat publik.": "The webhook URL points into an internal network (%(ip)s); public addresses only.",
     "Warga (publik)": "Resident (public)",
     "Operator rumah sakit": "Hospital operator",
     "Petugas Puskesmas": "Puskesmas staff",

@@ -1143,6 +1143,7 @@ def register_webhook(actor: Actor, facility: Facility, url: str) -> tuple[Facili
     from django.core.exceptions import ValidationError
     from django.core.validators import URLValidator
 
+    from sigap.core import webhooks
     from sigap.core.models import WebhookEndpoint
 
     facility_services.require_operator(actor, facility)
@@ -1152,10 +1153,14 @@ def register_webhook(actor: Actor, facility: Facility, url: str) -> tuple[Facili
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
-        msg = _("Alamat URL tidak sah (http:// atau https://).")
-        raise InvalidInput(msg, field="url") from None
+        raise InvalidInput(_("Alamat URL tidak sah (https://)."), field="url") from None
     if len(url) > 500:
         raise InvalidInput(_("Alamat URL terlalu panjang."), field="url")
+    try:
+        # https to a public address only (no SSRF); checked again at every delivery
+        webhooks.check_url(url)
+    except webhooks.UnsafeUrl as exc:
+        raise InvalidInput(str(exc), field="url") from None
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
         hook = (
@@ -1207,10 +1212,12 @@ def remove_webhook(actor: Actor, facility: Facility) -> None:
 def push_event(referral: Referral, action: str, *, now: datetime) -> int:
     """Queue the signed call of a referral event for the SIMRS of its sender and of its
     (current) receiver, nobody else's; in the caller's transaction, so a move that rolls
-    back sends nothing. Returns the number of deliveries queued."""
-    from sigap.core import webhooks
+    back sends nothing. Returns the number of deliveries queued.
 
-    from .compat import _referral_json
+    The call carries the minimum - event, ids, status - and no personal data (no NIK, name,
+    address, JKN number, clinical notes): the SIMRS fetches the referral with its API key
+    from `detail` (or SISRUTE's `GET /sisrute/rujukan?nomor=`), where access is checked."""
+    from sigap.core import webhooks
 
     event = WEBHOOK_EVENTS.get(action)
     if event is None:
@@ -1223,15 +1230,14 @@ def push_event(referral: Referral, action: str, *, now: datetime) -> int:
     )
     if not hooks:
         return 0
-    referral = Referral.objects.select_related("receiver", "sender", "reason").get(pk=referral.pk)
+    referral = Referral.objects.only("public_id", "number", "status").get(pk=referral.pk)
     body = {
         "nomor": referral.number,
         "id": str(referral.public_id),
         "action": action,
         "status": referral.status,
         "at": now.isoformat(),
-        "back_referral": referral.back_referral_note if action == "close" else "",
-        "rujukan": _referral_json(referral),  # the SISRUTE shape the SIMRS bridge already reads
+        "detail": f"/api/v1/referrals/referrals/{referral.public_id}",
     }
     queued = 0
     for hook in hooks:

@@ -16,6 +16,13 @@ from sigap.core.models import Notification, OutboundMessage, WebhookDelivery, We
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def loopback_partners(settings):
+    """These partners listen on loopback over plain http: the demo/test setting allows it
+    (sigap.core.webhooks.check_url; production refuses both)."""
+    settings.SIGAP_WEBHOOK_ALLOW_LOOPBACK = True
+
+
 class Partner:
     """A partner system on localhost that answers with the queued status codes."""
 

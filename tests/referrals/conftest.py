@@ -36,6 +36,27 @@ def referral_reference_data(request, reference_data):
     selectors.reset_caches()
 
 
+@pytest.fixture
+def public_dns(monkeypatch):
+    """Webhook hosts `*.example` resolve to a public address (the SSRF check of
+    sigap.core.webhooks resolves names; tests must not depend on real DNS). Names put in the
+    returned table resolve to their addresses instead."""
+    from sigap.core import webhooks
+
+    table: dict[str, list[str]] = {}
+    real = webhooks.resolve
+
+    def resolve(host, port):
+        if host in table:
+            return list(table[host])
+        if host.endswith(".example"):
+            return ["93.184.215.14"]
+        return real(host, port)
+
+    monkeypatch.setattr(webhooks, "resolve", resolve)
+    return table
+
+
 def room(code, cls, cap, free):
     return bed_services.RoomInput(
         bed_class=cls, code=code, name=f"Ruang {code}", capacity=cap, free=free

@@ -89,7 +89,7 @@ def test_sweep_and_answer_at_once(network):
     assert ReferralAnswer.objects.filter(referral=r).count() == 1
 
 
-def test_webhook_registrations_at_once_leave_one_endpoint(network):
+def test_webhook_registrations_at_once_leave_one_endpoint(network, public_dns):
     """Four first registrations of the same facility's SIMRS at once: one registration, one
     endpoint, whose secret is one that a caller was given; the others win later (replace)
     or get a clear conflict, never an error."""

@@ -1,5 +1,6 @@
 """Per-facility SIMRS webhooks: every event of a referral reaches the SIMRS of its sender and
-of its receiver as a signed call (sigap.core.webhooks), and nobody else's."""
+of its receiver as a signed call (sigap.core.webhooks), and nobody else's; the call carries
+ids and status only, never personal data, and goes to public https addresses only."""
 
 import json
 
@@ -15,7 +16,9 @@ from sigap.referrals.signals import referral_moved
 
 from .conftest import NIK, as_, referral_input
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_dns")]
+# what a webhook call may carry: ids and status, no NIK, name, address, JKN number or notes
+MINIMAL_KEYS = {"nomor", "id", "action", "status", "at", "detail", "facility_role"}
 
 
 @pytest.fixture
@@ -51,7 +54,7 @@ def test_events_reach_sender_and_receiver_only(network, hooks):
     assert [b["event"] for b in got] == ["referral.received"]
     data = got[0]["data"]
     assert data["nomor"] == r.number and data["facility_role"] == "receiver"
-    assert data["rujukan"]["PASIEN"]["NIK"] == NIK  # the party that treats the patient
+    assert set(data) == MINIMAL_KEYS and data["id"] == str(r.public_id)
     assert [b["event"] for b in bodies(net.pkm)] == ["referral.received"]
     assert bodies(net.pkm)[0]["data"]["facility_role"] == "sender"
 
@@ -78,7 +81,7 @@ def test_events_reach_sender_and_receiver_only(network, hooks):
         "referral.closed",
     ]
     closed = bodies(net.pkm)[-1]["data"]
-    assert closed["back_referral"] == "Kontrol 1 minggu" and closed["status"] == "closed"
+    assert closed["status"] == "closed" and set(closed) == MINIMAL_KEYS
     # privacy: the hospital that never had the referral got nothing
     assert bodies(net.gamma) == []
 
@@ -109,30 +112,18 @@ def test_the_delivery_is_signed_and_verifies(network, hooks, monkeypatch):
     services.send_referral(as_(net.people["pkm"]), referral_input(net))
     seen = []
 
-    class Answer:
-        status = 200
+    def fake_send(target, body, headers):
+        seen.append((target, body, headers))
+        return 200, "ok"
 
-        def read(self, n):
-            return b"ok"
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-    def fake_urlopen(request, timeout):
-        seen.append(request)
-        return Answer()
-
-    monkeypatch.setattr(webhooks.urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.setattr(webhooks, "send", fake_send)
     assert webhooks.deliver_due() == 2  # Alfa's and the Puskesmas' SIMRS
-    to_alfa = next(r for r in seen if r.full_url == "https://simrs-alfa.example/sigap")
-    headers = {k.lower(): v for k, v in to_alfa.header_items()}
-    assert headers["x-sigap-event"] == "referral.received"
-    ts, sig = headers["x-sigap-timestamp"], headers["x-sigap-signature"]
-    assert webhooks.verify_signature(hooks["alfa"], to_alfa.data, ts, sig)
-    assert not webhooks.verify_signature(hooks["beta"], to_alfa.data, ts, sig)
+    target, body, headers = next(s for s in seen if s[0].host == "simrs-alfa.example")
+    assert (target.scheme, target.path, target.address) == ("https", "/sigap", "93.184.215.14")
+    assert headers["X-Sigap-Event"] == "referral.received"
+    ts, sig = headers["X-Sigap-Timestamp"], headers["X-Sigap-Signature"]
+    assert webhooks.verify_signature(hooks["alfa"], body, ts, sig)
+    assert not webhooks.verify_signature(hooks["beta"], body, ts, sig)
     assert WebhookDelivery.objects.filter(status="delivered").count() == 2
 
 
@@ -188,3 +179,91 @@ def test_api_and_page(network):
     assert r.status_code == 302 and not FacilityWebhook.objects.exists()
     r = c.delete(f"/api/v1/referrals/webhook?facility={net.alfa.public_id}")
     assert r.status_code == 404
+
+
+def test_no_personal_data_leaves_in_a_webhook(network, hooks):
+    """Issue 17: the calls carried NIK, name, address and JKN number. Now none of the
+    patient's (or staff's) data is in any delivery body of any event."""
+    net = network
+    data = referral_input(net)
+    r = services.send_referral(as_(net.people["pkm"]), data)
+    r = services.answer_referral(as_(net.people["alfa"]), r, accept=True, note="Siap")
+    r = services.record_arrival(as_(net.people["alfa"]), r)
+    services.close_referral(as_(net.people["alfa"]), r, back_referral="Kontrol 1 minggu")
+    r.refresh_from_db()
+    secrets_ = [r.patient_nik, r.patient_name, r.patient_jkn, r.patient_address]
+    secrets_ += [r.patient_contact, r.anamnesis, "Kontrol 1 minggu", NIK]
+    secrets_ = [v for v in secrets_ if v]
+    assert len(secrets_) >= 5
+    deliveries = list(WebhookDelivery.objects.all())
+    assert len(deliveries) == 8  # 4 events x (sender + receiver)
+    for d in deliveries:
+        assert set(json.loads(d.body)["data"]) == MINIMAL_KEYS
+        for value in secrets_:
+            assert value not in d.body, (d.event, value)
+
+
+def test_the_receiver_fetches_details_with_its_key(network, hooks):
+    """The documented flow: the SIMRS reads `detail` from the call and fetches the referral
+    with its own credentials; another hospital's operator may not."""
+    net = network
+    services.send_referral(as_(net.people["pkm"]), referral_input(net))
+    data = bodies(net.alfa)[0]["data"]
+    c = Client()
+    c.force_login(net.people["alfa"])
+    got = c.get(data["detail"])
+    assert got.status_code == 200 and got.json()["number"] == data["nomor"]
+    other = Client()
+    other.force_login(net.people["gamma"])
+    assert other.get(data["detail"]).status_code in (403, 404)
+    assert Client().get(data["detail"]).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/sigap",
+        "https://127.0.0.1/sigap",
+        "https://[::1]/sigap",
+        "https://10.20.30.40/sigap",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://intranet.example/sigap",  # a name that resolves to loopback
+        "http://simrs-alfa.example/sigap",  # plain http to a public address
+    ],
+)
+def test_registration_refuses_internal_or_plain_http(network, public_dns, url):
+    net = network
+    public_dns["intranet.example"] = ["127.0.0.1"]
+    with pytest.raises(InvalidInput) as err:
+        services.register_webhook(as_(net.people["alfa"]), net.alfa, url)
+    assert err.value.field == "url"
+    assert not FacilityWebhook.objects.exists()
+    c = Client()
+    c.force_login(net.people["alfa"])
+    r = c.put(
+        "/api/v1/referrals/webhook",
+        data=json.dumps({"facility": str(net.alfa.public_id), "url": url}),
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r.json()["field"] == "url"
+    assert not FacilityWebhook.objects.exists()
+
+
+def test_a_refused_replacement_keeps_the_registered_url(network, hooks):
+    net = network
+    with pytest.raises(InvalidInput):
+        services.register_webhook(as_(net.people["alfa"]), net.alfa, "https://10.0.0.1/")
+    hook = FacilityWebhook.objects.get(facility=net.alfa)
+    assert hook.endpoint.url == "https://simrs-alfa.example/sigap"
+    assert hook.endpoint.secret == hooks["alfa"]
+
+
+def test_loopback_http_with_the_demo_setting(network, settings):
+    net = network
+    settings.SIGAP_WEBHOOK_ALLOW_LOOPBACK = True
+    hook, _secret = services.register_webhook(
+        as_(net.people["alfa"]), net.alfa, "http://127.0.0.1:18080/sigap"
+    )
+    assert hook.endpoint.url == "http://127.0.0.1:18080/sigap"
+    with pytest.raises(InvalidInput):
+        services.register_webhook(as_(net.people["alfa"]), net.alfa, "http://10.0.0.1/")
