@@ -647,6 +647,36 @@ def create_from_homecare(actor: Actor, escalation) -> Incident:
     return _open_incident(actor, cleaned, village, area, timezone.now())
 
 
+def withdraw_from_homecare(
+    actor: Actor, escalation, reason: str, *, now: datetime | None = None
+) -> Incident | None:
+    """Cancel the incident a home-care escalation raised in error (called by home care's
+    `withdraw_escalation`, which checks that the actor recorded the visit). Only while no
+    unit has been sent: once PSC 119 dispatched, the dispatcher decides (Conflict). None when
+    the escalation raised no incident; an already cancelled one is returned as it is."""
+    user = actor.user
+    if user is None:
+        if actor.channel not in {"system", "cli"}:
+            raise NotAuthenticated(_("Silakan masuk terlebih dahulu."))
+    elif not (user.is_admin_role or escalation.record.recorded_by_id == user.pk):
+        raise Forbidden(_("Hanya petugas yang mencatat kunjungan ini yang dapat menariknya."))
+    ref = f"homecare:{escalation.public_id}"
+    incident = Incident.objects.filter(source=Incident.Source.HOMECARE, partner_ref=ref).first()
+    if incident is None or incident.status == I.CANCELLED:
+        return incident
+    if incident.status != I.OPEN:
+        raise Conflict(
+            _("PSC 119 sudah menangani kejadian %(no)s (%(s)s); batalkan melalui PSC 119.")
+            % {"no": incident.number, "s": _label(incident.status, I)},
+            field="status",
+        )
+    with transaction.atomic():
+        for h in incident.handoffs.filter(status__in=[H.PENDING, H.ACKNOWLEDGED]):
+            move_handoff(actor, h, H.CANCELLED, reason=reason[:200], now=now)
+        move_incident(actor, incident, I.CANCELLED, reason=reason, now=now)
+    return incident
+
+
 # --- agencies -------------------------------------------------------------------------------
 
 

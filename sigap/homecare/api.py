@@ -18,7 +18,7 @@ from sigap.facilities.models import Facility
 from sigap.regions.services import mask_nik
 
 from . import selectors, services
-from .models import HomecareRequest, Visit
+from .models import Escalation, HomecareRequest, Visit, VisitRecord
 
 router = Router(tags=["homecare"])
 
@@ -93,6 +93,28 @@ class RecordIn(Schema):
     weight_kg: float | None = None
     next_visit: date | None = None
     danger_signs: list[str] = []
+    confirm_danger: bool = Field(
+        False,
+        description="The nurse confirms the danger signs: without it, a record with danger "
+        "signs is refused with 409 danger_unconfirmed and nothing is written or escalated",
+    )
+
+
+class CorrectionIn(RecordIn):
+    reason: str = Field(..., description="Why the record is corrected (audited)")
+
+
+class WithdrawIn(Schema):
+    reason: str
+
+
+class EscalationOut(Schema):
+    id: uuid.UUID
+    kind: str
+    status: str
+    reasons: list[str]
+    handed_to: str
+    status_reason: str
 
 
 class RecordOut(Schema):
@@ -100,6 +122,7 @@ class RecordOut(Schema):
     status: str
     danger_signs: list[str]
     escalated: bool
+    escalations: list[EscalationOut] = []
 
 
 def _puskesmas(request: HttpRequest, pk: int) -> Facility:
@@ -182,9 +205,8 @@ def get_plan(request: HttpRequest, pk: int, date: date):
     return _plan_out(_puskesmas(request, pk), date)
 
 
-@router.post("visits/{visit_id}/record", response=RecordOut, auth=operator_auth,
-             summary="Record a visit (vital signs, notes, outcome, danger signs)")  # fmt: skip
-def record_visit(request: HttpRequest, visit_id: uuid.UUID, payload: RecordIn):
+def _visit(request: HttpRequest, visit_id: uuid.UUID) -> tuple[Visit, Actor]:
+    """The visit, for its worker or the Puskesmas's staff (404 to anyone else)."""
     visit = Visit.objects.select_related("worker", "facility").filter(public_id=visit_id).first()
     if visit is None:
         raise NotFound(_("Kunjungan tidak ditemukan."))
@@ -194,8 +216,75 @@ def record_visit(request: HttpRequest, visit_id: uuid.UUID, payload: RecordIn):
             services.require_staff(actor, visit.facility)
         except Forbidden:
             raise NotFound(_("Kunjungan tidak ditemukan.")) from None
-    record = services.record_visit(actor, visit, services.RecordInput(**payload.dict()))
+    return visit, actor
+
+
+def _record_input(payload: RecordIn) -> services.RecordInput:
+    return services.RecordInput(**payload.dict(exclude={"confirm_danger", "reason"}))
+
+
+def _record_out(visit: Visit, record) -> dict:
+    escalations = list(record.escalations.order_by("created_at"))
     return {
         "visit": visit.public_id, "status": Visit.objects.get(pk=visit.pk).status,
-        "danger_signs": record.danger_signs, "escalated": record.escalations.exists(),
+        "danger_signs": record.danger_signs,
+        "escalated": any(e.status != "withdrawn" for e in escalations),
+        "escalations": [
+            {"id": e.public_id, "kind": e.kind, "status": e.status, "reasons": e.reasons,
+             "handed_to": e.handed_to, "status_reason": e.status_reason}
+            for e in escalations
+        ],
+    }  # fmt: skip
+
+
+@router.post("visits/{visit_id}/record", response=RecordOut, auth=operator_auth,
+             summary="Record a visit (vital signs, notes, outcome, danger signs)")  # fmt: skip
+def record_visit(request: HttpRequest, visit_id: uuid.UUID, payload: RecordIn):
+    visit, actor = _visit(request, visit_id)
+    record = services.record_visit(
+        actor, visit, _record_input(payload), confirm_danger=payload.confirm_danger
+    )
+    return _record_out(visit, record)
+
+
+@router.get("visits/{visit_id}/record", response=RecordOut, auth=operator_auth,
+            summary="A visit's record (read access is audited)")  # fmt: skip
+def get_record(request: HttpRequest, visit_id: uuid.UUID):
+    visit, actor = _visit(request, visit_id)
+    record = VisitRecord.objects.filter(visit=visit).first()
+    if record is None:
+        raise NotFound(_("Kunjungan ini belum dicatat."))
+    services.audit_read(actor, record, f"visit {visit.pk}")
+    return _record_out(visit, record)
+
+
+@router.post("visits/{visit_id}/record/correction", response=RecordOut, auth=operator_auth,
+             summary="The author corrects a visit record (within the window)")  # fmt: skip
+def correct_record(request: HttpRequest, visit_id: uuid.UUID, payload: CorrectionIn):
+    visit, actor = _visit(request, visit_id)
+    record = VisitRecord.objects.filter(visit=visit).first()
+    if record is None:
+        raise NotFound(_("Kunjungan ini belum dicatat."))
+    record = services.correct_visit_record(
+        actor, record, _record_input(payload), payload.reason,
+        confirm_danger=payload.confirm_danger,
+    )  # fmt: skip
+    return _record_out(visit, record)
+
+
+@router.post("escalations/{escalation_id}/withdraw", response=EscalationOut, auth=operator_auth,
+             summary="The record's author withdraws an escalation raised in error")  # fmt: skip
+def withdraw_escalation(request: HttpRequest, escalation_id: uuid.UUID, payload: WithdrawIn):
+    actor = Actor.from_request(request, channel="api")
+    esc = (
+        Escalation.objects.select_related("record__visit", "facility")
+        .filter(public_id=escalation_id)
+        .first()
+    )
+    if esc is None or not services.is_author(actor, esc.record):
+        raise NotFound(_("Eskalasi tidak ditemukan."))
+    esc = services.withdraw_escalation(actor, esc, payload.reason)
+    return {
+        "id": esc.public_id, "kind": esc.kind, "status": esc.status, "reasons": esc.reasons,
+        "handed_to": esc.handed_to, "status_reason": esc.status_reason,
     }  # fmt: skip

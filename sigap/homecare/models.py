@@ -337,6 +337,7 @@ class Escalation(BaseModel):
         OPEN = "open", _("Terbuka")
         HANDED_OVER = "handed_over", _("Diteruskan")
         HANDLED = "handled", _("Ditangani Puskesmas")
+        WITHDRAWN = "withdrawn", _("Ditarik (salah catat)")
 
     record = models.ForeignKey(VisitRecord, on_delete=models.PROTECT, related_name="escalations")
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="+")
@@ -347,6 +348,7 @@ class Escalation(BaseModel):
     # what the other capability created: "app_label.model" and its public_id (for the link)
     handed_to_type = models.CharField(max_length=64, blank=True)
     handed_to_id = models.UUIDField(null=True, blank=True)
+    status_reason = models.CharField(max_length=255, blank=True)
 
 
 # --- Jemput Sakit Antar Sehat ----------------------------------------------------------------

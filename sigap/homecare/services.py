@@ -145,6 +145,15 @@ def require_worker_or_staff(actor: Actor, visit: Visit) -> None:
     require_staff(actor, visit.facility)
 
 
+def audit_read(actor: Actor, obj: Model, label: str, **details) -> None:
+    """A read of personal data (a request's detail, a visit record) leaves an audit record:
+    who, when, what (ASVS 8.3.5; SIGAP's core has no read-audit helper, so home care keeps
+    this small one). The action is "<model>.read"; `details` go to `after`."""
+    record_audit(
+        actor, f"{obj._meta.model_name}.read", obj, object_label=label, after=details or None
+    )
+
+
 # --- the one transition function per workflow -----------------------------------------------
 
 
@@ -1066,10 +1075,20 @@ class RecordInput:
     danger_signs: list[str] = field(default_factory=list)
 
 
+# Plausible values a home visit can measure (outside them the reading is a typo or a broken
+# device, not a patient): (label, low, high, unit), bounds inclusive.
 VITAL_RANGES = {
-    "systolic": (40, 300), "diastolic": (20, 200), "pulse": (20, 250), "respiration": (4, 80),
-    "temperature": (30, 45), "spo2": (40, 100), "weight_kg": (0.5, 300),
-}  # fmt: skip
+    "systolic": (gettext_lazy("Tekanan sistolik"), 50, 260, "mmHg"),
+    "diastolic": (gettext_lazy("Tekanan diastolik"), 30, 160, "mmHg"),
+    "pulse": (gettext_lazy("Nadi"), 25, 250, gettext_lazy("/menit")),
+    "respiration": (gettext_lazy("Napas"), 5, 70, gettext_lazy("/menit")),
+    "temperature": (gettext_lazy("Suhu"), 30, 43, "°C"),
+    "spo2": (gettext_lazy("SpO2"), 50, 100, "%"),
+    "weight_kg": (gettext_lazy("Berat badan"), 0.5, 300, "kg"),
+}
+VITAL_DECIMALS = {"temperature": 1, "weight_kg": 2}
+# a record can be corrected by its author for this many hours (setting overrides)
+CORRECTION_HOURS = 24
 
 
 def danger_from_vitals(data: RecordInput) -> list[str]:
@@ -1090,26 +1109,134 @@ def danger_from_vitals(data: RecordInput) -> list[str]:
     return sorted(set(found))
 
 
-def record_visit(
-    actor: Actor, visit: Visit, data: RecordInput, now: datetime | None = None
-) -> VisitRecord:
-    """Record a visit (starting it if the worker did not press start); danger signs raise an
-    escalation, which `hand_over_escalation` passes to referrals or PSC 119."""
-    require_worker_or_staff(actor, visit)
+def check_vitals(data: RecordInput) -> None:
+    """Refuse implausible vital signs, naming the field: a value outside VITAL_RANGES (NaN
+    and infinity included), one blood-pressure value without the other, a diastolic pressure
+    not below the systolic one."""
+    for name, (label, low, high, unit) in VITAL_RANGES.items():
+        value = getattr(data, name)
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            raise InvalidInput(_("Harus angka."), field=name)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise InvalidInput(_("Harus angka."), field=name) from None
+        if not low <= number <= high:  # NaN compares false
+            raise InvalidInput(
+                _("%(label)s %(value)s tidak wajar: harus antara %(low)s dan %(high)s %(unit)s.")
+                % {"label": label, "value": value, "low": low, "high": high, "unit": unit},
+                field=name,
+            )
+        if name not in VITAL_DECIMALS and number != int(number):
+            raise InvalidInput(_("%(label)s harus bilangan bulat.") % {"label": label}, field=name)
+    if (data.systolic is None) != (data.diastolic is None):
+        missing = "diastolic" if data.diastolic is None else "systolic"
+        raise InvalidInput(
+            _("Isi tekanan sistolik dan diastolik bersama-sama (mis. 120/80)."), field=missing
+        )
+    if data.systolic is not None and data.diastolic >= data.systolic:
+        raise InvalidInput(
+            _(
+                "Tekanan diastolik (%(d)s) harus lebih rendah dari sistolik (%(s)s): "
+                "periksa apakah angkanya tertukar."
+            )
+            % {"d": data.diastolic, "s": data.systolic},
+            field="diastolic",
+        )
+
+
+def _vitals(data: RecordInput) -> dict:
+    """The record's measured fields, rounded as stored."""
+    from decimal import Decimal
+
+    values = {}
+    for name in VITAL_RANGES:
+        value = getattr(data, name)
+        if value is not None and name in VITAL_DECIMALS:
+            value = Decimal(str(value)).quantize(Decimal(1).scaleb(-VITAL_DECIMALS[name]))
+        elif value is not None:
+            value = int(value)
+        values[name] = value
+    return values
+
+
+def record_signs(data: RecordInput) -> list[str]:
+    """Danger signs of a record: the ones ticked and the ones its vital signs show."""
+    return sorted(set(data.danger_signs) | set(danger_from_vitals(data)))
+
+
+def escalation_kind(signs) -> str:
+    if set(signs) & (EMERGENCY_SIGNS | {"saturasi_rendah"}):
+        return Escalation.Kind.EMERGENCY
+    return Escalation.Kind.REFERRAL
+
+
+class DangerUnconfirmed(Conflict):
+    """Danger signs would raise a referral or an emergency: the nurse confirms first. Nothing
+    was written."""
+
+    code = "danger_unconfirmed"
+
+    def __init__(self, signs: list[str]):
+        self.signs = signs
+        self.kind = escalation_kind(signs)
+        target = (
+            _("PSC 119 (gawat darurat)") if self.kind == Escalation.Kind.EMERGENCY
+            else _("rujukan ke rumah sakit")
+        )  # fmt: skip
+        super().__init__(
+            _(
+                "Tanda bahaya: %(signs)s. Belum disimpan dan belum dikirim: periksa nilainya; "
+                "bila benar, konfirmasi (confirm_danger) agar %(target)s dibuat."
+            )
+            % {"signs": ", ".join(sign_labels(signs)), "target": target},
+            field="confirm_danger",
+        )
+
+
+def _check_record(visit: Visit, data: RecordInput) -> str:
     if data.outcome not in VisitRecord.Outcome.values:
         raise InvalidInput(_("Hasil kunjungan tidak dikenal."), field="outcome")
-    for name, (low, high) in VITAL_RANGES.items():
-        value = getattr(data, name)
-        if value is not None and not (low <= float(value) <= high):
-            raise InvalidInput(_("Nilai di luar rentang wajar."), field=name)
+    check_vitals(data)
     unknown = [s for s in data.danger_signs if s not in DANGER_SIGNS]
     if unknown:
         raise InvalidInput(_("Tanda bahaya tidak dikenal."), field="danger_signs")
     if data.next_visit and data.next_visit <= visit.date:
         raise InvalidInput(_("Kunjungan berikutnya harus setelah hari ini."), field="next_visit")
-    notes = _clean(data.notes, "notes", _("Catatan"), 4000, required=False)
+    return _clean(data.notes, "notes", _("Catatan"), 4000, required=False)
+
+
+def _raise_escalation(actor: Actor, record: VisitRecord, signs: list[str]) -> Escalation:
+    kind = escalation_kind(signs)
+    escalation = Escalation.objects.create(
+        record=record, facility=record.visit.facility, kind=kind, reasons=signs
+    )
+    record_audit(actor, "escalation.create", escalation, after={"kind": kind, "reasons": signs})
+    return escalation
+
+
+def record_visit(
+    actor: Actor,
+    visit: Visit,
+    data: RecordInput,
+    now: datetime | None = None,
+    *,
+    confirm_danger: bool = True,
+) -> VisitRecord:
+    """Record a visit (starting it if the worker did not press start); danger signs raise an
+    escalation, which `hand_over_escalation` passes to referrals or PSC 119.
+
+    Implausible vital signs are refused (`check_vitals`). The page and the API pass the
+    nurse's answer as `confirm_danger` (False until she confirmed): with danger signs and no
+    confirmation, `DangerUnconfirmed` is raised and nothing is written."""
+    require_worker_or_staff(actor, visit)
+    notes = _check_record(visit, data)
     now = now or timezone.now()
-    signs = sorted(set(data.danger_signs) | set(danger_from_vitals(data)))
+    signs = record_signs(data)
+    if signs and not confirm_danger:
+        raise DangerUnconfirmed(signs)
     with transaction.atomic():
         visit = Visit.objects.select_for_update(of=("self",)).order_by().get(pk=visit.pk)
         if visit.status == VisitStatus.PLANNED:
@@ -1117,10 +1244,8 @@ def record_visit(
         if visit.status != VisitStatus.STARTED:
             raise Conflict(_("Kunjungan ini tidak sedang berlangsung."), field="status")
         record = VisitRecord.objects.create(
-            visit=visit, outcome=data.outcome, notes=notes, systolic=data.systolic,
-            diastolic=data.diastolic, pulse=data.pulse, respiration=data.respiration,
-            temperature=data.temperature, spo2=data.spo2, weight_kg=data.weight_kg,
-            next_visit=data.next_visit, danger_signs=signs, recorded_by=actor.user,
+            visit=visit, outcome=data.outcome, notes=notes, next_visit=data.next_visit,
+            danger_signs=signs, recorded_by=actor.user, **_vitals(data),
         )  # fmt: skip
         visit = move_visit(actor, visit, VisitStatus.DONE, data.outcome, finished_at=now)
         plan = (
@@ -1130,26 +1255,204 @@ def record_visit(
         plan.save(update_fields=["next_due", "updated_at"])
         record_audit(
             actor, "visit.record", record, object_label=f"visit {visit.pk}",
-            after={"outcome": data.outcome, "danger_signs": signs, "next_due": str(plan.next_due)},
+            after={"outcome": data.outcome, "danger_signs": signs, "next_due": str(plan.next_due),
+                   "danger_confirmed": bool(signs)},
         )  # fmt: skip
         if data.outcome == VisitRecord.Outcome.DIED:
             move_plan(actor, plan, PlanStatus.COMPLETED, data.outcome)
             move_request(actor, plan.request, RequestStatus.CLOSED, data.outcome)
-        escalation = None
-        if signs:
-            kind = (
-                Escalation.Kind.EMERGENCY if set(signs) & (EMERGENCY_SIGNS | {"saturasi_rendah"})
-                else Escalation.Kind.REFERRAL
-            )  # fmt: skip
-            escalation = Escalation.objects.create(
-                record=record, facility=visit.facility, kind=kind, reasons=signs
-            )
-            record_audit(
-                actor, "escalation.create", escalation, after={"kind": kind, "reasons": signs}
-            )
+        escalation = _raise_escalation(actor, record, signs) if signs else None
     if escalation is not None:
         hand_over_escalation(actor, escalation)
     return record
+
+
+# --- correcting a record and withdrawing an escalation raised in error ------------------------
+
+RECORD_FIELDS = (*VITAL_RANGES, "outcome", "notes", "next_visit", "danger_signs")
+LIVE_ESCALATION = (Escalation.Status.OPEN, Escalation.Status.HANDED_OVER)
+
+
+def is_author(actor: Actor, record: VisitRecord) -> bool:
+    return bool(actor.user and record.recorded_by_id == actor.user.pk)
+
+
+def correction_deadline(record: VisitRecord) -> datetime:
+    from django.conf import settings
+
+    hours = getattr(settings, "SIGAP_HOMECARE_CORRECTION_HOURS", CORRECTION_HOURS)
+    return record.created_at + timedelta(hours=hours)
+
+
+def can_correct(actor: Actor, record: VisitRecord, now: datetime | None = None) -> bool:
+    return is_author(actor, record) and (now or timezone.now()) <= correction_deadline(record)
+
+
+def _record_values(record: VisitRecord) -> dict:
+    """The correctable fields as JSON-friendly values (for the audit's before/after)."""
+    out = {}
+    for name in RECORD_FIELDS:
+        value = getattr(record, name)
+        if value is not None and not isinstance(value, (int, str, list)):
+            value = str(value)
+        out[name] = value
+    return out
+
+
+def correct_visit_record(
+    actor: Actor,
+    record: VisitRecord,
+    data: RecordInput,
+    reason: str,
+    *,
+    confirm_danger: bool = False,
+    now: datetime | None = None,
+) -> VisitRecord:
+    """The record's author corrects it within `correction_deadline` (a typo in a vital sign,
+    a wrong outcome). Audited with the reason and the changed fields before/after.
+
+    New danger signs (not already escalated) need `confirm_danger` like a new record and then
+    raise their own escalation. An escalation whose signs the correction removed is not
+    withdrawn silently: the author withdraws it with `withdraw_escalation` and a reason.
+    Death is not corrected here (it closed the care plan): to or from "died" is refused.
+    The same correction sent twice changes nothing the second time."""
+    now = now or timezone.now()
+    if not is_author(actor, record):
+        raise Forbidden(_("Hanya petugas yang mencatat kunjungan ini yang dapat mengoreksinya."))
+    if now > correction_deadline(record):
+        raise Conflict(
+            _("Batas waktu koreksi (%(h)s jam) sudah lewat; hubungi koordinator Puskesmas.")
+            % {"h": int((correction_deadline(record) - record.created_at).total_seconds() // 3600)},
+            field="reason",
+        )
+    visit = record.visit
+    notes = _check_record(visit, data)
+    reason = _clean(reason, "reason", _("Alasan koreksi"), 255)
+    died = VisitRecord.Outcome.DIED
+    if (record.outcome == died) != (data.outcome == died):
+        raise Conflict(
+            _("Hasil 'Meninggal' tidak dapat dikoreksi di sini; hubungi koordinator Puskesmas."),
+            field="outcome",
+        )
+    signs = record_signs(data)
+    with transaction.atomic():
+        record = VisitRecord.objects.select_for_update(of=("self",)).order_by().get(pk=record.pk)
+        escalated = set()
+        for esc in record.escalations.filter(status__in=LIVE_ESCALATION):
+            escalated |= set(esc.reasons)
+        added = sorted(set(signs) - escalated)
+        if added and not confirm_danger:
+            raise DangerUnconfirmed(added)
+        before = _record_values(record)
+        for name, value in _vitals(data).items():
+            setattr(record, name, value)
+        record.outcome, record.notes, record.next_visit = data.outcome, notes, data.next_visit
+        record.danger_signs = signs
+        after = _record_values(record)
+        changed = sorted(k for k in RECORD_FIELDS if before[k] != after[k])
+        if not changed:
+            return record
+        record.save()
+        if "next_visit" in changed:
+            plan = (
+                CarePlan.objects.select_for_update(of=("self",)).order_by()
+                .get(pk=visit.care_plan_id)
+            )  # fmt: skip
+            later = plan.visits.filter(date__gt=visit.date).exclude(status=VisitStatus.CANCELLED)
+            if plan.status in PLAN_EDITABLE and not later.exists():
+                plan.next_due = data.next_visit or visit.date + timedelta(days=plan.frequency_days)
+                plan.save(update_fields=["next_due", "updated_at"])
+        record_audit(
+            actor, "visit.correct", record, object_label=f"visit {visit.pk}",
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed} | {"reason": reason},
+        )  # fmt: skip
+        escalation = _raise_escalation(actor, record, added) if added else None
+    if escalation is not None:
+        hand_over_escalation(actor, escalation)
+    return record
+
+
+def stale_escalations(record: VisitRecord) -> list[Escalation]:
+    """Live escalations with a sign the (corrected) record no longer has: candidates for
+    withdrawal."""
+    signs = set(record.danger_signs)
+    return [
+        e for e in record.escalations.filter(status__in=LIVE_ESCALATION)
+        if not set(e.reasons) <= signs
+    ]  # fmt: skip
+
+
+def _withdraw_target(actor: Actor, escalation: Escalation, reason: str, now: datetime) -> str:
+    """Cancel what the escalation created, through the other capability's own transition
+    function. Returns a label of what was withdrawn."""
+    note = _("Ditarik oleh petugas perawatan rumah (salah catat): %(r)s") % {"r": reason}
+    if escalation.handed_to_type == "referrals.referral":
+        from sigap.referrals import services as referral_services
+        from sigap.referrals.models import Referral
+
+        referral = Referral.objects.filter(public_id=escalation.handed_to_id).first()
+        if referral is None or referral.status == Referral.Status.CANCELLED:
+            return escalation.handed_to
+        if referral.status not in referral_services.TRANSITIONS["cancel"][0]:
+            raise Conflict(
+                _("Rujukan %(no)s sudah %(s)s dan tidak dapat ditarik; hubungi rumah sakit.")
+                % {"no": referral.number, "s": referral.get_status_display()},
+                field="escalation",
+            )
+        sender_actor = actor
+        if actor.user is None or not facility_services.can_operate(actor.user, referral.sender):
+            # the worker's own login is not always an operator of the Puskesmas (the same
+            # hand-over identity create_from_homecare used to send it)
+            sender_actor = Actor(user=None, channel="system",
+                                 label=f"homecare:{actor.display}"[:150],
+                                 remote_addr=actor.remote_addr)  # fmt: skip
+        referral_services.cancel_referral(sender_actor, referral, reason=note[:255], now=now)
+        return referral.number
+    if escalation.handed_to_type == "emergency.incident":
+        from sigap.emergency import services as emergency_services
+
+        incident = emergency_services.withdraw_from_homecare(actor, escalation, note, now=now)
+        return incident.number if incident is not None else escalation.handed_to
+    raise Conflict(
+        _("Tujuan eskalasi ini tidak dapat ditarik dari sini; hubungi penerimanya."),
+        field="escalation",
+    )
+
+
+def withdraw_escalation(
+    actor: Actor, escalation: Escalation, reason: str, *, now: datetime | None = None
+) -> Escalation:
+    """The author of the visit record withdraws an escalation raised in error, with a reason:
+    an open one simply ends; a handed-over referral is cancelled through referrals'
+    `cancel_referral` (the receiving hospital sees it cancelled with the reason); a PSC 119
+    incident is cancelled while no unit is on its way (`emergency.services
+    .withdraw_from_homecare`). All or nothing; audited."""
+    now = now or timezone.now()
+    if not is_author(actor, escalation.record):
+        raise Forbidden(_("Hanya petugas yang mencatat kunjungan ini yang dapat menariknya."))
+    reason = _clean(reason, "reason", _("Alasan penarikan"), 200)
+    with transaction.atomic():
+        locked = Escalation.objects.select_for_update(of=("self",)).order_by().get(pk=escalation.pk)
+        if locked.status not in LIVE_ESCALATION:
+            raise Conflict(
+                _("Eskalasi ini sudah %(s)s.") % {"s": locked.get_status_display().lower()},
+                field="escalation",
+            )
+        before = locked.status
+        target = ""
+        if before == Escalation.Status.HANDED_OVER:
+            target = _withdraw_target(actor, locked, reason, now)
+        locked.status = Escalation.Status.WITHDRAWN
+        locked.status_reason = reason
+        locked.save(update_fields=["status", "status_reason", "updated_at"])
+        record_audit(
+            actor, "escalation.withdrawn", locked,
+            before={"status": before},
+            after={"status": locked.status, "reason": reason, "target": target},
+        )  # fmt: skip
+    escalation.refresh_from_db()
+    return escalation
 
 
 HAND_OVER_TARGETS = {

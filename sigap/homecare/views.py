@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sigap.core.errors import InvalidInput, SigapError, TooManyRequests
@@ -30,6 +31,7 @@ from . import selectors, services
 from .models import (
     CarePlan,
     Driver,
+    Escalation,
     HomecareRequest,
     Skill,
     TargetGroup,
@@ -607,45 +609,71 @@ def _visit_for(request: HttpRequest, public_id) -> Visit:
     return visit
 
 
-@login_required
-def visit_detail(request: HttpRequest, public_id) -> HttpResponse:
-    visit = _visit_for(request, public_id)
-    if request.method == "POST":
-        p = request.POST
-        action = p.get("action", "record")
-        try:
-            if action == "start":
-                services.start_visit(_actor(request), visit)
-            elif action == "cancel":
-                services.cancel_visit(_actor(request), visit, p.get("reason", ""))
-            elif action == "missed":
-                services.miss_visit(_actor(request), visit, p.get("reason", ""))
-            else:
-                services.record_visit(
-                    _actor(request),
-                    visit,
-                    services.RecordInput(
-                        outcome=p.get("outcome", ""),
-                        notes=p.get("notes", ""),
-                        systolic=_opt_num(p.get("systolic"), "systolic"),
-                        diastolic=_opt_num(p.get("diastolic"), "diastolic"),
-                        pulse=_opt_num(p.get("pulse"), "pulse"),
-                        respiration=_opt_num(p.get("respiration"), "respiration"),
-                        temperature=_opt_num(p.get("temperature"), "temperature", float),
-                        spo2=_opt_num(p.get("spo2"), "spo2"),
-                        weight_kg=_opt_num(p.get("weight_kg"), "weight_kg", float),
-                        next_visit=_date(p.get("next_visit"), None)
-                        if p.get("next_visit")
-                        else None,
-                        danger_signs=p.getlist("danger_signs"),
-                    ),
-                )
-                messages.success(request, _("Kunjungan dicatat."))
-        except SigapError as exc:
-            _fail(request, exc)
-        return redirect("homecare:visit", public_id=visit.public_id)
+VITAL_FIELDS = [
+    ("systolic", gettext_lazy("Sistolik"), "numeric"),
+    ("diastolic", gettext_lazy("Diastolik"), "numeric"),
+    ("pulse", gettext_lazy("Nadi /menit"), "numeric"),
+    ("respiration", gettext_lazy("Napas /menit"), "numeric"),
+    ("temperature", gettext_lazy("Suhu °C"), "decimal"),
+    ("spo2", "SpO2 %", "numeric"),
+    ("weight_kg", gettext_lazy("Berat kg"), "decimal"),
+]
+RECORD_FORM_FIELDS = [name for name, _label, _mode in VITAL_FIELDS] + [
+    "outcome", "notes", "next_visit", "reason",
+]  # fmt: skip
+
+
+def _record_input(p) -> services.RecordInput:
+    """The record form as the service's input (a value that is not a number names its
+    field)."""
+    next_visit = None
+    if p.get("next_visit"):
+        next_visit = _date(p.get("next_visit"), None)
+        if next_visit is None:
+            raise InvalidInput(_("Tanggal tidak sah."), field="next_visit")
+    decimal = {"temperature", "weight_kg"}
+    return services.RecordInput(
+        outcome=p.get("outcome", ""),
+        notes=p.get("notes", ""),
+        next_visit=next_visit,
+        danger_signs=p.getlist("danger_signs"),
+        **{
+            name: _opt_num(p.get(name), name, float if name in decimal else int)
+            for name, _label, _mode in VITAL_FIELDS
+        },
+    )
+
+
+def _record_form(record: VisitRecord | None, post=None) -> dict:
+    """Values for the record form: what was posted (a refused or unconfirmed form keeps its
+    input), else the record's (the correction form), else empty."""
+    if post is not None:
+        form = {name: post.get(name, "") for name in RECORD_FORM_FIELDS}
+        form["danger_signs"] = post.getlist("danger_signs")
+        return form
+    if record is None:
+        return {"danger_signs": []}
+    form = {name: "" if getattr(record, name) is None else getattr(record, name)
+            for name in RECORD_FORM_FIELDS if name != "reason"}  # fmt: skip
+    form["next_visit"] = record.next_visit.isoformat() if record.next_visit else ""
+    form["danger_signs"] = [s for s in record.danger_signs if s in services.DANGER_SIGNS]
+    return form
+
+
+def _visit_page(
+    request: HttpRequest, visit: Visit, *, form: dict | None = None, mode: str = "",
+    error: SigapError | None = None, confirm: services.DangerUnconfirmed | None = None,
+    status: int = 200,
+) -> HttpResponse:  # fmt: skip
     req = visit.care_plan.request
-    record = VisitRecord.objects.filter(visit=visit).first()
+    record = VisitRecord.objects.filter(visit=visit).select_related("recorded_by").first()
+    actor = _actor(request)
+    if record is not None:
+        services.audit_read(actor, record, f"visit {visit.pk}", visit=str(visit.public_id))
+    else:
+        services.audit_read(actor, req, f"request {req.pk}", visit=str(visit.public_id))
+    author = record is not None and services.is_author(actor, record)
+    values = form or _record_form(record if mode == "correct" else None)
     return render(
         request,
         "homecare/visit.html",
@@ -659,11 +687,105 @@ def visit_detail(request: HttpRequest, public_id) -> HttpResponse:
             "danger_signs": services.DANGER_SIGNS.items(),
             "record_signs": services.sign_labels(record.danger_signs) if record else [],
             "escalations": [
-                {"e": e, "target": services.escalation_target(e)}
-                for e in (record.escalations.all() if record else [])
+                {
+                    "e": e,
+                    "target": services.escalation_target(e),
+                    "withdrawable": author and e.status in services.LIVE_ESCALATION,
+                }
+                for e in (record.escalations.order_by("created_at") if record else [])
+            ],  # fmt: skip
+            "stale": services.sign_labels(
+                sorted(
+                    {s for e in services.stale_escalations(record) for s in e.reasons}
+                    - set(record.danger_signs)
+                )
+            )
+            if author
+            else [],  # fmt: skip
+            "can_correct": record is not None and services.can_correct(actor, record),
+            "correction_deadline": services.correction_deadline(record) if record else None,
+            "mode": mode,
+            "form": values,
+            "vital_fields": [
+                {"name": n, "label": label, "mode": m, "value": values.get(n, "")}
+                for n, label, m in VITAL_FIELDS
             ],
+            "error": error,
+            "confirm": confirm,
+            "confirm_signs": services.sign_labels(confirm.signs) if confirm else [],
+            "confirm_codes": ",".join(confirm.signs) if confirm else "",
         },
+        status=status,
     )
+
+
+def _save_record(request: HttpRequest, visit: Visit, mode: str) -> HttpResponse:
+    """Record (or, mode "correct", correct) the visit from the form. Danger signs first show
+    the confirm step: the form comes back with the signs and what would be raised, and only
+    "Ya, teruskan" (carrying the signs the nurse saw) escalates."""
+    p = request.POST
+    actor = _actor(request)
+    try:
+        data = _record_input(p)
+        # the confirmation holds for the signs the nurse was shown, not for new ones
+        shown = {s for s in p.get("confirmed_signs", "").split(",") if s}
+        confirmed = p.get("confirm_danger") == "1" and set(services.record_signs(data)) <= shown
+        if mode == "correct":
+            record = VisitRecord.objects.filter(visit=visit).first()
+            if record is None:
+                raise InvalidInput(_("Kunjungan ini belum dicatat."), field="record")
+            record = services.correct_visit_record(
+                actor, record, data, p.get("reason", ""), confirm_danger=confirmed
+            )
+            messages.success(request, _("Catatan kunjungan dikoreksi."))
+        else:
+            record = services.record_visit(actor, visit, data, confirm_danger=confirmed)
+            messages.success(request, _("Kunjungan dicatat."))
+    except services.DangerUnconfirmed as exc:
+        return _visit_page(request, visit, form=_record_form(None, p), mode=mode, confirm=exc)
+    except SigapError as exc:
+        return _visit_page(
+            request, visit, form=_record_form(None, p), mode=mode, error=exc, status=exc.status
+        )
+    if record.escalations.filter(status="open").exists():
+        messages.warning(
+            request,
+            _("Tanda bahaya tercatat tetapi belum diteruskan; Puskesmas meneruskannya dari "
+              "kotak masuk."),
+        )  # fmt: skip
+    return redirect("homecare:visit", public_id=visit.public_id)
+
+
+@login_required
+def visit_detail(request: HttpRequest, public_id) -> HttpResponse:
+    visit = _visit_for(request, public_id)
+    if request.method == "POST":
+        p = request.POST
+        action = p.get("action", "record")
+        if action in ("record", "correct"):
+            return _save_record(request, visit, action)
+        try:
+            if action == "start":
+                services.start_visit(_actor(request), visit)
+            elif action == "cancel":
+                services.cancel_visit(_actor(request), visit, p.get("reason", ""))
+            elif action == "missed":
+                services.miss_visit(_actor(request), visit, p.get("reason", ""))
+            elif action == "withdraw":
+                esc = Escalation.objects.filter(
+                    public_id=_uuid(p.get("escalation"), "escalation"), record__visit=visit
+                ).first()
+                if esc is None:
+                    raise InvalidInput(_("Eskalasi tidak dikenal."), field="escalation")
+                services.withdraw_escalation(_actor(request), esc, p.get("reason", ""))
+                messages.success(request, _("Eskalasi ditarik."))
+            else:
+                raise InvalidInput(_("Tindakan tidak dikenal."), field="action")
+        except SigapError as exc:
+            _fail(request, exc)
+        return redirect("homecare:visit", public_id=visit.public_id)
+    mode = "correct" if request.GET.get("koreksi") else ""
+    return _visit_page(request, visit, mode=mode)
 
 
 # --- Jemput Sakit Antar Sehat ---
