@@ -280,7 +280,12 @@ class DashboardQuery(Schema):
 @router.get("/dashboard", auth=operator_auth, url_name="nutrition_dashboard")
 def dashboard(request: HttpRequest, params: Query[DashboardQuery]):
     """Prevalence of stunting, wasting and underweight per unit for a month, with WHO bands,
-    the 12-month trend and per-kelurahan map points. Aggregates only (no personal data)."""
+    the 12-month trend and per-kelurahan map points. Aggregates only (no personal data).
+
+    Every prevalence carries its denominator (`<indicator>_den`, children) and a 95% Wilson
+    interval (`<indicator>_low`, `<indicator>_high`); over fewer than `min_denominator`
+    children it is null with `<indicator>_too_few` true and no WHO band. `in_progress`
+    marks a month still being entered."""
     user = services.require_reader(_actor(request))
     try:
         month = datetime.strptime(params.month, "%Y-%m").date()
@@ -294,6 +299,8 @@ def dashboard(request: HttpRequest, params: Query[DashboardQuery]):
         "month": d.month.isoformat(),
         "months": [m.isoformat() for m in d.months],
         "level": d.level,
+        "in_progress": d.in_progress,
+        "min_denominator": d.min_denominator,
         "totals": d.totals,
         "units": d.units,
         "trend": d.trend,

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from scipy import stats
@@ -84,8 +86,10 @@ class Dashboard:
     level: str
     units: list[dict]
     totals: dict
-    trend: dict[str, list[float | None]]
+    trend: dict[str, list]
     map_points: list[dict]
+    in_progress: bool = False
+    min_denominator: int = 30
 
 
 def _counts(user: User, area: str, first: date, last: date) -> dict[str, np.ndarray]:
@@ -110,31 +114,113 @@ def _counts(user: User, area: str, first: date, last: date) -> dict[str, np.ndar
     }
 
 
-def _indicators(c: np.ndarray) -> dict[str, np.ndarray]:
-    """Percentages from count columns (rows x COUNT_FIELDS)."""
+# Each published prevalence: (numerator column, denominator column).
+INDICATORS = {
+    "stunting": ("stunted", "haz_n"),
+    "severe_stunting": ("severely_stunted", "haz_n"),
+    "wasting": ("wasted", "whz_n"),
+    "severe_wasting": ("severely_wasted", "whz_n"),
+    "underweight": ("underweight", "waz_n"),
+    "overweight": ("overweight", "whz_n"),
+    "faltering": ("faltering", "gain_n"),
+}
+Z95 = 1.959963984540054  # the 97.5th percentile of the standard normal
+
+
+def min_denominator() -> int:
+    """Fewest children a prevalence may be published over (below it: too few to judge)."""
+    return max(1, int(getattr(settings, "SIGAP_NUTRITION_MIN_DENOMINATOR", 30)))
+
+
+def wilson_ci(k, n, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a proportion k/n (arrays or scalars), as fractions.
+
+    With p = k/n: centre = (p + z²/2n) / (1 + z²/n) and
+    half-width = z / (1 + z²/n) · sqrt(p(1-p)/n + z²/4n²) (Wilson 1927; Newcombe 1998,
+    method 3). NaN where n = 0."""
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        z2 = z * z
+        denom = 1 + z2 / n
+        centre = (p + z2 / (2 * n)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+        low = np.where(n > 0, np.clip(centre - half, 0.0, 1.0), np.nan)
+        high = np.where(n > 0, np.clip(centre + half, 0.0, 1.0), np.nan)
+    return low, high
+
+
+def _indicators(c: np.ndarray, min_n: int | None = None) -> dict[str, dict[str, np.ndarray]]:
+    """Per indicator, from count columns (rows x COUNT_FIELDS): the percentage (NaN when
+    the denominator is below `min_n`: too few to judge), its 95% Wilson interval, the
+    denominator and the too-few flag."""
+    min_n = min_denominator() if min_n is None else min_n
     f = {name: c[:, i] for i, name in enumerate(COUNT_FIELDS)}
-    return {
-        "stunting": _pct(f["stunted"], f["haz_n"]),
-        "severe_stunting": _pct(f["severely_stunted"], f["haz_n"]),
-        "wasting": _pct(f["wasted"], f["whz_n"]),
-        "severe_wasting": _pct(f["severely_wasted"], f["whz_n"]),
-        "underweight": _pct(f["underweight"], f["waz_n"]),
-        "overweight": _pct(f["overweight"], f["whz_n"]),
-        "faltering": _pct(f["faltering"], f["gain_n"]),
-    }
+    out = {}
+    for key, (num_field, den_field) in INDICATORS.items():
+        num, den = f[num_field], f[den_field]
+        enough = den >= min_n
+        low, high = wilson_ci(num, den)
+        out[key] = {
+            "pct": np.where(enough, _pct(num, den), np.nan),
+            "low": np.where(enough, low * 100.0, np.nan),
+            "high": np.where(enough, high * 100.0, np.nan),
+            "den": den,
+            "too_few": (den > 0) & ~enough,
+        }
+    return out
 
 
 def _num(x: float) -> float | None:
     return None if np.isnan(x) else round(float(x), 1)
 
 
+def _indicator_fields(ind: dict[str, dict[str, np.ndarray]], i: int) -> dict:
+    """One row's published figures: `stunting` (percent, or None when not computable or
+    too few), `stunting_low`/`stunting_high` (95% CI), `stunting_den` (children in the
+    denominator), `stunting_too_few`; the same for every indicator; WHO bands only on
+    published percentages."""
+    row: dict = {}
+    for key, v in ind.items():
+        row[key] = _num(v["pct"][i])
+        row[f"{key}_low"] = _num(v["low"][i])
+        row[f"{key}_high"] = _num(v["high"][i])
+        row[f"{key}_den"] = int(v["den"][i])
+        row[f"{key}_too_few"] = bool(v["too_few"][i])
+    row["stunting_band"] = band("stunting", row["stunting"])
+    row["wasting_band"] = band("wasting", row["wasting"])
+    return row
+
+
+def month_in_progress(month: date, today: date | None = None) -> bool:
+    """True for the current month (and any later one): its counts are still growing."""
+    today = today or timezone.localdate()
+    return month.replace(day=1) >= today.replace(day=1)
+
+
+def last_complete_month(today: date | None = None) -> date:
+    today = today or timezone.localdate()
+    return add_months(today.replace(day=1), -1)
+
+
+def default_month(available: list[date], today: date | None = None) -> date:
+    """The dashboard's opening month: the latest month with data that is already over, else
+    the last complete month (never the month in progress)."""
+    last = last_complete_month(today)
+    done = [m for m in available if m <= last]
+    return max(done) if done else last
+
+
 def dashboard(
     user: User, *, month: date, level: str = "kecamatan", area: str = "", months_back: int = 12
 ) -> Dashboard:
     """Prevalence per unit for `month`, the area's trend over `months_back` months, and
-    per-kelurahan points for the map."""
+    per-kelurahan points for the map. Every prevalence carries its denominator and a 95%
+    Wilson interval; below `min_denominator()` children it is None and flagged too few."""
     level = level if level in LEVELS else "kecamatan"
     month = month.replace(day=1)
+    min_n = min_denominator()
     first = add_months(month, -(months_back - 1))
     months = [add_months(first, i) for i in range(months_back)]
     data = _counts(user, area, first, month)
@@ -144,9 +230,15 @@ def dashboard(
     month_idx = (data["month"].astype("datetime64[M]") - np.datetime64(first, "M")).astype(int)
     per_month = np.zeros((months_back, len(COUNT_FIELDS)), np.int64)
     np.add.at(per_month, month_idx, counts)
-    trend_pct = _indicators(per_month)
-    trend = {k: [_num(v) for v in trend_pct[k]] for k in ("stunting", "wasting", "underweight")}
+    trend_ind = _indicators(per_month, min_n)
+    trend: dict[str, list] = {}
+    for k in ("stunting", "wasting", "underweight"):
+        trend[k] = [_num(v) for v in trend_ind[k]["pct"]]
+        trend[f"{k}_low"] = [_num(v) for v in trend_ind[k]["low"]]
+        trend[f"{k}_high"] = [_num(v) for v in trend_ind[k]["high"]]
+        trend[f"{k}_den"] = [int(v) for v in trend_ind[k]["den"]]
     trend["measured"] = [int(v) for v in per_month[:, 0]]
+    trend["in_progress"] = [month_in_progress(m) for m in months]
 
     # units for the selected month
     sel = month_idx == months_back - 1
@@ -158,30 +250,25 @@ def dashboard(
     uniq, inv = np.unique(keys, return_inverse=True)
     unit_counts = np.zeros((len(uniq), len(COUNT_FIELDS)), np.int64)
     np.add.at(unit_counts, inv, counts[sel])
-    pct = _indicators(unit_counts)
+    ind = _indicators(unit_counts, min_n)
     names = _unit_names(level, list(uniq))
     units = []
     for i, key in enumerate(uniq):
         row = {"code": str(key), "name": names.get(str(key), str(key))}
         row.update({f: int(unit_counts[i, j]) for j, f in enumerate(COUNT_FIELDS)})
-        row.update({k: _num(v[i]) for k, v in pct.items()})
-        row["stunting_band"] = band("stunting", row["stunting"])
-        row["wasting_band"] = band("wasting", row["wasting"])
+        row.update(_indicator_fields(ind, i))
         units.append(row)
     units.sort(key=lambda r: (-(r["stunting"] or 0), r["name"]))
 
     total_counts = unit_counts.sum(axis=0, keepdims=True)
-    tp = _indicators(total_counts)
     totals = {f: int(total_counts[0, j]) for j, f in enumerate(COUNT_FIELDS)}
-    totals.update({k: _num(v[0]) for k, v in tp.items()})
-    totals["stunting_band"] = band("stunting", totals["stunting"])
-    totals["wasting_band"] = band("wasting", totals["wasting"])
+    totals.update(_indicator_fields(_indicators(total_counts, min_n), 0))
 
     # map: per kelurahan for the selected month
     kel_uniq, kel_inv = np.unique(data["kel"][sel], return_inverse=True)
     kel_counts = np.zeros((len(kel_uniq), len(COUNT_FIELDS)), np.int64)
     np.add.at(kel_counts, kel_inv, counts[sel])
-    kp = _indicators(kel_counts)
+    kind = _indicators(kel_counts, min_n)
     where = dict(
         (code, (name, lat, lon))
         for code, name, lat, lon in Region.objects.filter(
@@ -193,7 +280,7 @@ def dashboard(
         if str(code) not in where:
             continue
         name, lat, lon = where[str(code)]
-        s = _num(kp["stunting"][i])
+        fields = _indicator_fields(kind, i)
         points.append(
             {
                 "code": str(code),
@@ -201,12 +288,19 @@ def dashboard(
                 "lat": round(lat, 5),
                 "lon": round(lon, 5),
                 "measured": int(kel_counts[i, 0]),
-                "stunting": s,
-                "wasting": _num(kp["wasting"][i]),
-                "band": band("stunting", s),
+                "stunting": fields["stunting"],
+                "stunting_low": fields["stunting_low"],
+                "stunting_high": fields["stunting_high"],
+                "stunting_den": fields["stunting_den"],
+                "stunting_too_few": fields["stunting_too_few"],
+                "wasting": fields["wasting"],
+                "wasting_too_few": fields["wasting_too_few"],
+                "band": fields["stunting_band"],
             }
         )
-    return Dashboard(month, months, level, units, totals, trend, points)
+    return Dashboard(
+        month, months, level, units, totals, trend, points, month_in_progress(month), min_n
+    )
 
 
 def _unit_names(level: str, keys: list[str]) -> dict[str, str]:

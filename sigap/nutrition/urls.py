@@ -5,6 +5,7 @@ from . import views
 app_name = "nutrition"
 urlpatterns = [
     path("gizi/", views.dashboard, name="dashboard"),
+    path("gizi/ekspor/", views.export, name="export"),
     path("gizi/ukur/", views.entry, name="entry"),
     path("gizi/mutu-data/", views.quality_page, name="quality"),
     path("gizi/impor/", views.import_view, name="import"),

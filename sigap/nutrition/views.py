@@ -7,6 +7,8 @@ the page with a 4xx status and nothing written.
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date, datetime
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from sigap.core.errors import InvalidInput, SigapError
 from sigap.core.models import Role, User
@@ -87,15 +90,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     kec = request.GET.get("kecamatan", "")
     kec = kec if kec in {k.code for k in kecamatans} else ""
     months = selectors.available_months(user, kec or area)
-    default = months[0] if months else timezone.localdate().replace(day=1)
-    month = _month(request.GET.get("bulan"), default)
+    # opens on the last complete month, never on the month still being entered
+    month = _month(request.GET.get("bulan"), selectors.default_month(months))
+    if month not in months:
+        months = sorted({*months, month}, reverse=True)
     level = request.GET.get("tingkat", "kelurahan" if kec else "kecamatan")
     level = level if level in selectors.LEVELS else "kecamatan"
     dash = selectors.dashboard(user, month=month, level=level, area=kec or area)
     for row in [*dash.units, dash.totals]:
         row["stunting_band_label"] = _band_label(row["stunting_band"])
         row["wasting_band_label"] = _band_label(row["wasting_band"])
-    labels = [date_format(m, "M Y") for m in dash.months]
+    labels = [
+        _("%(month)s (berjalan)") % {"month": date_format(m, "M Y")}
+        if selectors.month_in_progress(m)
+        else date_format(m, "M Y")
+        for m in dash.months
+    ]
     chart = charts.trend_chart(
         _("Prevalensi per bulan"),
         labels,
@@ -115,6 +125,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "wasting": _("Wasting"),
             "measured": _("Anak diukur"),
             "bands": {k: str(v) for k, v in selectors.BAND_LABELS.items()},
+            "too_few": _("terlalu sedikit untuk dinilai"),
+            "ci": _("IK 95%"),
         },
     }
     return render(
@@ -125,7 +137,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "month": month,
             "month_value": month.strftime("%Y-%m"),
-            "months": [(m.strftime("%Y-%m"), date_format(m, "F Y")) for m in months],
+            "months": [
+                (
+                    m.strftime("%Y-%m"),
+                    _("%(month)s (berjalan)") % {"month": date_format(m, "F Y")}
+                    if selectors.month_in_progress(m)
+                    else date_format(m, "F Y"),
+                )
+                for m in months
+            ],
             "level": level,
             "levels": [
                 ("kecamatan", _("Kecamatan")),
@@ -148,6 +168,101 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             or _("semua wilayah"),
         },
     )
+
+
+EXPORT_INDICATORS = [
+    ("stunting", _lazy("Stunting")),
+    ("severe_stunting", _lazy("Sangat pendek")),
+    ("wasting", _lazy("Wasting")),
+    ("severe_wasting", _lazy("Gizi buruk")),
+    ("underweight", _lazy("Underweight")),
+    ("overweight", _lazy("Gizi lebih")),
+    ("faltering", _lazy("BB tidak naik")),
+]
+
+
+def _cell(value):
+    """Spreadsheet cells never start a formula (names typed by users end up here)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def export_rows(dash: selectors.Dashboard) -> tuple[list[str], list[list]]:
+    """The dashboard's units and total as rows: per indicator the percentage (empty when
+    too few), its 95% interval, the denominator and a note; the same rule as the page."""
+    header = [str(_("Bulan")), str(_("Keterangan bulan")), str(_("Kode")), str(_("Wilayah"))]
+    header.append(str(_("Anak diukur")))
+    for _key, label in EXPORT_INDICATORS:
+        header += [
+            f"{label} (%)",
+            f"{label} " + str(_("IK 95% bawah")),
+            f"{label} " + str(_("IK 95% atas")),
+            f"{label} " + str(_("penyebut (anak)")),
+            f"{label} " + str(_("catatan")),
+        ]
+    note_month = str(_("bulan berjalan, data belum lengkap")) if dash.in_progress else ""
+    too_few = str(_("terlalu sedikit untuk dinilai"))
+    rows = []
+    total = {**dash.totals, "code": "", "name": str(_("Total"))}
+    for u in [*dash.units, total]:
+        row = [dash.month.strftime("%Y-%m"), note_month, u["code"], u["name"], u["measured"]]
+        for key, _label in EXPORT_INDICATORS:
+            row += [
+                u[key],
+                u[f"{key}_low"],
+                u[f"{key}_high"],
+                u[f"{key}_den"],
+                too_few if u[f"{key}_too_few"] else "",
+            ]
+        rows.append([_cell(v) for v in row])
+    return header, rows
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The dashboard's table as CSV or XLSX (aggregates only, no personal data)."""
+    user = _reader(request)
+    area = _area(user)
+    kec = request.GET.get("kecamatan", "")
+    if kec and not (
+        len(kec) == 6 and Region.objects.filter(level=3, code=kec, code__startswith=area).exists()
+    ):
+        kec = ""
+    month = _month(
+        request.GET.get("bulan"),
+        selectors.default_month(selectors.available_months(user, kec or area)),
+    )
+    level = request.GET.get("tingkat", "kelurahan" if kec else "kecamatan")
+    level = level if level in selectors.LEVELS else "kecamatan"
+    fmt = request.GET.get("format", "csv")
+    if fmt not in ("csv", "xlsx"):
+        fmt = "csv"
+    dash = selectors.dashboard(user, month=month, level=level, area=kec or area)
+    header, rows = export_rows(dash)
+    name = f"prevalensi-gizi-{month.strftime('%Y-%m')}-{level}.{fmt}"
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("prevalensi")
+        ws.append(header)
+        for r in rows:
+            ws.append(r)
+        buf = io.BytesIO()
+        wb.save(buf)
+        response = HttpResponse(
+            buf.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(header)
+        writer.writerows(rows)
+        response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 # --- entry form -------------------------------------------------------------------------------

@@ -22,8 +22,11 @@
     var title = document.createElement("strong");
     title.textContent = p.name;
     box.appendChild(title);
-    [[t.measured, p.measured], [t.stunting, p.stunting === null ? "—" : p.stunting + "% (" + (t.bands[p.band] || "") + ")"],
-     [t.wasting, p.wasting === null ? "—" : p.wasting + "%"]].forEach(function (pair) {
+    var stunting = p.stunting_too_few ? t.too_few + " (n=" + p.stunting_den + ")"
+      : p.stunting === null ? "—"
+      : p.stunting + "% (" + (t.bands[p.band] || "") + "; " + t.ci + " " + p.stunting_low + "–" + p.stunting_high + ", n=" + p.stunting_den + ")";
+    var wasting = p.wasting_too_few ? t.too_few : p.wasting === null ? "—" : p.wasting + "%";
+    [[t.measured, p.measured], [t.stunting, stunting], [t.wasting, wasting]].forEach(function (pair) {
       var line = document.createElement("div");
       line.textContent = pair[0] + ": " + pair[1];
       box.appendChild(line);
