@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import uuid
@@ -15,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import model_validator
 
+from sigap.core import exports
 from sigap.core.auth import operator_auth
 from sigap.core.errors import InvalidInput, NotFound
 from sigap.core.services import Actor
@@ -175,25 +174,13 @@ def export_board(request: HttpRequest, q: Query[ExportQuery]):
     rows = selectors.export_rows(kelas=q.kelas, kecamatan=q.kecamatan)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if q.format == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("tempat_tidur")
-        ws.append(selectors.EXPORT_COLUMNS)
-        for r in rows:
-            ws.append(r)
-        buf = io.BytesIO()
-        wb.save(buf)
         resp = HttpResponse(
-            buf.getvalue(),
+            exports.xlsx_bytes("tempat_tidur", selectors.EXPORT_COLUMNS, rows),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(selectors.EXPORT_COLUMNS)
-        writer.writerows(rows)
-        resp = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+        text = exports.csv_text(selectors.EXPORT_COLUMNS, rows)
+        resp = HttpResponse(text, content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="tempat-tidur-{stamp}.{q.format}"'
     return resp
 

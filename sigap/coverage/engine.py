@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 
+from sigap.core.exports import neutralise_sql
+
 # Values read as "true" in an `active` column (BPJS exports say 1/0, Y/N, AKTIF, true/false).
 TRUE_WORDS = ("true", "t", "1", "yes", "y", "ya", "aktif", "active")
 ALIVE_WORDS = ("alive",)
@@ -284,7 +286,10 @@ def compute_coverage(
             query = coverage_report_sql(con, pop, mem)
             con.execute(f"CREATE TEMP TABLE report AS {query}")
         out.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(f"COPY (SELECT * FROM report ORDER BY kelurahan_code) TO {_quote(out)} "
+        # the code comes from the population file: written formula-safe (sigap.core.exports)
+        code = neutralise_sql("report.kelurahan_code")
+        con.execute(f"COPY (SELECT {code} AS kelurahan_code, population, covered, active, "
+                    f"uncovered FROM report ORDER BY report.kelurahan_code) TO {_quote(out)} "
                     "(HEADER, DELIMITER ',')")  # fmt: skip
         n, pop_n, cov, act = con.execute(
             "SELECT count(*), coalesce(sum(population), 0), coalesce(sum(covered), 0), "

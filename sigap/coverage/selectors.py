@@ -4,7 +4,6 @@ uninsured list and the rejection report."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 from typing import IO
@@ -14,6 +13,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sigap.core import exports
 from sigap.regions.models import Region
 from sigap.regions.services import mask_nik
 
@@ -239,7 +239,7 @@ def rejection_rows(snapshot: Snapshot, *, masked: bool = True, limit=None) -> li
 
 
 def write_rejections_csv(snapshot: Snapshot, fh: IO[str], *, masked: bool = True) -> None:
-    writer = csv.writer(fh)
+    writer = exports.csv_writer(fh)
     writer.writerow(REJECTION_COLUMNS)
     writer.writerows(rejection_rows(snapshot, masked=masked))
 

@@ -7,8 +7,6 @@ person-level data is recorded in the audit trail.
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -63,25 +61,15 @@ def _area_name(code: str) -> str:
 
 
 def download(rows: list[list], columns: list[str], name: str, fmt: str) -> HttpResponse:
-    """Rows as a CSV or XLSX attachment."""
+    """Rows as a CSV or XLSX attachment (formula-safe: sigap.core.exports)."""
+    from sigap.core import exports
+
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(name[:30])
-        ws.append(columns)
-        for r in rows:
-            ws.append(r)
-        buf = io.BytesIO()
-        wb.save(buf)
-        resp = HttpResponse(buf.getvalue(), content_type=XLSX)
+        resp = HttpResponse(exports.xlsx_bytes(name[:30], columns, rows), content_type=XLSX)
     else:
-        buf = io.StringIO()
-        writer = csv.writer(buf)
-        writer.writerow(columns)
-        writer.writerows(rows)
-        resp = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+        text = exports.csv_text(columns, rows)
+        resp = HttpResponse(text, content_type="text/csv; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
     return resp
 

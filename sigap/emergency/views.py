@@ -6,7 +6,6 @@ hospital pages work as plain forms; the console and the maps need the static scr
 
 from __future__ import annotations
 
-import csv
 from datetime import date, datetime
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sigap.core import exports
 from sigap.core.errors import SigapError
 from sigap.core.models import Role
 from sigap.core.services import Actor, record_audit
@@ -372,7 +372,7 @@ def report(request: HttpRequest) -> HttpResponse:
 def _report_csv(request: HttpRequest, rep: dict, area: str, day: date) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="respons-{area}-{day}.csv"'
-    writer = csv.writer(response)
+    writer = exports.csv_writer(response)
     writer.writerow(
         [
             "nomor",

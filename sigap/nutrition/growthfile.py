@@ -19,6 +19,8 @@ import numpy as np
 import polars as pl
 from django.utils import translation
 
+from sigap.core.exports import neutralise_frame
+
 from . import classification as cls
 from . import zscores as zs
 
@@ -161,7 +163,8 @@ def zscores_file(in_path: str | Path, out_path: str | Path) -> FileSummary:
             "age_days, weight_kg, length_cm, measured L/H)"
         )
     try:
-        out.write_csv(Path(out_path), null_value="", float_precision=2)
+        # input columns (names, ids) are written formula-safe (sigap.core.exports)
+        neutralise_frame(out).write_csv(Path(out_path), null_value="", float_precision=2)
     except OSError as exc:
         raise GrowthFileError(f"{out_path}: cannot write ({exc})") from exc
     return summary

@@ -18,6 +18,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sigap.core import exports
 from sigap.core.errors import InvalidInput, SigapError
 from sigap.core.services import Actor, record_audit
 from sigap.facilities.models import Facility
@@ -89,7 +90,7 @@ class ImportReport:
 
     def rejections_csv(self) -> str:
         out = io.StringIO()
-        w = csv.writer(out)
+        w = exports.csv_writer(out)
         w.writerow(["baris", "kolom", "alasan"])
         for r in self.rejected:
             w.writerow([r.row, r.column, r.message])

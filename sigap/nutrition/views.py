@@ -7,8 +7,6 @@ the page with a 4xx status and nothing written.
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 
 from django.conf import settings
@@ -24,6 +22,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from sigap.core import exports
 from sigap.core.errors import InvalidInput, SigapError
 from sigap.core.models import Role, User
 from sigap.core.services import Actor
@@ -242,25 +241,13 @@ def export(request: HttpRequest) -> HttpResponse:
     header, rows = export_rows(dash)
     name = f"prevalensi-gizi-{month.strftime('%Y-%m')}-{level}.{fmt}"
     if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("prevalensi")
-        ws.append(header)
-        for r in rows:
-            ws.append(r)
-        buf = io.BytesIO()
-        wb.save(buf)
         response = HttpResponse(
-            buf.getvalue(),
+            exports.xlsx_bytes("prevalensi", header, rows),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse(text.getvalue(), content_type="text/csv; charset=utf-8")
+        text = exports.csv_text(header, rows)
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

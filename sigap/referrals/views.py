@@ -5,7 +5,6 @@ recommendation, the running answer clock and the inbox refresh."""
 
 from __future__ import annotations
 
-import csv
 import uuid
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sigap.beds.models import BedClass
+from sigap.core import exports
 from sigap.core.errors import NotFound, SigapError
 from sigap.core.models import Role
 from sigap.core.services import Actor
@@ -415,7 +415,7 @@ def fairness(request: HttpRequest) -> HttpResponse:
 def _fairness_csv(request: HttpRequest, report: dict, days: int, area: str) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="rujukan-penjamin-{days}h.csv"'
-    writer = csv.writer(response)
+    writer = exports.csv_writer(response)
     writer.writerow(
         [
             "rumah_sakit",

@@ -187,3 +187,39 @@ def test_correction_window_closed_hides_the_form(roster, record, visit):  # noqa
     assert 'id="btn-correct"' not in c.get(url).content.decode()
     r = c.post(url, {"action": "correct", "outcome": "stable", "reason": "terlambat"})
     assert r.status_code == 409 and VisitRecord.objects.get().systolic == 85
+
+
+def _emergency(nurse, visit):  # noqa: F811
+    from sigap.emergency import services as emergency_services
+
+    if not hasattr(emergency_services, "withdraw_from_homecare"):
+        pytest.skip("emergency.withdraw_from_homecare not there")
+    services.record_visit(
+        nurse, visit, _data(outcome="worse", danger_signs=["kejang"]), confirm_danger=True
+    )
+    esc = Escalation.objects.get()
+    assert esc.status == "handed_over", esc.handed_to
+    from sigap.emergency.models import Incident
+
+    return esc, Incident.objects.get(public_id=esc.handed_to_id)
+
+
+def test_author_withdraws_an_open_psc_incident(nurse, visit, staff):  # noqa: F811
+    esc, incident = _emergency(nurse, visit)
+    with pytest.raises(Forbidden):
+        services.withdraw_escalation(Actor(staff, "web"), esc, "bukan saya")
+    services.withdraw_escalation(nurse, esc, "kejang salah centang")
+    incident.refresh_from_db()
+    assert incident.status == "cancelled" and "kejang salah centang" in incident.close_reason
+    assert Escalation.objects.get().status == "withdrawn"
+    assert AuditEvent.objects.filter(action="emergency.incident.cancelled", actor=nurse.user)
+
+
+def test_a_dispatched_incident_is_left_to_the_dispatcher(nurse, visit):  # noqa: F811
+    esc, incident = _emergency(nurse, visit)
+    type(incident).objects.filter(pk=incident.pk).update(status="dispatched")
+    with pytest.raises(Conflict) as exc:
+        services.withdraw_escalation(nurse, esc, "salah")
+    assert incident.number in exc.value.message
+    assert Escalation.objects.get().status == "handed_over"
+    assert type(incident).objects.get().status == "dispatched"
