@@ -658,6 +658,24 @@ def record_measurement(
     return m
 
 
+def register_and_measure(
+    actor: Actor,
+    child_data: ChildInput,
+    data: MeasurementInput,
+    *,
+    source: str = Measurement.Source.FORM,
+) -> Measurement:
+    """A new child and its first measurement, all or nothing: both are checked before
+    anything is written, and both are written in one transaction (a refused weight or
+    length leaves no child and no audit record behind)."""
+    checked = validate_child(child_data)
+    require_recorder(actor, checked.kelurahan_code)
+    validate_measurement(Child(birth_date=checked.birth_date, sex=checked.sex), data)
+    with transaction.atomic():
+        child = register_child(actor, child_data)
+        return record_measurement(actor, child, data, source=source)
+
+
 def _store_measurement(
     actor: Actor,
     m: Measurement,

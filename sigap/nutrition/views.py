@@ -7,6 +7,7 @@ the page with a 4xx status and nothing written.
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
 from django.conf import settings
@@ -260,9 +261,12 @@ def _float(value: str | None, field: str) -> float | None:
     if not value:
         return None
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
         raise InvalidInput(_("Harus berupa angka."), field=field) from None
+    if not math.isfinite(number):  # "inf", "nan": not a measurement
+        raise InvalidInput(_("Harus berupa angka."), field=field)
+    return number
 
 
 def _date(value: str | None, field: str) -> date:
@@ -272,7 +276,9 @@ def _date(value: str | None, field: str) -> date:
         raise InvalidInput(_("Tanggal tidak sah."), field=field) from None
 
 
-def _entry_child(request: HttpRequest, actor: Actor, posyandu) -> Child:
+def _entry_child(request: HttpRequest, actor: Actor, posyandu) -> Child | services.ChildInput:
+    """The child the form is about: a stored one, or the input of a new one (created only
+    together with its measurement, see services.register_and_measure)."""
     p = request.POST
     key = (p.get("child") or "").strip()
     nik = (p.get("nik") or "").strip()
@@ -286,7 +292,7 @@ def _entry_child(request: HttpRequest, actor: Actor, posyandu) -> Child:
         if existing is not None:
             services.require_kelurahan(actor, existing.kelurahan_id)
             return existing
-    data = services.ChildInput(
+    return services.ChildInput(
         name=p.get("name", ""),
         sex=p.get("sex", ""),
         birth_date=_date(p.get("birth_date"), "birth_date"),
@@ -299,7 +305,6 @@ def _entry_child(request: HttpRequest, actor: Actor, posyandu) -> Child:
         phone=p.get("phone", ""),
         address=p.get("address", ""),
     )
-    return services.register_child(actor, data)
 
 
 @login_required
@@ -320,7 +325,6 @@ def entry(request: HttpRequest) -> HttpResponse:
             actor = _actor(request)
             p = request.POST
             try:
-                child = _entry_child(request, actor, posyandu)
                 data = services.MeasurementInput(
                     measured_on=_date(p.get("measured_on"), "measured_on"),
                     weight_kg=_float(p.get("weight"), "weight_kg"),
@@ -329,7 +333,12 @@ def entry(request: HttpRequest) -> HttpResponse:
                     muac_cm=_float(p.get("muac"), "muac_cm"),
                     oedema=p.get("oedema") == "1",
                 )
-                m = services.record_measurement(actor, child, data)
+                child = _entry_child(request, actor, posyandu)
+                if isinstance(child, Child):
+                    m = services.record_measurement(actor, child, data)
+                else:
+                    # a new child is created only together with its measurement
+                    m = services.register_and_measure(actor, child, data)
             except SigapError as exc:
                 error = exc
             else:
