@@ -1,5 +1,6 @@
 """The home-care walk in headless Chromium: a resident's request -> eligibility -> care plan
--> tomorrow's plan on the map -> the nurse's route on her phone -> the visit record."""
+-> tomorrow's plan on the map -> the nurse's route on her phone -> the visit record (with the
+confirm step of a danger sign) -> its correction and the withdrawal of the escalation."""
 
 import re
 
@@ -84,8 +85,34 @@ def test_request_to_visit_record(page, console_errors, staff, roster, monkeypatc
     record.locator("textarea[name=notes]").fill("Pusing, obat habis")
     record.locator("select[name=outcome]").select_option("worse")
     page.click("#btn-record")
+    # a danger sign: the page asks to confirm first, nothing is saved yet
+    expect(page.locator("#danger-confirm")).to_contain_text("Tekanan darah berbahaya")
+    expect(page.locator("#visit-status")).to_have_text("Sedang berlangsung")
+    expect(record.locator("input[name=systolic]")).to_have_value("185")
+    page.click("#btn-confirm-danger")
     expect(page.locator("#visit-status")).to_have_text("Selesai")
     expect(page.locator("#danger")).to_contain_text("Tekanan darah berbahaya")
+    expect(page.locator(".escalation")).to_have_count(1)
+
+    # 6. the nurse sees she typed 185 for 135: she corrects the record, then withdraws the
+    # escalation it raised
+    page.click("#btn-correct")
+    fix = page.locator("#record-form")
+    expect(fix.locator("input[name=systolic]")).to_have_value("185")
+    fix.locator("input[name=systolic]").fill("80")
+    fix.locator("input[name=reason]").fill("Salah ketik sistolik")
+    page.click("#btn-record")  # 80/100: refused at the field, nothing changed
+    expect(page.locator("#error-diastolic")).to_contain_text("lebih rendah dari sistolik")
+    fix.locator("input[name=systolic]").fill("135")
+    page.click("#btn-record")
+    expect(page.locator("#record-bp")).to_have_text("135/100")
+    expect(page.locator("#stale-escalation")).to_contain_text("Tekanan darah berbahaya")
+    page.click("details.withdraw summary")
+    page.fill(".withdraw-form input[name=reason]", "Tekanan darah salah ketik")
+    page.click(".withdraw-form button[type=submit]")
+    expect(page.locator(".escalation")).to_have_attribute("data-status", "withdrawn")
+    expect(page.locator(".escalation")).to_contain_text("Tekanan darah salah ketik")
+    expect(page.locator("#stale-escalation")).to_have_count(0)
 
 
 def test_coordinator_pauses_a_plan_deactivates_a_worker_adds_a_vehicle(
