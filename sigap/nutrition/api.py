@@ -313,7 +313,7 @@ def dashboard(request: HttpRequest, params: Query[DashboardQuery]):
 
 class QualityQuery(Schema):
     month: str = Field(..., pattern=r"^[0-9]{4}-[0-9]{2}$", description="YYYY-MM (last month)")
-    months: Literal[1, 3, 6, 12] = Field(6, description="window of months ending at `month`")
+    months: int = Field(6, description="window of months ending at `month`: 1, 3, 6 or 12")
     level: Literal["kecamatan", "kelurahan", "puskesmas", "posyandu"] = "posyandu"
     area: str = Field("", pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{10})?$")
     posyandu: int | None = Field(None, description="one posyandu (its id) instead of an area")
@@ -334,6 +334,8 @@ def quality_report(request: HttpRequest, params: Query[QualityQuery]):
         month = datetime.strptime(params.month, "%Y-%m").date()
     except ValueError:
         raise InvalidInput(_("Bulan tidak sah."), field="month") from None
+    if params.months not in quality.WINDOWS:
+        raise InvalidInput(_("Periode harus 1, 3, 6 atau 12 bulan."), field="months")
     area = params.area or user.area_code
     if user.area_code and not area.startswith(user.area_code):
         raise InvalidInput(_("Wilayah di luar cakupan Anda."), field="area")
