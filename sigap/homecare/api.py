@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from sigap.core.auth import operator_auth
-from sigap.core.errors import Forbidden, NotFound
+from sigap.core.errors import Forbidden, NotFound, TooManyRequests
+from sigap.core.ratelimit import over_limit
 from sigap.core.services import Actor
 from sigap.facilities.models import Facility
 from sigap.regions.services import mask_nik
@@ -36,9 +37,14 @@ class RequestIn(Schema):
 
 
 class RequestReceipt(Schema):
-    id: uuid.UUID
+    id: uuid.UUID | None = Field(
+        ..., description="request number; null when a repeat is answered for another sender"
+    )
     puskesmas: str
     status: str
+    duplicate: bool = Field(
+        False, description="true: an open request for this person and address already exists"
+    )
 
 
 class RequestOut(Schema):
@@ -133,12 +139,19 @@ def _puskesmas(request: HttpRequest, pk: int) -> Facility:
     return facility
 
 
-@router.post("requests", response={201: RequestReceipt}, auth=None,
-             summary="Ask for a home visit (public)")  # fmt: skip
+@router.post("requests", response={200: RequestReceipt, 201: RequestReceipt}, auth=None,
+             summary="Ask for a home visit (public, rate-limited)")  # fmt: skip
 def create_request(request: HttpRequest, payload: RequestIn):
+    if over_limit(request, "homecare-request", *services.public_request_limit()):
+        raise TooManyRequests(_("Terlalu banyak permintaan; coba lagi nanti."))
     req = services.create_request(
         Actor.from_request(request, channel="api"), services.RequestInput(**payload.dict())
     )
+    if getattr(req, "is_duplicate", False):
+        # the open request answers; its number only to whoever gave the same NIK and phone
+        number = req.public_id if req.same_sender else None
+        return Status(200, {"id": number, "puskesmas": req.facility.name, "status": req.status,
+                            "duplicate": True})  # fmt: skip
     return Status(201, {"id": req.public_id, "puskesmas": req.facility.name, "status": req.status})
 
 

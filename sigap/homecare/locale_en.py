@@ -377,4 +377,6 @@ EN = {
     "Tanda bahaya: %(signs)s. Belum disimpan dan belum dikirim: periksa nilainya; bila benar, konfirmasi (confirm_danger) agar %(target)s dibuat.": "Danger signs: %(signs)s. Nothing saved or sent yet: check the values; if they are right, confirm (confirm_danger) so that %(target)s is raised.",
     "Tekanan diastolik (%(d)s) harus lebih rendah dari sistolik (%(s)s): periksa apakah angkanya tertukar.": "Diastolic pressure (%(d)s) must be lower than systolic (%(s)s): check whether the numbers were swapped.",
     "Tanda bahaya tercatat tetapi belum diteruskan; Puskesmas meneruskannya dari kotak masuk.": "Danger signs recorded but not handed over yet; the Puskesmas forwards them from its inbox.",
+    "Permintaan untuk orang dan alamat ini sudah diterima %(f)s sebelumnya dan sedang diproses; tidak dibuat permintaan baru. Petugas akan menghubungi nomor yang diberikan.": "A request for this person and address already reached %(f)s and is being handled; no new request was made. Staff will call the number given.",
+    "Terlalu banyak permintaan; coba lagi nanti.": "Too many requests; please try again later.",
 }

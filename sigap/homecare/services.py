@@ -265,6 +265,59 @@ def puskesmas_for(village: Region, lat: float, lon: float) -> Facility | None:
     return min(nearby, key=lambda f: float(haversine_km(lat, lon, f.latitude, f.longitude)))
 
 
+PUBLIC_REQUEST_LIMIT = (20, 3600)  # public requests per client address and window (seconds)
+
+
+def public_request_limit() -> tuple[int, int]:
+    """Public home-visit requests allowed per client address (for
+    `sigap.core.ratelimit.over_limit`): setting SIGAP_HOMECARE_REQUEST_LIMIT (count, seconds),
+    else PUBLIC_REQUEST_LIMIT; generous enough for a kader filing for several households
+    from one phone or a shared mobile address."""
+    from django.conf import settings
+
+    count, seconds = getattr(settings, "SIGAP_HOMECARE_REQUEST_LIMIT", PUBLIC_REQUEST_LIMIT)
+    return int(count), int(seconds)
+
+
+# a public request for the same person (NIK or phone) at the same address within this many
+# hours answers with the open request instead of adding a second (setting overrides)
+DUPLICATE_HOURS = 24
+
+
+def _digits(text: str) -> str:
+    digits = re.sub(r"[^0-9]", "", text or "")
+    return "0" + digits[2:] if digits.startswith("62") else digits
+
+
+def _address_key(text: str) -> str:
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", (text or "").lower()).split())
+
+
+def _public_duplicate(
+    nik: str, phone: str, address: str, village: Region
+) -> HomecareRequest | None:
+    """The open public request of the same person (same NIK or same phone number) at the same
+    address and kelurahan, made within DUPLICATE_HOURS; None when there is none. Marked
+    `is_duplicate`, and `same_sender` when NIK and phone both match (only then may its
+    request number, the resident's key to cancel it, be shown again)."""
+    from django.conf import settings
+
+    hours = getattr(settings, "SIGAP_HOMECARE_DUPLICATE_HOURS", DUPLICATE_HOURS)
+    since = timezone.now() - timedelta(hours=hours)
+    wanted_phone, wanted_address = _digits(phone), _address_key(address)
+    rows = HomecareRequest.objects.filter(
+        source=HomecareRequest.Source.PUBLIC, village=village, created_at__gte=since
+    ).exclude(status__in=(RequestStatus.CANCELLED, RequestStatus.CLOSED))
+    # the kelurahan's public requests of one window are few (the public form is rate-limited)
+    for req in rows.select_related("facility").order_by("created_at", "pk")[:1000]:
+        same_nik, same_phone = req.nik == nik, _digits(req.phone) == wanted_phone
+        if (same_nik or same_phone) and _address_key(req.address) == wanted_address:
+            req.is_duplicate = True
+            req.same_sender = same_nik and same_phone
+            return req
+    return None
+
+
 def create_request(
     actor: Actor,
     data: RequestInput,
@@ -274,7 +327,8 @@ def create_request(
 ) -> HomecareRequest:
     """A home-care request from the public form, Puskesmas staff, or another capability
     (nutrition, maternal care, a hospital discharge: pass `source` and their own `source_ref`;
-    asking twice with the same reference returns the first request)."""
+    asking twice with the same reference returns the first request). A public request that
+    repeats an open one (`_public_duplicate`) returns that one, marked `is_duplicate`."""
     if source not in HomecareRequest.Source.values:
         raise InvalidInput(_("Sumber permintaan tidak dikenal."), field="source")
     if source == HomecareRequest.Source.STAFF and actor.channel != "system":
@@ -312,6 +366,14 @@ def create_request(
         )
     try:
         with transaction.atomic():
+            if source == HomecareRequest.Source.PUBLIC:
+                # one public writer per Puskesmas at a time (a row lock on PostgreSQL; SQLite
+                # runs IMMEDIATE transactions), so that a burst of the same request finds the
+                # first one instead of racing past the check
+                Facility.objects.select_for_update().filter(pk=facility.pk).first()
+                same = _public_duplicate(info.nik, phone, address, village)
+                if same is not None:
+                    return same
             req = HomecareRequest.objects.create(
                 nik=info.nik, name=name, phone=phone, address=address, village=village,
                 latitude=lat, longitude=lon, need=need, target_group=group, facility=facility,

@@ -151,6 +151,8 @@ def request_form(request: HttpRequest) -> HttpResponse:
         }
         context["form"] = form
         try:
+            if over_limit(request, "homecare-request", *services.public_request_limit()):
+                raise TooManyRequests(_("Terlalu banyak permintaan; coba lagi nanti."))
             req = services.create_request(
                 Actor.from_request(request, channel="web"), services.RequestInput(**form)
             )
