@@ -159,7 +159,7 @@ class Measurements:
 
     @classmethod
     def from_columns(cls, **cols) -> Measurements:
-        n = len(cols["haz"])
+        n = len(next(v for v in cols.values() if v is not None))
 
         def f(name: str) -> np.ndarray:
             v = cols.get(name)
@@ -560,8 +560,8 @@ def report(
         return rows
 
     units = units_at(level)
-    posyandu = units if level == "posyandu" else units_at("posyandu")
-    visit = [u for u in posyandu if u["verdict"] == "visit" and u["code"] != "-1"]
+    per_posyandu = units if level == "posyandu" else units_at("posyandu")
+    visit = [u for u in per_posyandu if u["verdict"] == "visit" and u["code"] != "-1"]
 
     s = summarise(sub, np.zeros(len(sub), np.int64), 1)
     totals = row(s, judge(s, minimum), 0, minimum)
@@ -638,7 +638,7 @@ def visible_posyandu(user: User, key: str, area: str) -> Facility:
     from .services import can_access_kelurahan
 
     p = (
-        Facility.objects.filter(kind_id="posyandu", pk=int(key), village_id__startswith=area)
+        Facility.objects.filter(kind_id="posyandu", pk=int(key), village__code__startswith=area)
         .select_related("village")
         .first()
         if key.isdigit()
