@@ -14,6 +14,7 @@ BENCHMARKS["coverage"] = "bench.coverage_report"
 BENCHMARKS["emergency"] = "bench.emergency_dispatch"
 BENCHMARKS["nutrition"] = "bench.nutrition_zscores"
 BENCHMARKS["referrals"] = "bench.referrals_inbox"
+BENCHMARKS["nutrition-quality"] = "bench.nutrition_quality"
 
 
 def _load(name: str):
