@@ -160,7 +160,7 @@ def list_requests(request: HttpRequest, pk: int, status: str = ""):
     facility = _puskesmas(request, pk)
     if status and status not in HomecareRequest.Status.values:
         status = ""
-    return [
+    rows = [
         {
             "id": r.public_id, "nik": mask_nik(r.nik), "name": r.name, "village": r.village.name,
             "target_group": r.target_group_id, "source": r.source, "status": r.status,
@@ -168,6 +168,10 @@ def list_requests(request: HttpRequest, pk: int, status: str = ""):
         }
         for r in selectors.requests_inbox(facility, status)[:500]
     ]  # fmt: skip
+    services.audit_list_read(
+        Actor.from_request(request, channel="api"), facility, len(rows), status=status
+    )
+    return rows
 
 
 def _plan_out(facility: Facility, day: date) -> dict:

@@ -154,6 +154,15 @@ def audit_read(actor: Actor, obj: Model, label: str, **details) -> None:
     )
 
 
+def audit_list_read(actor: Actor, facility: Facility, count: int, **details) -> None:
+    """A list of requests (names, masked NIKs) read from a Puskesmas's inbox: one audit
+    record per read, naming the Puskesmas and how many rows were shown."""
+    record_audit(
+        actor, "homecare_request.list", facility, object_label=f"inbox {facility.pk}",
+        after={"count": count} | details,
+    )  # fmt: skip
+
+
 # --- the one transition function per workflow -----------------------------------------------
 
 

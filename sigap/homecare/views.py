@@ -173,6 +173,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if status not in HomecareRequest.Status.values:
         status = ""
     rows = selectors.request_rows(selectors.requests_inbox(facility, status)[:300])
+    services.audit_list_read(_actor(request), facility, len(rows), status=status)
     return render(
         request,
         "homecare/inbox.html",
@@ -222,6 +223,7 @@ def request_detail(request: HttpRequest, public_id) -> HttpResponse:
     coverage = services.coverage_status(req.nik)
     plan = CarePlan.objects.filter(request=req).first()
     next_statuses = services.REQUEST_FLOW.get(req.status, set())
+    services.audit_read(_actor(request), req, f"request {req.pk}")
     return render(
         request,
         "homecare/request_detail.html",
@@ -556,6 +558,10 @@ def route_sheet(request: HttpRequest) -> HttpResponse:
     worker = request.GET.get("petugas")
     if worker:
         routes = [r for r in routes if str(r["worker"].pk) == worker]
+    services.audit_list_read(  # a printed sheet of names and addresses
+        _actor(request), facility, sum(len(r["visits"]) for r in routes),
+        sheet=day.isoformat(),
+    )  # fmt: skip
     return render(
         request, "homecare/route_sheet.html", {"facility": facility, "day": day, "routes": routes}
     )
