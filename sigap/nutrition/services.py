@@ -751,7 +751,57 @@ def correct_measurement(actor: Actor, m: Measurement, data: MeasurementInput) ->
             before=_measurement_snapshot(locked),
             old_cell=(locked.month, locked.kelurahan_code, locked.posyandu_id),
         )
+        _settle_cases(actor, locked, deleted=False)
     return locked
+
+
+def _settle_cases(actor: Actor, m: Measurement, *, deleted: bool) -> list[NutritionCase]:
+    """Keep the child's active cases consistent with a corrected or deleted measurement
+    (inside the caller's transaction, child locked). A case that `m` opened and whose
+    reason is gone (deleted, or corrected to a value that is no longer severe of that kind)
+    moves to another severe measurement of the same kind taken since the case opened if
+    there is one, else it is closed with the reason (through move_case: audited). A
+    correction that makes `m` severe opens its case in _store_measurement (a new case when
+    the earlier one was closed). Returns the cases closed."""
+    closed = []
+    active = [NutritionCase.Status.OPEN, NutritionCase.Status.ACTING]
+    cases = list(
+        NutritionCase.objects.select_for_update()
+        .filter(opened_by_id=m.pk, status__in=active)
+        .order_by("pk")
+    )
+    for case in cases:
+        if not deleted and _severe_kind(m) == case.kind:
+            continue  # still severe: the case stands
+        others = (
+            Measurement.objects.filter(child_id=m.child_id, measured_on__gte=case.opened_on)
+            .exclude(pk=m.pk)
+            .order_by("measured_on")
+        )
+        other = next((o for o in others if _severe_kind(o) == case.kind), None)
+        if other is not None:
+            before = {"measurement": str(m.public_id), "opened_on": case.opened_on.isoformat()}
+            case.opened_by, case.opened_on = other, other.measured_on
+            case.save(update_fields=["opened_by", "opened_on", "updated_at"])
+            record_audit(
+                actor,
+                "case.reattach",
+                case,
+                before=before,
+                after={
+                    "measurement": str(other.public_id),
+                    "opened_on": other.measured_on.isoformat(),
+                },
+            )
+            continue
+        reason = (
+            _("Pengukuran yang membuka kasus ini dihapus.")
+            if deleted
+            else _("Pengukuran yang membuka kasus ini dikoreksi: tidak lagi %(kind)s.")
+            % {"kind": case.get_kind_display()}
+        )
+        closed.append(move_case(actor, case, NutritionCase.Status.CLOSED, reason=str(reason)))
+    return closed
 
 
 def delete_measurement(actor: Actor, m: Measurement, *, reason: str) -> None:
@@ -778,6 +828,7 @@ def delete_measurement(actor: Actor, m: Measurement, *, reason: str) -> None:
             before=before,
             after={"reason": reason.strip()[:255]},
         )
+        _settle_cases(actor, locked, deleted=True)
         locked.delete()
         refresh_growth_monthly(cells)
 

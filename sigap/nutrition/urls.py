@@ -7,6 +7,7 @@ urlpatterns = [
     path("gizi/", views.dashboard, name="dashboard"),
     path("gizi/ekspor/", views.export, name="export"),
     path("gizi/ukur/", views.entry, name="entry"),
+    path("gizi/pengukuran/<str:key>/", views.measurement_edit, name="measurement"),
     path("gizi/mutu-data/", views.quality_page, name="quality"),
     path("gizi/impor/", views.import_view, name="import"),
     path("gizi/impor/penolakan.csv", views.import_rejections, name="import_rejections"),

@@ -386,6 +386,82 @@ def _describe(m: Measurement) -> dict:
     }
 
 
+# --- correcting or deleting a measurement ---------------------------------------------------
+
+
+@login_required
+def measurement_edit(request: HttpRequest, key: str) -> HttpResponse:
+    """Correct a measurement's values or date, or delete it with a reason (recorders of its
+    kelurahan). The child's gains, the month's counts and its cases follow (a case opened by
+    a value that the correction removes is closed; one the correction calls for is opened);
+    every change is audited."""
+    _staff(request)
+    actor = _actor(request)
+    try:
+        m = services.get_measurement(actor, key)
+    except (SigapError, ValueError) as exc:
+        if getattr(exc, "status", 404) == 403:
+            raise PermissionDenied from None
+        raise Http404 from None
+    error: SigapError | None = None
+    if request.method == "POST":
+        p = request.POST
+        op = p.get("op")
+        try:
+            if op == "delete":
+                services.delete_measurement(actor, m, reason=p.get("reason", ""))
+                messages.success(request, _("Pengukuran dihapus."))
+                return redirect(reverse("nutrition:entry"))
+            if op != "correct":
+                raise InvalidInput(_("Perintah tidak dikenal."), field="op")
+            services.correct_measurement(
+                actor,
+                m,
+                services.MeasurementInput(
+                    measured_on=_date(p.get("measured_on"), "measured_on"),
+                    weight_kg=_float(p.get("weight"), "weight_kg"),
+                    length_cm=_float(p.get("length"), "length_cm"),
+                    position=(p.get("position") or "").strip().upper(),
+                    muac_cm=_float(p.get("muac"), "muac_cm"),
+                    oedema=p.get("oedema") == "1",
+                ),
+            )
+        except SigapError as exc:
+            error = exc
+        else:
+            messages.success(request, _("Pengukuran dikoreksi."))
+            return redirect("nutrition:measurement", key=key)
+    m = Measurement.objects.select_related("child", "posyandu").get(pk=m.pk)
+    child = m.child
+    form = (
+        request.POST
+        if error
+        else {
+            "measured_on": m.measured_on.isoformat(),
+            "weight": "" if m.weight_kg is None else m.weight_kg,
+            "length": "" if m.length_cm is None else m.length_cm,
+            "position": m.position,
+            "muac": "" if m.muac_cm is None else m.muac_cm,
+            "oedema": "1" if m.oedema else "",
+        }
+    )
+    return render(
+        request,
+        "nutrition/measurement.html",
+        {
+            "r": _describe(m),
+            "child": child,
+            "nik": mask_nik(child.nik),
+            "form": form,
+            "error": error,
+            "cases": list(child.cases.order_by("-opened_on", "-id")[:20]),
+            "history": [_describe(h) for h in selectors.child_history(child)],
+            "today": timezone.localdate().isoformat(),
+        },
+        status=error.status if error else 200,
+    )
+
+
 # --- import -----------------------------------------------------------------------------------
 
 

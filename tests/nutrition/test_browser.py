@@ -199,3 +199,26 @@ def test_pregnancy_register_shows_the_risk_reasons(page, staff, facilities,
     page.goto("/kia/?tahun=2026")
     table = page.locator("#pregnancies-table").inner_text()
     assert "Ibu Sari" in table and "Hb 10,5 g/dL" in table and "riwayat operasi sesar" in table
+
+
+def test_correct_then_delete_a_measurement(page, staff, staff_actor, make_child, console_errors):
+    child = make_child(name="Rina Uji", birth_date=date(2024, 1, 10))
+    services.record_measurement(
+        staff_actor, child, services.MeasurementInput(date(2026, 1, 10), 8.0, 85.0, "L")
+    )
+    login(page, staff.username)
+    page.goto("/gizi/ukur/")
+    page.click("#recent-table a.fix-link")
+    page.wait_for_selector("#correct-form")
+    expect(page.locator("#child-cases [data-case-status]")).to_have_text("baru")
+    page.fill("#c-weight", "11,5")
+    page.click("#c-save")
+    page.wait_for_selector(".messages li")
+    assert "Pengukuran dikoreksi" in page.locator(".messages").inner_text()
+    expect(page.locator("#child-cases [data-case-status]")).to_have_text("ditutup")
+    assert Measurement.objects.get().weight_kg == 11.5
+    page.fill("#d-reason", "anak salah")
+    page.click("#d-delete")
+    page.wait_for_url(re.compile(r"/gizi/ukur/"))
+    assert "Pengukuran dihapus" in page.locator(".messages").inner_text()
+    assert not Measurement.objects.exists()
