@@ -163,10 +163,20 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def verify_signature(
-    secret: str, body: bytes, timestamp: str, signature: str, *, now: float | None = None
+    secret: str,
+    body: bytes,
+    timestamp: str,
+    signature: str,
+    *,
+    now: float | None = None,
+    once: str | None = None,
 ) -> bool:
     """True when `signature` signs `body` at `timestamp` with `secret` and the timestamp is
-    within SIGAP_SIGNATURE_MAX_SKEW seconds of now (a replayed old call is refused)."""
+    within SIGAP_SIGNATURE_MAX_SKEW seconds of now (a replayed old call is refused).
+
+    With `once` (the caller's scope, e.g. "agency:12"), a signature is accepted only the
+    first time inside the window: the replay cache (Django's cache, shared by every process)
+    remembers it for twice the allowed skew, so the same signed call sent again is refused."""
     try:
         ts = int(timestamp)
     except (TypeError, ValueError):
@@ -174,7 +184,18 @@ def verify_signature(
     now = time.time() if now is None else now
     if abs(now - ts) > settings.SIGAP_SIGNATURE_MAX_SKEW:
         return False
-    return hmac.compare_digest(sign(secret, str(ts), body), signature or "")
+    if not hmac.compare_digest(sign(secret, str(ts), body), signature or ""):
+        return False
+    return once is None or first_use(f"{once}:{ts}:{signature}")
+
+
+def first_use(token: str) -> bool:
+    """True the first time `token` is seen inside 2 x SIGAP_SIGNATURE_MAX_SKEW seconds, False
+    on a replay (an atomic cache add: two processes cannot both see it first)."""
+    from django.core.cache import cache
+
+    key = "sigap:replay:" + hashlib.sha256(token.encode()).hexdigest()
+    return bool(cache.add(key, 1, timeout=2 * settings.SIGAP_SIGNATURE_MAX_SKEW + 1))
 
 
 def enqueue(
