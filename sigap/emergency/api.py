@@ -583,6 +583,7 @@ def partner_status(request: HttpRequest, ref: uuid.UUID):
         body,
         request.headers.get("X-Sigap-Timestamp", ""),
         request.headers.get("X-Sigap-Signature", ""),
+        once=f"partner-status:{agency.pk}",  # the same signed call twice: refused (replay)
     ):
         raise NotAuthenticated(_("Tanda tangan tidak sah atau kedaluwarsa."))
     try:
