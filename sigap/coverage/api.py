@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from sigap.core.auth import operator_auth
-from sigap.core.errors import Forbidden, InvalidInput, TooManyRequests
+from sigap.core.errors import Forbidden, InvalidInput
 from sigap.core.models import Role
 from sigap.core.services import Actor, record_audit, require_role
 from sigap.regions.services import mask_nik
@@ -80,8 +80,9 @@ def lookup(request: HttpRequest, body: LookupIn):
 
 
 class PublicCheckIn(Schema):
-    nik: str = Field(..., pattern=NIK_PATTERN)
-    birth_date: date
+    nik: str = Field(..., max_length=32, description="16 digits")
+    family_card: str | None = Field(None, max_length=32, description="KK number (16 digits)")
+    card_number: str | None = Field(None, max_length=32, description="JKN card (13 digits)")
 
 
 class PublicCheckOut(Schema):
@@ -90,19 +91,14 @@ class PublicCheckOut(Schema):
 
 @router.post(
     "public/check", auth=None, response={200: PublicCheckOut, 422: ErrorOut, 429: ErrorOut},
-    summary="Public: is this NIK covered (no personal data; NIK and birth date required)",
+    summary="Public: is this NIK covered (no personal data; the NIK and the KK or JKN card "
+    "number are required; limited per address and per NIK after misses)",
 )  # fmt: skip
 def public_check(request: HttpRequest, body: PublicCheckIn):
-    from .views import rate_limited
+    from .views import public_answer
 
-    if rate_limited(request):
-        raise TooManyRequests("Terlalu banyak pemeriksaan.", code="rate_limited")
-    status = services.coverage_status(body.nik, body.birth_date)
-    if status is None:
-        return PublicCheckOut(answer="unknown")
-    if status.covered:
-        return PublicCheckOut(answer="active" if status.active else "inactive")
-    return PublicCheckOut(answer="pending" if status.enrolment else "uncovered")
+    number = body.family_card or body.card_number or ""
+    return PublicCheckOut(answer=public_answer(request, body.nik, number))
 
 
 class AreaQuery(Schema):

@@ -55,6 +55,11 @@ def synthetic_population(villages: list[str], today: date, n: int = RESIDENTS) -
     female = rng.random(n) < 0.5
     ages_days = (rng.gamma(2.2, 13.5, n) * 365.25).astype(int).clip(30, 95 * 365)
     status = rng.choice(np.array(["alive", "moved", "dead"]), size=n, p=[0.975, 0.015, 0.01])
+    # family card numbers: region, an issue date and a serial, none of them from the NIK
+    # (a separate generator, so the rest of the population stays as it was)
+    kk_rng = np.random.default_rng(SEED + 3)
+    kk_days = kk_rng.integers(0, 25 * 365, n)
+    kk_serial = kk_rng.integers(1, 10_000, n)
     rows, seen = [], set()
     for i in range(n):
         born = today - timedelta(days=int(ages_days[i]))
@@ -64,7 +69,8 @@ def synthetic_population(villages: list[str], today: date, n: int = RESIDENTS) -
         if nik in seen:
             continue
         seen.add(nik)
-        kk = f"{kel[i][:6]}{(i // 4) % 1_000_000:06d}{1 + i % 9998:04d}"
+        issued = today - timedelta(days=int(kk_days[i]))
+        kk = f"{kel[i][:6]}{issued:%d%m%y}{int(kk_serial[i]):04d}"
         name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}"
         rows.append([nik, kk, name, "P" if female[i] else "L", born.isoformat(), kel[i],
                      f"Jl. Contoh No. {1 + i % 200} (sintetis)", str(status[i])])  # fmt: skip
@@ -81,11 +87,13 @@ def synthetic_membership(people: list[list], month_index: int) -> list[list]:
     seg_names = np.array([s for s, _ in SEGMENTS])
     segments = rng.choice(seg_names, size=len(people), p=[p for _, p in SEGMENTS])
     active = rng.random(len(people)) < ACTIVE_SHARE + 0.02 * month_index
+    # JKN card numbers (13 digits) not derived from the NIK
+    cards = np.random.default_rng(SEED + 4).integers(0, 10**10, len(people))
     rows = []
     for j in sorted(covered):
         nik = people[j][0]
         is_active = bool(active[j]) or segments[j].startswith("PBI")
-        rows.append([nik, f"000{int(nik[-10:]):010d}", str(segments[j]), "1" if is_active else "0",
+        rows.append([nik, f"000{int(cards[j]):010d}", str(segments[j]), "1" if is_active else "0",
                      "" if is_active else "menunggak iuran", f"{people[j][5][:6]}P01",
                      "3" if segments[j].startswith("PBI") else "2"])  # fmt: skip
     rows.append(["33740112", "", "PPU", "1", "", "", ""])  # a broken NIK, for the report
@@ -148,7 +156,7 @@ def build(area: Region, log: Callable[[str], None]) -> list[str]:
     summary = services_summary(area.code)
     return [
         f"JKN coverage (synthetic): {summary} - /dinkes/jkn/ (login demo-dinkes)",
-        f"Public JKN check /cek-jkn/: e.g. NIK {alive[0][0]}, born {alive[0][4]} (synthetic)",
+        f"Public JKN check /cek-jkn/: e.g. NIK {alive[0][0]}, KK {alive[0][1]} (synthetic)",
     ]
 
 

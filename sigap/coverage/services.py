@@ -579,14 +579,17 @@ class CoverageStatus:
     enrolment: str  # status of a pending region enrolment ("" if none)
 
 
-def coverage_status(nik: str, birth_date: date | None = None) -> CoverageStatus | None:
+def coverage_status(
+    nik: str, birth_date: date | None = None, *, proof: str | None = None
+) -> CoverageStatus | None:
     """JKN cover of a NIK, or None when SIGAP does not know the person. With `birth_date`,
-    a person whose registered birth date differs is also None (so that a NIK alone cannot
-    be probed)."""
+    a person whose registered birth date differs is also None. With `proof` (the public
+    check), the family card (KK) number or the JKN card number must match what the
+    registers hold - something the NIK itself does not encode - else None."""
     nik = (nik or "").strip()
     if len(nik) != 16 or not nik.isdigit():
         return None
-    resident = Resident.objects.filter(nik=nik).values_list("birth_date", "status").first()
+    resident = Resident.objects.filter(nik=nik).values_list("birth_date", "family_card").first()
     member = Membership.objects.filter(nik=nik).first()
     if resident is None and member is None:
         return None
@@ -596,6 +599,10 @@ def coverage_status(nik: str, birth_date: date | None = None) -> CoverageStatus 
             known = _nik_birth_date(nik)
         if known != birth_date:
             return None
+    if proof is not None and not proof_matches(
+        proof, resident[1] if resident else "", member.card_number if member else ""
+    ):
+        return None
     pending = (
         Enrolment.objects.filter(
             nik=nik,
@@ -614,6 +621,27 @@ def coverage_status(nik: str, birth_date: date | None = None) -> CoverageStatus 
         period=member.period if member else None,
         enrolment=pending or "",
     )
+
+
+def normalise_number(value: str) -> str:
+    """A KK or JKN card number as typed (spaces, dots, dashes) -> digits only."""
+    return "".join(ch for ch in (value or "") if ch not in " .-/")
+
+
+def proof_matches(proof: str, family_card: str, card_number: str) -> bool:
+    """True when `proof` is the person's KK number (16 digits) or JKN card number (13 digits,
+    leading zeros as on the card). Compared in constant time."""
+    import hmac
+
+    proof = normalise_number(proof)
+    if not proof.isdigit():
+        return False
+    ok = False
+    if family_card and len(proof) == 16:
+        ok |= hmac.compare_digest(proof, family_card)
+    if card_number and len(proof) == 13:
+        ok |= hmac.compare_digest(proof.zfill(13), card_number.zfill(13))
+    return ok
 
 
 def _nik_birth_date(nik: str) -> date | None:

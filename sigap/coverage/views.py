@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from sigap.core.errors import SigapError
+from sigap.core import ratelimit
+from sigap.core.errors import InvalidInput, SigapError, TooManyRequests
 from sigap.core.models import Role
-from sigap.core.ratelimit import over_limit
 from sigap.core.services import Actor, record_audit
 from sigap.regions.models import Region
 
@@ -615,41 +615,60 @@ def workers(request: HttpRequest) -> HttpResponse:
 # --- public check --------------------------------------------------------------------------
 
 
-def rate_limited(request: HttpRequest) -> bool:
-    """True when this address has used up its public NIK checks for the window."""
+def public_answer(request: HttpRequest, nik: str, number: str) -> str:
+    """The public check: active | inactive | pending | uncovered | unknown. Raises
+    InvalidInput for a NIK that cannot be a NIK or a missing KK / card number, and
+    TooManyRequests past the address's limit or after repeated misses (per address, and per
+    NIK from any address). Limits are counted in the shared cache, so they hold across app
+    processes and servers."""
+    from sigap.regions.services import validate_nik
+
+    try:
+        nik = validate_nik(nik, check_region=False).nik
+    except SigapError as exc:
+        raise InvalidInput(_("NIK ini tidak sah: %(reason)s") % {"reason": exc.message},
+                           field="nik") from None  # fmt: skip
+    number = services.normalise_number(number)
+    if not (number.isdigit() and len(number) in (13, 16)):
+        raise InvalidInput(_("Isi nomor KK (16 angka) atau nomor kartu JKN (13 angka)."),
+                           field="nomor")  # fmt: skip
     count, seconds = conf.lookup_rate()
-    return over_limit(request, "coverage-check", count, seconds)
+    if ratelimit.over(ratelimit.address_key(request, "coverage-check"), count, seconds):
+        raise TooManyRequests(_("Terlalu banyak pemeriksaan dari alamat ini. Coba lagi nanti."),
+                              code="rate_limited")  # fmt: skip
+    miss_count, miss_seconds = conf.lookup_miss_rate()
+    nik_count, nik_seconds = conf.lookup_nik_miss_rate()
+    miss_address = ratelimit.address_key(request, "coverage-check-miss")
+    miss_nik = f"coverage-check-miss-nik:{ratelimit.private_key(nik)}"
+    if ratelimit.used_up(miss_address, miss_count, miss_seconds) or ratelimit.used_up(
+        miss_nik, nik_count, nik_seconds
+    ):
+        raise TooManyRequests(
+            _("Terlalu banyak pemeriksaan yang tidak cocok. Coba lagi nanti, atau tanyakan ke "
+              "kelurahan / BPJS Kesehatan (Care Center 165)."), code="too_many_misses",
+        )  # fmt: skip
+    result = services.coverage_status(nik, proof=number)
+    if result is None:
+        ratelimit.hit(miss_address, miss_count, miss_seconds)
+        ratelimit.hit(miss_nik, nik_count, nik_seconds)
+        return "unknown"
+    if result.covered:
+        return "active" if result.active else "inactive"
+    return "pending" if result.enrolment else "uncovered"
 
 
 def check(request: HttpRequest) -> HttpResponse:
-    """Public: is this NIK covered by JKN? Answers only yes/no/unknown and what to do next."""
+    """Public: is this NIK covered by JKN? Answers only yes/no/unknown and what to do next.
+    Asks for the KK or JKN card number beside the NIK (a NIK alone, or with the birth date
+    it encodes, would make this an oracle)."""
     answer = None
     error = ""
     status = 200
     if request.method == "POST":
-        nik = (request.POST.get("nik") or "").strip()
-        raw_date = (request.POST.get("tanggal_lahir") or "").strip()
         try:
-            born = date.fromisoformat(raw_date)
-        except ValueError:
-            born = None
-        if len(nik) != 16 or not nik.isdigit():
-            error, status = _("NIK harus 16 angka."), 422
-        elif born is None:
-            error, status = _("Isi tanggal lahir (dd-mm-yyyy)."), 422
-        elif rate_limited(request):
-            error, status = _("Terlalu banyak pemeriksaan dari alamat ini. Coba lagi nanti."), 429
-        else:
-            result = services.coverage_status(nik, born)
-            if result is None:
-                answer = "unknown"
-            elif result.covered and result.active:
-                answer = "active"
-            elif result.covered:
-                answer = "inactive"
-            elif result.enrolment:
-                answer = "pending"
-            else:
-                answer = "uncovered"
+            answer = public_answer(request, (request.POST.get("nik") or "").strip(),
+                                   request.POST.get("nomor") or "")  # fmt: skip
+        except SigapError as exc:
+            error, status = str(exc.message), exc.status
     return render(request, "coverage/check.html", {"answer": answer, "error": error},
                   status=status)  # fmt: skip

@@ -88,7 +88,7 @@ def test_upload_import_and_rejection_report(office, semarang):
     bad.name = "data.json"
     resp = office.post("/dinkes/jkn/impor/", {"jenis": "population", "periode": "2026-05",
                                               "berkas": bad})  # fmt: skip
-    assert resp.status_code == 200 and "CSV, XLSX atau Parquet" in resp.content.decode()
+    assert resp.status_code == 422 and "CSV, XLSX atau Parquet" in resp.content.decode()
     assert Snapshot.objects.count() == 1
 
 
@@ -128,15 +128,18 @@ def test_workers_page_registers_and_lists(office, data):
     assert "ojek" in body and "36800" in body
 
 
+KK = PEOPLE[0][1]  # every person of the fixture is in one family card
+
+
 def test_public_check_answers_only_covered_or_not(client, data):
     member, stranger = PEOPLE[0], PEOPLE[7]
-    html = client.post("/cek-jkn/", {"nik": member[0], "tanggal_lahir": member[4]}).content
+    html = client.post("/cek-jkn/", {"nik": member[0], "nomor": KK}).content
     assert b'data-answer="active"' in html and member[2].encode() not in html
-    html = client.post("/cek-jkn/", {"nik": stranger[0], "tanggal_lahir": stranger[4]}).content
+    html = client.post("/cek-jkn/", {"nik": stranger[0], "nomor": KK}).content
     assert b'data-answer="uncovered"' in html
-    html = client.post("/cek-jkn/", {"nik": member[0], "tanggal_lahir": "2001-01-01"}).content
-    assert b'data-answer="unknown"' in html  # wrong birth date: same as unknown
-    assert client.post("/cek-jkn/", {"nik": "12", "tanggal_lahir": "x"}).status_code == 422
+    html = client.post("/cek-jkn/", {"nik": member[0], "nomor": "3374010101000002"}).content
+    assert b'data-answer="unknown"' in html  # wrong KK: same as unknown
+    assert client.post("/cek-jkn/", {"nik": "12", "nomor": KK}).status_code == 422
 
 
 def test_public_check_is_rate_limited(client, data, settings):
@@ -144,7 +147,7 @@ def test_public_check_is_rate_limited(client, data, settings):
 
     cache.clear()
     settings.SIGAP_COVERAGE_LOOKUP_RATE = (3, 60)
-    codes = [client.post("/cek-jkn/", {"nik": PEOPLE[0][0], "tanggal_lahir": PEOPLE[0][4]})
+    codes = [client.post("/cek-jkn/", {"nik": PEOPLE[0][0], "nomor": KK})
              .status_code for _ in range(4)]  # fmt: skip
     assert codes == [200, 200, 200, 429]
     cache.clear()
@@ -178,7 +181,7 @@ def test_api_lookup_report_and_flags(client, make_user, data):
     resp = client.get("/api/v1/coverage/uninsured/export")
     assert PEOPLE[7][0] in resp.content.decode()
     resp = client.post("/api/v1/coverage/public/check",
-                       {"nik": PEOPLE[0][0], "birth_date": PEOPLE[0][4]},
+                       {"nik": PEOPLE[0][0], "family_card": KK},
                        content_type="application/json")  # fmt: skip
     assert resp.json() == {"answer": "active"}
 
