@@ -196,6 +196,28 @@ TASKS = {
     }
 }
 
+# Cache shared by every app process and server (rate limits, throttling): Redis through
+# Django's built-in backend when REDIS_URL is set, otherwise a table in the database
+# (`sigap_cache`, created by core's migration 0004). Never per-process memory.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "sigap",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "sigap_cache",
+            "KEY_PREFIX": "sigap",
+            # expired rows are purged once the table passes this size
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("SIGAP_CACHE_MAX_ENTRIES", 100_000))},
+        }
+    }
+
 # Outbound notification channels (sigap.core.notify). The demo logs SMS/WhatsApp to the
 # console; production points them at a gateway: {"BACKEND": "sigap.core.notify.HttpGatewayBackend",
 # "ENDPOINT": "<name of a WebhookEndpoint>"}.
