@@ -4,8 +4,8 @@ only writers: z-scores, monthly counts, state machines and audit go through them
 from django.contrib import admin
 
 from sigap.core.admin import HistoryAdmin
-from sigap.regions.services import mask_nik
 
+from . import services
 from .models import (
     Birth,
     CaseAction,
@@ -35,7 +35,7 @@ class ChildAdmin(HistoryAdmin):
 
     @admin.display(description="NIK")
     def masked_nik(self, obj: Child) -> str:
-        return mask_nik(obj.nik)
+        return services.mask_nik_encoded(obj.nik)
 
 
 @admin.register(Measurement)

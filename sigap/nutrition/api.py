@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from sigap.core.auth import operator_auth
-from sigap.core.errors import InvalidInput
+from sigap.core.errors import InvalidInput, TooManyRequests
+from sigap.core.ratelimit import over_limit
 from sigap.core.services import Actor
 from sigap.facilities.models import Facility
-from sigap.regions.services import mask_nik
 
 from . import classification as cls
 from . import selectors, services
@@ -23,7 +23,11 @@ from . import zscores as zs
 from .models import CaseAction, Child, Death, DeathReview, Measurement, NutritionCase
 
 router = Router(tags=["nutrition"])
-MAX_ZSCORE_ROWS = 10_000
+# The public z-score calculator is unauthenticated: a cap per call and per client (address,
+# counted in the shared cache by sigap.core.ratelimit) keeps it cheap. Bigger files go
+# through `sigap growth zscores IN.csv OUT.csv`.
+MAX_ZSCORE_ROWS = 500
+ZSCORE_CALLS_PER_MINUTE = 30
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -52,13 +56,27 @@ class ZResult(Schema):
     implausible: list[str]
 
 
+class ErrorOut(Schema):
+    code: str
+    message: str
+    field: str | None = None
+
+
 class ZIn(Schema):
     rows: list[ZRow] = Field(..., max_length=MAX_ZSCORE_ROWS)
 
 
-@router.post("/zscores", response=list[ZResult], url_name="nutrition_zscores", auth=None)
+@router.post(
+    "/zscores",
+    response={200: list[ZResult], 429: ErrorOut},
+    url_name="nutrition_zscores",
+    auth=None,
+)
 def zscores(request: HttpRequest, payload: ZIn):
-    """WHO 2006 HAZ, WAZ, WHZ and the Permenkes 2/2020 classes for up to 10,000 rows."""
+    """WHO 2006 HAZ, WAZ, WHZ and the Permenkes 2/2020 classes for up to 500 rows a call
+    (more: 422) and 30 calls a minute per client (more: 429)."""
+    if over_limit(request, "nutrition-zscores", ZSCORE_CALLS_PER_MINUTE, 60):
+        raise TooManyRequests(_("Terlalu banyak permintaan; coba lagi sebentar lagi."))
     rows = payload.rows
     sex = zs.parse_sex([r.sex for r in rows])
     how = zs.parse_measured([r.measured for r in rows])
@@ -119,7 +137,7 @@ def _child_out(c: Child) -> dict:
         "name": c.name,
         "sex": c.sex,
         "birth_date": c.birth_date,
-        "nik": mask_nik(c.nik),
+        "nik": services.mask_nik_encoded(c.nik),
         "kelurahan": c.kelurahan_id,
         "posyandu": c.posyandu.name if c.posyandu_id else None,
     }
@@ -131,13 +149,20 @@ def search_children(
     q: str = Query(..., min_length=3, max_length=60),
     posyandu: uuid.UUID | None = None,
 ):
-    """Children by NIK (full or first digits) or name, within the caller's work area."""
+    """Children by full NIK (16 digits) or by name, within the caller's work area. A part of
+    a NIK is refused (422): prefix searches rebuild a NIK digit by digit. NIKs come back
+    masked beyond the province/kabupaten digits (services.mask_nik_encoded)."""
     user = services.require_reader(_actor(request))
     qs = Child.objects.filter(services.scope_filter(user, "kelurahan__code")).select_related(
         "posyandu"
     )
     q = q.strip()
-    qs = qs.filter(nik__startswith=q) if q.isdigit() else qs.filter(name__icontains=q)
+    if q.isdigit():
+        if len(q) != 16:
+            raise InvalidInput(_("Cari dengan NIK lengkap (16 angka) atau nama."), field="q")
+        qs = qs.filter(nik=q)
+    else:
+        qs = qs.filter(name__icontains=q)
     rows = list(qs.order_by("name")[:20])
     if posyandu is not None:
         # children of the chosen posyandu first

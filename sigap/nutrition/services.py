@@ -27,7 +27,7 @@ from sigap.core.services import Actor, record_audit, require_role
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
-from sigap.regions.services import mask_nik, validate_nik
+from sigap.regions.services import validate_nik
 
 from . import classification as cls
 from . import zscores as zs
@@ -226,9 +226,20 @@ def validate_child(data: ChildInput, today: date | None = None) -> ChildInput:
     )
 
 
+def mask_nik_encoded(nik: str | None) -> str:
+    """A NIK for nutrition lists, API answers and the audit trail: only the first 4 digits
+    (province and kabupaten/kota) are shown. Digits 5-12 encode the kecamatan and the birth
+    date (+40 for girls), which the kelurahan, birth date and sex shown beside a child
+    rebuild, and with them the serial (13-16) would complete the NIK: all are hidden."""
+    s = (nik or "").strip()
+    if len(s) <= 4:
+        return "x" * len(s)
+    return s[:4] + "x" * (len(s) - 4)
+
+
 def _child_snapshot(c: Child) -> dict:
     return {
-        "nik": mask_nik(c.nik),
+        "nik": mask_nik_encoded(c.nik),
         "sex": c.sex,
         "birth_date": c.birth_date.isoformat(),
         "kelurahan": c.kelurahan_id,
@@ -706,7 +717,7 @@ def _store_measurement(
         actor,
         action,
         m,
-        object_label=f"{mask_nik(m.child.nik) or m.child_id} {m.measured_on}",
+        object_label=f"{mask_nik_encoded(m.child.nik) or m.child_id} {m.measured_on}",
         before=before,
         after=_measurement_snapshot(m),
     )
@@ -819,7 +830,7 @@ def delete_measurement(actor: Actor, m: Measurement, *, reason: str) -> None:
         cells.add((locked.month, locked.kelurahan_code, locked.posyandu_id))
         before = _measurement_snapshot(locked)
         # m.child is the child get_measurement loaded: no second query for the label
-        label = f"{mask_nik(m.child.nik) or locked.child_id} {locked.measured_on}"
+        label = f"{mask_nik_encoded(m.child.nik) or locked.child_id} {locked.measured_on}"
         record_audit(
             actor,
             "measurement.delete",
@@ -1517,7 +1528,7 @@ def register_pregnancy(actor: Actor, data: PregnancyInput) -> Pregnancy:
             actor,
             "pregnancy.create",
             p,
-            object_label=mask_nik(p.mother_nik),
+            object_label=mask_nik_encoded(p.mother_nik),
             after={"risk_factors": factors, "high_risk": high, "homecare": p.homecare_status},
         )
     return p

@@ -28,7 +28,7 @@ from sigap.core.errors import InvalidInput, SigapError
 from sigap.core.models import Role, User
 from sigap.core.services import Actor
 from sigap.regions.models import Region
-from sigap.regions.services import mask_nik, villages_in
+from sigap.regions.services import villages_in
 
 from . import charts, selectors, services
 from . import classification as cls
@@ -378,7 +378,7 @@ def _describe(m: Measurement) -> dict:
     return {
         "m": m,
         "child": m.child,
-        "nik": mask_nik(m.child.nik),
+        "nik": services.mask_nik_encoded(m.child.nik),
         "haz_label": cls.label("haz", m.haz_class),
         "waz_label": cls.label("waz", m.waz_class),
         "whz_label": cls.label("whz", m.whz_class),
@@ -451,7 +451,7 @@ def measurement_edit(request: HttpRequest, key: str) -> HttpResponse:
         {
             "r": _describe(m),
             "child": child,
-            "nik": mask_nik(child.nik),
+            "nik": services.mask_nik_encoded(child.nik),
             "form": form,
             "error": error,
             "cases": list(child.cases.order_by("-opened_on", "-id")[:20]),
@@ -509,7 +509,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request,
         "nutrition/cases.html",
         {
-            "cases": [(c, mask_nik(c.child.nik)) for c in rows],
+            "cases": [(c, services.mask_nik_encoded(c.child.nik)) for c in rows],
             "status": status,
             "statuses": [("active", _("aktif")), *NutritionCase.Status.choices, ("", _("semua"))],
             "counts": selectors.case_counts(user, _area(user)),
@@ -566,7 +566,7 @@ def case_detail(request: HttpRequest, key: str) -> HttpResponse:
         "nutrition/case.html",
         {
             "case": case,
-            "nik": mask_nik(case.child.nik),
+            "nik": services.mask_nik_encoded(case.child.nik),
             "history": [_describe(m) for m in history],
             "actions": list(case.actions.select_related("owner")),
             "action_kinds": CaseAction.Kind.choices,
@@ -608,7 +608,7 @@ def mch(request: HttpRequest) -> HttpResponse:
             "pregnancies": [
                 (
                     p,
-                    mask_nik(p.mother_nik),
+                    services.mask_nik_encoded(p.mother_nik),
                     services.risk_reasons(p),
                 )
                 for p in selectors.high_risk_pregnancies(user, _area(user), 100)
@@ -670,7 +670,7 @@ def review_detail(request: HttpRequest, key: str) -> HttpResponse:
         {
             "review": review,
             "death": death,
-            "nik": mask_nik(death.nik or death.mother_nik),
+            "nik": services.mask_nik_encoded(death.nik or death.mother_nik),
             "next_statuses": [
                 (s, DeathReview.Status(s).label)
                 for s in sorted(services.REVIEW_TRANSITIONS.get(review.status, ()))
@@ -747,7 +747,7 @@ def pregnancy_new(request: HttpRequest) -> HttpResponse:
         if found is not None:
             last = {
                 "p": found,
-                "nik": mask_nik(found.mother_nik),
+                "nik": services.mask_nik_encoded(found.mother_nik),
                 "reasons": services.risk_reasons(found),
             }
     return render(

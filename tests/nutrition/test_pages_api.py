@@ -167,7 +167,7 @@ def test_api_child_measurement_dashboard(staff, analyst, facilities, other_staff
     )
     assert r.status_code == 201, r.content
     child = r.json()
-    assert child["nik"] == "3374xxxxxxxx0001"
+    assert child["nik"] == "3374xxxxxxxxxxxx"
     r = c.post(
         f"/api/v1/nutrition/children/{child['id']}/measurements",
         json.dumps(
@@ -182,8 +182,10 @@ def test_api_child_measurement_dashboard(staff, analyst, facilities, other_staff
         content_type="application/json",
     )
     assert r.status_code == 422 and r.json()["field"] == "measured_on"
-    # search by NIK prefix and by name
-    assert [x["name"] for x in c.get("/api/v1/nutrition/children?q=337401").json()] == ["Sari"]
+    # search by full NIK (not by its first digits) and by name
+    assert c.get("/api/v1/nutrition/children?q=337401").status_code == 422
+    nik = Child.objects.get().nik
+    assert [x["name"] for x in c.get(f"/api/v1/nutrition/children?q={nik}").json()] == ["Sari"]
     assert c.get("/api/v1/nutrition/children?q=sar").json()[0]["id"] == child["id"]
     # another Puskesmas: neither search nor write
     o = client_for(other_staff)

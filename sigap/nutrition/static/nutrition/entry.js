@@ -46,6 +46,8 @@
   function search() {
     var q = nik.value.trim();
     if (q.length < 3) { show([]); return; }
+    // a NIK is looked up whole (16 digits), never by its first digits
+    if (/^[0-9]+$/.test(q) && q.length !== 16) { show([]); return; }
     var url = nik.dataset.search + "?q=" + encodeURIComponent(q) + "&posyandu=" + encodeURIComponent(posyandu.value);
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : []; })
