@@ -30,17 +30,20 @@ Thresholds (`THRESHOLDS`), each with its source:
   WHO/UNICEF 2019 report quotes). Only a wider SD counts: routine data of one posyandu are
   more alike than a national survey, so a narrow SD is shown but does not count.
 - skewness and kurtosis: |value| >= 0.6 is "problematic" in the SMART plausibility check
-  (SMART Methodology; mwana's `classify_skew_kurt`); the WHO/UNICEF 2019 report reads them
-  as signs of a non-normal distribution without a cut-off of its own.
+  (SMART Methodology; mwana's `classify_skew_kurt`), which judges them on WHZ; so does SIGAP
+  (HAZ and WAZ are shown); the WHO/UNICEF 2019 report reads them as signs of a non-normal
+  distribution without a cut-off of its own.
 - digit preference: DPS >= 20 is "problematic" (SMART classes: < 8 excellent, < 12 good,
   < 20 acceptable).
 - age heaping and missing dates of birth have no recommended cut-off: shown, not judged.
 
 The sources judge surveys of several hundred children; a posyandu has tens. So that chance
 alone does not send a supervisor out, a parameter counts against a group only when it is
-beyond its threshold *and* the excess is significant at 5% (one-sided binomial test of the
-flagged share against 1%, chi-square test of the variance against the SD bound, z-test of
-skewness/kurtosis against 0, chi-square test of the digits against equal shares). The
+beyond its threshold *and* the excess is statistically significant (one-sided binomial test
+of the flagged share against 1%, chi-square test of the variance against the SD bound,
+z-test of skewness/kurtosis against 0, chi-square test of the digits against equal shares),
+each of the ten tests at 0.5% so that good data are marked at all with a chance of at most
+5% (Bonferroni). The
 verdict is SIGAP's own summary of the parameters: none beyond -> the data can be trusted,
 one -> check, two or more -> the posyandu needs a supervision visit. A group with fewer than
 `SIGAP_NUTRITION_MIN_DENOMINATOR` measurements (default 30) is "too few to judge", and a
@@ -72,6 +75,11 @@ from .services import scope_filter
 INDICES = ("haz", "waz", "whz")
 DAYS_PER_MONTH = 30.4375
 ALPHA = 0.05
+# the tests behind a verdict: flagged share and SD of HAZ, WAZ, WHZ; skewness and kurtosis of
+# WHZ; digit preference of weight and of length/height. Each is run at ALPHA / TESTS
+# (Bonferroni), so that a group with good data is marked at all with a chance of at most 5%.
+TESTS = 10
+TEST_ALPHA = ALPHA / TESTS
 
 THRESHOLDS = {
     "flagged_pct": 1.0,
@@ -258,21 +266,24 @@ def flags(m: Measurements) -> dict[str, np.ndarray]:
     return out
 
 
-def _count(g: np.ndarray, size: int, mask: np.ndarray | None = None) -> np.ndarray:
-    return np.bincount(g, weights=None if mask is None else mask.astype(float), minlength=size)
+def _count(g: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
+    return np.bincount(g, weights=weights, minlength=size).astype(float)
 
 
-def _moments(g: np.ndarray, size: int, x: np.ndarray, ok: np.ndarray) -> dict[str, np.ndarray]:
+def _moments(
+    g: np.ndarray, size: int, x: np.ndarray, ok: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """n, mean, SD (ddof 1), G1, G2 of x[ok] per group (two passes: mean, then deviations)."""
-    gi, xi = g[ok], x[ok]
+    gi, xi = (g, x) if ok is None else (g[ok], x[ok])
     n = np.bincount(gi, minlength=size).astype(float)
     s1 = np.bincount(gi, weights=xi, minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = s1 / n
         d = xi - mean[gi]
-        m2 = np.bincount(gi, weights=d * d, minlength=size) / n
-        m3 = np.bincount(gi, weights=d * d * d, minlength=size) / n
-        m4 = np.bincount(gi, weights=(d * d) * (d * d), minlength=size) / n
+        d2 = d * d
+        m2 = np.bincount(gi, weights=d2, minlength=size) / n
+        m3 = np.bincount(gi, weights=d2 * d, minlength=size) / n
+        m4 = np.bincount(gi, weights=d2 * d2, minlength=size) / n
         sd = np.where(n >= 2, np.sqrt(m2 * n / (n - 1)), np.nan)
         # a constant series has no skew (pandas answers 0 too)
         flat = m2 <= 1e-14 * np.maximum(mean * mean, 1.0)
@@ -285,19 +296,13 @@ def _moments(g: np.ndarray, size: int, x: np.ndarray, ok: np.ndarray) -> dict[st
     return {"n": n, "mean": mean, "sd": sd, "skew": skew, "kurt": kurt, "ses": ses, "sek": sek}
 
 
-def _last_digit(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    ok = ~np.isnan(x)
-    digit = np.zeros(len(x), np.int64)
-    digit[ok] = np.rint(x[ok] * 10).astype(np.int64) % 10
-    return digit, ok
-
-
 def digit_preference(
-    g: np.ndarray, size: int, values: np.ndarray, ok: np.ndarray, k: int
+    g: np.ndarray, size: int, values: np.ndarray, ok: np.ndarray | None, k: int
 ) -> dict[str, np.ndarray]:
     """Digit preference score over `k` categories (`values` in 0..k-1) per group:
     DPS = 100 * sqrt(chi2 / (n * (k - 1))), with the chi-square test's p-value."""
-    table = np.bincount(g[ok] * k + values[ok], minlength=size * k).reshape(size, k)
+    cells = g * k + values if ok is None else g[ok] * k + values[ok]
+    table = np.bincount(cells, minlength=size * k).reshape(size, k)
     n = table.sum(axis=1).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         expected = n / k
@@ -335,46 +340,100 @@ PREVALENCE = {
 }
 
 
-def summarise(m: Measurements, g: np.ndarray, size: int) -> dict[str, np.ndarray]:
-    """Every statistic per group; `g` holds each row's group (0..size-1). Raw values, no
-    minimum applied (see `judge`)."""
-    g = np.asarray(g, dtype=np.int64)
-    out: dict[str, np.ndarray] = {"n": _count(g, size).astype(float)}
+@dataclass
+class Prepared:
+    """Per-row values every grouping needs, computed once: weights (1.0/0.0) to count, the
+    rows and values of each index's unflagged z-scores, last digits, months of age."""
+
+    weights: dict[str, np.ndarray]
+    clean: dict[str, tuple[np.ndarray, np.ndarray]]  # index -> (rows, values)
+    digits: dict[str, tuple[np.ndarray, np.ndarray]]  # weight/height/age -> (rows, values)
+    # the 0/1 weights packed: each row's pattern (index into `patterns`, one row of 0/1 per
+    # weight), so that a grouping counts them all with one bincount
+    pattern: np.ndarray | None = None
+    patterns: np.ndarray | None = None
+
+    def pack(self) -> Prepared:
+        names = list(self.weights)
+        bits = np.zeros(len(next(iter(self.weights.values()))), np.int64)
+        for j, name in enumerate(names):
+            bits |= self.weights[name].astype(np.int64) << j
+        # the patterns that occur, numbered without sorting the rows
+        seen = np.bincount(bits, minlength=1 << len(names)) > 0
+        uniq = np.flatnonzero(seen)
+        lookup = np.zeros(len(seen), np.int64)
+        lookup[uniq] = np.arange(len(uniq))
+        self.pattern = lookup[bits]
+        self.patterns = ((uniq[:, None] >> np.arange(len(names))) & 1).astype(float)
+        return self
+
+
+def prepare(m: Measurements) -> Prepared:
     fl = flags(m)
+    w: dict[str, np.ndarray] = {}
+    clean = {}
     for key in INDICES:
         z = getattr(m, key)
         has = ~np.isnan(z)
-        out[f"{key}_n"] = _count(g, size, has)
-        out[f"{key}_flagged"] = _count(g, size, fl[key])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[f"{key}_flagged_pct"] = np.where(
-                out[f"{key}_n"] > 0, out[f"{key}_flagged"] * 100 / out[f"{key}_n"], np.nan
-            )
-        mo = _moments(g, size, z, has & ~fl[key])
-        for stat in ("n", "mean", "sd", "skew", "kurt", "ses", "sek"):
-            out[f"{key}_{stat}" if stat != "n" else f"{key}_clean_n"] = mo[stat]
+        w[f"{key}_n"] = has.astype(float)
+        w[f"{key}_flagged"] = fl[key].astype(float)
+        rows = np.flatnonzero(has & ~fl[key])
+        clean[key] = (rows, z[rows])
+    digits = {}
     for name, x in (("weight", m.weight), ("height", m.length)):
-        digit, ok = _last_digit(x)
-        dp = digit_preference(g, size, digit, ok, 10)
-        out[f"dps_{name}"], out[f"dps_{name}_p"], out[f"dps_{name}_n"] = dp["dps"], dp["p"], dp["n"]
-    age_ok = ~np.isnan(m.age_days)
-    months = np.zeros(len(m), np.int64)
-    months[age_ok] = np.floor(m.age_days[age_ok] / DAYS_PER_MONTH).astype(np.int64)
-    dp = digit_preference(g, size, months % 12, age_ok, 12)
-    out["age_heaping"], out["age_heaping_n"] = dp["dps"], dp["n"]
-    whole = _count(g, size, age_ok & (months % 12 == 0) & (months > 0))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["whole_years_pct"] = np.where(dp["n"] > 0, whole * 100 / dp["n"], np.nan)
-        out["missing_dob"] = _count(g, size, ~age_ok)
-        out["missing_dob_pct"] = np.where(out["n"] > 0, out["missing_dob"] * 100 / out["n"], np.nan)
+        rows = np.flatnonzero(~np.isnan(x))
+        digits[name] = (rows, np.rint(x[rows] * 10).astype(np.int64) % 10)
+    rows = np.flatnonzero(~np.isnan(m.age_days))
+    months = np.floor(m.age_days[rows] / DAYS_PER_MONTH).astype(np.int64)
+    digits["age"] = (rows, months % 12)
+    whole = np.zeros(len(m))
+    whole[rows[(months % 12 == 0) & (months > 0)]] = 1.0
+    w["whole_years"] = whole
+    w["missing_dob"] = np.isnan(m.age_days).astype(float)
     ok = ~m.implausible
     for name, (column, classes) in PREVALENCE.items():
         c = getattr(m, column)
-        den = _count(g, size, ok & (c > 0))
-        num = _count(g, size, ok & np.isin(c, classes))
-        pct, lo, hi = wilson(num, den)
-        out[f"{name}_k"], out[f"{name}_den"] = num, den
-        out[f"{name}"], out[f"{name}_lo"], out[f"{name}_hi"] = pct, lo, hi
+        w[f"{name}_den"] = (ok & (c > 0)).astype(float)
+        w[f"{name}_k"] = (ok & ((c == classes[0]) | (c == classes[1]))).astype(float)
+    return Prepared(w, clean, digits).pack()
+
+
+def summarise(
+    m: Measurements, g: np.ndarray, size: int, prep: Prepared | None = None
+) -> dict[str, np.ndarray]:
+    """Every statistic per group; `g` holds each row's group (0..size-1). Raw values, no
+    minimum applied (see `judge`). `prep` (from `prepare(m)`) may be shared by groupings."""
+    g = np.asarray(g, dtype=np.int64)
+    prep = prepare(m) if prep is None else prep
+    out: dict[str, np.ndarray] = {"n": _count(g, size)}
+    k = len(prep.patterns)
+    table = np.bincount(g * k + prep.pattern, minlength=size * k).reshape(size, k)
+    counts = table @ prep.patterns  # groups x weights
+    for j, key in enumerate(prep.weights):
+        out[key] = counts[:, j]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for key in INDICES:
+            n, k = out[f"{key}_n"], out[f"{key}_flagged"]
+            out[f"{key}_flagged_pct"] = np.where(n > 0, k * 100 / n, np.nan)
+            rows, values = prep.clean[key]
+            mo = _moments(g[rows], size, values)
+            for stat in ("n", "mean", "sd", "skew", "kurt", "ses", "sek"):
+                out[f"{key}_{stat}" if stat != "n" else f"{key}_clean_n"] = mo[stat]
+        for name, k in (("weight", 10), ("height", 10)):
+            rows, values = prep.digits[name]
+            dp = digit_preference(g[rows], size, values, None, k)
+            out[f"dps_{name}"], out[f"dps_{name}_p"] = dp["dps"], dp["p"]
+            out[f"dps_{name}_n"] = dp["n"]
+        rows, values = prep.digits["age"]
+        dp = digit_preference(g[rows], size, values, None, 12)
+        out["age_heaping"], out["age_heaping_n"] = dp["dps"], dp["n"]
+        out["whole_years_pct"] = np.where(
+            dp["n"] > 0, out.pop("whole_years") * 100 / dp["n"], np.nan
+        )
+        out["missing_dob_pct"] = np.where(out["n"] > 0, out["missing_dob"] * 100 / out["n"], np.nan)
+        for name in PREVALENCE:
+            pct, lo, hi = wilson(out[f"{name}_k"], out[f"{name}_den"])
+            out[name], out[f"{name}_lo"], out[f"{name}_hi"] = pct, lo, hi
     return out
 
 
@@ -393,20 +452,25 @@ def judge(s: dict[str, np.ndarray], minimum: int | None = None) -> dict[str, np.
         for key in INDICES:
             n, k = s[f"{key}_n"], s[f"{key}_flagged"]
             p = stats.binom.sf(k - 1, n.astype(np.int64), t["flagged_pct"] / 100)
-            flagged |= (n >= minimum) & (s[f"{key}_flagged_pct"] > t["flagged_pct"]) & (p < ALPHA)
+            flagged |= (
+                (n >= minimum) & (s[f"{key}_flagged_pct"] > t["flagged_pct"]) & (p < TEST_ALPHA)
+            )
             cn, v = s[f"{key}_clean_n"], s[f"{key}_sd"]
             bound = t["sd_high"][key]
             chi = (cn - 1) * v * v / (bound * bound)
-            sd |= (cn >= minimum) & (v > bound) & (stats.chi2.sf(chi, cn - 1) < ALPHA)
-            zcrit = stats.norm.ppf(1 - ALPHA / 2)
-            sk, ses = s[f"{key}_skew"], s[f"{key}_ses"]
-            skew |= (cn >= minimum) & (np.abs(sk) >= t["skew"]) & (np.abs(sk) / ses > zcrit)
-            ku, sek = s[f"{key}_kurt"], s[f"{key}_sek"]
-            kurt |= (cn >= minimum) & (np.abs(ku) >= t["kurt"]) & (np.abs(ku) / sek > zcrit)
+            sd |= (cn >= minimum) & (v > bound) & (stats.chi2.sf(chi, cn - 1) < TEST_ALPHA)
+        # skewness and kurtosis judged on WHZ, as in the SMART plausibility check whose
+        # cut-off is used (shown for all three)
+        zcrit = stats.norm.ppf(1 - TEST_ALPHA / 2)
+        cn = s["whz_clean_n"]
+        sk, ses = s["whz_skew"], s["whz_ses"]
+        skew |= (cn >= minimum) & (np.abs(sk) >= t["skew"]) & (np.abs(sk) / ses > zcrit)
+        ku, sek = s["whz_kurt"], s["whz_sek"]
+        kurt |= (cn >= minimum) & (np.abs(ku) >= t["kurt"]) & (np.abs(ku) / sek > zcrit)
         problems.update(flagged=flagged, sd=sd, skew=skew, kurt=kurt)
         for name in ("weight", "height"):
             n, dps, p = s[f"dps_{name}_n"], s[f"dps_{name}"], s[f"dps_{name}_p"]
-            problems[f"dps_{name}"] = (n >= minimum) & (dps >= t["dps"]) & (p < ALPHA)
+            problems[f"dps_{name}"] = (n >= minimum) & (dps >= t["dps"]) & (p < TEST_ALPHA)
     count = sum(v.astype(np.int64) for v in problems.values())
     verdict = np.where(
         s["n"] < minimum,

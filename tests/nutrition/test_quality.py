@@ -163,8 +163,10 @@ def test_verdict_edges_flagged_share():
     assert verdict() == ("good", [])
     # exactly 1% (4 of 400) is within the threshold
     assert verdict(haz_flagged=4.0, haz_flagged_pct=1.0) == ("good", [])
-    # 10 of 400 (2.5%) is beyond it and significant (binomial p < 0.05)
-    assert verdict(haz_flagged=10.0, haz_flagged_pct=2.5) == ("check", ["flagged"])
+    # 12 of 400 (3%) is beyond it and significant (binomial p = 0.0009 < 0.005)
+    assert verdict(haz_flagged=12.0, haz_flagged_pct=3.0) == ("check", ["flagged"])
+    # 10 of 400 (2.5%) is beyond it but could be chance (p = 0.008: not below 0.05 / 10)
+    assert verdict(haz_flagged=10.0, haz_flagged_pct=2.5)[1] == []
     # beyond 1% but not significant: one flag in 40 (2.5%, p = 0.33)
     assert verdict(n=40, haz_n=40.0, haz_flagged=1.0, haz_flagged_pct=2.5)[1] == []
 
@@ -175,10 +177,15 @@ def test_verdict_edges_sd_skewness_kurtosis_dps():
     assert verdict(whz_sd=0.6)[1] == []  # narrower does not count
     assert verdict(whz_skew=0.59)[1] == []
     assert verdict(whz_skew=0.6)[1] == ["skew"]  # |0.6| is problematic (SMART)
-    assert verdict(waz_kurt=-0.6)[1] == ["kurt"]
+    assert verdict(n=1000, whz_kurt=-0.6)[1] == ["kurt"]
+    assert verdict(n=1000, whz_kurt=0.59)[1] == []
+    assert verdict(whz_kurt=-0.6)[1] == []  # n = 400: SE 0.24, could be chance
+    # skewness and kurtosis are judged on WHZ (SMART), shown for HAZ and WAZ
+    assert verdict(haz_skew=1.5, waz_kurt=2.0)[1] == []
     assert verdict(dps_weight=19.9, dps_weight_p=0.001)[1] == []
     assert verdict(dps_weight=20.0, dps_weight_p=0.001)[1] == ["dps_weight"]
     assert verdict(dps_height=25.0, dps_height_p=0.2)[1] == []  # not significant
+    assert verdict(dps_height=25.0, dps_height_p=0.006)[1] == []  # not below 0.05 / 10
 
 
 def test_verdict_counts_problems_and_needs_the_minimum():
@@ -219,7 +226,7 @@ def _store(facility, kel, rows):
 @pytest.fixture
 def measured(facilities):
     """Posyandu Melati (Miroto): 40 clean measurements. Posyandu Mawar (Pudakpayung): 40 with
-    three implausible HAZ and every weight and length rounded to a whole number."""
+    four implausible HAZ and every weight and length rounded to a whole number."""
     rng = np.random.default_rng(7)
     clean = [
         (float(rng.normal(-1, 1)), float(rng.normal(-0.5, 1)), float(rng.normal(0, 1)),
@@ -227,7 +234,7 @@ def measured(facilities):
         for i in range(40)
     ]  # fmt: skip
     bad = [
-        (7.0 if i < 3 else float(rng.normal(-1, 1)), float(rng.normal(-0.5, 1)),
+        (7.0 if i < 4 else float(rng.normal(-1, 1)), float(rng.normal(-0.5, 1)),
          float(rng.normal(0, 1)), float(10 + i % 3), float(85 + i % 4))
         for i in range(40)
     ]  # fmt: skip
