@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from sigap.core.auth import operator_auth
-from sigap.core.errors import Forbidden, InvalidInput
+from sigap.core.errors import Forbidden, InvalidInput, TooManyRequests
 from sigap.core.models import Role
 from sigap.core.services import Actor, record_audit, require_role
 from sigap.regions.services import mask_nik
@@ -23,6 +23,11 @@ NIK_PATTERN = r"^[0-9]{16}$"
 AREA_PATTERN = r"^[0-9]{2}([0-9]{2}([0-9]{2}([0-9]{4})?)?)?$"
 STAFF_ROLES = (Role.HOSPITAL_OPERATOR, Role.PUSKESMAS_STAFF, Role.PSC_CALL_TAKER,
                Role.DISPATCHER, Role.AMBULANCE_CREW, Role.ANALYST)  # fmt: skip
+# Who may look a NIK's JKN cover up: admission desks (hospital, Puskesmas) and the office.
+# Emergency staff do not need it (emergency care does not wait for cover). The segment
+# (PBI shows welfare status) is shown to the office only.
+LOOKUP_ROLES = (Role.HOSPITAL_OPERATOR, Role.PUSKESMAS_STAFF, Role.ANALYST)
+SEGMENT_ROLES = (Role.ANALYST,)
 
 
 class ErrorOut(Schema):
@@ -61,20 +66,31 @@ def _office_area(actor: Actor, area: str | None) -> str:
 
 @router.post(
     "lookup", auth=operator_auth, response={200: StatusOut, 401: ErrorOut, 403: ErrorOut,
-                                            422: ErrorOut},
-    summary="JKN cover of a NIK (staff); POST so that the NIK stays out of URLs and logs",
+                                            422: ErrorOut, 429: ErrorOut},
+    summary="JKN cover of a NIK (hospital, Puskesmas and office staff; the segment for the "
+    "office only; limited per user; audited); POST so that the NIK stays out of URLs and logs",
 )  # fmt: skip
 def lookup(request: HttpRequest, body: LookupIn):
+    from sigap.core import ratelimit
+
+    from . import conf
+
     actor = _actor(request)
-    require_role(actor, *STAFF_ROLES)
+    user = require_role(actor, *LOOKUP_ROLES)
+    count, seconds = conf.staff_lookup_rate()
+    if ratelimit.over(f"coverage-lookup:user:{user.pk}", count, seconds):
+        raise TooManyRequests("Terlalu banyak pencarian NIK. Coba lagi nanti.",
+                              code="rate_limited")  # fmt: skip
     status = services.coverage_status(body.nik, body.birth_date)
     record_audit(actor, "coverage.lookup", object_type="coverage.nik",
                  object_id=mask_nik(body.nik),
                  after={"known": status is not None})  # fmt: skip
     if status is None:
         return StatusOut(known=False)
+    office = user.is_admin_role or user.role in SEGMENT_ROLES
     return StatusOut(known=True, covered=status.covered, active=status.active,
-                     segment=status.segment, inactive_reason=status.inactive_reason,
+                     segment=status.segment if office else None,
+                     inactive_reason=status.inactive_reason,
                      faskes_code=status.faskes_code, period=status.period,
                      enrolment=status.enrolment)  # fmt: skip
 
