@@ -288,8 +288,8 @@ def public_request_limit() -> tuple[int, int]:
     return int(count), int(seconds)
 
 
-# a public request for the same person (NIK or phone) at the same address within this many
-# hours answers with the open request instead of adding a second (setting overrides)
+# a public request for the same person (NIK, or phone and name) at the same address within
+# this many hours answers with the open request instead of adding a second (setting overrides)
 DUPLICATE_HOURS = 24
 
 
@@ -303,10 +303,11 @@ def _address_key(text: str) -> str:
 
 
 def _public_duplicate(
-    nik: str, phone: str, address: str, village: Region
+    nik: str, name: str, phone: str, address: str, village: Region
 ) -> HomecareRequest | None:
-    """The open public request of the same person (same NIK or same phone number) at the same
-    address and kelurahan, made within DUPLICATE_HOURS; None when there is none. Marked
+    """The open public request of the same person (same NIK, or same phone number and name)
+    at the same address and kelurahan, made within DUPLICATE_HOURS; None when there is none.
+    Marked
     `is_duplicate`, and `same_sender` when NIK and phone both match (only then may its
     request number, the resident's key to cancel it, be shown again)."""
     from django.conf import settings
@@ -318,9 +319,13 @@ def _public_duplicate(
         source=HomecareRequest.Source.PUBLIC, village=village, created_at__gte=since
     ).exclude(status__in=(RequestStatus.CANCELLED, RequestStatus.CLOSED))
     # the kelurahan's public requests of one window are few (the public form is rate-limited)
+    wanted_name = _address_key(name)
     for req in rows.select_related("facility").order_by("created_at", "pk")[:1000]:
         same_nik, same_phone = req.nik == nik, _digits(req.phone) == wanted_phone
-        if (same_nik or same_phone) and _address_key(req.address) == wanted_address:
+        # a phone is shared by a household: with another NIK it is the same request only
+        # for the same name (a mistyped NIK), not for a second patient of the family
+        same_person = same_nik or (same_phone and _address_key(req.name) == wanted_name)
+        if same_person and _address_key(req.address) == wanted_address:
             req.is_duplicate = True
             req.same_sender = same_nik and same_phone
             return req
@@ -380,7 +385,7 @@ def create_request(
                 # runs IMMEDIATE transactions), so that a burst of the same request finds the
                 # first one instead of racing past the check
                 Facility.objects.select_for_update().filter(pk=facility.pk).first()
-                same = _public_duplicate(info.nik, phone, address, village)
+                same = _public_duplicate(info.nik, name, phone, address, village)
                 if same is not None:
                     return same
             req = HomecareRequest.objects.create(

@@ -1,6 +1,7 @@
 """Issue 17 (Medium): a burst of identical public home-visit requests landed in the
-Puskesmas inbox one row each. A repeat (same NIK or phone, same address, within the window)
-is answered with the open request; the public write is rate-limited per client address."""
+Puskesmas inbox one row each. A repeat (same NIK, or same phone and name; same address;
+within the window) is answered with the open request; the public write is rate-limited per
+client address."""
 
 from datetime import timedelta
 
@@ -41,7 +42,8 @@ def test_the_same_request_twice_gives_one_row(puskesmas):
         {"phone": "+62 812 3456 7890"},
         {"address": "jl miroto 3"},  # the same address, other case and punctuation
         {"phone": "089999999999"},  # same NIK, another phone
-        {"nik": "3374015203950002", "name": "Pak Darmo"},  # same phone, another NIK
+        {"nik": "3374015203950002", "phone": "081234567890"},  # same phone, name: NIK typo
+        {"nik": "3374015203950002", "phone": "081234567890", "name": "ibu  warsini"},
         {"need": "Luka di kaki"},
     ],
 )
@@ -57,6 +59,8 @@ def test_repeats_are_recognised(puskesmas, change):
         {"address": "Jl. Miroto 5"},  # another house
         {"village_code": "3374011001"},  # another kelurahan
         {"nik": "3374015203950002", "phone": "089999999999"},  # another person
+        # the household's second patient: same phone and address, another NIK and name
+        {"nik": "3374015203950002", "phone": "081234567890", "name": "Pak Darmo"},
     ],
 )
 def test_different_requests_are_kept(puskesmas, change):
