@@ -10,12 +10,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from sigap.core import exports
@@ -62,7 +65,12 @@ COLUMNS = {
     "lila": "muac",
 }
 REQUIRED = ("name", "sex", "birth_date", "kelurahan", "measured_on")
-MAX_ROWS = 500_000
+# Limits checked before a file is read (an XLSX is a zip: a 1 MB file can expand to a
+# million rows). Each can be overridden in settings (SIGAP_EPPGBM_MAX_*).
+MAX_ROWS = 100_000
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_XLSX_RATIO = 100  # uncompressed / compressed size of one zip member
 POSITIONS = {"berdiri": "H", "h": "H", "terlentang": "L", "telentang": "L", "l": "L", "": ""}
 
 
@@ -105,8 +113,30 @@ class ImportFileError(SigapError):
 # --- reading -----------------------------------------------------------------------------------
 
 
+def limit(name: str) -> int:
+    """A file limit (MAX_ROWS, MAX_UPLOAD_BYTES, ...), overridable as SIGAP_EPPGBM_<NAME>."""
+    return int(getattr(settings, f"SIGAP_EPPGBM_{name}", globals()[name]))
+
+
+def too_big() -> ImportFileError:
+    return ImportFileError(
+        _("Berkas terlalu besar (maksimum %(size)s).")
+        % {"size": filesizeformat(limit("MAX_UPLOAD_BYTES"))},
+        field="file",
+    )
+
+
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(
+        _("Berkas terlalu besar (maksimum %(n)d baris).") % {"n": limit("MAX_ROWS")},
+        field="file",
+    )
+
+
 def read_rows(stream: IO[bytes], filename: str) -> list[dict[str, Any]]:
-    """The file's rows as dicts keyed by our names (unknown columns dropped)."""
+    """The file's rows as dicts keyed by our names (unknown columns dropped). Size, rows and
+    (for XLSX) the decompressed size are limited before and while reading: rows are
+    streamed and reading stops at the first row past the limit."""
     name = filename.lower()
     if name.endswith((".xlsx", ".xlsm")):
         table = _read_xlsx(stream)
@@ -122,8 +152,8 @@ def read_rows(stream: IO[bytes], filename: str) -> list[dict[str, Any]]:
         raise ImportFileError(
             _("Kolom e-PPGBM tidak ada: %(cols)s.") % {"cols": ", ".join(missing)}, field="file"
         )
-    if len(table) - 1 > MAX_ROWS:
-        raise ImportFileError(_("Berkas terlalu besar (maksimum %(n)d baris).") % {"n": MAX_ROWS})
+    if len(table) - 1 > limit("MAX_ROWS"):
+        raise _too_many_rows()
     rows = []
     for values in table[1:]:
         if all(v in (None, "") for v in values):
@@ -133,8 +163,20 @@ def read_rows(stream: IO[bytes], filename: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _read_bytes(stream: IO[bytes]) -> bytes:
+    """At most MAX_UPLOAD_BYTES of the upload (one byte more tells that it is too big)."""
+    cap = limit("MAX_UPLOAD_BYTES")
+    size = getattr(stream, "size", None)
+    if isinstance(size, int) and size > cap:
+        raise too_big()
+    raw = stream.read(cap + 1)
+    if len(raw) > cap:
+        raise too_big()
+    return raw
+
+
 def _read_csv(stream: IO[bytes]) -> list[list[str]]:
-    raw = stream.read()
+    raw = _read_bytes(stream)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -145,19 +187,55 @@ def _read_csv(stream: IO[bytes]) -> list[list[str]]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    table = []
+    # header + rows, plus title lines an export may carry
+    most = limit("MAX_ROWS") + 21
+    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+        table.append(row)
+        if len(table) > most:
+            raise _too_many_rows()
+    return table
+
+
+def _check_zip(raw: bytes) -> None:
+    """Refuse a workbook whose members would expand past the limits, before openpyxl
+    decompresses anything (zipfile never inflates a member past its declared size)."""
+    try:
+        members = zipfile.ZipFile(io.BytesIO(raw)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ImportFileError(_("Berkas XLSX tidak dapat dibaca."), field="file") from exc
+    total = sum(m.file_size for m in members)
+    ratio = max((m.file_size / max(m.compress_size, 1) for m in members), default=0)
+    if total > limit("MAX_XLSX_UNCOMPRESSED_BYTES") or ratio > limit("MAX_XLSX_RATIO"):
+        raise ImportFileError(
+            _("Isi berkas XLSX terlalu besar setelah dibuka; bagi menjadi beberapa berkas."),
+            field="file",
+        )
 
 
 def _read_xlsx(stream: IO[bytes]) -> list[list[Any]]:
     from openpyxl import load_workbook
 
+    raw = _read_bytes(stream)
+    _check_zip(raw)
     try:
-        wb = load_workbook(io.BytesIO(stream.read()), read_only=True, data_only=True)
+        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's file
         raise ImportFileError(_("Berkas XLSX tidak dapat dibaca."), field="file") from exc
-    ws = wb.worksheets[0]
-    table = [list(r) for r in ws.iter_rows(values_only=True)]
-    wb.close()
+    try:
+        ws = wb.worksheets[0]
+        table: list[list[Any]] = []
+        most = limit("MAX_ROWS") + 21  # header + rows, plus title lines
+        for r in ws.iter_rows(values_only=True):  # streamed (read-only mode)
+            table.append(list(r))
+            if len(table) > most:
+                raise _too_many_rows()
+    except ImportFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a damaged sheet is the user's file
+        raise ImportFileError(_("Berkas XLSX tidak dapat dibaca."), field="file") from exc
+    finally:
+        wb.close()
     # e-PPGBM exports may start with title lines: the header is the first row naming NIK/Nama
     for i, row in enumerate(table[:20]):
         names = {COLUMNS.get(_norm(v)) for v in row}

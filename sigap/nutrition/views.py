@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from sigap.core import exports
 from sigap.core.errors import InvalidInput, SigapError
@@ -30,7 +31,7 @@ from sigap.core.services import Actor
 from sigap.regions.models import Region
 from sigap.regions.services import villages_in
 
-from . import charts, selectors, services
+from . import charts, importer, selectors, services
 from . import classification as cls
 from .importer import import_eppgbm
 from .models import (
@@ -465,9 +466,26 @@ def measurement_edit(request: HttpRequest, key: str) -> HttpResponse:
 # --- import -----------------------------------------------------------------------------------
 
 
+@csrf_exempt  # checked by _import_view once the size is known to be acceptable
 @login_required
 def import_view(request: HttpRequest) -> HttpResponse:
+    """An upload larger than the limit is refused from its Content-Length, before Django
+    reads the body (and before the CSRF check, which would parse it): nothing is written."""
     _staff(request)
+    if request.method == "POST":
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        # the form fields around the file take a few hundred bytes
+        if length > importer.limit("MAX_UPLOAD_BYTES") + 64 * 1024:
+            error = importer.too_big()
+            return render(request, "nutrition/import.html", {"error": error}, status=413)
+    return _import_view(request)
+
+
+@csrf_protect
+def _import_view(request: HttpRequest) -> HttpResponse:
     report, error = None, None
     if request.method == "POST":
         upload = request.FILES.get("file")
