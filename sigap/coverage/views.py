@@ -246,9 +246,9 @@ def _imports(request: HttpRequest, handler) -> HttpResponse:
         return redirect("coverage:snapshot", public_id=snap.public_id)
     upload = request.FILES.get("berkas")
     kind = request.POST.get("jenis", "")
+    if handler is not None and handler.too_big:
+        return _imports_page(request, _too_big_message(), status=413)
     try:
-        if handler is not None and handler.too_big:
-            raise SigapError(_too_big_message(), field="berkas")
         period = services.parse_period(request.POST.get("periode", ""))
         if upload is None:
             raise SigapError(_("Pilih berkas."), field="berkas")
