@@ -8,4 +8,6 @@ EN = {
     "Nilai di luar jangkauan yang diterima.": "A value is outside the accepted range.",
     "Terjadi kesalahan di server. Coba lagi nanti.": "Something went wrong on the server. Please try again later.",
     "offset paling besar %(n)s.": "offset is at most %(n)s.",
+    # coverage (a bound added by the all-or-nothing sweep)
+    "Kuota paling besar %(n)s.": "The quota is at most %(n)s.",
 }

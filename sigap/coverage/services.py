@@ -702,6 +702,8 @@ def unflag_resident(actor: Actor, nik: str, reason: str, source: str) -> int:
 
 # --- enrolment quota ---------------------------------------------------------------------------
 
+MAX_QUOTA = 10_000_000  # people a month; QuotaRun.quota is a 32-bit column
+
 
 def priority_rule():
     """The rule in force (the newest); a default one is created on first use."""
@@ -812,6 +814,8 @@ def run_quota(
     premium = conf.premium()
     if quota < 0:
         raise InvalidInput(_("Kuota tidak boleh negatif."), field="quota")
+    if quota > MAX_QUOTA:  # past what the quota column holds (a 500 on SQLite and PostgreSQL)
+        raise InvalidInput(_("Kuota paling besar %(n)s.") % {"n": MAX_QUOTA}, field="quota")
     if budget is not None:
         if budget < 0:
             raise InvalidInput(_("Anggaran tidak boleh negatif."), field="budget")
@@ -1023,6 +1027,8 @@ def run_workers_month(
     quota = conf.workers_quota() if quota is None else int(quota)
     if quota < 0:
         raise InvalidInput(_("Kuota tidak boleh negatif."), field="quota")
+    if quota > MAX_QUOTA:  # past what the quota column holds (a 500 on SQLite and PostgreSQL)
+        raise InvalidInput(_("Kuota paling besar %(n)s.") % {"n": MAX_QUOTA}, field="quota")
     prev = (period - timedelta(days=1)).replace(day=1)
     try:
         with transaction.atomic():

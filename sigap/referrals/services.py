@@ -333,7 +333,8 @@ def clean_input(data: ReferralInput, *, today: date | None = None) -> dict:
             t = Decimal(str(temp).strip().replace(",", ".")).quantize(Decimal("0.1"))
         except InvalidOperation:
             raise InvalidInput(_("Suhu harus angka, mis. 37.5."), field="temperature") from None
-        if not Decimal("25") <= t <= Decimal("45"):
+        # NaN passes quantize and cannot be compared: it is out of range too
+        if not t.is_finite() or not Decimal("25") <= t <= Decimal("45"):
             raise InvalidInput(_("Suhu harus antara 25 dan 45 °C."), field="temperature")
         values["temperature"] = t
 
