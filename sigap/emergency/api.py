@@ -8,6 +8,7 @@ status back with a signed call (HMAC-SHA256, the same scheme SIGAP signs its web
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Literal
 
@@ -23,7 +24,7 @@ from sigap.core.ratelimit import over_limit
 from sigap.core.services import Actor, client_ip, require_area, require_role
 from sigap.facilities.models import Facility
 
-from . import reference, selectors, services
+from . import areas, reference, selectors, services
 from .models import Agency, Assignment, Handoff, Incident, Unit
 
 router = Router(tags=["emergency"])
@@ -36,23 +37,41 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor.from_request(request, "api")
 
 
+def _as_uuid(ref: uuid.UUID | str) -> uuid.UUID | None:
+    if isinstance(ref, uuid.UUID):
+        return ref
+    try:
+        return uuid.UUID(ref)
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
 def _incident(request: HttpRequest, ref: uuid.UUID | str) -> Incident:
-    inc = Incident.objects.filter(public_id=ref).select_related("village").first()
-    if inc is None:
-        inc = Incident.objects.filter(number=str(ref)).first()
-    if inc is None:
+    """An incident by id or number. A reference of neither shape cannot exist: 404 for
+    anyone. Otherwise the role is checked before the lookup, so that a caller without it
+    learns nothing about which incidents exist."""
+    public_id = _as_uuid(ref)
+    number = str(ref) if public_id is None and services.NUMBER_RE.fullmatch(str(ref)) else ""
+    if public_id is None and not number:
         raise NotFound(_("Kejadian tidak ditemukan."))
     actor = _actor(request)
     require_role(actor, *READ_ROLES)
+    if public_id is not None:
+        inc = Incident.objects.filter(public_id=public_id).select_related("village").first()
+    else:
+        inc = Incident.objects.filter(number=number).first()
+    if inc is None:
+        raise NotFound(_("Kejadian tidak ditemukan."))
     require_area(actor, inc.area_code)
     return inc
 
 
 def _unit(ref: str) -> Unit:
-    try:
-        unit = Unit.objects.filter(public_id=uuid.UUID(ref)).first()
-    except ValueError:
-        unit = Unit.objects.filter(code=ref).first()
+    public_id = _as_uuid(ref)
+    if public_id is not None:
+        unit = Unit.objects.filter(public_id=public_id).first()
+    else:
+        unit = Unit.objects.filter(code=ref).first() if len(ref) <= 24 else None
     if unit is None:
         raise NotFound(_("Ambulans tidak ditemukan."), field="unit")
     return unit
@@ -80,6 +99,11 @@ class IncidentIn(Schema):
     partner_ref: str = Field("", max_length=100, description="The partner system's own id")
     repeat_of: uuid.UUID | None = Field(
         None, description="Record this call on an existing incident instead"
+    )
+    allow_out_of_area: bool = Field(
+        False,
+        description="Confirm a point outside the caller's area (422 out_of_area otherwise); "
+        "the incident is shown on this console as out of area, with the responsible PSC",
     )
 
 
@@ -113,6 +137,8 @@ class IncidentOut(Schema):
     caller_phone: str
     calls: int
     source: str
+    out_of_area: bool
+    responsible_psc: str
     received_at: str
     waiting_min: int
     units: list[str]
@@ -261,16 +287,32 @@ class UnitOut(Schema):
 
 
 class SosIn(Schema):
-    latitude: float = Field(..., ge=-90, le=90)
-    longitude: float = Field(..., ge=-180, le=180)
-    phone: str = Field(..., min_length=5, max_length=32)
+    # strict: `false`, `"1"` or `null` are not coordinates (pydantic would take false as 0)
+    latitude: float | None = Field(None, ge=-90, le=90, strict=True)
+    longitude: float | None = Field(None, ge=-180, le=180, strict=True)
+    village_code: str = Field(
+        "", max_length=10, description="Without the phone's position: the chosen kelurahan/desa"
+    )
+    phone: str = Field(..., min_length=5, max_length=32, strict=True)
     category: Literal["medical", "traffic", "fire", "crime", "disaster", "other"] = "medical"
-    note: str = Field("", max_length=500)
+    note: str = Field("", max_length=500, strict=True)
+    answers: dict[str, bool] = Field(
+        default_factory=dict, description="Quick triage questions answered on the page"
+    )
+    idempotency_key: str = Field(
+        "",
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_\-]{0,64}$",
+        description="One per press of the button (the Idempotency-Key header works too)",
+    )
 
 
 class SosOut(Schema):
     number: str
     message: str
+    triage: str
+    out_of_area: bool
+    responsible_psc: str
 
 
 class PartnerStatusIn(Schema):
@@ -603,35 +645,74 @@ def partner_status(request: HttpRequest, ref: uuid.UUID):
     return {"incident": inc.number, "status": req.status, "partner_status": req.partner_status}
 
 
+IDEMPOTENCY_KEY_RE = re.compile(r"[A-Za-z0-9_\-]{8,64}")
+
+
 @router.post(
     "sos",
-    response={201: SosOut, 429: dict},
+    response={201: SosOut, 200: SosOut, 429: dict},
     auth=None,
-    summary="Public SOS button: position from the phone",
+    summary="Public SOS button: position from the phone, or a chosen kelurahan",
+    description=(
+        "One press = one incident: the page sends an idempotency key (body `idempotency_key` "
+        "or header `Idempotency-Key`); the same key again answers 200 with the incident the "
+        "first request opened. From a kab/kota no console serves, the SOS is shown on the "
+        "nearest console as out of area with the responsible PSC; from a point SIGAP cannot "
+        "place, it is refused (422 `out_of_area`) with the advice to dial 112."
+    ),
 )
 def sos(request: HttpRequest, body: SosIn):
     ip = client_ip(request) or "?"
-    if over_limit(request, "emergency-sos", SOS_PER_IP_PER_10_MIN, 600):
-        raise TooManyRequests(_("Terlalu banyak permintaan SOS; hubungi 112 atau 119."))
+    key = body.idempotency_key or request.headers.get("Idempotency-Key", "").strip()
+    if key and not IDEMPOTENCY_KEY_RE.fullmatch(key):
+        raise InvalidInput(_("Kunci permintaan tidak sah."), field="idempotency_key")
+    if (body.latitude is None) != (body.longitude is None):
+        raise InvalidInput(_("Isi lintang dan bujur."), field="latitude")
+    if body.latitude is None and not body.village_code:
+        raise InvalidInput(
+            _("Lokasi wajib: izinkan lokasi ponsel atau pilih kelurahan/desa."), field="location"
+        )
+    text = reference.triage_from_text(body.note)
+    data = services.IncidentInput(
+        latitude=body.latitude,
+        longitude=body.longitude,
+        village_code=body.village_code,
+        caller_phone=body.phone,
+        category=body.category,
+        triage_answers=body.answers,
+        victims=text.victims or 1,
+        notes=body.note,
+        source="sos",
+        agencies=[],
+        idempotency_key=key,
+    )
     actor = Actor(user=None, channel="sos", label="sos", remote_addr=ip)
-    inc = services.create_incident(
-        actor,
-        services.IncidentInput(
-            latitude=body.latitude,
-            longitude=body.longitude,
-            caller_phone=body.phone,
-            category=body.category,
-            notes=body.note,
-            source="sos",
-            agencies=[],
-        ),
-    )
-    return Status(
-        201,
-        {
-            "number": inc.number,
-            "message": _(
-                "Permintaan darurat diterima. Petugas PSC 119 akan menghubungi nomor Anda."
-            ),
-        },
-    )
+    if key and Incident.objects.filter(idempotency_key=key).exists():
+        inc, created = services.submit_sos(actor, data)  # the same press again: no new count
+    else:
+        if over_limit(request, "emergency-sos", SOS_PER_IP_PER_10_MIN, 600):
+            raise TooManyRequests(_("Terlalu banyak permintaan SOS; hubungi 112 atau 119."))
+        inc, created = services.submit_sos(actor, data)
+    return Status(201 if created else 200, _sos_out(inc))
+
+
+def _sos_out(inc: Incident) -> dict:
+    psc = areas.responsible_psc(inc.responsible_area or inc.area_code)
+    if not inc.out_of_area:
+        message = _(
+            "Permintaan darurat diterima (%(psc)s). Petugas akan menelepon nomor Anda. Bila "
+            "keadaan memburuk, telepon 112 atau 119."
+        ) % {"psc": psc.name}
+    else:
+        here = areas.responsible_psc(inc.area_code)
+        message = _(
+            "Lokasi Anda di luar wilayah %(here)s. Permintaan Anda tampil di %(here)s sebagai "
+            "di luar wilayah dan diteruskan ke %(psc)s. Telepon 112 sekarang bila bisa."
+        ) % {"here": here.name, "psc": psc.label}
+    return {
+        "number": inc.number,
+        "message": message,
+        "triage": inc.triage,
+        "out_of_area": inc.out_of_area,
+        "responsible_psc": psc.label,
+    }

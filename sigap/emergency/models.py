@@ -102,6 +102,12 @@ class Incident(BaseModel):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
     call_count = models.PositiveSmallIntegerField(default=1)
     partner_ref = models.CharField(max_length=100, blank=True)
+    # outside the console's area: shown on the console of `area_code` as out of area, with the
+    # kab/kota where the point lies (empty when SIGAP holds no region near it)
+    out_of_area = models.BooleanField(default=False)
+    responsible_area = models.CharField(max_length=10, blank=True)
+    # the SOS page's key: one press = one incident, however often the request arrives
+    idempotency_key = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -131,6 +137,11 @@ class Incident(BaseModel):
                 name="incident_category_valid",
             ),
             models.CheckConstraint(condition=Q(victims__gte=1), name="incident_victims_min"),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="incident_idempotency_key_unique",
+            ),
         ]
 
     def __str__(self) -> str:

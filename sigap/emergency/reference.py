@@ -9,6 +9,9 @@ question says which colour a "yes" points to at least; the call-taker confirms t
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from django.utils.translation import gettext_lazy as _
 
 # colour -> (label, rank for the queue (lower first), response target minutes per SOP)
@@ -131,3 +134,103 @@ def suggest_triage(category: str, answers: dict[str, bool]) -> str:
         if colour in colours:
             return colour
     return "hijau"
+
+
+# --- triage suggested from free text (the SOS note, a call's notes) -------------------------
+# Each rule: the colour a match points to at least, the pattern (lower-case Indonesian, the
+# way people write in a hurry), and the reason shown to the call-taker. The rules only ever
+# suggest: the most urgent colour any rule (or any 'yes' answer) points to, hijau when none
+# does; they never suggest hitam; the call-taker confirms or changes the colour on the
+# phone. More than MASS_CASUALTY victims points to kuning at least (as the disaster question
+# "Lebih dari 5 korban?").
+TEXT_RULES: list[tuple[str, str, str]] = [
+    ("merah", r"tidak sadar|tak sadar(kan)?|pingsan|tidak merespon|koma\b", "tidak sadar"),
+    (
+        "merah",
+        r"tidak (ber)?na(p|f)as|henti (na(p|f)as|jantung)|sesak (na(p|f)as )?berat|"
+        r"tersedak|tercekik|ngorok",
+        "napas",
+    ),
+    ("merah", r"luka (berat|parah|serius)|kritis|sekarat", "luka berat"),
+    (
+        "merah",
+        r"(per|pen)darahan (hebat|banyak|deras)|darah (banyak|deras|terus)|banyak darah|"
+        r"muntah darah",
+        "perdarahan hebat",
+    ),
+    ("merah", r"nyeri dada|sakit dada|serangan jantung|stroke|mencong|pelo\b", "jantung/stroke"),
+    (
+        "merah",
+        r"terjepit|terlempar|tertimbun|terseret|tenggelam|luka bakar|terbakar|tertembak|"
+        r"ditembak|ditusuk|luka tusuk|tusukan|tersengat listrik|kesetrum",
+        "mekanisme berat",
+    ),
+    ("kuning", r"kejang|bingung|lemas|mengantuk terus", "kesadaran turun"),
+    ("kuning", r"sesak|susah (na(p|f)as|bernapas|bernafas)", "sesak"),
+    (
+        "kuning",
+        r"patah|cedera kepala|benturan kepala|kepala terbentur|nyeri hebat|sakit (perut|kepala) "
+        r"hebat",
+        "cedera/nyeri",
+    ),
+    ("kuning", r"keracunan|overdosis|digigit ular|gigitan ular", "keracunan"),
+    ("kuning", r"melahirkan|ketuban pecah|mau lahir|pendarahan hamil|hamil", "kehamilan"),
+    ("kuning", r"demam tinggi|panas tinggi", "demam tinggi"),
+    ("hijau", r"luka ringan|lecet|keseleo|terkilir", "luka ringan"),
+    ("kuning", r"\bluka\b(?! ringan)|berdarah", "luka"),
+]
+MASS_CASUALTY = 5
+_NUMBER_WORDS = {
+    "satu": 1,
+    "dua": 2,
+    "tiga": 3,
+    "empat": 4,
+    "lima": 5,
+    "enam": 6,
+    "tujuh": 7,
+    "delapan": 8,
+    "sembilan": 9,
+    "sepuluh": 10,
+}
+_VICTIMS_RE = re.compile(
+    r"\b([0-9]{1,3}|" + "|".join(_NUMBER_WORDS) + r")\s*(orang|org|korban|anak|pasien)\b"
+)
+_TEXT_RULES = [(c, re.compile(p), why) for c, p, why in TEXT_RULES]
+
+
+@dataclass(frozen=True)
+class TextTriage:
+    colour: str  # the most urgent colour the text points to ("hijau" when nothing matched)
+    victims: int | None  # the number of people the text names, if any
+    reasons: tuple[str, ...]  # the rules that matched, most urgent first
+
+
+def most_urgent(*colours: str) -> str:
+    for colour in TRIAGE_ORDER:
+        if colour in colours:
+            return colour
+    return "hijau"
+
+
+def triage_from_text(text: str) -> TextTriage:
+    """Suggest a triage colour and a number of victims from a free-text note."""
+    low = " ".join((text or "").lower().split())
+    hits = [(c, why) for c, rx, why in _TEXT_RULES if rx.search(low)]
+    counts = []
+    for m in _VICTIMS_RE.finditer(low):
+        word = m.group(1)
+        n = int(word) if word.isdigit() else _NUMBER_WORDS[word]
+        if 1 <= n <= 500:
+            counts.append(n)
+    victims = max(counts) if counts else None
+    colours = [c for c, _why in hits]
+    if victims is not None and victims > MASS_CASUALTY:
+        colours.append("kuning")
+    colour = most_urgent(*colours)
+    reasons = tuple(why for c in TRIAGE_ORDER for cc, why in hits if cc == c)  # most urgent first
+    return TextTriage(colour=colour, victims=victims, reasons=reasons)
+
+
+def suggest_triage_all(category: str, answers: dict[str, bool], text: str = "") -> str:
+    """The most urgent of what the answers and the text point to; hijau when neither does."""
+    return most_urgent(suggest_triage(category, answers), triage_from_text(text).colour)

@@ -33,6 +33,7 @@ from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
 from . import reference
+from .areas import responsible_psc
 from .models import Assignment, Handoff, Incident, IncidentAgency, Unit, UnitStatusChange
 
 # Seconds between change checks per process. 0: every recommendation first asks the
@@ -443,6 +444,9 @@ def incident_json(i: Incident, now: datetime) -> dict:
         "caller_phone": i.caller_phone,
         "calls": i.call_count,
         "source": i.source,
+        "source_label": i.get_source_display(),
+        "out_of_area": i.out_of_area,
+        "responsible_psc": _responsible(i),
         "received_at": i.received_at.isoformat(),
         "waiting_min": int((now - i.received_at).total_seconds() // 60),
         "units": [a.unit.code for a in getattr(i, "active_assignments", [])],
@@ -468,6 +472,13 @@ def incident_json(i: Incident, now: datetime) -> dict:
             for r in getattr(i, "agency_list", [])
         ],
     }
+
+
+def _responsible(i: Incident) -> str:
+    """Out of area: the PSC 119 responsible for the place (with its number)."""
+    if not i.out_of_area:
+        return ""
+    return responsible_psc(i.responsible_area).label
 
 
 def _open_handoff(i: Incident) -> Handoff | None:

@@ -10,6 +10,7 @@ same moment exactly one succeeds.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import threading
@@ -33,7 +34,7 @@ from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
-from . import reference
+from . import areas, reference
 from .models import (
     Agency,
     AreaSettings,
@@ -210,6 +211,9 @@ class IncidentInput:
     agencies: list[str] | None = None
     source: str = Incident.Source.CALL
     partner_ref: str = ""
+    # the call-taker confirmed a point outside the console's area (see `areas`)
+    allow_out_of_area: bool = False
+    idempotency_key: str = ""
 
 
 def _clean_text(value: str, field_name: str, max_len: int) -> str:
@@ -224,8 +228,11 @@ def _clean_text(value: str, field_name: str, max_len: int) -> str:
 def validate_incident(data: IncidentInput) -> tuple[IncidentInput, Region | None]:
     """Check a call before anything is written; returns the cleaned input and its village."""
     village = None
-    if data.village_code:
-        village = Region.objects.filter(code=data.village_code.strip(), level=4).first()
+    village_code = _clean_text(data.village_code, "village_code", 10)
+    if village_code:
+        if not village_code.isdigit():
+            raise InvalidInput(_("Kelurahan/desa tidak dikenal."), field="village_code")
+        village = Region.objects.filter(code=village_code, level=4).first()
         if village is None:
             raise InvalidInput(_("Kelurahan/desa tidak dikenal."), field="village_code")
     lat, lon = data.latitude, data.longitude
@@ -259,7 +266,9 @@ def validate_incident(data: IncidentInput) -> tuple[IncidentInput, Region | None
         raise InvalidInput(_("Jawaban triase tidak sah."), field="triage_answers")
     keys = {q["key"] for q in reference.triage_questions(data.category)}
     answers = {k: bool(v) for k, v in answers.items() if k in keys}
-    triage = data.triage or reference.suggest_triage(data.category, answers)
+    notes = _clean_text(data.notes, "notes", 4000)
+    # empty: the most urgent colour the answers or the notes point to (reference.TEXT_RULES)
+    triage = data.triage or reference.suggest_triage_all(data.category, answers, notes)
     if triage not in reference.TRIAGE:
         raise InvalidInput(_("Warna triase tidak dikenal."), field="triage")
     if (
@@ -293,11 +302,13 @@ def validate_incident(data: IncidentInput) -> tuple[IncidentInput, Region | None
         triage=triage,
         triage_answers=answers,
         victims=data.victims,
-        notes=_clean_text(data.notes, "notes", 4000),
+        notes=notes,
         service_needed=service,
         agencies=agencies,
         source=data.source,
         partner_ref=_clean_text(data.partner_ref, "partner_ref", 100),
+        allow_out_of_area=bool(data.allow_out_of_area),
+        idempotency_key=data.idempotency_key,
     )
     return cleaned, village
 
@@ -307,6 +318,22 @@ def _normal_phone(phone: str) -> str:
     if digits.startswith("62"):
         digits = "0" + digits[2:]
     return digits
+
+
+CALLBACK_RE = re.compile(r"0[1-9][0-9]{7,13}")
+
+
+def callback_phone(phone: str, field_name: str = "phone") -> str:
+    """A number the centre can call back: an Indonesian mobile or landline (0..., 62...,
+    +62...), 9-15 digits, not one digit repeated. "00000" and the like are refused."""
+    phone = _clean_text(phone, field_name, 32)
+    digits = _normal_phone(phone)
+    if not PHONE_RE.match(phone) or not CALLBACK_RE.fullmatch(digits) or len(set(digits[2:])) <= 1:
+        raise InvalidInput(
+            _("Isi nomor ponsel atau telepon yang bisa dihubungi, misalnya 0812xxxxxxx."),
+            field=field_name,
+        )
+    return phone
 
 
 def find_repeats(
@@ -338,40 +365,98 @@ def find_repeats(
     return found
 
 
+NUMBER_RE = re.compile(r"GD[0-9]{6}-[0-9A-F]{6}")
+
+
 def _incident_number(now: datetime) -> str:
     # the local date, as call-takers read it (a call at 05:00 WIB is not "yesterday")
     return f"GD{timezone.localtime(now):%y%m%d}-{secrets.token_hex(3).upper()}"
 
 
-def _incident_area(village: Region | None, actor: Actor) -> str:
-    if village is not None:
-        return village.code[:4]
-    user = actor.user
-    return (user.area_code[:4] if user and user.area_code else "") or "00"
+def place_call(actor: Actor, data: IncidentInput) -> tuple[IncidentInput, areas.Placement]:
+    """Validate a call and place it (see `areas`): the cleaned input and where it lies.
+    A staff call outside the call-taker's area is refused (code "out_of_area", naming the
+    nearest kelurahan and the responsible PSC) unless `allow_out_of_area` confirms it; a
+    public SOS that SIGAP cannot place is refused with the advice to dial 112."""
+    cleaned, village = validate_incident(data)
+    sos = cleaned.source == Incident.Source.SOS
+    placed = areas.place(
+        cleaned.latitude,
+        cleaned.longitude,
+        village,
+        console=None if sos else areas.console_area_of(actor),
+    )
+    if sos and not placed.known:
+        raise InvalidInput(
+            _(
+                "Lokasi Anda di luar wilayah layanan SIGAP, permintaan tidak terkirim. "
+                "Telepon 112 sekarang."
+            ),
+            field="location",
+            code="out_of_area",
+        )
+    if not sos and placed.out_of_area and not cleaned.allow_out_of_area:
+        raise InvalidInput(placed.describe(), field="location", code="out_of_area")
+    return cleaned, placed
 
 
 def create_incident(actor: Actor, data: IncidentInput, *, now: datetime | None = None) -> Incident:
     """Open an incident from a call, an SOS or a partner system; asks the agencies its
-    category needs. Bad input raises before anything is written."""
+    category needs. Bad input raises before anything is written. Every incident is stored
+    under an area that a console shows (`areas`)."""
     if data.source == Incident.Source.HOMECARE:
         raise InvalidInput(_("Sumber tidak dikenal."), field="source")  # create_from_homecare
     if data.source != Incident.Source.SOS:
         # SOS is public: anyone may press it (the API limits it per address)
         require_role(actor, *CALL_ROLES)
-    cleaned, village = validate_incident(data)
-    area = _incident_area(village, actor)
-    if data.source != Incident.Source.SOS:
-        require_area(actor, village.code if village else area)
-    return _open_incident(actor, cleaned, village, area, now or timezone.now())
+    cleaned, placed = place_call(actor, data)
+    if data.source != Incident.Source.SOS and not placed.out_of_area:
+        require_area(actor, placed.village.code if placed.village else placed.console_area)
+    return _open_incident(actor, cleaned, placed, now or timezone.now())
+
+
+def submit_sos(actor: Actor, data: IncidentInput) -> tuple[Incident, bool]:
+    """The public SOS button: (incident, created). The page's idempotency key makes one
+    press one incident: the same key again (a second press, a retry, two requests at once)
+    answers the incident the first one opened; the key with another phone is refused."""
+    data.source = Incident.Source.SOS
+    data.caller_phone = callback_phone(data.caller_phone)
+    key = data.idempotency_key
+    if key:
+        existing = _sos_by_key(key, data.caller_phone)
+        if existing is not None:
+            return existing, False
+    try:
+        return create_incident(actor, data), True
+    except IntegrityError:
+        existing = _sos_by_key(key, data.caller_phone) if key else None
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _sos_by_key(key: str, phone: str) -> Incident | None:
+    inc = Incident.objects.filter(idempotency_key=key).first()
+    if inc is not None and _normal_phone(inc.caller_phone) != _normal_phone(phone):
+        raise InvalidInput(
+            _("Kunci permintaan ini sudah dipakai untuk permintaan lain."),
+            field="idempotency_key",
+            code="idempotency_mismatch",
+        )
+    return inc
 
 
 def _open_incident(
-    actor: Actor, cleaned: IncidentInput, village: Region | None, area: str, now: datetime
+    actor: Actor, cleaned: IncidentInput, placed: areas.Placement, now: datetime
 ) -> Incident:
+    village = placed.village
     with transaction.atomic():
         inc = Incident.objects.create(
             number=_incident_number(now),
-            area_code=area,
+            area_code=placed.console_area,
+            out_of_area=placed.out_of_area,
+            responsible_area=placed.regency_code if placed.out_of_area else "",
+            idempotency_key=cleaned.idempotency_key,
             source=cleaned.source,
             caller_phone=cleaned.caller_phone,
             caller_name=cleaned.caller_name,
@@ -472,6 +557,8 @@ def incident_snapshot(inc: Incident) -> dict[str, Any]:
         "village": inc.village_id,
         "lat": inc.latitude,
         "lon": inc.longitude,
+        "out_of_area": inc.out_of_area,
+        "responsible_area": inc.responsible_area,
     }
 
 
@@ -643,8 +730,12 @@ def create_from_homecare(actor: Actor, escalation) -> Incident:
         partner_ref=ref,
     )
     cleaned, village = validate_incident(data)
-    area = village.code[:4] if village else escalation.facility.village_id[:4]
-    return _open_incident(actor, cleaned, village, area, timezone.now())
+    # the patient's home, on the console that serves it (see `areas`); a home SIGAP cannot
+    # place goes to the Puskesmas' console, out of area
+    placed = areas.place(cleaned.latitude, cleaned.longitude, village)
+    if not placed.known:
+        placed = dataclasses.replace(placed, console_area=escalation.facility.village_id[:4])
+    return _open_incident(actor, cleaned, placed, timezone.now())
 
 
 def withdraw_from_homecare(

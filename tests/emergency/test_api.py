@@ -176,9 +176,9 @@ def test_public_sos_is_throttled(area):
     cache.clear()
     c = Client()
     for _ in range(5):
-        r = post(c, "sos", {"latitude": -6.98, "longitude": 110.41, "phone": "08123456"})
+        r = post(c, "sos", {"latitude": -6.98, "longitude": 110.41, "phone": "081234567"})
         assert r.status_code == 201
-    r = post(c, "sos", {"latitude": -6.98, "longitude": 110.41, "phone": "08123456"})
+    r = post(c, "sos", {"latitude": -6.98, "longitude": 110.41, "phone": "081234567"})
     assert r.status_code == 429
     assert Incident.objects.filter(source="sos").count() == 5
     assert AuditEvent.objects.filter(action="emergency.incident.create", channel="sos").count() == 5

@@ -81,8 +81,10 @@ def test_only_call_centre_roles_in_their_area_open_incidents(users):
     data = services.IncidentInput(latitude=-6.98, longitude=110.41, category="medical")
     with pytest.raises(Forbidden):
         services.create_incident(actor(users["crew"]), data)
-    with pytest.raises(Forbidden):
+    # another city's dispatcher: outside the area, refused unless confirmed (test_areas.py)
+    with pytest.raises(InvalidInput) as exc:
         services.create_incident(actor(users["other_disp"]), data)
+    assert exc.value.code == "out_of_area"
     # SOS from the public page needs no account
     sos = services.create_incident(
         services.Actor(user=None, channel="sos"),
