@@ -113,8 +113,9 @@ class PublicCheckOut(Schema):
 def public_check(request: HttpRequest, body: PublicCheckIn):
     from .views import public_answer
 
+    field = "card_number" if body.card_number and not body.family_card else "family_card"
     number = body.family_card or body.card_number or ""
-    return PublicCheckOut(answer=public_answer(request, body.nik, number))
+    return PublicCheckOut(answer=public_answer(request, body.nik, number, field))
 
 
 class AreaQuery(Schema):

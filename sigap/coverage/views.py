@@ -615,7 +615,7 @@ def workers(request: HttpRequest) -> HttpResponse:
 # --- public check --------------------------------------------------------------------------
 
 
-def public_answer(request: HttpRequest, nik: str, number: str) -> str:
+def public_answer(request: HttpRequest, nik: str, number: str, number_field: str = "nomor") -> str:
     """The public check: active | inactive | pending | uncovered | unknown. Raises
     InvalidInput for a NIK that cannot be a NIK or a missing KK / card number, and
     TooManyRequests past the address's limit or after repeated misses (per address, and per
@@ -631,7 +631,7 @@ def public_answer(request: HttpRequest, nik: str, number: str) -> str:
     number = services.normalise_number(number)
     if not (number.isdigit() and len(number) in (13, 16)):
         raise InvalidInput(_("Isi nomor KK (16 angka) atau nomor kartu JKN (13 angka)."),
-                           field="nomor")  # fmt: skip
+                           field=number_field)  # fmt: skip
     count, seconds = conf.lookup_rate()
     if ratelimit.over(ratelimit.address_key(request, "coverage-check"), count, seconds):
         raise TooManyRequests(_("Terlalu banyak pemeriksaan dari alamat ini. Coba lagi nanti."),

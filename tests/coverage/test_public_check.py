@@ -69,7 +69,7 @@ def test_the_birth_date_alone_no_longer_answers(client, data):
     api = client.post("/api/v1/coverage/public/check",
                       {"nik": PEOPLE[0][0], "birth_date": PEOPLE[0][4]},
                       content_type="application/json")  # fmt: skip
-    assert api.status_code == 422 and api.json()["field"] == "nomor"
+    assert api.status_code == 422 and api.json()["field"] == "family_card"
 
 
 def test_the_kk_or_the_card_number_answers(client, data):

@@ -260,3 +260,12 @@ def test_deciding_needs_an_office_role_and_csrf(may, cli, tmp_path, client, make
         == 403
     )
     assert Membership.objects.count() == 40 and Snapshot.objects.get(pk=held.pk).status == "held"
+
+
+def test_the_same_held_file_twice_is_one_held_snapshot(may, cli, tmp_path):
+    first = _import(cli, tmp_path, "m6.csv", member_rows(NIKS[:10]))
+    again = _import(cli, tmp_path, "m6.csv", member_rows(NIKS[:10]))
+    assert first.held and not again.created and again.snapshot.pk == first.snapshot.pk
+    assert Snapshot.objects.filter(status="held").count() == 1
+    assert MembershipRow.objects.filter(snapshot=first.snapshot).count() == 10
+    assert Membership.objects.count() == 40
