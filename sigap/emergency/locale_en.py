@@ -270,4 +270,6 @@ EN = {
     "Tanda vital: %(v)s.": "Vital signs: %(v)s.",
     "Ganti %(old)s dengan %(new)s": "Replace %(old)s with %(new)s",
     "Ambulans diganti": "Ambulance replaced",
+    "PSC 119 sudah menangani kejadian %(no)s (%(s)s); batalkan melalui PSC 119.": "PSC 119 is already handling incident %(no)s (%(s)s); cancel it through PSC 119.",
+    "Hanya petugas yang mencatat kunjungan ini yang dapat menariknya.": "Only the worker who recorded this visit can withdraw it.",
 }
