@@ -1,5 +1,10 @@
-from django.contrib import admin
+import secrets
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import ApiKey, AuditEvent, OutboundMessage, User, WebhookDelivery, WebhookEndpoint
 
@@ -52,11 +57,53 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return False
 
 
+class WebhookEndpointForm(forms.ModelForm):
+    """No secret in the form (never shown back); the URL passes the same SSRF check as a
+    registration (sigap.core.webhooks.check_url: https, public addresses only)."""
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ("name", "url", "events", "is_active", "owner_label")
+
+    def clean_url(self) -> str:
+        from . import webhooks
+
+        url = self.cleaned_data["url"]
+        try:
+            webhooks.check_url(url)
+        except webhooks.UnsafeUrl as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return url
+
+
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
+    """A new endpoint's signing secret is shown once, after saving; "new secret" replaces it
+    and shows the new one once. The stored secret is never shown back."""
+
+    form = WebhookEndpointForm
     list_display = ("name", "url", "is_active", "owner_label")
     list_filter = ("is_active",)
     search_fields = ("name", "url", "owner_label")
+    actions = ["new_secret"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            self._show_once(request, obj)
+
+    @admin.action(description=gettext_lazy("Buat rahasia baru (ditampilkan sekali)"))
+    def new_secret(self, request, queryset):
+        for endpoint in queryset:
+            endpoint.secret = secrets.token_urlsafe(32)
+            endpoint.save(update_fields=["secret", "updated_at"])
+            self._show_once(request, endpoint)
+
+    def _show_once(self, request, endpoint: WebhookEndpoint) -> None:
+        msg = _(
+            "Rahasia penandatanganan %(name)s (ditampilkan sekali, simpan sekarang): %(secret)s"
+        )
+        messages.warning(request, msg % {"name": endpoint.name, "secret": endpoint.secret})
 
 
 @admin.register(WebhookDelivery)

@@ -201,6 +201,8 @@ EN = {
     "Alamat webhook tidak boleh memuat nama pengguna atau sandi.": "The webhook URL must not contain a user name or password.",
     "Nama host webhook tidak dapat di-resolve.": "The webhook's host name does not resolve.",
     "Alamat webhook menuju jaringan internal (%(ip)s); hanya alamat publik.": "The webhook URL points into an internal network (%(ip)s); public addresses only.",
+    "Buat rahasia baru (ditampilkan sekali)": "New secret (shown once)",
+    "Rahasia penandatanganan %(name)s (ditampilkan sekali, simpan sekarang): %(secret)s": "Signing secret of %(name)s (shown once, keep it now): %(secret)s",
     "Warga (publik)": "Resident (public)",
     "Operator rumah sakit": "Hospital operator",
     "Petugas Puskesmas": "Puskesmas staff",

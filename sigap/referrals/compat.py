@@ -39,6 +39,7 @@ and, in a jawab, `TAHAN_TT` (1 = hold a bed of the referral's class).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -170,7 +171,24 @@ def _credential(request: HttpRequest) -> SisruteCredential:
     ok = consumer_signature_ok(key, consid, stamp, signature)
     if not ok or cred is None or not cred.facility.is_active:
         raise CompatError(UNAUTHORIZED, _("Consumer ID atau signature tidak sah."))
+    if not _bound_to_client(request, consid, stamp, signature):
+        msg = _("Signature ini sudah dipakai dari alamat lain; buat ulang dengan X-timestamp baru.")
+        raise CompatError(UNAUTHORIZED, msg)
     return cred
+
+
+def _bound_to_client(request: HttpRequest, consid: str, stamp: str, signature: str) -> bool:
+    """SISRUTE signs only "consid&timestamp", not the body, and bridges send several requests
+    with the same headers inside one second, so a header set cannot be single-use. It is
+    bound instead to the client address that used it first (Django's shared cache, for twice
+    the signature window): the same headers replayed from another address are refused."""
+    from django.core.cache import cache
+
+    token = f"{consid}&{stamp}&{signature}".encode()
+    key = "sigap:sisrute-sig:" + hashlib.sha256(token).hexdigest()
+    here = client_ip(request) or "-"
+    timeout = 2 * settings.SIGAP_SIGNATURE_MAX_SKEW + 1
+    return cache.add(key, here, timeout=timeout) or cache.get(key) == here
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:

@@ -257,3 +257,28 @@ def test_wrong_method_and_garbage(bridges, client):
     assert r.json()["status"] == 400
     r = client.post(BASE + "/rujukan", data="[1]", content_type="application/json", **h)
     assert r.json()["status"] == 400
+
+
+def test_headers_replayed_from_another_address_are_refused(bridges):
+    """SISRUTE's signature does not cover the body, and bridges reuse one header set for
+    several calls in a second: the set is bound to the address that used it first (issue 17,
+    replays inside the window)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    pkm, _alfa, _beta = bridges
+    headers = sisrute_headers(pkm.consid, pkm.password)
+    kwargs = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+    first = pkm.client.get(BASE + "/referensi/alasanrujukan", **kwargs)
+    again = pkm.client.get(BASE + "/referensi/faskes", **kwargs)  # same client, same second
+    assert first.json()["success"] and again.json()["success"]
+    elsewhere = pkm.client.post(
+        BASE + "/rujukan",
+        data=json.dumps({"PASIEN": {}}),
+        content_type="application/json",
+        REMOTE_ADDR="203.0.113.9",
+        **kwargs,
+    )
+    assert elsewhere.status_code == 200 and elsewhere.json()["status"] == 401
+    assert "alamat lain" in elsewhere.json()["detail"]
+    cache.clear()
