@@ -721,7 +721,7 @@ def _visit_page(
             "error": error,
             "confirm": confirm,
             "confirm_signs": services.sign_labels(confirm.signs) if confirm else [],
-            "confirm_codes": ",".join(confirm.signs) if confirm else "",
+            "confirm_codes": ",".join(getattr(confirm, "shown", confirm.signs)) if confirm else "",
         },
         status=status,
     )
@@ -750,6 +750,9 @@ def _save_record(request: HttpRequest, visit: Visit, mode: str) -> HttpResponse:
             record = services.record_visit(actor, visit, data, confirm_danger=confirmed)
             messages.success(request, _("Kunjungan dicatat."))
     except services.DangerUnconfirmed as exc:
+        # the confirmation covers every sign of the form as shown (a correction's earlier
+        # signs, already escalated, included), so that the next press can match it
+        exc.shown = services.record_signs(data)
         return _visit_page(request, visit, form=_record_form(None, p), mode=mode, confirm=exc)
     except SigapError as exc:
         return _visit_page(

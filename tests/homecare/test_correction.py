@@ -223,3 +223,18 @@ def test_a_dispatched_incident_is_left_to_the_dispatcher(nurse, visit):  # noqa:
     assert incident.number in exc.value.message
     assert Escalation.objects.get().status == "handed_over"
     assert type(incident).objects.get().status == "dispatched"
+
+
+def test_page_correction_adding_a_sign_confirms_and_escalates_it(roster, record, visit):  # noqa: F811
+    c = client_as(roster["nurse"].user)
+    url = f"/perawatan-rumah/kunjungan/{visit.public_id}/"
+    form = {"action": "correct", "outcome": "worse", "systolic": "85", "diastolic": "60",
+            "pulse": "80", "danger_signs": "kejang", "reason": "lupa centang"}  # fmt: skip
+    page = c.post(url, form).content.decode()
+    assert 'id="danger-confirm"' in page and "Kejang" in page
+    assert 'name="confirmed_signs" value="kejang,tekanan_darah"' in page
+    assert Escalation.objects.count() == 1
+    r = c.post(url, form | {"confirm_danger": "1", "confirmed_signs": "kejang,tekanan_darah"})
+    assert r.status_code == 302
+    assert sorted(Escalation.objects.values_list("kind", flat=True)) == ["emergency", "referral"]
+    assert VisitRecord.objects.get().danger_signs == ["kejang", "tekanan_darah"]
