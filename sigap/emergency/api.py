@@ -336,6 +336,39 @@ def triage_questions(request: HttpRequest, category: str = "medical"):
     return reference.triage_questions(category)
 
 
+class PlaceQuery(Schema):
+    lat: float = Field(..., ge=-90, le=90)
+    lon: float = Field(..., ge=-180, le=180)
+
+
+class PlaceOut(Schema):
+    out_of_area: bool
+    village: str
+    kecamatan: str
+    responsible_psc: str
+    message: str
+
+
+@router.get(
+    "place",
+    response=PlaceOut,
+    auth=operator_auth,
+    summary="Where a point lies for the call-taker's console (out of area or not)",
+)
+def place(request: HttpRequest, q: Query[PlaceQuery]):
+    actor = _actor(request)
+    require_role(actor, *READ_ROLES)
+    placed = areas.place(q.lat, q.lon, console=areas.console_area_of(actor))
+    v = placed.village
+    return {
+        "out_of_area": placed.out_of_area,
+        "village": v.name if v else "",
+        "kecamatan": v.parent.name if v and v.parent_id else "",
+        "responsible_psc": placed.responsible.label,
+        "message": placed.describe() if placed.out_of_area else "",
+    }
+
+
 @router.get(
     "incidents/repeats",
     response=list[IncidentOut],

@@ -6,20 +6,21 @@ hospital pages work as plain forms; the console and the maps need the static scr
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sigap.core import exports
-from sigap.core.errors import SigapError
+from sigap.core.errors import InvalidInput, SigapError
 from sigap.core.models import Role
 from sigap.core.services import Actor, record_audit
 from sigap.facilities import services as facility_services
@@ -81,6 +82,17 @@ def _int(value: str | None, default: int) -> int:
         return -1
 
 
+def _has_nul(form) -> bool:
+    return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in form.lists())
+
+
+def _uuid_or_404(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError as exc:
+        raise Http404 from exc
+
+
 @login_required
 def intake(request: HttpRequest) -> HttpResponse:
     """The call-taker's screen: one form, keyboard first (Tab order, Enter submits)."""
@@ -89,7 +101,10 @@ def intake(request: HttpRequest) -> HttpResponse:
     form = request.POST if request.method == "POST" else {}
     repeats: list[Incident] = []
     error: SigapError | None = None
-    if request.method == "POST":
+    if request.method == "POST" and _has_nul(form):
+        # PostgreSQL cannot store a NUL character; no field of this form needs one
+        error = InvalidInput(_("Berisi karakter yang tidak sah."), field="form")
+    elif request.method == "POST":
         actor = Actor.from_request(request)
         data = services.IncidentInput(
             latitude=_float(form.get("latitude")),
@@ -103,11 +118,12 @@ def intake(request: HttpRequest) -> HttpResponse:
             triage_answers={k[2:]: True for k in form if k.startswith("q_")},
             victims=_int(form.get("victims"), 1),
             notes=form.get("notes", ""),
+            allow_out_of_area=bool(form.get("allow_out_of_area")),
         )
         try:
             repeat_of = form.get("repeat_of", "")
             if repeat_of:
-                inc = get_object_or_404(Incident, public_id=repeat_of)
+                inc = get_object_or_404(Incident, public_id=_uuid_or_404(repeat_of))
                 services.add_call(actor, inc, phone=data.caller_phone, note=data.notes[:255])
                 messages.success(
                     request, _("Panggilan dicatat pada kejadian %(n)s.") % {"n": inc.number}
@@ -137,6 +153,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "error": error,
+            "out_of_area": error is not None and error.code == "out_of_area",
             "repeats": repeats,
             "categories": reference.CATEGORIES,
             "triage": [(k, v[0]) for k, v in reference.TRIAGE.items()],
@@ -148,6 +165,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 "villages": _villages(area),
                 "kelurahan_api": "/api/v1/regions/kelurahan",
                 "repeats_api": "/api/v1/emergency/incidents/repeats",
+                "place_api": "/api/v1/emergency/place",
                 "questions": {c: reference.triage_questions(c) for c in reference.CATEGORIES},
             },
             "recent": selectors.active_incidents(area)[:10],
@@ -193,6 +211,8 @@ def console(request: HttpRequest) -> HttpResponse:
                     "updated": _("diperbarui"),
                     "offline": _("koneksi terputus, mencoba lagi"),
                     "needs_hospital": _("Perlu RS lain"),
+                    "out_of_area": _("di luar wilayah"),
+                    "responsible": _("PSC yang bertanggung jawab"),
                     "reassign": _("Ganti %(old)s dengan %(new)s"),
                     "reassigned": _("Ambulans diganti"),
                     "handoff_status": {
@@ -265,6 +285,9 @@ def crew(request: HttpRequest) -> HttpResponse:
 # --- public SOS ---------------------------------------------------------------------
 
 
+SOS_QUESTIONS = ("tidak_sadar", "tidak_napas", "perdarahan")
+
+
 def sos(request: HttpRequest) -> HttpResponse:
     """A big button: the phone's position and number go to the PSC 119 queue."""
     return render(
@@ -272,9 +295,19 @@ def sos(request: HttpRequest) -> HttpResponse:
         "emergency/sos.html",
         {
             "categories": reference.CATEGORIES,
-            "config": {"api": "/api/v1/emergency/sos"},
+            # the quick questions: the most urgent signs of every category
+            "questions": [
+                q for q in reference.triage_questions("medical") if q["key"] in SOS_QUESTIONS
+            ],
+            "config": {
+                "api": "/api/v1/emergency/sos",
+                "kelurahan_api": "/api/v1/regions/kelurahan",
+            },
             "i18n": {
-                "no_geo": _("Lokasi ponsel tidak tersedia. Telepon 112 atau 119."),
+                "no_geo": _(
+                    "Lokasi ponsel tidak tersedia. Pilih kelurahan/desa Anda lalu tekan SOS "
+                    "lagi, atau telepon 112 atau 119."
+                ),
                 "locating": _("Mencari lokasi…"),
             },
         },

@@ -64,3 +64,28 @@ def test_crew_and_dispatcher_moving_the_unit_at_once(users, call, make_unit):
     assert Assignment.objects.filter(status="active").count() == (
         1 if u.status == "en_route" else 0
     )
+
+
+@pytest.mark.parametrize("presses", [2, 4])
+def test_one_sos_press_sent_several_times_at_once_is_one_incident(area, presses):
+    """The page's idempotency key: requests with the same key at the same moment open one
+    incident; every one of them answers that incident."""
+
+    def work(i: int):
+        return services.submit_sos(
+            Actor(user=None, channel="sos", label="sos"),
+            services.IncidentInput(
+                latitude=-6.981,
+                longitude=110.413,
+                caller_phone="081234567890",
+                notes="2 orang luka berat",
+                idempotency_key="one-press-0001",
+            ),
+        )
+
+    results = run_together(presses, work, who="an SOS request")
+    assert all(isinstance(r, tuple) for r in results), results
+    assert sum(1 for _inc, created in results if created) == 1
+    assert len({inc.pk for inc, _created in results}) == 1
+    assert Incident.objects.count() == 1
+    assert Incident.objects.get().triage == "merah"

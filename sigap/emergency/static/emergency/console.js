@@ -22,7 +22,9 @@
       head.appendChild(el("span", "tri-badge tri-" + i.triage, i.triage));
       head.appendChild(el("b", null, " " + i.number + " "));
       head.appendChild(el("span", "inc-status s-" + i.status, i.status_label));
+      if (i.out_of_area) head.appendChild(el("span", "out-badge", t.out_of_area));
       li.appendChild(head);
+      if (i.out_of_area) li.appendChild(el("div", "inc-meta out-psc", t.responsible + ": " + i.responsible_psc));
       li.appendChild(E.line("div", "inc-meta", [
         i.category_label + " · " + (i.village || "-") + " · " + i.waiting_min + " " + t.min,
         i.calls > 1 ? " · ☎×" + i.calls : "",
@@ -41,8 +43,10 @@
     var box = document.getElementById("console-map");
     if (!box || typeof L === "undefined") return;
     if (!map) {
-      var pts = state.incidents.map(function (i) { return [i.lat, i.lon]; });
-      map = E.baseMap(box, config, pts.length ? pts : null);
+      // the area stays in view: an incident far outside it (out of area) does not zoom the
+      // map out; it is in the queue, marked, with the PSC responsible for it
+      var pts = state.incidents.filter(function (i) { return !i.out_of_area; }).map(function (i) { return [i.lat, i.lon]; });
+      map = E.baseMap(box, config, (config.villages && config.villages.length) || !pts.length ? null : pts);
       layer = L.layerGroup().addTo(map);
     }
     layer.clearLayers();
@@ -83,6 +87,7 @@
     if (!h) return;
     h.textContent = "";
     h.appendChild(el("h2", null, i.number + " · " + i.category_label));
+    if (i.out_of_area) h.appendChild(el("p", "out-of-area", t.out_of_area + " · " + t.responsible + ": " + i.responsible_psc));
     h.appendChild(el("p", null, i.status_label + " · " + (i.kecamatan ? i.kecamatan + " / " : "") + (i.village || "-") +
       (i.address ? " · " + i.address : "") + " · ☎ " + (i.caller_phone || "-")));
     var asg = el("ul", "assignments");

@@ -12,8 +12,25 @@
   var marker = null, map = null, found = {};
   var order = ["merah", "kuning", "hijau", "hitam"];
 
+  // outside the call-taker's area: say so at once, name the nearest kelurahan and the
+  // responsible PSC, and ask for the explicit override (the server checks again on save)
+  var warning = document.getElementById("out-of-area-warning");
+  var override = document.getElementById("out-of-area");
+  var placeSeq = 0;
+  function checkPlace(la, lo) {
+    var seq = ++placeSeq;
+    E.api("GET", config.place_api + "?lat=" + la + "&lon=" + lo).then(function (p) {
+      if (seq !== placeSeq) return;
+      warning.textContent = p.message;
+      warning.hidden = !p.out_of_area;
+      override.hidden = !p.out_of_area;
+      if (!p.out_of_area) document.getElementById("f-override").checked = false;
+    }).catch(function () {});
+  }
+
   function setPoint(la, lo, moveMap) {
     lat.value = la.toFixed(6); lon.value = lo.toFixed(6);
+    checkPlace(lat.value, lon.value);
     if (!map) return;
     if (marker) marker.setLatLng([la, lo]);
     else marker = L.circleMarker([la, lo], { radius: 9, weight: 3, className: "incident-marker" }).addTo(map);
