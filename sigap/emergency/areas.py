@@ -81,7 +81,7 @@ def responsible_psc(regency_code: str) -> Responsible:
     from .models import Agency
 
     if not regency_code:
-        return Responsible(_("PSC 119 setempat (telepon 112)"), "112")
+        return Responsible(_("PSC 119 setempat"), "112")
     agency = (
         Agency.objects.filter(kind="psc119", is_active=True, area_code=regency_code[:4])
         .order_by("name")

@@ -162,7 +162,7 @@ def test_public_sos_uses_the_phone_position(browser, live_server, area):
     )
     page = ctx.new_page()
     page.goto("/sos/")
-    page.fill("#sos-phone", "08129999")
+    page.fill("#sos-phone", "081299990000")
     page.click("#sos-send")
     expect(page.locator("#sos-status")).to_contain_text("diterima")
     inc = Incident.objects.get()
@@ -264,5 +264,100 @@ def test_console_reassigns_with_one_action_and_shows_no_missing_glyph(
     )
     assert ok == [200, 200, 200]
     assert not re.search("[\U0001f300-\U0001faff]", page.inner_text("body"))
+    ctx.close()
+    assert not [e for e in errors if "Uncaught" in e or "TypeError" in e], errors
+
+
+def test_sos_without_location_sends_the_chosen_kelurahan_once(browser, live_server, area):
+    """No position permission: the page asks for the kelurahan and sends it with the call-back
+    number; pressing again (or twice at once) answers the same incident."""
+    from django.core.cache import cache
+
+    cache.clear()
+    errors: list[str] = []
+    ctx = browser.new_context(base_url=live_server.url, locale="id-ID")  # no geolocation
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto("/sos/")
+    # tap-to-call links to both numbers
+    assert page.get_attribute("#call-112", "href") == "tel:112"
+    assert page.get_attribute("#call-119", "href") == "tel:119"
+    page.fill("#sos-phone", "081299990000")
+    page.fill("#sos-note", "2 orang luka berat")
+    page.click("#sos-send")
+    expect(page.locator("#sos-place-box")).to_be_visible()
+    expect(page.locator("#sos-status")).to_contain_text("Pilih kelurahan")
+    assert Incident.objects.count() == 0
+    page.focus("#sos-place")
+    page.keyboard.type("Bandar")
+    expect(page.locator("#sos-place-options option")).to_have_count(1)
+    expect(page.locator("#sos-place")).to_have_value("Bandarharjo — Semarang Utara")
+    page.dblclick("#sos-send")  # a double tap
+    expect(page.locator("#sos-status")).to_contain_text("diterima")
+    inc = Incident.objects.get()
+    assert inc.village_id == "3374021001" and inc.caller_phone == "081299990000"
+    assert inc.triage == "merah" and inc.victims == 2
+    first = page.locator("#sos-status").text_content()
+    assert inc.number in first
+    page.click("#sos-send")  # pressed again after the answer: the same incident
+    expect(page.locator("#sos-send")).to_be_enabled()
+    expect(page.locator("#sos-status")).to_contain_text(inc.number)
+    assert Incident.objects.count() == 1
+    ctx.close()
+    assert not errors, errors
+
+
+def test_sos_pressed_twice_with_position_is_one_incident(browser, live_server, area):
+    from django.core.cache import cache
+
+    cache.clear()
+    ctx = browser.new_context(
+        base_url=live_server.url,
+        locale="id-ID",
+        geolocation={"latitude": -6.981, "longitude": 110.413},
+        permissions=["geolocation"],
+    )
+    page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    page.goto("/sos/")
+    page.fill("#sos-phone", "081299990000")
+    page.click("#sos-send")
+    page.click("#sos-send", force=True)
+    expect(page.locator("#sos-status")).to_contain_text("diterima")
+    page.click("#sos-send")
+    expect(page.locator("#sos-send")).to_be_enabled()
+    assert Incident.objects.count() == 1
+    ctx.close()
+
+
+def test_intake_warns_outside_the_area_and_needs_the_override(browser, live_server, users):
+    errors: list[str] = []
+    ctx, page = session(browser, live_server, "psc", errors)
+    page.goto("/gawat-darurat/panggilan/")
+    page.wait_for_selector("#intake-map.leaflet-container")
+    expect(page.locator("#out-of-area-warning")).to_be_hidden()
+    page.fill("#f-phone", "081200001111")
+    page.fill("#f-lat", "-7.151")
+    page.fill("#f-lon", "110.401")
+    page.locator("#f-lon").dispatch_event("change")
+    warning = page.locator("#out-of-area-warning")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("Desa Uji")
+    expect(warning).to_contain_text("PSC 119 Kab. Semarang")
+    expect(page.locator("#out-of-area")).to_be_visible()
+    page.click("#btn-save")  # without the override: refused, nothing stored
+    expect(page.locator("#form-error")).to_contain_text("di luar wilayah")
+    assert Incident.objects.count() == 0
+    page.check("#f-override")
+    page.click("#btn-save")
+    expect(page.locator(".messages")).to_contain_text("dibuat")
+    inc = Incident.objects.get()
+    assert inc.out_of_area and inc.area_code == "3374" and inc.responsible_area == "3322"
+    # back inside the area the warning goes away
+    page.fill("#f-lat", "-6.981")
+    page.fill("#f-lon", "110.413")
+    page.locator("#f-lon").dispatch_event("change")
+    expect(page.locator("#out-of-area-warning")).to_be_hidden()
     ctx.close()
     assert not [e for e in errors if "Uncaught" in e or "TypeError" in e], errors
