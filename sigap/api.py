@@ -104,10 +104,12 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied):
 @api.exception_handler(OverflowError)
 @api.exception_handler(DataError)
 def on_out_of_range(request: HttpRequest, exc: Exception):
-    """A number past what the database holds (an offset or id of 10**30: SQLite raises
-    OverflowError, PostgreSQL a DataError) is bad input, not a server fault."""
-    logger.warning("API %s %s: value out of range: %s", request.method, request.path, exc)
-    return _error(request, 422, "out_of_range", _("Nilai di luar jangkauan yang diterima."))
+    """A value the database cannot hold (an offset or id of 10**30: SQLite raises
+    OverflowError, PostgreSQL a DataError; a NUL character or an over-long text on PostgreSQL)
+    is bad input that validation missed, not a server fault: 422, logged to be fixed."""
+    logger.warning("API %s %s: value the database refused: %s", request.method, request.path, exc)
+    message = _("Ada nilai yang terlalu besar, terlalu panjang atau berisi karakter tidak sah.")
+    return _error(request, 422, "invalid_value", message)
 
 
 @api.exception_handler(Exception)

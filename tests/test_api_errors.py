@@ -65,7 +65,7 @@ def test_bad_offset_is_422(client, offset):
 def test_number_past_the_database_is_422_on_any_endpoint(quiet_client, exc, caplog):
     """The generic net: whatever endpoint lets a huge number reach the database answers 422."""
     with mock.patch("sigap.facilities.services.public_facilities", side_effect=exc):
-        body = assert_error_shape(quiet_client.get(FACILITIES), 422, "out_of_range")
+        body = assert_error_shape(quiet_client.get(FACILITIES), 422, "invalid_value")
     assert body["field"] is None
 
 

@@ -5,7 +5,7 @@ into the catalogue by the lead with `sigap/locale/po_tool.py fill`)."""
 EN = {
     "Metode %(m)s tidak diterima di alamat ini.": "Method %(m)s is not accepted at this address.",
     "Anda tidak berhak melakukan ini.": "You may not do this.",
-    "Nilai di luar jangkauan yang diterima.": "A value is outside the accepted range.",
+    "Ada nilai yang terlalu besar, terlalu panjang atau berisi karakter tidak sah.": "A value is too large, too long or contains invalid characters.",
     "Terjadi kesalahan di server. Coba lagi nanti.": "Something went wrong on the server. Please try again later.",
     "offset paling besar %(n)s.": "offset is at most %(n)s.",
     # coverage (a bound added by the all-or-nothing sweep)
