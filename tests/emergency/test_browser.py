@@ -361,3 +361,33 @@ def test_intake_warns_outside_the_area_and_needs_the_override(browser, live_serv
     expect(page.locator("#out-of-area-warning")).to_be_hidden()
     ctx.close()
     assert not [e for e in errors if "Uncaught" in e or "TypeError" in e], errors
+
+
+def test_console_map_keeps_the_area_in_view_with_an_outlier(browser, live_server, users, call):
+    """An out-of-area incident 400 km away is in the queue, marked with the responsible PSC,
+    and does not zoom the map out of the area."""
+    from sigap.core.services import Actor
+    from sigap.emergency import services
+
+    call()
+    services.create_incident(
+        Actor(user=users["psc"], channel="web"),
+        services.IncidentInput(latitude=-6.2, longitude=106.82, allow_out_of_area=True),
+    )
+    errors: list[str] = []
+    ctx, page = session(browser, live_server, "disp", errors)
+    page.goto("/gawat-darurat/dispatcher/")
+    expect(page.locator("#queue .out-badge")).to_have_count(1)
+    page.wait_for_selector("#console-map.leaflet-container", state="attached")
+    expect(page.locator("#queue .out-psc")).to_contain_text("PSC 119 setempat")
+    box = page.locator("#console-map").bounding_box()
+    dots = [d.bounding_box() for d in page.locator("#console-map .village-dot").all()]
+    assert len(dots) == 3
+    xs = [d["x"] + d["width"] / 2 for d in dots]
+    ys = [d["y"] + d["height"] / 2 for d in dots]
+    # the area's kelurahan (12 km apart) spread over the map, all inside it
+    assert max(ys) - min(ys) > box["height"] / 3
+    assert all(box["x"] <= x <= box["x"] + box["width"] for x in xs)
+    assert all(box["y"] <= y <= box["y"] + box["height"] for y in ys)
+    ctx.close()
+    assert not [e for e in errors if "Uncaught" in e or "TypeError" in e], errors
