@@ -767,41 +767,7 @@ def sweep_operation(client: Client, method: str, path: str, op: dict, world: Wor
 # fix turns it into a pass (and the mark must then be dropped). Keys are URL names or
 # "METHOD /path"; the value is (reason, database vendor it fails on or None for every one).
 ON_POSTGRES = "postgresql"
-KNOWN_FAILURES: dict[str, tuple[str, str | None]] = {
-    "homecare:request_form": (
-        "homecare: a NUL character in village_code reaches PostgreSQL (DataError, 500)",
-        ON_POSTGRES,
-    ),
-    "homecare:inbox": (
-        "homecare: the inbox's new-request form (posts to permintaan-baru/) lets a NUL "
-        "character in village_code/target_group reach PostgreSQL (DataError, 500)",
-        ON_POSTGRES,
-    ),
-    "nutrition:entry": (
-        "nutrition: a NUL character in the child's NIK on /gizi/ukur/ reaches PostgreSQL "
-        "(DataError, 500)",
-        ON_POSTGRES,
-    ),
-    "homecare:transport": (
-        "homecare: a NUL character in village_code reaches PostgreSQL (DataError, 500)",
-        ON_POSTGRES,
-    ),
-    "homecare:roster": (
-        "homecare: worker phone with a NUL character or over 32 characters reaches PostgreSQL "
-        "(DataError, 500)",
-        ON_POSTGRES,
-    ),
-    "coverage:workers": (
-        "coverage: a NUL character in nama/pekerjaan/kelurahan of a worker reaches PostgreSQL "
-        "(DataError, 500)",
-        ON_POSTGRES,
-    ),
-    "referrals:sisrute-rujukan": (
-        "referrals (SISRUTE): a NUL character in RUJUKAN.FASKES_TUJUAN/ALASAN reaches "
-        "PostgreSQL (DataError, 500)",
-        ON_POSTGRES,
-    ),
-}
+KNOWN_FAILURES: dict[str, tuple[str, str | None]] = {}
 
 
 def _params(items: list[str]) -> list:
