@@ -330,4 +330,14 @@ EN = {
     "Kasus gizi": "Nutrition cases",
     "Satu Ambulans Satu Desa": "One Ambulance, One Village",
     "Tugas kru": "Crew job",
+    "Masukan memuat karakter NUL yang tidak diizinkan.": "The input holds a NUL character, which is not allowed.",
+    "Ada nilai yang terlalu panjang atau di luar batas.": "A value is too long or out of range.",
+    "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi nanti.": (
+        "Too many failed sign-ins from this address. Try again later."
+    ),
+    # templates double a literal % (Django's translate tag restores it)
+    "Stunting (IK 95%%)": "Stunting (95%% CI)",
+    "Underweight (IK 95%%)": "Underweight (95%% CI)",
+    "Tanpa tanggal lahir (%%):": "Without date of birth (%%):",
+    "Prevalensi (IK 95%%)": "Prevalence (95%% CI)",
 }
