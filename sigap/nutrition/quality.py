@@ -70,6 +70,7 @@ from sigap.regions.models import Region
 
 from . import zscores as zs
 from .models import Measurement
+from .selectors import wilson_ci
 from .services import scope_filter
 
 INDICES = ("haz", "waz", "whz")
@@ -312,24 +313,14 @@ def digit_preference(
     return {"n": n, "dps": np.where(n > 0, dps, np.nan), "p": np.where(n > 0, p, np.nan)}
 
 
-def wilson(k: np.ndarray, n: np.ndarray, alpha: float = ALPHA):
-    """k/n per group with its 95% Wilson score interval, in percent (NaN where n = 0); the
-    interval the nutrition dashboard gives its prevalences (Wilson 1927; Newcombe 1998,
-    method 3)."""
+def wilson(k: np.ndarray, n: np.ndarray):
+    """k/n per group with its 95% Wilson score interval, in percent (NaN where n = 0): the
+    dashboard's interval (selectors.wilson_ci)."""
     k, n = np.asarray(k, float), np.asarray(n, float)
-    z = stats.norm.ppf(1 - alpha / 2)
+    lo, hi = wilson_ci(k, n)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
-        denom = 1 + z * z / n
-        centre = (p + z * z / (2 * n)) / denom
-        half = z / denom * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-        lo, hi = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-    bad = n <= 0
-    return (
-        np.where(bad, np.nan, p * 100),
-        np.where(bad, np.nan, lo * 100),
-        np.where(bad, np.nan, hi * 100),
-    )
+        pct = np.where(n > 0, k / n * 100, np.nan)
+    return pct, lo * 100, hi * 100
 
 
 PREVALENCE = {
