@@ -197,9 +197,9 @@ def test_csv_and_xlsx_exports_follow_the_same_rule(analyst, facilities):
 
 
 def test_export_cells_never_start_a_formula(analyst, facilities):
-    facilities["pos1"].name = "=HYPERLINK(\"http://x\")"
+    facilities["pos1"].name = '=HYPERLINK("http://x")'
     facilities["pos1"].save()
     cell(date(2026, 1, 1), 40, 4, posyandu=facilities["pos1"])
     r = client_for(analyst).get("/gizi/ekspor/?bulan=2026-01&tingkat=posyandu&format=csv")
     rows = list(csv.reader(io.StringIO(r.content.decode())))
-    assert rows[1][3] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1][3] == '\'=HYPERLINK("http://x")'
