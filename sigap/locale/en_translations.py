@@ -330,8 +330,9 @@ EN = {
     "Kasus gizi": "Nutrition cases",
     "Satu Ambulans Satu Desa": "One Ambulance, One Village",
     "Tugas kru": "Crew job",
-    "Masukan memuat karakter NUL yang tidak diizinkan.": "The input holds a NUL character, which is not allowed.",
-    "Ada nilai yang terlalu panjang atau di luar batas.": "A value is too long or out of range.",
+    "Ada nilai yang tidak dapat disimpan (terlalu panjang, di luar batas, atau memuat karakter NUL).": (
+        "A value cannot be stored (too long, out of range, or holding a NUL character)."
+    ),
     "Terlalu banyak percobaan masuk yang gagal dari alamat ini. Coba lagi nanti.": (
         "Too many failed sign-ins from this address. Try again later."
     ),
