@@ -35,7 +35,6 @@ import pytest
 from django.contrib.messages import constants as message_levels
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
@@ -251,19 +250,29 @@ def build_world() -> World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """Built once for the module and committed (each test still rolls its own writes back);
-    the module ends with a flush, as a transactional test does."""
+    """Built once for the module inside a transaction that is rolled back when the module
+    ends (each test rolls its own writes back to a savepoint inside it). Committing and then
+    flushing would recreate the content types under new ids, and the serialized rollback of
+    the transactional tests that run later would collide with them."""
+    from django.db import transaction
+
+    from sigap.beds import selectors as bed_selectors
     from tests.conftest import ensure_reference_data
 
     with django_db_blocker.unblock():
-        ensure_reference_data()
-        w = build_world()
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            ensure_reference_data()
+            w = build_world()
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
     yield w
     with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
-        ensure_reference_data()
-        from sigap.beds import selectors as bed_selectors
-
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
         bed_selectors.reset_snapshot()
 
 
