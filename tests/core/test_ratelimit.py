@@ -84,7 +84,7 @@ def test_private_key_hides_the_value():
 
 
 @pytest.mark.concurrency
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simultaneous_uses_are_each_counted_once():
     """Eight threads, each with its own database connection, use a limit of five at once:
     exactly five get through (a read-then-write counter would let more through)."""

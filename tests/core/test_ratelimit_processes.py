@@ -23,7 +23,12 @@ SIGAP_COVERAGE_LOOKUP_MISS_RATE = (1000, 3600)
 SIGAP_COVERAGE_LOOKUP_NIK_MISS_RATE = (1000, 3600)
 """
 
-pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.concurrency,
+    # serialized: a plain flush would recreate the content types under new ids, and the
+    # serialized rollback of the transactional tests after it would collide with them
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def _free_port() -> int:
