@@ -1231,7 +1231,6 @@ def push_event(referral: Referral, action: str, *, now: datetime) -> int:
     )
     if not hooks:
         return 0
-    referral = Referral.objects.only("public_id", "number", "status").get(pk=referral.pk)
     body = {
         "nomor": referral.number,
         "id": str(referral.public_id),
