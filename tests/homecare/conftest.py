@@ -2,7 +2,7 @@
 a roster, and the target groups."""
 
 import importlib
-from datetime import time
+from datetime import date, time
 
 import pytest
 from django.test import Client
@@ -127,3 +127,38 @@ def request_input(**kw):
         base["phone"] = "0812" + kw["nik"][-8:]
     base.update(kw)
     return RequestInput(**base)
+
+
+def planned_home_visit(net, make_user, nik: str, day: date):
+    """A pregnant woman's care plan at Puskesmas Miroto of the referrals test network
+    (`tests.referrals.conftest.network`), planned for `day`: the visit and the nurse who makes
+    it (a worker login, not an operator of the Puskesmas). Shared by home care's withdrawal
+    tests and referrals' hand-over tests."""
+    from sigap.homecare import services
+    from sigap.homecare.models import TargetGroup, Visit
+
+    net.pkm.catchment.set(["3374011001"])
+    staff = Actor(net.people["pkm"], "web")
+    req = services.create_request(
+        Actor(user=None, channel="web"),
+        services.RequestInput(
+            nik=nik, name="Siti Contoh", phone="081234567890", address="Jl. Miroto 3",
+            village_code="3374011001", need="Hamil 34 minggu, tekanan darah tinggi",
+        ),
+    )  # fmt: skip
+    group = TargetGroup.objects.order_by("sort").first()
+    services.decide_eligibility(
+        staff, req, target_group=group.code, answers={c: True for c in group.checklist}
+    )
+    plan = services.create_care_plan(
+        staff, req,
+        services.CarePlanInput(frequency_days=7, skill="nurse", visit_minutes=45,
+                               preferred_start=time(8), preferred_end=time(14), priority=1,
+                               start_date=day),
+    )  # fmt: skip
+    nurse = make_user("ners-ani", "puskesmas_staff", area_code="3374")
+    services.create_worker(
+        staff, net.pkm, services.WorkerInput("Ners Ani", ["nurse"], time(8), time(15), user=nurse)
+    )
+    services.plan_facility(staff, net.pkm, day, seconds=0.3)
+    return Visit.objects.get(care_plan=plan), nurse

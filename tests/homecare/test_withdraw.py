@@ -2,7 +2,7 @@
 the visit's author, with a reason, through the other capability's own transition function:
 the receiving hospital sees the referral cancelled, the dispatcher the incident cancelled."""
 
-from datetime import date, time
+from datetime import date
 
 import pytest
 
@@ -10,48 +10,24 @@ from sigap.core.errors import Conflict, Forbidden
 from sigap.core.models import AuditEvent
 from sigap.core.services import Actor
 from sigap.homecare import services as homecare
-from sigap.homecare.models import Escalation, TargetGroup, Visit
+from sigap.homecare.models import Escalation
 from sigap.referrals.models import Referral, ReferralEvent
 from tests.beds.conftest import make_hospital, semarang  # noqa: F401 - fixtures
-from tests.referrals.conftest import network, referral_reference_data  # noqa: F401 - fixtures
+from tests.referrals.conftest import (  # noqa: F401 - fixtures
+    NIK,
+    network,
+    referral_reference_data,
+)
 
-from .conftest import client_as
+from .conftest import client_as, planned_home_visit
 
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 3, 10)
-NIK = "3374014501900003"
 
 
 @pytest.fixture
 def home_visit(network, make_user):  # noqa: F811
-    """A care plan at Puskesmas Miroto, planned for DAY; the nurse is a worker login, not an
-    operator of the Puskesmas."""
-    net = network
-    net.pkm.catchment.set(["3374011001"])
-    staff = Actor(net.people["pkm"], "web")
-    req = homecare.create_request(
-        Actor(user=None, channel="web"),
-        homecare.RequestInput(
-            nik=NIK, name="Siti Contoh", phone="081234567890", address="Jl. Miroto 3",
-            village_code="3374011001", need="Hamil 34 minggu",
-        ),
-    )  # fmt: skip
-    group = TargetGroup.objects.order_by("sort").first()
-    homecare.decide_eligibility(
-        staff, req, target_group=group.code, answers={c: True for c in group.checklist}
-    )
-    plan = homecare.create_care_plan(
-        staff, req,
-        homecare.CarePlanInput(frequency_days=7, skill="nurse", visit_minutes=45,
-                               preferred_start=time(8), preferred_end=time(14), priority=1,
-                               start_date=DAY),
-    )  # fmt: skip
-    nurse = make_user("ners-ani", "puskesmas_staff", area_code="3374")
-    homecare.create_worker(
-        staff, net.pkm, homecare.WorkerInput("Ners Ani", ["nurse"], time(8), time(15), user=nurse)
-    )
-    homecare.plan_facility(staff, net.pkm, DAY, seconds=0.3)
-    return Visit.objects.get(care_plan=plan), nurse
+    return planned_home_visit(network, make_user, NIK, DAY)
 
 
 def _referral_escalation(home_visit):

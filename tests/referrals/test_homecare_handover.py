@@ -3,16 +3,17 @@
 `create_from_homecare`): the patient from the care request, the Puskesmas as sender, the
 recommended hospital for the service the signs need, urgency from the escalation."""
 
-from datetime import date, time
+from datetime import date
 
 import pytest
 
 from sigap.core.models import AuditEvent
 from sigap.core.services import Actor
 from sigap.homecare import services as homecare
-from sigap.homecare.models import Escalation, TargetGroup, Visit
+from sigap.homecare.models import Escalation
 from sigap.referrals import services
 from sigap.referrals.models import Referral
+from tests.homecare.conftest import planned_home_visit
 
 from .conftest import NIK
 
@@ -24,32 +25,7 @@ DAY = date(2026, 3, 10)
 def home_visit(network, make_user):
     """A care plan of a pregnant woman at Puskesmas Miroto, planned for DAY: the visit and the
     nurse who makes it (a worker login, not an operator of the Puskesmas)."""
-    net = network
-    net.pkm.catchment.set(["3374011001"])
-    staff = Actor(net.people["pkm"], "web")
-    req = homecare.create_request(
-        Actor(user=None, channel="web"),
-        homecare.RequestInput(
-            nik=NIK, name="Siti Contoh", phone="081234567890", address="Jl. Miroto 3",
-            village_code="3374011001", need="Hamil 34 minggu, tekanan darah tinggi",
-        ),
-    )  # fmt: skip
-    group = TargetGroup.objects.order_by("sort").first()
-    homecare.decide_eligibility(
-        staff, req, target_group=group.code, answers={c: True for c in group.checklist}
-    )
-    plan = homecare.create_care_plan(
-        staff, req,
-        homecare.CarePlanInput(frequency_days=7, skill="nurse", visit_minutes=45,
-                               preferred_start=time(8), preferred_end=time(14), priority=1,
-                               start_date=DAY),
-    )  # fmt: skip
-    nurse = make_user("ners-ani", "puskesmas_staff", area_code="3374")
-    homecare.create_worker(
-        staff, net.pkm, homecare.WorkerInput("Ners Ani", ["nurse"], time(8), time(15), user=nurse)
-    )
-    homecare.plan_facility(staff, net.pkm, DAY, seconds=0.3)
-    return Visit.objects.get(care_plan=plan), nurse
+    return planned_home_visit(network, make_user, NIK, DAY)
 
 
 def record(visit, nurse, signs, **vitals):
