@@ -181,7 +181,7 @@ def same(a: dict, b: dict) -> list[str]:
 def run(opts: argparse.Namespace) -> int:
     from sigap.nutrition import quality as q
 
-    minimum = q.minimum_n()
+    minimum = q.min_denominator()
     t0 = time.perf_counter()
     m, keys, sizes = synthetic(
         opts.quality_rows, opts.quality_posyandu, opts.quality_months, opts.seed

@@ -58,7 +58,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from scipy import stats
@@ -66,12 +65,19 @@ from scipy import stats
 from sigap.core.errors import InvalidInput, NotFound, SigapError
 from sigap.core.models import User
 from sigap.facilities.models import Facility
-from sigap.regions.models import Region
 
 from . import zscores as zs
 from .models import Measurement
-from .selectors import wilson_ci
-from .services import scope_filter
+from .selectors import LEVELS as CODE_WIDTHS
+from .selectors import (
+    add_months,
+    available_months,
+    min_denominator,
+    month_in_progress,
+    unit_names,
+    wilson_ci,
+)
+from .services import can_access_kelurahan, scope_filter
 
 INDICES = ("haz", "waz", "whz")
 DAYS_PER_MONTH = 30.4375
@@ -133,10 +139,6 @@ LEVELS = {
     "posyandu": _("Posyandu"),
 }
 WINDOWS = (1, 3, 6, 12)
-
-
-def minimum_n() -> int:
-    return int(getattr(settings, "SIGAP_NUTRITION_MIN_DENOMINATOR", 30))
 
 
 # --- the arrays -------------------------------------------------------------------------------
@@ -431,7 +433,7 @@ def summarise(
 def judge(s: dict[str, np.ndarray], minimum: int | None = None) -> dict[str, np.ndarray]:
     """Per group: which parameters are beyond their threshold (and significantly so), and the
     verdict ('too_few', 'good', 'check', 'visit')."""
-    minimum = minimum_n() if minimum is None else minimum
+    minimum = min_denominator() if minimum is None else minimum
     t = THRESHOLDS
     size = len(s["n"])
     problems: dict[str, np.ndarray] = {}
@@ -520,11 +522,6 @@ def row(s: dict, j: dict, i: int, minimum: int) -> dict:
     return out
 
 
-def add_months(d: date, n: int) -> date:
-    y, m = divmod(d.year * 12 + d.month - 1 + n, 12)
-    return date(y, m + 1, 1)
-
-
 @dataclass
 class Report:
     month: date
@@ -555,12 +552,7 @@ def _keys(m: Measurements, level: str) -> tuple[np.ndarray, dict[str, str]]:
     """Each row's unit key (str) at `level` and the units' names."""
     if level == "posyandu":
         keys = m.posyandu.astype(str)
-        ids = [int(k) for k in set(keys.tolist()) if int(k) > 0]
-        names = {
-            str(k): v for k, v in Facility.objects.filter(pk__in=ids).values_list("pk", "name")
-        }
-        names["-1"] = str(_("(tanpa posyandu)"))
-        return keys, names
+        return keys, unit_names(level, sorted(set(keys.tolist())))
     if level == "puskesmas":
         kels = sorted(set(m.kel.tolist()))
         pkm = _puskesmas_of(kels)
@@ -568,10 +560,8 @@ def _keys(m: Measurements, level: str) -> tuple[np.ndarray, dict[str, str]]:
         names = {str(v[0]): v[1] for v in pkm.values()}
         names["-1"] = str(_("(di luar wilayah kerja Puskesmas)"))
         return keys, names
-    width = 6 if level == "kecamatan" else 10
-    keys = m.kel.astype(f"U{width}")
-    names = dict(Region.objects.filter(code__in=set(keys.tolist())).values_list("code", "name"))
-    return keys, names
+    keys = m.kel.astype(f"U{CODE_WIDTHS[level]}")
+    return keys, unit_names(level, sorted(set(keys.tolist())))
 
 
 def report(
@@ -588,7 +578,7 @@ def report(
     """The quality view of `area` for the `window` months ending at `month`: one row per unit
     at `level`, the area's totals, the area per month over `trend_months`, and the posyandu
     whose data need a visit."""
-    minimum = minimum_n() if minimum is None else minimum
+    minimum = min_denominator() if minimum is None else minimum
     level = level if level in LEVELS else "posyandu"
     window = window if window in WINDOWS else 1
     month = month.replace(day=1)
@@ -649,8 +639,6 @@ class Query:
 def default_month(user: User, area: str, today: date | None = None) -> date:
     """The last complete month with measurements (the month in progress only when it is the
     only one)."""
-    from .selectors import available_months
-
     current = (today or timezone.localdate()).replace(day=1)
     months = available_months(user, area)
     done = [m for m in months if m < current]
@@ -690,8 +678,6 @@ def parse_query(get, user: User, area: str, kecamatans: set[str]) -> Query:
 
 
 def visible_posyandu(user: User, key: str, area: str) -> Facility:
-    from .services import can_access_kelurahan
-
     p = (
         Facility.objects.filter(kind_id="posyandu", pk=int(key), village__code__startswith=area)
         .select_related("village")
@@ -706,11 +692,10 @@ def visible_posyandu(user: User, key: str, area: str) -> Facility:
 
 def page_context(q: Query) -> dict:
     """Labels and choices of the page (thresholds with their sources, verdict labels)."""
-    current = timezone.localdate().replace(day=1)
     t = THRESHOLDS
     return {
         "month_value": q.month.strftime("%Y-%m"),
-        "in_progress": q.month >= current,
+        "in_progress": month_in_progress(q.month),
         "windows": [(w, _("%(n)d bulan") % {"n": w}) for w in WINDOWS],
         "levels": [(k, str(v)) for k, v in LEVELS.items()],
         "thresholds": [

@@ -251,7 +251,7 @@ def dashboard(
     unit_counts = np.zeros((len(uniq), len(COUNT_FIELDS)), np.int64)
     np.add.at(unit_counts, inv, counts[sel])
     ind = _indicators(unit_counts, min_n)
-    names = _unit_names(level, list(uniq))
+    names = unit_names(level, list(uniq))
     units = []
     for i, key in enumerate(uniq):
         row = {"code": str(key), "name": names.get(str(key), str(key))}
@@ -303,7 +303,7 @@ def dashboard(
     )
 
 
-def _unit_names(level: str, keys: list[str]) -> dict[str, str]:
+def unit_names(level: str, keys: list[str]) -> dict[str, str]:
     if level == "posyandu":
         ids = [int(k) for k in keys if k.lstrip("-").isdigit() and int(k) > 0]
         names = dict(Facility.objects.filter(pk__in=ids).values_list("pk", "name"))
