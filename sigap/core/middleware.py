@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger("sigap.input")
@@ -49,7 +50,7 @@ class SessionIdleTimeoutMiddleware:
         return self.get_response(request)
 
 
-class RefuseBadInputMiddleware:
+class RefuseBadInputMiddleware(MiddlewareMixin):
     """No 500s from a value the database refuses in a page view.
 
     A DataError (a NUL character PostgreSQL cannot store in text, a value too long for its
@@ -57,12 +58,6 @@ class RefuseBadInputMiddleware:
     message instead of a server error; the request's atomic blocks have rolled back by then.
     The JSON API answers these itself (sigap.api); views that check their input first keep
     their own, more precise messages."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest):
-        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception):
         if isinstance(exception, DataError) and not request.path.startswith("/api/"):
