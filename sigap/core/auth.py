@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
-from .ratelimit import over_limit
-from .services import authenticate_api_key, client_ip
+from .ratelimit import address_key, over_limit
+from .services import authenticate_api_key
 
 
 class BearerKey(HttpBearer):
@@ -42,10 +42,6 @@ operator_auth = [BearerKey(), HeaderKey(), django_auth]
 _LOGIN_WINDOW_SECONDS = 15 * 60
 
 
-def _address_lock_key(request: HttpRequest) -> str:
-    return f"login-locked:{client_ip(request) or 'unknown'}"
-
-
 def note_login_failure(sender, credentials=None, request: HttpRequest | None = None, **kw) -> None:
     """Receiver of `user_login_failed`: counts the address's failures; over the limit the
     address is locked for the window."""
@@ -53,8 +49,8 @@ def note_login_failure(sender, credentials=None, request: HttpRequest | None = N
         return
     limit = settings.SIGAP_LOGIN_ADDRESS_FAILURE_LIMIT
     if over_limit(request, "login-failed", limit, _LOGIN_WINDOW_SECONDS):
-        cache.set(_address_lock_key(request), True, _LOGIN_WINDOW_SECONDS)
+        cache.set(address_key(request, "login-locked"), True, _LOGIN_WINDOW_SECONDS)
 
 
 def login_address_locked(request: HttpRequest) -> bool:
-    return bool(cache.get(_address_lock_key(request)))
+    return bool(cache.get(address_key(request, "login-locked")))
