@@ -13,11 +13,7 @@ from sigap.homecare import services
 from sigap.homecare.models import CarePlan, Escalation, VisitRecord
 
 from .conftest import client_as
-from .test_vitals import no_hand_over, visit  # noqa: F401 - fixtures
-
-
-def _data(**kw):
-    return services.RecordInput(**({"outcome": "stable"} | kw))
+from .test_vitals import _data, no_hand_over, visit  # noqa: F401 - fixtures
 
 
 @pytest.fixture
@@ -190,10 +186,6 @@ def test_correction_window_closed_hides_the_form(roster, record, visit):  # noqa
 
 
 def _emergency(nurse, visit):  # noqa: F811
-    from sigap.emergency import services as emergency_services
-
-    if not hasattr(emergency_services, "withdraw_from_homecare"):
-        pytest.skip("emergency.withdraw_from_homecare not there")
     services.record_visit(
         nurse, visit, _data(outcome="worse", danger_signs=["kejang"]), confirm_danger=True
     )
