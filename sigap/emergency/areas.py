@@ -23,6 +23,7 @@ Outside the area (issue 17 and 12) SIGAP never stores an incident that no consol
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from django.conf import settings
@@ -102,11 +103,15 @@ class Placement:
     regency_code: str  # kab/kota of the point ("" when SIGAP cannot place it)
     console_area: str  # the area code the incident is stored under (a console shows it)
     out_of_area: bool
-    responsible: Responsible
 
     @property
     def known(self) -> bool:
         return bool(self.regency_code)
+
+    @cached_property
+    def responsible(self) -> Responsible:
+        # on demand: a call placed inside its area never asks (no queries on that path)
+        return responsible_psc(self.regency_code)
 
     def regency_name(self) -> str:
         if not self.regency_code:
@@ -150,23 +155,26 @@ def _nearest(lat: float, lon: float, prefixes: list[str] | None = None):
 def place(
     lat: float, lon: float, village: Region | None = None, *, console: str | None = None
 ) -> Placement:
-    """Place a point. `console`: the area of the call-taker's console (staff intake); None
-    for a public SOS, which goes to whichever console serves the point, else the nearest."""
-    near = _nearest(lat, lon)
-    nearest = nearest_km = None
-    if near is not None:
-        nearest_km = near.distance_km
-        nearest = Region.objects.select_related("parent").filter(code=near.item).first()
-    if village is None and nearest is not None and nearest_km <= PLACE_MAX_KM:
-        village = nearest
-    if village is not None and (nearest is None or nearest.code != village.code):
-        # a kelurahan the call-taker chose: it is where the point lies
+    """Place a point. `village`: the call's kelurahan/desa when known (chosen, or the one
+    `services.validate_incident` found within PLACE_MAX_KM): the point lies there, and no
+    second search is made. `console`: the area of the call-taker's console (staff intake);
+    None for a public SOS, which goes to whichever console serves the point, else the
+    nearest."""
+    if village is not None:
         nearest = village
         nearest_km = (
             float(haversine_km(lat, lon, village.latitude, village.longitude))
             if village.latitude is not None
             else 0.0
         )
+    else:
+        near = _nearest(lat, lon)
+        nearest = nearest_km = None
+        if near is not None:
+            nearest_km = near.distance_km
+            nearest = Region.objects.select_related("parent").filter(code=near.item).first()
+        if nearest is not None and nearest_km <= PLACE_MAX_KM:
+            village = nearest
     regency = village.code[:4] if village is not None else ""
     if console is not None:
         out = not (regency and regency.startswith(console))
@@ -186,5 +194,4 @@ def place(
         regency_code=regency,
         console_area=home,
         out_of_area=out,
-        responsible=responsible_psc(regency),
     )

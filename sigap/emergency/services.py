@@ -181,7 +181,7 @@ class _VillageIndex:
 villages = _VillageIndex()
 
 
-def nearest_village(lat: float, lon: float, max_km: float = 15.0) -> Region | None:
+def nearest_village(lat: float, lon: float, max_km: float = areas.PLACE_MAX_KM) -> Region | None:
     """The kelurahan/desa whose centre is nearest to a point (None when none is close)."""
     found = villages.get().nearest(lat, lon, n=1)
     if not found or found[0].distance_km > max_km:
