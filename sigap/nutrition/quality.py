@@ -269,24 +269,21 @@ def flags(m: Measurements) -> dict[str, np.ndarray]:
     return out
 
 
-def _count(g: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
-    return np.bincount(g, weights=weights, minlength=size).astype(float)
+def _count(g: np.ndarray, size: int) -> np.ndarray:
+    return np.bincount(g, minlength=size).astype(float)
 
 
-def _moments(
-    g: np.ndarray, size: int, x: np.ndarray, ok: np.ndarray | None = None
-) -> dict[str, np.ndarray]:
-    """n, mean, SD (ddof 1), G1, G2 of x[ok] per group (two passes: mean, then deviations)."""
-    gi, xi = (g, x) if ok is None else (g[ok], x[ok])
-    n = np.bincount(gi, minlength=size).astype(float)
-    s1 = np.bincount(gi, weights=xi, minlength=size)
+def _moments(g: np.ndarray, size: int, x: np.ndarray) -> dict[str, np.ndarray]:
+    """n, mean, SD (ddof 1), G1, G2 of x per group (two passes: mean, then deviations)."""
+    n = _count(g, size)
+    s1 = np.bincount(g, weights=x, minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = s1 / n
-        d = xi - mean[gi]
+        d = x - mean[g]
         d2 = d * d
-        m2 = np.bincount(gi, weights=d2, minlength=size) / n
-        m3 = np.bincount(gi, weights=d2 * d, minlength=size) / n
-        m4 = np.bincount(gi, weights=d2 * d2, minlength=size) / n
+        m2 = np.bincount(g, weights=d2, minlength=size) / n
+        m3 = np.bincount(g, weights=d2 * d, minlength=size) / n
+        m4 = np.bincount(g, weights=d2 * d2, minlength=size) / n
         sd = np.where(n >= 2, np.sqrt(m2 * n / (n - 1)), np.nan)
         # a constant series has no skew (pandas answers 0 too)
         flat = m2 <= 1e-14 * np.maximum(mean * mean, 1.0)
@@ -299,13 +296,10 @@ def _moments(
     return {"n": n, "mean": mean, "sd": sd, "skew": skew, "kurt": kurt, "ses": ses, "sek": sek}
 
 
-def digit_preference(
-    g: np.ndarray, size: int, values: np.ndarray, ok: np.ndarray | None, k: int
-) -> dict[str, np.ndarray]:
+def digit_preference(g: np.ndarray, size: int, values: np.ndarray, k: int) -> dict[str, np.ndarray]:
     """Digit preference score over `k` categories (`values` in 0..k-1) per group:
     DPS = 100 * sqrt(chi2 / (n * (k - 1))), with the chi-square test's p-value."""
-    cells = g * k + values if ok is None else g[ok] * k + values[ok]
-    table = np.bincount(cells, minlength=size * k).reshape(size, k)
+    table = np.bincount(g * k + values, minlength=size * k).reshape(size, k)
     n = table.sum(axis=1).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         expected = n / k
@@ -414,11 +408,11 @@ def summarise(
                 out[f"{key}_{stat}" if stat != "n" else f"{key}_clean_n"] = mo[stat]
         for name, k in (("weight", 10), ("height", 10)):
             rows, values = prep.digits[name]
-            dp = digit_preference(g[rows], size, values, None, k)
+            dp = digit_preference(g[rows], size, values, k)
             out[f"dps_{name}"], out[f"dps_{name}_p"] = dp["dps"], dp["p"]
             out[f"dps_{name}_n"] = dp["n"]
         rows, values = prep.digits["age"]
-        dp = digit_preference(g[rows], size, values, None, 12)
+        dp = digit_preference(g[rows], size, values, 12)
         out["age_heaping"], out["age_heaping_n"] = dp["dps"], dp["n"]
         out["whole_years_pct"] = np.where(
             dp["n"] > 0, out.pop("whole_years") * 100 / dp["n"], np.nan
