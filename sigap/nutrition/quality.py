@@ -583,11 +583,12 @@ def report(
         data = data.take(data.posyandu == posyandu.pk)
     in_window = data.month >= np.datetime64(first, "M")
     sub = data.take(in_window)
+    prep = prepare(sub)  # shared by the groupings of the window's rows
 
     def units_at(lvl: str) -> list[dict]:
         keys, names = _keys(sub, lvl)
         uniq, inv = np.unique(keys, return_inverse=True)
-        s = summarise(sub, inv, len(uniq))
+        s = summarise(sub, inv, len(uniq), prep)
         j = judge(s, minimum)
         rows = []
         for i, key in enumerate(uniq):
@@ -602,7 +603,7 @@ def report(
     per_posyandu = units if level == "posyandu" else units_at("posyandu")
     visit = [u for u in per_posyandu if u["verdict"] == "visit" and u["code"] != "-1"]
 
-    s = summarise(sub, np.zeros(len(sub), np.int64), 1)
+    s = summarise(sub, np.zeros(len(sub), np.int64), 1, prep)
     totals = row(s, judge(s, minimum), 0, minimum)
 
     idx = (data.month - np.datetime64(trend_first, "M")).astype(np.int64)
