@@ -39,7 +39,6 @@ and, in a jawab, `TAHAN_TT` (1 = hold a bed of the referral's class).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import time
@@ -182,13 +181,10 @@ def _bound_to_client(request: HttpRequest, consid: str, stamp: str, signature: s
     with the same headers inside one second, so a header set cannot be single-use. It is
     bound instead to the client address that used it first (Django's shared cache, for twice
     the signature window): the same headers replayed from another address are refused."""
-    from django.core.cache import cache
+    from sigap.core.webhooks import first_use
 
-    token = f"{consid}&{stamp}&{signature}".encode()
-    key = "sigap:sisrute-sig:" + hashlib.sha256(token).hexdigest()
-    here = client_ip(request) or "-"
-    timeout = 2 * settings.SIGAP_SIGNATURE_MAX_SKEW + 1
-    return cache.add(key, here, timeout=timeout) or cache.get(key) == here
+    token = f"sisrute:{consid}&{stamp}&{signature}"
+    return first_use(token, holder=client_ip(request) or "-")
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
