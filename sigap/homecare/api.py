@@ -240,17 +240,18 @@ def _record_input(payload: RecordIn) -> services.RecordInput:
     return services.RecordInput(**payload.dict(exclude={"confirm_danger", "reason"}))
 
 
+def _escalation_out(e: Escalation) -> dict:
+    return {"id": e.public_id, "kind": e.kind, "status": e.status, "reasons": e.reasons,
+            "handed_to": e.handed_to, "status_reason": e.status_reason}  # fmt: skip
+
+
 def _record_out(visit: Visit, record) -> dict:
     escalations = list(record.escalations.order_by("created_at"))
     return {
         "visit": visit.public_id, "status": Visit.objects.get(pk=visit.pk).status,
         "danger_signs": record.danger_signs,
         "escalated": any(e.status != "withdrawn" for e in escalations),
-        "escalations": [
-            {"id": e.public_id, "kind": e.kind, "status": e.status, "reasons": e.reasons,
-             "handed_to": e.handed_to, "status_reason": e.status_reason}
-            for e in escalations
-        ],
+        "escalations": [_escalation_out(e) for e in escalations],
     }  # fmt: skip
 
 
@@ -300,8 +301,4 @@ def withdraw_escalation(request: HttpRequest, escalation_id: uuid.UUID, payload:
     )
     if esc is None or not services.is_author(actor, esc.record):
         raise NotFound(_("Eskalasi tidak ditemukan."))
-    esc = services.withdraw_escalation(actor, esc, payload.reason)
-    return {
-        "id": esc.public_id, "kind": esc.kind, "status": esc.status, "reasons": esc.reasons,
-        "handed_to": esc.handed_to, "status_reason": esc.status_reason,
-    }  # fmt: skip
+    return _escalation_out(services.withdraw_escalation(actor, esc, payload.reason))
