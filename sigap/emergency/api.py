@@ -46,20 +46,26 @@ def _as_uuid(ref: uuid.UUID | str) -> uuid.UUID | None:
         return None
 
 
+def _incident_key(ref: uuid.UUID | str) -> dict | None:
+    """The lookup of an incident reference: its id or its number; None for neither shape."""
+    public_id = _as_uuid(ref)
+    if public_id is not None:
+        return {"public_id": public_id}
+    if services.NUMBER_RE.fullmatch(str(ref)):
+        return {"number": str(ref)}
+    return None
+
+
 def _incident(request: HttpRequest, ref: uuid.UUID | str) -> Incident:
     """An incident by id or number. A reference of neither shape cannot exist: 404 for
     anyone. Otherwise the role is checked before the lookup, so that a caller without it
     learns nothing about which incidents exist."""
-    public_id = _as_uuid(ref)
-    number = str(ref) if public_id is None and services.NUMBER_RE.fullmatch(str(ref)) else ""
-    if public_id is None and not number:
+    key = _incident_key(ref)
+    if key is None:
         raise NotFound(_("Kejadian tidak ditemukan."))
     actor = _actor(request)
     require_role(actor, *READ_ROLES)
-    if public_id is not None:
-        inc = Incident.objects.filter(public_id=public_id).select_related("village").first()
-    else:
-        inc = Incident.objects.filter(number=number).first()
+    inc = Incident.objects.filter(**key).select_related("village").first()
     if inc is None:
         raise NotFound(_("Kejadian tidak ditemukan."))
     require_area(actor, inc.area_code)
@@ -665,12 +671,8 @@ def partner_status(request: HttpRequest, ref: uuid.UUID):
         data = PartnerStatusIn(**json.loads(body or b"{}"))
     except (ValueError, TypeError) as exc:
         raise InvalidInput(_("Isi permintaan tidak sah."), field="body") from exc
-    inc = Incident.objects.filter(number=data.incident).first()
-    if inc is None:
-        try:
-            inc = Incident.objects.filter(public_id=uuid.UUID(data.incident)).first()
-        except ValueError:
-            inc = None
+    key = _incident_key(data.incident)
+    inc = Incident.objects.filter(**key).first() if key is not None else None
     if inc is None:
         raise NotFound(_("Kejadian tidak ditemukan."), field="incident")
     actor = Actor(user=None, channel="partner", label=agency.name, remote_addr=client_ip(request))
