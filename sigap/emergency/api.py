@@ -722,12 +722,11 @@ def sos(request: HttpRequest, body: SosIn):
         idempotency_key=key,
     )
     actor = Actor(user=None, channel="sos", label="sos", remote_addr=ip)
-    if key and Incident.objects.filter(idempotency_key=key).exists():
-        inc, created = services.submit_sos(actor, data)  # the same press again: no new count
-    else:
-        if over_limit(request, "emergency-sos", SOS_PER_IP_PER_10_MIN, 600):
-            raise TooManyRequests(_("Terlalu banyak permintaan SOS; hubungi 112 atau 119."))
-        inc, created = services.submit_sos(actor, data)
+    again = bool(key) and Incident.objects.filter(idempotency_key=key).exists()
+    # the same press again does not count against the limit
+    if not again and over_limit(request, "emergency-sos", SOS_PER_IP_PER_10_MIN, 600):
+        raise TooManyRequests(_("Terlalu banyak permintaan SOS; hubungi 112 atau 119."))
+    inc, created = services.submit_sos(actor, data)
     return Status(201 if created else 200, _sos_out(inc))
 
 
