@@ -182,16 +182,10 @@ EXPORT_INDICATORS = [
 ]
 
 
-def _cell(value):
-    """Spreadsheet cells never start a formula (names typed by users end up here)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def export_rows(dash: selectors.Dashboard) -> tuple[list[str], list[list]]:
     """The dashboard's units and total as rows: per indicator the percentage (empty when
-    too few), its 95% interval, the denominator and a note; the same rule as the page."""
+    too few), its 95% interval, the denominator and a note; the same rule as the page.
+    (sigap.core.exports writes them formula-safe.)"""
     header = [str(_("Bulan")), str(_("Keterangan bulan")), str(_("Kode")), str(_("Wilayah"))]
     header.append(str(_("Anak diukur")))
     for _key, label in EXPORT_INDICATORS:
@@ -216,7 +210,7 @@ def export_rows(dash: selectors.Dashboard) -> tuple[list[str], list[list]]:
                 u[f"{key}_den"],
                 too_few if u[f"{key}_too_few"] else "",
             ]
-        rows.append([_cell(v) for v in row])
+        rows.append(row)
     return header, rows
 
 
