@@ -73,7 +73,7 @@ class Target:
 
 def _trusted_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     out = []
-    for raw in getattr(settings, "SIGAP_WEBHOOK_TRUSTED_NETWORKS", []):
+    for raw in settings.SIGAP_WEBHOOK_TRUSTED_NETWORKS:
         try:
             out.append(ipaddress.ip_network(str(raw).strip(), strict=False))
         except ValueError:
@@ -118,7 +118,7 @@ def check_url(url: str) -> Target:
     """Resolve `url`'s host once and return the address to connect to, or raise UnsafeUrl.
     Every address the name resolves to must be allowed (a name that answers one public and
     one private address is refused)."""
-    allow_loopback = bool(getattr(settings, "SIGAP_WEBHOOK_ALLOW_LOOPBACK", False))
+    allow_loopback = settings.SIGAP_WEBHOOK_ALLOW_LOOPBACK
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -137,19 +137,18 @@ def check_url(url: str) -> Target:
     if not addresses:
         raise UnsafeUrl(_("Nama host webhook tidak dapat di-resolve."))
     trusted = _trusted_networks()
-    loopback = []
+    only_loopback = True
     for raw in addresses:
         ip = ipaddress.ip_address(raw.split("%", 1)[0])
         if allow_loopback and is_loopback(ip):
-            loopback.append(True)
-        elif is_public(ip) or any(ip in net for net in trusted):
-            loopback.append(False)
-        else:
+            continue
+        if not (is_public(ip) or any(ip in net for net in trusted)):
             raise UnsafeUrl(
                 _("Alamat webhook menuju jaringan internal (%(ip)s); hanya alamat publik.")
                 % {"ip": ip}
             )
-    if scheme != "https" and not all(loopback):
+        only_loopback = False
+    if scheme != "https" and not only_loopback:
         raise UnsafeUrl(_("Alamat webhook harus https://."))
     path = parts.path or "/"
     if parts.query:
