@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
@@ -282,8 +283,6 @@ def public_request_limit() -> tuple[int, int]:
     `sigap.core.ratelimit.over_limit`): setting SIGAP_HOMECARE_REQUEST_LIMIT (count, seconds),
     else PUBLIC_REQUEST_LIMIT; generous enough for a kader filing for several households
     from one phone or a shared mobile address."""
-    from django.conf import settings
-
     count, seconds = getattr(settings, "SIGAP_HOMECARE_REQUEST_LIMIT", PUBLIC_REQUEST_LIMIT)
     return int(count), int(seconds)
 
@@ -310,8 +309,6 @@ def _public_duplicate(
     Marked
     `is_duplicate`, and `same_sender` when NIK and phone both match (only then may its
     request number, the resident's key to cancel it, be shown again)."""
-    from django.conf import settings
-
     hours = getattr(settings, "SIGAP_HOMECARE_DUPLICATE_HOURS", DUPLICATE_HOURS)
     since = timezone.now() - timedelta(hours=hours)
     wanted_phone, wanted_address = _digits(phone), _address_key(address)
@@ -1353,11 +1350,12 @@ def is_author(actor: Actor, record: VisitRecord) -> bool:
     return bool(actor.user and record.recorded_by_id == actor.user.pk)
 
 
-def correction_deadline(record: VisitRecord) -> datetime:
-    from django.conf import settings
+def _correction_hours() -> float:
+    return getattr(settings, "SIGAP_HOMECARE_CORRECTION_HOURS", CORRECTION_HOURS)
 
-    hours = getattr(settings, "SIGAP_HOMECARE_CORRECTION_HOURS", CORRECTION_HOURS)
-    return record.created_at + timedelta(hours=hours)
+
+def correction_deadline(record: VisitRecord) -> datetime:
+    return record.created_at + timedelta(hours=_correction_hours())
 
 
 def can_correct(actor: Actor, record: VisitRecord, now: datetime | None = None) -> bool:
@@ -1398,7 +1396,7 @@ def correct_visit_record(
     if now > correction_deadline(record):
         raise Conflict(
             _("Batas waktu koreksi (%(h)s jam) sudah lewat; hubungi koordinator Puskesmas.")
-            % {"h": int((correction_deadline(record) - record.created_at).total_seconds() // 3600)},
+            % {"h": int(_correction_hours())},
             field="reason",
         )
     visit = record.visit
