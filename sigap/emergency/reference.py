@@ -127,13 +127,17 @@ def triage_questions(category: str) -> list[dict]:
     ]
 
 
-def suggest_triage(category: str, answers: dict[str, bool]) -> str:
-    """The most urgent colour any 'yes' answer points to; hijau when none does."""
-    colours = [q["colour"] for q in triage_questions(category) if answers.get(q["key"])]
+def most_urgent(*colours: str) -> str:
+    """The most urgent of the colours (TRIAGE_ORDER); hijau when there are none."""
     for colour in TRIAGE_ORDER:
         if colour in colours:
             return colour
     return "hijau"
+
+
+def suggest_triage(category: str, answers: dict[str, bool]) -> str:
+    """The most urgent colour any 'yes' answer points to; hijau when none does."""
+    return most_urgent(*(q["colour"] for q in triage_questions(category) if answers.get(q["key"])))
 
 
 # --- triage suggested from free text (the SOS note, a call's notes) -------------------------
@@ -203,13 +207,6 @@ class TextTriage:
     colour: str  # the most urgent colour the text points to ("hijau" when nothing matched)
     victims: int | None  # the number of people the text names, if any
     reasons: tuple[str, ...]  # the rules that matched, most urgent first
-
-
-def most_urgent(*colours: str) -> str:
-    for colour in TRIAGE_ORDER:
-        if colour in colours:
-            return colour
-    return "hijau"
 
 
 def triage_from_text(text: str) -> TextTriage:
