@@ -87,6 +87,20 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _copy(cur, table: str, names: str, batches: Iterable[list[tuple]],
+          progress: Progress | None) -> int:  # fmt: skip
+    """PostgreSQL: COPY the batches into `table`; returns the rows written."""
+    written = 0
+    with cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for rows in batches:
+            for row in rows:
+                copy.write_row(row)
+            written += len(rows)
+            if progress:
+                progress(len(rows))
+    return written
+
+
 def bulk_upsert(
     table: str,
     cols: tuple[str, ...],
@@ -104,13 +118,7 @@ def bulk_upsert(
     written = 0
     with connection.cursor() as cur:
         if _is_postgres() and key is None:
-            with cur.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for rows in batches:
-                    for row in rows:
-                        copy.write_row(row)
-                    written += len(rows)
-                    if progress:
-                        progress(len(rows))
+            written = _copy(cur, table, names, batches, progress)
         elif _is_postgres():
             stage = f"stage_{table}"
             cur.execute(f"DROP TABLE IF EXISTS {stage}")
@@ -118,17 +126,8 @@ def bulk_upsert(
                 f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {names} FROM {table} "
                 "WITH NO DATA"
             )
-            with cur.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
-                for rows in batches:
-                    for row in rows:
-                        copy.write_row(row)
-                    written += len(rows)
-                    if progress:
-                        progress(len(rows))
-            cur.execute(
-                f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "
-                f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
-            )
+            written = _copy(cur, stage, names, batches, progress)
+            cur.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage}" + conflict)
             cur.execute(f"DROP TABLE {stage}")
         else:
             per_statement = max(1, 900 // len(cols))  # SQLite's bound-variable limit
