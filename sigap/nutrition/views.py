@@ -31,7 +31,7 @@ from sigap.core.services import Actor
 from sigap.regions.models import Region
 from sigap.regions.services import villages_in
 
-from . import charts, importer, selectors, services
+from . import charts, importer, quality, selectors, services
 from . import classification as cls
 from .importer import import_eppgbm
 from .models import (
@@ -80,23 +80,34 @@ def _band_label(key: str) -> str:
     return str(selectors.BAND_LABELS.get(key, "")) if key else ""
 
 
+def _kecamatans(area: str) -> list[Region]:
+    return list(Region.objects.filter(level=3, code__startswith=area).order_by("name"))
+
+
 # --- dashboard --------------------------------------------------------------------------------
+
+
+def _dashboard_filters(request: HttpRequest, user: User, area: str):
+    """The dashboard's (and its export's) filters: the user's kecamatans, the chosen one ('' =
+    the whole area), the months with data, the month (by default the last complete one, never
+    the month still being entered) and the level."""
+    kecamatans = _kecamatans(area)
+    kec = request.GET.get("kecamatan", "")
+    kec = kec if kec in {k.code for k in kecamatans} else ""
+    months = selectors.available_months(user, kec or area)
+    month = _month(request.GET.get("bulan"), selectors.default_month(months))
+    level = request.GET.get("tingkat", "kelurahan" if kec else "kecamatan")
+    level = level if level in selectors.LEVELS else "kecamatan"
+    return kecamatans, kec, months, month, level
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _reader(request)
     area = _area(user)
-    kecamatans = list(Region.objects.filter(level=3, code__startswith=area).order_by("name"))
-    kec = request.GET.get("kecamatan", "")
-    kec = kec if kec in {k.code for k in kecamatans} else ""
-    months = selectors.available_months(user, kec or area)
-    # opens on the last complete month, never on the month still being entered
-    month = _month(request.GET.get("bulan"), selectors.default_month(months))
+    kecamatans, kec, months, month, level = _dashboard_filters(request, user, area)
     if month not in months:
         months = sorted({*months, month}, reverse=True)
-    level = request.GET.get("tingkat", "kelurahan" if kec else "kecamatan")
-    level = level if level in selectors.LEVELS else "kecamatan"
     dash = selectors.dashboard(user, month=month, level=level, area=kec or area)
     for row in [*dash.units, dash.totals]:
         row["stunting_band_label"] = _band_label(row["stunting_band"])
@@ -219,17 +230,7 @@ def export(request: HttpRequest) -> HttpResponse:
     """The dashboard's table as CSV or XLSX (aggregates only, no personal data)."""
     user = _reader(request)
     area = _area(user)
-    kec = request.GET.get("kecamatan", "")
-    if kec and not (
-        len(kec) == 6 and Region.objects.filter(level=3, code=kec, code__startswith=area).exists()
-    ):
-        kec = ""
-    month = _month(
-        request.GET.get("bulan"),
-        selectors.default_month(selectors.available_months(user, kec or area)),
-    )
-    level = request.GET.get("tingkat", "kelurahan" if kec else "kecamatan")
-    level = level if level in selectors.LEVELS else "kecamatan"
+    _kecs, kec, _months, month, level = _dashboard_filters(request, user, area)
     fmt = request.GET.get("format", "csv")
     if fmt not in ("csv", "xlsx"):
         fmt = "csv"
@@ -783,8 +784,6 @@ def pregnancy_new(request: HttpRequest) -> HttpResponse:
 
 def _dashboard_quality(user: User, month: date, level: str, area: str):
     """The quality view beside the dashboard's prevalence: the same month and units."""
-    from . import quality
-
     return quality.report(user, month=month, area=area, level=level, window=1, trend_months=1)
 
 
@@ -792,11 +791,9 @@ def _dashboard_quality(user: User, month: date, level: str, area: str):
 def quality_page(request: HttpRequest) -> HttpResponse:
     """Can the measurements be trusted? WHO flags, z-score spread, digit preference and age
     heaping per unit, the area per month, and the posyandu whose data need a visit."""
-    from . import quality
-
     user = _reader(request)
     area = _area(user)
-    kecamatans = list(Region.objects.filter(level=3, code__startswith=area).order_by("name"))
+    kecamatans = _kecamatans(area)
     args = quality.parse_query(request.GET, user, area, {k.code for k in kecamatans})
     ctx = {"kecamatans": kecamatans, "args": args, "error": args.error}
     if args.error is None:
