@@ -18,7 +18,7 @@ from sigap.core.services import Actor
 from sigap.facilities.models import Facility
 
 from . import classification as cls
-from . import selectors, services
+from . import quality, selectors, services
 from . import zscores as zs
 from .models import CaseAction, Child, Death, DeathReview, Measurement, NutritionCase
 
@@ -302,6 +302,21 @@ class DashboardQuery(Schema):
     area: str = Field("", pattern=r"^([0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{10})?$")
 
 
+def _report_month(value: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise InvalidInput(_("Bulan tidak sah."), field="month") from None
+
+
+def _report_area(user, area: str) -> str:
+    """The area asked for, by default the user's; never outside the user's area."""
+    area = area or user.area_code
+    if user.area_code and not area.startswith(user.area_code):
+        raise InvalidInput(_("Wilayah di luar cakupan Anda."), field="area")
+    return area
+
+
 @router.get("/dashboard", auth=operator_auth, url_name="nutrition_dashboard")
 def dashboard(request: HttpRequest, params: Query[DashboardQuery]):
     """Prevalence of stunting, wasting and underweight per unit for a month, with WHO bands,
@@ -312,13 +327,8 @@ def dashboard(request: HttpRequest, params: Query[DashboardQuery]):
     children it is null with `<indicator>_too_few` true and no WHO band. `in_progress`
     marks a month still being entered."""
     user = services.require_reader(_actor(request))
-    try:
-        month = datetime.strptime(params.month, "%Y-%m").date()
-    except ValueError:
-        raise InvalidInput(_("Bulan tidak sah."), field="month") from None
-    area = params.area or user.area_code
-    if user.area_code and not area.startswith(user.area_code):
-        raise InvalidInput(_("Wilayah di luar cakupan Anda."), field="area")
+    month = _report_month(params.month)
+    area = _report_area(user, params.area)
     d = selectors.dashboard(user, month=month, level=params.level, area=area)
     return {
         "month": d.month.isoformat(),
@@ -352,18 +362,11 @@ def quality_report(request: HttpRequest, params: Query[QualityQuery]):
     heaping, missing dates of birth, prevalence with 95% CI, a verdict, and the posyandu
     whose data need a visit. Aggregates only (no personal data); a statistic over fewer than
     `min_denominator` measurements is null (too few to judge)."""
-    from . import quality
-
     user = services.require_reader(_actor(request))
-    try:
-        month = datetime.strptime(params.month, "%Y-%m").date()
-    except ValueError:
-        raise InvalidInput(_("Bulan tidak sah."), field="month") from None
+    month = _report_month(params.month)
     if params.months not in quality.WINDOWS:
         raise InvalidInput(_("Periode harus 1, 3, 6 atau 12 bulan."), field="months")
-    area = params.area or user.area_code
-    if user.area_code and not area.startswith(user.area_code):
-        raise InvalidInput(_("Wilayah di luar cakupan Anda."), field="area")
+    area = _report_area(user, params.area)
     posyandu = None
     if params.posyandu is not None:
         posyandu = quality.visible_posyandu(user, str(params.posyandu), area)
