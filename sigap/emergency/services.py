@@ -626,6 +626,14 @@ def close_incident(
     """Close (or cancel) an incident; active units are released first."""
     require_role(actor, *CALL_ROLES)
     require_area(actor, incident.area_code)
+    return _end_incident(actor, incident, I.CANCELLED if cancel else I.CLOSED, reason, now)
+
+
+def _end_incident(
+    actor: Actor, incident: Incident, to: str, reason: str, now: datetime | None
+) -> Incident:
+    """Release the active units, cancel the open hand-offs, then close or cancel; one
+    transaction. The callers check who may."""
     with transaction.atomic():
         for a in incident.assignments.filter(status=Assignment.Status.ACTIVE).select_related(
             "unit"
@@ -635,9 +643,7 @@ def close_incident(
         for h in incident.handoffs.filter(status__in=[H.PENDING, H.ACKNOWLEDGED]):
             move_handoff(actor, h, H.CANCELLED, reason=reason or _("kejadian ditutup"), now=now)
         if incident.status not in (I.CLOSED, I.CANCELLED):
-            move_incident(
-                actor, incident, I.CANCELLED if cancel else I.CLOSED, reason=reason, now=now
-            )
+            move_incident(actor, incident, to, reason=reason, now=now)
     return incident
 
 
@@ -761,11 +767,7 @@ def withdraw_from_homecare(
             % {"no": incident.number, "s": _label(incident.status, I)},
             field="status",
         )
-    with transaction.atomic():
-        for h in incident.handoffs.filter(status__in=[H.PENDING, H.ACKNOWLEDGED]):
-            move_handoff(actor, h, H.CANCELLED, reason=reason[:200], now=now)
-        move_incident(actor, incident, I.CANCELLED, reason=reason, now=now)
-    return incident
+    return _end_incident(actor, incident, I.CANCELLED, reason[:200], now)
 
 
 # --- agencies -------------------------------------------------------------------------------
