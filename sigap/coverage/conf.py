@@ -8,8 +8,14 @@ from dataclasses import dataclass
 from django.conf import settings
 
 
-def _env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
+def _setting(name: str, default):
+    """A Django setting, else the environment variable of the same name, else `default`."""
+    return getattr(settings, name, os.environ.get(name, default))
+
+
+def _rate(name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """A (count, per seconds) limit from Django settings."""
+    return tuple(getattr(settings, name, default))
 
 
 @dataclass(frozen=True)
@@ -36,20 +42,17 @@ def uhc() -> UhcThresholds:
 
 def monthly_quota() -> int:
     """New residents the region enrols per month (Semarang 2025: 10,800)."""
-    return int(getattr(settings, "SIGAP_COVERAGE_MONTHLY_QUOTA",
-                       os.environ.get("SIGAP_COVERAGE_MONTHLY_QUOTA", 10_800)))  # fmt: skip
+    return int(_setting("SIGAP_COVERAGE_MONTHLY_QUOTA", 10_800))
 
 
 def premium() -> int:
     """JKN premium per person per month paid by the region (Rp; class III PBI: 42,000)."""
-    return int(getattr(settings, "SIGAP_COVERAGE_PREMIUM",
-                       os.environ.get("SIGAP_COVERAGE_PREMIUM", 42_000)))  # fmt: skip
+    return int(_setting("SIGAP_COVERAGE_PREMIUM", 42_000))
 
 
 def workers_quota() -> int:
     """Vulnerable workers the region covers per month."""
-    return int(getattr(settings, "SIGAP_COVERAGE_WORKERS_QUOTA",
-                       os.environ.get("SIGAP_COVERAGE_WORKERS_QUOTA", 5_000)))  # fmt: skip
+    return int(_setting("SIGAP_COVERAGE_WORKERS_QUOTA", 5_000))
 
 
 def workers_premiums() -> dict[str, int]:
@@ -60,11 +63,7 @@ def workers_premiums() -> dict[str, int]:
 
 def lookup_rate() -> tuple[int, int]:
     """Public NIK checks allowed per client address: (count, per seconds)."""
-    return tuple(getattr(settings, "SIGAP_COVERAGE_LOOKUP_RATE", (20, 3600)))
-
-
-def _setting(name: str, default):
-    return getattr(settings, name, os.environ.get(name, default))
+    return _rate("SIGAP_COVERAGE_LOOKUP_RATE", (20, 3600))
 
 
 def min_accepted_share() -> float:
@@ -96,14 +95,14 @@ def max_import_rows() -> int:
 
 def lookup_miss_rate() -> tuple[int, int]:
     """Public checks that find nothing, allowed per client address: (count, per seconds)."""
-    return tuple(getattr(settings, "SIGAP_COVERAGE_LOOKUP_MISS_RATE", (5, 3600)))
+    return _rate("SIGAP_COVERAGE_LOOKUP_MISS_RATE", (5, 3600))
 
 
 def lookup_nik_miss_rate() -> tuple[int, int]:
     """Public checks that find nothing for one NIK, from any address: (count, per seconds)."""
-    return tuple(getattr(settings, "SIGAP_COVERAGE_LOOKUP_NIK_MISS_RATE", (5, 86400)))
+    return _rate("SIGAP_COVERAGE_LOOKUP_NIK_MISS_RATE", (5, 86400))
 
 
 def staff_lookup_rate() -> tuple[int, int]:
     """Staff NIK look-ups allowed per user: (count, per seconds)."""
-    return tuple(getattr(settings, "SIGAP_COVERAGE_STAFF_LOOKUP_RATE", (300, 3600)))
+    return _rate("SIGAP_COVERAGE_STAFF_LOOKUP_RATE", (300, 3600))
