@@ -23,6 +23,7 @@ with a reason.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -279,17 +280,22 @@ def world(django_db_setup, django_db_blocker):
 # --- watching every table --------------------------------------------------------------------
 
 
-def snapshot() -> dict[str, int]:
+@functools.cache
+def _snapshot_sql() -> str:
+    """One query: the row count of every watched table and the audit trail's highest id (the
+    tables do not change during the run, so the catalogue is read once)."""
     tables = sorted(t for t in connection.introspection.table_names() if t not in UNWATCHED_TABLES)
     qn = connection.ops.quote_name
     # table names come from the database's own catalogue
-    sql = " UNION ALL ".join(f"SELECT '{t}', COUNT(*) FROM {qn(t)}" for t in tables)  # noqa: S608
+    counts = [f"SELECT '{t}', COUNT(*) FROM {qn(t)}" for t in tables]  # noqa: S608
+    counts.append("SELECT 'core_auditevent.max_id', COALESCE(MAX(id), 0) FROM core_auditevent")
+    return " UNION ALL ".join(counts)
+
+
+def snapshot() -> dict[str, int]:
     with connection.cursor() as cur:
-        cur.execute(sql)
-        counts = dict(cur.fetchall())
-        cur.execute("SELECT MAX(id) FROM core_auditevent")
-        counts["core_auditevent.max_id"] = cur.fetchone()[0] or 0
-    return counts
+        cur.execute(_snapshot_sql())
+        return dict(cur.fetchall())
 
 
 def changes(before: dict, after: dict) -> dict:
@@ -489,6 +495,9 @@ def page_routes() -> list[tuple[str, str]]:
     return out
 
 
+ROUTES = dict(page_routes())  # name -> route, enumerated once for the module
+
+
 # Who opens each page (by URL name prefix or name); anonymous when None.
 PAGE_ROLE = {
     "home": None,
@@ -626,14 +635,20 @@ def sweep_page(client: Client, name: str, url: str, sweep: Sweep, hit: set) -> N
 # --- the JSON API ------------------------------------------------------------------------------
 
 
-def api_operations() -> list[tuple[str, str, dict]]:
-    schema = api.get_openapi_schema()
-    ops = []
-    for path, item in schema["paths"].items():
-        for method, op in item.items():
-            if method in ("post", "put", "patch", "delete"):
-                ops.append((method.upper(), path, op))
-    return ops
+SCHEMA = api.get_openapi_schema()  # built once: it takes about half a second
+
+
+def api_operations() -> dict[str, dict]:
+    """Every write operation of the OpenAPI schema, by "METHOD /path"."""
+    return {
+        f"{method.upper()} {path}": op
+        for path, item in SCHEMA["paths"].items()
+        for method, op in item.items()
+        if method in ("post", "put", "patch", "delete")
+    }
+
+
+OPERATIONS = api_operations()
 
 
 def _resolve_ref(schema: dict, node: dict) -> dict:
@@ -733,14 +748,13 @@ def fill_path(path: str, params: dict[str, str]) -> str:
 
 
 def sweep_operation(client: Client, method: str, path: str, op: dict, world: World, sweep):
-    schema = api.get_openapi_schema()
     path_params = [p["name"] for p in op.get("parameters", []) if p["in"] == "path"]
     query_params = [p for p in op.get("parameters", []) if p["in"] == "query"]
     real = {p: world.ids.get(p, UNKNOWN_UUID) for p in path_params}
     body_schema = (
         op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
     )
-    base = plausible_json(schema, body_schema) if body_schema else None
+    base = plausible_json(SCHEMA, body_schema) if body_schema else None
     query = {p["name"]: plausible(p["name"]) for p in query_params if p.get("required")}
     call = getattr(client, method.lower())
 
@@ -758,9 +772,9 @@ def sweep_operation(client: Client, method: str, path: str, op: dict, world: Wor
     for raw in ("null", "[]", "{}", "not json"):
         sweep.check(f"{label} [raw {raw!r}]", send(real, None, raw=raw))
     if isinstance(base, dict):
-        props = _resolve_ref(schema, body_schema).get("properties", {})
+        props = _resolve_ref(SCHEMA, body_schema).get("properties", {})
         for prop in base:
-            for bad in bad_json(schema, props.get(prop, {}), prop):
+            for bad in bad_json(SCHEMA, props.get(prop, {}), prop):
                 sweep.check(f"{label} [{prop}={bad!r:.20}]", send(real, {**base, prop: bad}))
     for param in path_params:
         for bad in ("bukan-uuid", "%00", "9" * 30, UNKNOWN_UUID):
@@ -794,10 +808,10 @@ def _params(items: list[str]) -> list:
 
 
 COMPAT_PREFIXES = ("aplicaresws/", "^aplicaresws/", "^fo/", "fo/", "^sisrute/", "sisrute/")
-PAGES = [name for name, _route in page_routes() if name not in NOT_SWEPT]
-COMPAT = [n for n, r in page_routes() if r.startswith(COMPAT_PREFIXES) and n not in NOT_SWEPT]
+PAGES = [name for name in ROUTES if name not in NOT_SWEPT]
+COMPAT = [n for n in PAGES if ROUTES[n].startswith(COMPAT_PREFIXES)]
 PAGE_SWEEP = [n for n in PAGES if n not in COMPAT]
-API_OPS = [f"{m} {p}" for m, p, _op in api_operations() if f"{m} {p}" not in NOT_SWEPT]
+API_OPS = [key for key in OPERATIONS if key not in NOT_SWEPT]
 
 
 def _client_as(world: World, role: str | None) -> Client:
@@ -809,7 +823,7 @@ def _client_as(world: World, role: str | None) -> Client:
 
 @pytest.mark.parametrize("name", _params(PAGE_SWEEP))
 def test_page_forms_refuse_without_writing(world, name):
-    route = dict(page_routes())[name]
+    route = ROUTES[name]
     client = _client_as(world, role_for(name))
     sweep = Sweep()
     sweep_page(client, name, page_url(route, world), sweep, set())
@@ -819,7 +833,7 @@ def test_page_forms_refuse_without_writing(world, name):
 @pytest.mark.parametrize("key", _params(API_OPS))
 def test_api_writes_refuse_without_writing(world, key):
     method, path = key.split(" ", 1)
-    op = next(o for m, p, o in api_operations() if m == method and p == path)
+    op = OPERATIONS[key]
     client = _client_as(world, api_role(path))
     sweep = Sweep()
     sweep_operation(client, method, path, op, world, sweep)
@@ -908,7 +922,7 @@ def _compat_plan(name: str, world: World):
     if name in plans:
         return plans[name]
     # the read-only reference lists: a write method must change nothing either
-    route = dict(page_routes())[name]
+    route = ROUTES[name]
     path = "/" + route.strip("^$").replace("/?", "/")
     import re
 
@@ -943,8 +957,8 @@ def test_compat_front_doors_refuse_without_writing(world, name):
 def test_every_target_is_swept_or_listed():
     """Every URL pattern and API write operation is swept above (they are enumerated), and
     every entry of NOT_SWEPT still names an endpoint (a stale reason is an error too)."""
-    names = {n for n, _r in page_routes()}
-    ops = {f"{m} {p}" for m, p, _o in api_operations()}
+    names = set(ROUTES)
+    ops = set(OPERATIONS)
     openapi_names = {"api-root", "openapi-json", "openapi-view"}
     assert set(NOT_SWEPT) <= names | ops | openapi_names, set(NOT_SWEPT) - names - ops
     swept = set(PAGE_SWEEP) | set(COMPAT) | set(API_OPS)
