@@ -255,6 +255,24 @@ def _present(entry: dict, now: datetime, stale_seconds: float) -> dict:
     return out
 
 
+def _shown(
+    snap: _Snapshot, kelas: str | None, prefixes: tuple, *, include_full: bool
+) -> np.ndarray | None:
+    """The hospitals a board filter shows, as a mask over the snapshot (None for a bed class
+    no hospital has): with `kelas`, those with a free bed of it (with `include_full`, any bed
+    of it); each non-empty region prefix narrows further."""
+    mask = np.ones(len(snap.order), dtype=bool)
+    if kelas:
+        code = kelas.upper()
+        if code not in snap.has_class:
+            return None
+        mask &= snap.has_class[code] if include_full else snap.free_by_class[code] > 0
+    for prefix in prefixes:
+        if prefix:
+            mask &= np.char.startswith(snap.regions, prefix)
+    return mask
+
+
 def public_board(
     *,
     kelas: str | None = None,
@@ -275,15 +293,9 @@ def public_board(
     snap = get_snapshot()
     now = now or timezone.now()
     n = len(snap.order)
-    mask = np.ones(n, dtype=bool)
-    if kelas:
-        code = kelas.upper()
-        if code not in snap.has_class:
-            return []
-        mask &= snap.has_class[code] if include_full else snap.free_by_class[code] > 0
-    for prefix in (kecamatan, area):
-        if prefix:
-            mask &= np.char.startswith(snap.regions, prefix)
+    mask = _shown(snap, kelas, (kecamatan, area), include_full=include_full)
+    if mask is None:
+        return []
     idx = np.flatnonzero(mask)
     limit = n if limit is None else max(1, min(int(limit), MAX_LIMIT))
     minutes = km = None
@@ -317,22 +329,14 @@ def board_summary(
     beds, stale hospitals. With `kelas`, the hospitals that have beds of that class and the
     free beds of that class; with `kecamatan`, only that kecamatan. Empty values are no filter."""
     snap = get_snapshot()
-    mask = np.ones(len(snap.order), bool)
-    for prefix in (area, kecamatan):
-        if prefix:
-            mask &= np.char.startswith(snap.regions, prefix)
-    free = snap.total_free
-    if kelas:
-        code = kelas.upper()
-        if code in snap.has_class:
-            mask &= snap.has_class[code]
-            free = snap.free_by_class[code]
-        else:
-            mask &= False
+    mask = _shown(snap, kelas, (area, kecamatan), include_full=True)
+    if mask is None:  # a class no hospital has
+        mask = np.zeros(len(snap.order), bool)
+    free = snap.free_by_class.get(kelas.upper(), snap.total_free) if kelas else snap.total_free
     cutoff = (timezone.now() - stale_after()).timestamp()
     return {
         "hospitals": int(mask.sum()),
-        "free": int(free[mask].sum()) if mask.any() else 0,
+        "free": int(free[mask].sum()),
         "stale": int(((snap.reported < cutoff) & mask).sum()),
         "version": snap.version,
     }

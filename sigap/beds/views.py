@@ -166,9 +166,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "beds/board.html",
         {
             "rows": rows,
-            "summary": selectors.board_summary(
-                area, kecamatan=kecamatan or None, kelas=kelas or None
-            ),
+            "summary": selectors.board_summary(area, kecamatan=kecamatan, kelas=kelas),
             "classes": classes,
             "kecamatans": kecamatans,
             "kelas": kelas,
