@@ -122,3 +122,23 @@ def make_child(staff_actor, facilities):
         return services.register_child(actor or staff_actor, data)
 
     return make
+
+
+def client_for(user):
+    """A test client logged in as `user`."""
+    from django.test import Client
+
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def counts() -> dict[str, int]:
+    """Rows of every nutrition table and of the audit trail."""
+    from django.apps import apps
+
+    from sigap.core.models import AuditEvent
+
+    out = {m._meta.label: m.objects.count() for m in apps.get_app_config("nutrition").get_models()}
+    out["audit"] = AuditEvent.objects.count()
+    return out

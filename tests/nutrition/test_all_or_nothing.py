@@ -7,27 +7,14 @@ import json
 from datetime import date
 
 import pytest
-from django.apps import apps
-from django.test import Client
 
 from sigap.core.models import AuditEvent
 from sigap.nutrition import services
 from sigap.nutrition.models import Child, Measurement, NutritionCase
 
+from .conftest import client_for, counts
+
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
-
-
-def counts() -> dict[str, int]:
-    """Rows of every nutrition table and of the audit trail."""
-    out = {m._meta.label: m.objects.count() for m in apps.get_app_config("nutrition").get_models()}
-    out["audit"] = AuditEvent.objects.count()
-    return out
 
 
 NEW_CHILD = {

@@ -6,12 +6,13 @@ deletion likewise; everything audited, refusals write nothing."""
 from datetime import date
 
 import pytest
-from django.apps import apps
 from django.test import Client
 
 from sigap.core.models import AuditEvent
 from sigap.nutrition import services
 from sigap.nutrition.models import Measurement, NutritionCase
+
+from .conftest import client_for, counts
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +22,6 @@ NORMAL = (11.5, 85.0)
 
 def M(on, values, pos="L"):
     return services.MeasurementInput(on, values[0], values[1], pos)
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
-
-
-def counts() -> dict[str, int]:
-    out = {m._meta.label: m.objects.count() for m in apps.get_app_config("nutrition").get_models()}
-    out["audit"] = AuditEvent.objects.count()
-    return out
 
 
 def test_correcting_a_severe_value_away_closes_its_case(make_child, staff_actor):

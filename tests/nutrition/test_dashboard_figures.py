@@ -17,13 +17,9 @@ from openpyxl import load_workbook
 from sigap.nutrition import selectors, services
 from sigap.nutrition.models import GrowthMonthly
 
+from .conftest import client_for
+
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def this_month() -> date:

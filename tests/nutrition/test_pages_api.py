@@ -9,13 +9,9 @@ from django.test import Client
 from sigap.nutrition import services
 from sigap.nutrition.models import Child, DeathReview, Measurement, NutritionCase
 
+from .conftest import client_for
+
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def measure(actor, child, on, w, length, pos="L"):

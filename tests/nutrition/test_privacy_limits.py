@@ -11,15 +11,11 @@ from sigap.nutrition import api as nutrition_api
 from sigap.nutrition import services
 from sigap.nutrition.models import Child
 
+from .conftest import client_for
+
 pytestmark = pytest.mark.django_db
 
 NIK = "3374015204240003"  # Semarang Tengah, a girl born 12-04-2024 (day + 40), serial 0003
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_masked_nik_hides_the_digits_the_other_fields_encode():

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from django.test import Client
 
 from sigap.nutrition import quality as q
 from sigap.nutrition.locale_en import EN
 from sigap.nutrition.models import Child, Measurement
+
+from .conftest import client_for
 
 NAN = np.nan
 
@@ -241,12 +242,6 @@ def measured(facilities):
     _store(facilities["pos1"], "3374011001", clean)
     _store(facilities["pos2"], "3374101001", bad)
     return facilities
-
-
-def client_for(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    return c
 
 
 def test_report_flags_the_posyandu_with_bad_data(analyst, measured):
