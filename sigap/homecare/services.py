@@ -1411,6 +1411,7 @@ def correct_visit_record(
     signs = record_signs(data)
     with transaction.atomic():
         record = VisitRecord.objects.select_for_update(of=("self",)).order_by().get(pk=record.pk)
+        record.visit = visit  # loaded above (a new escalation names its Puskesmas)
         escalated = set()
         for esc in record.escalations.filter(status__in=LIVE_ESCALATION):
             escalated |= set(esc.reasons)
@@ -1501,7 +1502,7 @@ def withdraw_escalation(
     an open one simply ends; a handed-over referral is cancelled through referrals'
     `cancel_referral` (the receiving hospital sees it cancelled with the reason); a PSC 119
     incident is cancelled while no unit is on its way (`emergency.services
-    .withdraw_from_homecare`). All or nothing; audited."""
+    .withdraw_from_homecare`). All or nothing; audited. Returns the withdrawn escalation."""
     now = now or timezone.now()
     if not is_author(actor, escalation.record):
         raise Forbidden(_("Hanya petugas yang mencatat kunjungan ini yang dapat menariknya."))
@@ -1525,8 +1526,7 @@ def withdraw_escalation(
             before={"status": before},
             after={"status": locked.status, "reason": reason, "target": target},
         )  # fmt: skip
-    escalation.refresh_from_db()
-    return escalation
+    return locked
 
 
 HAND_OVER_TARGETS = {
