@@ -707,7 +707,6 @@ def sos(request: HttpRequest, body: SosIn):
         raise InvalidInput(
             _("Lokasi wajib: izinkan lokasi ponsel atau pilih kelurahan/desa."), field="location"
         )
-    text = reference.triage_from_text(body.note)
     data = services.IncidentInput(
         latitude=body.latitude,
         longitude=body.longitude,
@@ -715,7 +714,6 @@ def sos(request: HttpRequest, body: SosIn):
         caller_phone=body.phone,
         category=body.category,
         triage_answers=body.answers,
-        victims=text.victims or 1,
         notes=body.note,
         source="sos",
         agencies=[],

@@ -418,9 +418,11 @@ def create_incident(actor: Actor, data: IncidentInput, *, now: datetime | None =
 def submit_sos(actor: Actor, data: IncidentInput) -> tuple[Incident, bool]:
     """The public SOS button: (incident, created). The page's idempotency key makes one
     press one incident: the same key again (a second press, a retry, two requests at once)
-    answers the incident the first one opened; the key with another phone is refused."""
+    answers the incident the first one opened; the key with another phone is refused. The
+    number of victims is the one the note names (reference.triage_from_text), else 1."""
     data.source = Incident.Source.SOS
     data.caller_phone = callback_phone(data.caller_phone)
+    data.victims = reference.triage_from_text(data.notes).victims or 1
     key = data.idempotency_key
     if key:
         existing = _sos_by_key(key, data.caller_phone)
