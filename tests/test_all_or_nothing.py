@@ -27,10 +27,11 @@ import functools
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 from django.contrib.messages import constants as message_levels
@@ -167,19 +168,11 @@ def build_world() -> World:
             bed_class=cls, code=code, name=f"Ruang {code}", capacity=cap, free=free
         )
         bed_services.upsert_room(system, w.hospital, data, source="api")
-    roles = {
-        "admin": "admin",
-        "analyst": "analyst",
-        "hospital_operator": "hospital_operator",
-        "puskesmas_staff": "puskesmas_staff",
-        "psc_call_taker": "psc_call_taker",
-        "dispatcher": "dispatcher",
-        "ambulance_crew": "ambulance_crew",
-        "public": "public",
-    }
-    for name, role in roles.items():
-        w.users[name] = User.objects.create_user(
-            username=f"sapu-{name}", password=None, role=role, area_code=AREA,
+    roles = ("admin", "analyst", "hospital_operator", "puskesmas_staff", "psc_call_taker",
+             "dispatcher", "ambulance_crew", "public")  # fmt: skip
+    for role in roles:
+        w.users[role] = User.objects.create_user(
+            username=f"sapu-{role}", password=None, role=role, area_code=AREA,
             is_staff=role == "admin", is_superuser=role == "admin",
         )  # fmt: skip
     FacilityOperator.objects.create(user=w.users["hospital_operator"], facility=w.hospital)
@@ -359,7 +352,7 @@ PLAUSIBLE_NUMBERS = [
 ]
 
 
-def plausible(name: str, kind: str = "text", world: World | None = None) -> str:
+def plausible(name: str, kind: str = "text") -> str:
     n = name.lower()
     today = date.today()
     if kind == "date" or n.endswith(("date", "tanggal", "_at", "_on")) or "tanggal" in n:
@@ -405,7 +398,7 @@ def plausible(name: str, kind: str = "text", world: World | None = None) -> str:
 
 
 class FormParser(HTMLParser):
-    """The POST forms of a page: action, enctype and fields (name -> (kind, value, options))."""
+    """The POST forms of a page: action and fields (name -> (kind, value, options))."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -421,7 +414,6 @@ class FormParser(HTMLParser):
             if (a.get("method") or "get").lower() == "post":
                 self._form = {
                     "action": a.get("action") or "",
-                    "multipart": "multipart" in (a.get("enctype") or ""),
                     "fields": {},
                     "buttons": [],
                 }
@@ -477,7 +469,6 @@ class FormParser(HTMLParser):
 
 def page_routes() -> list[tuple[str, str]]:
     """(name, route) of every URL pattern outside /api/ and /admin/."""
-    out = []
 
     def walk(patterns, prefix="", ns=""):
         for p in patterns:
@@ -488,11 +479,8 @@ def page_routes() -> list[tuple[str, str]]:
                 name = f"{ns}:{p.name}" if ns and p.name else (p.name or "")
                 yield name or str(p.pattern), prefix + str(p.pattern)
 
-    for name, route in walk(get_resolver().url_patterns):
-        if route.startswith(("api/", "admin/")):
-            continue
-        out.append((name, route))
-    return out
+    routes = walk(get_resolver().url_patterns)
+    return [(name, route) for name, route in routes if not route.startswith(("api/", "admin/"))]
 
 
 ROUTES = dict(page_routes())  # name -> route, enumerated once for the module
@@ -529,14 +517,13 @@ def role_for(name: str) -> str | None:
     if name in PAGE_ROLE:
         return PAGE_ROLE[name]
     for prefix in sorted(PAGE_ROLE, key=len, reverse=True):
-        if prefix.endswith((":", "-")) and name.startswith(prefix):
+        if prefix.endswith(":") and name.startswith(prefix):
             return PAGE_ROLE[prefix]
     return "admin"
 
 
 def page_url(route: str, world: World) -> str:
     """A URL for a route: its converters filled with real ids where the world has them."""
-    import re
 
     def fill(match):
         conv, name = match.group(1), match.group(2)
@@ -546,10 +533,6 @@ def page_url(route: str, world: World) -> str:
 
     path = re.sub(r"<(?:(\w+):)?(\w+)>", fill, route)
     return "/" + path
-
-
-def _bad_upload(value: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile("sapu.csv", value.encode("utf-8", "replace"), "text/csv")
 
 
 def form_cases(form: dict) -> list[tuple[str, dict]]:
@@ -588,17 +571,16 @@ def form_cases(form: dict) -> list[tuple[str, dict]]:
     return cases
 
 
-def _encode(data: dict, multipart: bool) -> dict:
-    out = {}
-    for k, v in data.items():
-        if v is None:
-            out[k] = _bad_upload("bukan,berkas\x00\n1,2")
-        else:
-            out[k] = v
-    return out
+def _encode(data: dict) -> dict:
+    """A file field (None in a case) gets a file that is not a valid CSV, a new one each time."""
+    bad_file = b"bukan,berkas\x00\n1,2"
+    return {
+        k: SimpleUploadedFile("sapu.csv", bad_file, "text/csv") if v is None else v
+        for k, v in data.items()
+    }
 
 
-def sweep_page(client: Client, name: str, url: str, sweep: Sweep, hit: set) -> None:
+def sweep_page(client: Client, url: str, sweep: Sweep) -> None:
     resp = client.get(url)
     forms = []
     if resp.status_code == 200 and "html" in resp.get("Content-Type", ""):
@@ -611,24 +593,24 @@ def sweep_page(client: Client, name: str, url: str, sweep: Sweep, hit: set) -> N
         ("long", {"action": "x" * 5000}),
         ("ids", {"id": "bukan-uuid", "ref": UNKNOWN_UUID, "pk": "9" * 30}),
     ]
-    targets = [(url, generic, False)]
+    targets = [(url, generic)]
     for form in forms:
         action = urljoin(url, form["action"]) if form["action"] else url
-        targets.append((action, form_cases(form), form["multipart"]))
-    for action, cases, multipart in targets:
+        targets.append((action, form_cases(form)))
+    for action, cases in targets:
         path = urlsplit(action).path
         if not path.startswith("/") or path.startswith(("/api/", "/admin/", "/i18n/")):
             continue
         if path in ("/keluar/", "/masuk/"):
             continue
         try:
-            hit.add(resolve(path).view_name)
+            resolve(path)
         except Resolver404:
             continue
         for label, data in cases:
             sweep.check(
                 f"POST {action} [{label}]",
-                lambda a=action, d=data, m=multipart: client.post(a, _encode(d, m)),
+                lambda a=action, d=data: client.post(a, _encode(d)),
             )
 
 
@@ -676,8 +658,7 @@ def plausible_json(schema: dict, node: dict, name: str = ""):
     if kind == "array":
         return [plausible_json(schema, node.get("items", {}), name)]
     if kind == "integer":
-        low = node.get("minimum", node.get("exclusiveMinimum", 0))
-        return int(max(low, 1)) if "minimum" in node else 1
+        return int(max(node.get("minimum", 1), 1))
     if kind == "number":
         if "lat" in name:
             return -6.98
@@ -761,8 +742,6 @@ def sweep_operation(client: Client, method: str, path: str, op: dict, world: Wor
     def send(params, body, raw=None, q=None):
         url = fill_path(path, params)
         if q or query:
-            from urllib.parse import urlencode
-
             url += "?" + urlencode({**query, **(q or {})})
         content = raw if raw is not None else (_json(body) if body is not None else "")
         return lambda: call(url, data=content, content_type="application/json")
@@ -789,19 +768,16 @@ def sweep_operation(client: Client, method: str, path: str, op: dict, world: Wor
 # Known failures in apps this module does not own: each is an xfail(strict=True) so that the
 # fix turns it into a pass (and the mark must then be dropped). Keys are URL names or
 # "METHOD /path"; the value is (reason, database vendor it fails on or None for every one).
-ON_POSTGRES = "postgresql"
 KNOWN_FAILURES: dict[str, tuple[str, str | None]] = {}
 
 
 def _params(items: list[str]) -> list:
-    from django.db import connection as conn
-
     out = []
     for key in items:
         marks = []
         if key in KNOWN_FAILURES:
             reason, vendor = KNOWN_FAILURES[key]
-            fails_here = vendor is None or conn.vendor == vendor
+            fails_here = vendor is None or connection.vendor == vendor
             marks.append(pytest.mark.xfail(fails_here, strict=True, reason=reason))
         out.append(pytest.param(key, marks=marks, id=key))
     return out
@@ -826,7 +802,7 @@ def test_page_forms_refuse_without_writing(world, name):
     route = ROUTES[name]
     client = _client_as(world, role_for(name))
     sweep = Sweep()
-    sweep_page(client, name, page_url(route, world), sweep, set())
+    sweep_page(client, page_url(route, world), sweep)
     sweep.assert_clean()
 
 
@@ -924,8 +900,6 @@ def _compat_plan(name: str, world: World):
     # the read-only reference lists: a write method must change nothing either
     route = ROUTES[name]
     path = "/" + route.strip("^$").replace("/?", "/")
-    import re
-
     path = re.sub(r"\(\?P<\w+>[^)]*\)", "X", path).replace("\\", "")
     headers = as_pkm if world.sisrute and "sisrute" in route else apl
     return [("POST", path, headers, {})]
