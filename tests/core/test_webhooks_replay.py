@@ -5,18 +5,10 @@ import json
 import time
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from sigap.core import webhooks
 from sigap.core.models import WebhookEndpoint
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.mark.django_db
