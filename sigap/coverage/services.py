@@ -14,15 +14,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sigap.core.errors import InvalidInput
+from sigap.core.errors import Conflict, InvalidInput
 from sigap.core.models import Role
 from sigap.core.services import Actor, record_audit, require_role
 from sigap.regions.models import Region
 
-from . import engine
+from . import conf, engine
 from .models import (
     CoverageStat,
     Enrolment,
@@ -213,8 +214,6 @@ def import_snapshot(
     removed (the snapshot is held until an analyst confirms it). Population files update
     residents by NIK (a register file carries moves and deaths as statuses).
     """
-    from . import conf
-
     require_office(actor)
     if kind not in SnapshotKind.values:
         raise InvalidInput(_("Jenis data tidak dikenal."), field="kind")
@@ -283,8 +282,6 @@ HOLD_LARGE_REMOVAL = "large_removal"
 
 def hold_reasons(snapshot: Snapshot) -> list[str]:
     """Why a snapshot is held, as sentences for people."""
-    from . import conf
-
     out = []
     codes = [c for c in snapshot.hold_reason.split(",") if c]
     if HOLD_LOW_ACCEPTED in codes:
@@ -323,8 +320,6 @@ def _put_in_force(kind: str, snapshot: Snapshot) -> None:
 
 def _prune_saved_rows(kind: str) -> None:
     """Keep the rows of held snapshots and of the last few applied ones; drop the rest."""
-    from . import conf
-
     keep = list(
         Snapshot.objects.filter(kind=kind, status=SnapshotStatus.APPLIED)
         .order_by("-applied_at", "-created_at", "-id")
@@ -345,8 +340,6 @@ def _apply_import(
     prepared: engine.PreparedImport,
     progress: Progress | None,
 ) -> ImportResult:
-    from . import conf
-
     model, cols = TABLES[kind]
     try:
         with transaction.atomic():
@@ -418,10 +411,18 @@ def _apply_import(
     return ImportResult(snapshot, created=True, applied=applied)
 
 
-def _snapshot_conflict(message: str, code: str):
-    from sigap.core.errors import Conflict
-
+def _snapshot_conflict(message: str, code: str) -> Conflict:
     return Conflict(message, field="snapshot", code=code)
+
+
+def _lock_held(snapshot: Snapshot) -> Snapshot:
+    """Lock the snapshot's kind and row; Conflict unless it is still held."""
+    _lock_kind(snapshot.kind)
+    snap = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
+    if snap.status != SnapshotStatus.HELD:
+        raise _snapshot_conflict(_("Snapshot ini tidak sedang menunggu konfirmasi."),
+                                 "snapshot_not_held")  # fmt: skip
+    return snap
 
 
 def confirm_snapshot(actor: Actor, snapshot: Snapshot, note: str = "") -> Snapshot:
@@ -430,11 +431,7 @@ def confirm_snapshot(actor: Actor, snapshot: Snapshot, note: str = "") -> Snapsh
     require_office(actor)
     kind = snapshot.kind
     with transaction.atomic():
-        _lock_kind(kind)
-        snap = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
-        if snap.status != SnapshotStatus.HELD:
-            raise _snapshot_conflict(_("Snapshot ini tidak sedang menunggu konfirmasi."),
-                                     "snapshot_not_held")  # fmt: skip
+        snap = _lock_held(snapshot)
         current = in_force(kind)
         if current is not None and snap.period < current.period:
             raise _snapshot_conflict(
@@ -462,11 +459,7 @@ def discard_snapshot(actor: Actor, snapshot: Snapshot, note: str = "") -> Snapsh
     """An analyst refuses a held snapshot: nothing is applied, its saved rows are dropped."""
     require_office(actor)
     with transaction.atomic():
-        _lock_kind(snapshot.kind)
-        snap = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
-        if snap.status != SnapshotStatus.HELD:
-            raise _snapshot_conflict(_("Snapshot ini tidak sedang menunggu konfirmasi."),
-                                     "snapshot_not_held")  # fmt: skip
+        snap = _lock_held(snapshot)
         snap.status = SnapshotStatus.DISCARDED
         snap.decided_by, snap.decided_at = actor.user, timezone.now()
         snap.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
@@ -477,20 +470,24 @@ def discard_snapshot(actor: Actor, snapshot: Snapshot, note: str = "") -> Snapsh
     return snap
 
 
-def previous_snapshot(kind: str) -> Snapshot | None:
-    """The applied snapshot before the one in force whose rows are still kept."""
+def in_force_and_previous(kind: str) -> tuple[Snapshot | None, Snapshot | None]:
+    """The snapshot in force, and the applied one before it whose rows are still kept (the
+    one a restore puts back; None when there is none)."""
     current = in_force(kind)
     if current is None or kind not in SAVED_ROWS:
-        return None
+        return current, None
     candidates = (
         Snapshot.objects.filter(kind=kind, status=SnapshotStatus.APPLIED)
         .exclude(pk=current.pk)
+        .annotate(kept=Exists(SAVED_ROWS[kind].objects.filter(snapshot=OuterRef("pk"))))
         .order_by("-applied_at", "-created_at", "-id")
     )
-    for snap in candidates[:5]:
-        if SAVED_ROWS[kind].objects.filter(snapshot=snap).exists():
-            return snap
-    return None
+    return current, next((snap for snap in candidates[:5] if snap.kept), None)
+
+
+def previous_snapshot(kind: str) -> Snapshot | None:
+    """The applied snapshot before the one in force whose rows are still kept."""
+    return in_force_and_previous(kind)[1]
 
 
 def restore_previous(actor: Actor, kind: str, note: str = "") -> Snapshot:
@@ -502,9 +499,8 @@ def restore_previous(actor: Actor, kind: str, note: str = "") -> Snapshot:
                              "dipulihkan."), field="kind")  # fmt: skip
     with transaction.atomic():
         _lock_kind(kind)
-        current = in_force(kind)
-        previous = previous_snapshot(kind)
-        if current is None or previous is None:
+        current, previous = in_force_and_previous(kind)
+        if previous is None:
             raise _snapshot_conflict(_("Tidak ada snapshot sebelumnya yang dapat dipulihkan."),
                                      "nothing_to_restore")  # fmt: skip
         current = Snapshot.objects.select_for_update().get(pk=current.pk)
@@ -801,8 +797,6 @@ def run_quota(
     (and to what the budget pays at the premium in force). One live run per month and area:
     a second run for the same month is refused (unique constraint, so two simultaneous runs
     cannot both take the slots)."""
-    from . import conf
-
     require_office(actor)
     if actor.user is not None:
         from sigap.core.services import require_area
@@ -854,8 +848,6 @@ def run_quota(
 
 
 def _already_run(period: date):
-    from sigap.core.errors import Conflict
-
     return Conflict(
         _("Kuota bulan %(month)s sudah dijalankan.") % {"month": f"{period:%Y-%m}"},
         field="period", code="quota_already_run",
@@ -864,8 +856,6 @@ def _already_run(period: date):
 
 def cancel_quota_run(actor: Actor, run: QuotaRun, reason: str) -> QuotaRun:
     """Cancel a run whose list has not gone to BPJS yet; its slots are freed."""
-    from sigap.core.errors import Conflict
-
     require_office(actor)
     with transaction.atomic():
         run = QuotaRun.objects.select_for_update().get(pk=run.pk)
@@ -1008,8 +998,6 @@ def register_worker(
 
 
 def worker_premium(jht: bool) -> int:
-    from . import conf
-
     p = conf.workers_premiums()
     return p["jkk"] + p["jkm"] + (p["jht"] if jht else 0)
 
@@ -1019,8 +1007,6 @@ def run_workers_month(
 ) -> QuotaRun:
     """The month's list of covered workers: last month's active workers go on, then newly
     registered ones (oldest registration first) up to the quota. One list per month."""
-    from . import conf
-
     require_office(actor)
     period = month_start(period)
     quota = conf.workers_quota() if quota is None else int(quota)
