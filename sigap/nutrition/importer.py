@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -71,6 +72,7 @@ MAX_ROWS = 100_000
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_XLSX_RATIO = 100  # uncompressed / compressed size of one zip member
+TITLE_LINES = 20  # lines an e-PPGBM export may carry before its header
 POSITIONS = {"berdiri": "H", "h": "H", "terlentang": "L", "telentang": "L", "l": "L", "": ""}
 
 
@@ -175,6 +177,18 @@ def _read_bytes(stream: IO[bytes]) -> bytes:
     return raw
 
 
+def _capped(rows: Iterable[Iterable[Any]]) -> list[list[Any]]:
+    """The rows as lists, read one by one and stopped at the first past the limit (header +
+    MAX_ROWS rows, plus the title lines an export may carry before its header)."""
+    most = limit("MAX_ROWS") + TITLE_LINES + 1
+    table = []
+    for row in rows:
+        table.append(list(row))
+        if len(table) > most:
+            raise _too_many_rows()
+    return table
+
+
 def _read_csv(stream: IO[bytes]) -> list[list[str]]:
     raw = _read_bytes(stream)
     try:
@@ -187,14 +201,7 @@ def _read_csv(stream: IO[bytes]) -> list[list[str]]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    table = []
-    # header + rows, plus title lines an export may carry
-    most = limit("MAX_ROWS") + 21
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-        table.append(row)
-        if len(table) > most:
-            raise _too_many_rows()
-    return table
+    return _capped(csv.reader(io.StringIO(text), delimiter=delimiter))
 
 
 def _check_zip(raw: bytes) -> None:
@@ -223,13 +230,8 @@ def _read_xlsx(stream: IO[bytes]) -> list[list[Any]]:
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the user's file
         raise ImportFileError(_("Berkas XLSX tidak dapat dibaca."), field="file") from exc
     try:
-        ws = wb.worksheets[0]
-        table: list[list[Any]] = []
-        most = limit("MAX_ROWS") + 21  # header + rows, plus title lines
-        for r in ws.iter_rows(values_only=True):  # streamed (read-only mode)
-            table.append(list(r))
-            if len(table) > most:
-                raise _too_many_rows()
+        # streamed (read-only mode)
+        table = _capped(wb.worksheets[0].iter_rows(values_only=True))
     except ImportFileError:
         raise
     except Exception as exc:  # noqa: BLE001 - a damaged sheet is the user's file
@@ -237,7 +239,7 @@ def _read_xlsx(stream: IO[bytes]) -> list[list[Any]]:
     finally:
         wb.close()
     # e-PPGBM exports may start with title lines: the header is the first row naming NIK/Nama
-    for i, row in enumerate(table[:20]):
+    for i, row in enumerate(table[:TITLE_LINES]):
         names = {COLUMNS.get(_norm(v)) for v in row}
         if {"name", "birth_date"} <= names:
             return table[i:]
