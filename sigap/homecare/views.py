@@ -617,16 +617,18 @@ def _visit_for(request: HttpRequest, public_id) -> Visit:
     return visit
 
 
+# the record form's vital signs; those with decimals (services.VITAL_DECIMALS) are read as
+# decimal numbers, the others as whole numbers
 VITAL_FIELDS = [
-    ("systolic", gettext_lazy("Sistolik"), "numeric"),
-    ("diastolic", gettext_lazy("Diastolik"), "numeric"),
-    ("pulse", gettext_lazy("Nadi /menit"), "numeric"),
-    ("respiration", gettext_lazy("Napas /menit"), "numeric"),
-    ("temperature", gettext_lazy("Suhu °C"), "decimal"),
-    ("spo2", "SpO2 %", "numeric"),
-    ("weight_kg", gettext_lazy("Berat kg"), "decimal"),
+    ("systolic", gettext_lazy("Sistolik")),
+    ("diastolic", gettext_lazy("Diastolik")),
+    ("pulse", gettext_lazy("Nadi /menit")),
+    ("respiration", gettext_lazy("Napas /menit")),
+    ("temperature", gettext_lazy("Suhu °C")),
+    ("spo2", "SpO2 %"),
+    ("weight_kg", gettext_lazy("Berat kg")),
 ]
-RECORD_FORM_FIELDS = [name for name, _label, _mode in VITAL_FIELDS] + [
+RECORD_FORM_FIELDS = [name for name, _label in VITAL_FIELDS] + [
     "outcome", "notes", "next_visit", "reason",
 ]  # fmt: skip
 
@@ -639,15 +641,14 @@ def _record_input(p) -> services.RecordInput:
         next_visit = _date(p.get("next_visit"), None)
         if next_visit is None:
             raise InvalidInput(_("Tanggal tidak sah."), field="next_visit")
-    decimal = {"temperature", "weight_kg"}
     return services.RecordInput(
         outcome=p.get("outcome", ""),
         notes=p.get("notes", ""),
         next_visit=next_visit,
         danger_signs=p.getlist("danger_signs"),
         **{
-            name: _opt_num(p.get(name), name, float if name in decimal else int)
-            for name, _label, _mode in VITAL_FIELDS
+            name: _opt_num(p.get(name), name, float if name in services.VITAL_DECIMALS else int)
+            for name, _label in VITAL_FIELDS
         },
     )
 
@@ -715,8 +716,13 @@ def _visit_page(
             "mode": mode,
             "form": values,
             "vital_fields": [
-                {"name": n, "label": label, "mode": m, "value": values.get(n, "")}
-                for n, label, m in VITAL_FIELDS
+                {
+                    "name": n,
+                    "label": label,
+                    "value": values.get(n, ""),
+                    "mode": "decimal" if n in services.VITAL_DECIMALS else "numeric",
+                }
+                for n, label in VITAL_FIELDS
             ],
             "error": error,
             "confirm": confirm,
