@@ -413,6 +413,12 @@ def active_incidents(area: str = "") -> list[Incident]:
         qs = qs.filter(area_code__startswith=area[:4])
     rows = list(qs[:500])
     rows.sort(key=lambda i: (i.status != "open", triage_rank(i.triage), i.received_at))
+    # the responsible PSC of the out-of-area ones: one lookup per area, not per incident
+    labels = {
+        a: responsible_psc(a).label for a in {i.responsible_area for i in rows if i.out_of_area}
+    }
+    for i in rows:
+        i.responsible_label = labels.get(i.responsible_area, "") if i.out_of_area else ""
     return rows
 
 
@@ -475,10 +481,12 @@ def incident_json(i: Incident, now: datetime) -> dict:
 
 
 def _responsible(i: Incident) -> str:
-    """Out of area: the PSC 119 responsible for the place (with its number)."""
+    """Out of area: the PSC 119 responsible for the place (with its number); the queue
+    (`active_incidents`) has looked it up already."""
     if not i.out_of_area:
         return ""
-    return responsible_psc(i.responsible_area).label
+    label = getattr(i, "responsible_label", None)
+    return label if label is not None else responsible_psc(i.responsible_area).label
 
 
 def _open_handoff(i: Incident) -> Handoff | None:
