@@ -29,10 +29,10 @@ from typing import IO, Any
 
 # OWASP: = + - @ tab (0x09) carriage return (0x0D)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?")
-# the SQL/Polars forms of the two rules above (POSIX/RE2 regular expressions)
+# the same rules as regular expressions for SQL/Polars (POSIX/RE2); Python uses the number one
 _STARTS_RE = r"^[=+@\t\r-]"
 _NUMBER_RE = r"^[+-]?([0-9]+([.,][0-9]+)?|[.,][0-9]+)([eE][+-]?[0-9]+)?$"
+_NUMBER = re.compile(_NUMBER_RE)
 
 
 def neutralise(value: Any) -> Any:
