@@ -179,6 +179,7 @@ class ImportUploadHandler(TemporaryFileUploadHandler):
 
     def __init__(self, request=None):
         super().__init__(request)
+        self.limit = conf.max_upload_bytes()
         self.too_big = False
         self.received = 0
 
@@ -189,7 +190,7 @@ class ImportUploadHandler(TemporaryFileUploadHandler):
 
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
-        if self.received > conf.max_upload_bytes():
+        if self.received > self.limit:
             self.too_big = True
             self.file.close()
             raise SkipFile
@@ -225,7 +226,7 @@ def imports(request: HttpRequest) -> HttpResponse:
             # refused before the body is read
             return _imports_page(request, _too_big_message(), status=413)
         handler = ImportUploadHandler(request)
-        request.upload_handlers = [handler]
+        request.upload_handlers = [handler]  # every POST's file is a _SpooledUpload
     return _imports(request, handler)
 
 
@@ -246,27 +247,14 @@ def _imports(request: HttpRequest, handler) -> HttpResponse:
         return redirect("coverage:snapshot", public_id=snap.public_id)
     upload = request.FILES.get("berkas")
     kind = request.POST.get("jenis", "")
-    if handler is not None and handler.too_big:
+    if handler.too_big:
         return _imports_page(request, _too_big_message(), status=413)
     try:
         period = services.parse_period(request.POST.get("periode", ""))
         if upload is None:
             raise SigapError(_("Pilih berkas."), field="berkas")
-        try:
-            path = Path(upload.temporary_file_path())
-        except AttributeError:  # not streamed to disk (another handler): copy it once
-            path = None
-        if path is not None:
-            result = services.import_snapshot(actor, kind, path, period, filename=upload.name)
-        else:
-            suffix = Path(upload.name).suffix.lower()[:10]
-            with tempfile.NamedTemporaryFile(suffix=suffix, dir=engine.spool_dir(),
-                                             prefix=engine.spool_prefix()) as tmp:  # fmt: skip
-                for chunk in upload.chunks():
-                    tmp.write(chunk)
-                tmp.flush()
-                result = services.import_snapshot(actor, kind, tmp.name, period,
-                                                  filename=upload.name)  # fmt: skip
+        result = services.import_snapshot(actor, kind, Path(upload.temporary_file_path()),
+                                          period, filename=upload.name)  # fmt: skip
     except SigapError as exc:
         return _imports_page(request, str(exc.message), status=exc.status)
     finally:
@@ -293,8 +281,8 @@ def _imports_page(request: HttpRequest, error: str = "", status: int = 200) -> H
     snapshots = Snapshot.objects.select_related("created_by").order_by("-created_at")[:50]
     restorable = []
     for kind in services.SAVED_ROWS:
-        current, previous = services.in_force(kind), services.previous_snapshot(kind)
-        if current is not None and previous is not None:
+        current, previous = services.in_force_and_previous(kind)
+        if previous is not None:
             restorable.append({"kind": kind, "label": SnapshotKind(kind).label,
                                "current": current, "previous": previous})  # fmt: skip
     return render(
@@ -341,7 +329,7 @@ def snapshot(request: HttpRequest, public_id) -> HttpResponse:
         "coverage/snapshot.html",
         {"snap": snap, "summary": selectors.rejection_summary(snap),
          "rows": selectors.rejection_rows(snap, limit=200),
-         "hold_reasons": services.hold_reasons(snap) if snap.status == "held" else [],
+         "hold_reasons": services.hold_reasons(snap) if snap.status == SnapshotStatus.HELD else [],
          "in_force": services.in_force(snap.kind)},
     )  # fmt: skip
 
