@@ -206,21 +206,22 @@ class Measurements:
         )
 
 
-FIELDS = (
-    "month",
-    "kelurahan_code",
-    "posyandu_id",
-    "age_days",
-    "weight_kg",
-    "length_cm",
-    "haz",
-    "waz",
-    "whz",
-    "haz_class",
-    "waz_class",
-    "whz_class",
-    "implausible",
-)
+# Measurements column: Measurement field
+FIELDS = {
+    "month": "month",
+    "kel": "kelurahan_code",
+    "posyandu": "posyandu_id",
+    "age_days": "age_days",
+    "weight": "weight_kg",
+    "length": "length_cm",
+    "haz": "haz",
+    "waz": "waz",
+    "whz": "whz",
+    "haz_class": "haz_class",
+    "waz_class": "waz_class",
+    "whz_class": "whz_class",
+    "implausible": "implausible",
+}
 
 
 def load(user: User, area: str, first: date, last: date) -> Measurements:
@@ -235,24 +236,10 @@ def load(user: User, area: str, first: date, last: date) -> Measurements:
             kelurahan_code__startswith=area,
         )
         .order_by()
-        .values_list(*FIELDS)
+        .values_list(*FIELDS.values())
     )
     cols = list(zip(*rows, strict=True)) if rows else [[] for _ in FIELDS]
-    return Measurements.from_columns(
-        month=np.array(cols[0], dtype="datetime64[M]"),
-        kel=cols[1],
-        posyandu=cols[2],
-        age_days=cols[3],
-        weight=cols[4],
-        length=cols[5],
-        haz=cols[6],
-        waz=cols[7],
-        whz=cols[8],
-        haz_class=cols[9],
-        waz_class=cols[10],
-        whz_class=cols[11],
-        implausible=cols[12],
-    )
+    return Measurements.from_columns(**dict(zip(FIELDS, cols, strict=True)))
 
 
 # --- the statistics -----------------------------------------------------------------------------
