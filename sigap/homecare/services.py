@@ -1448,13 +1448,15 @@ def correct_visit_record(
     return record
 
 
-def stale_escalations(record: VisitRecord) -> list[Escalation]:
+def stale_escalations(record: VisitRecord, escalations=None) -> list[Escalation]:
     """Live escalations with a sign the (corrected) record no longer has: candidates for
-    withdrawal."""
+    withdrawal. `escalations`: the record's escalations when the caller already has them."""
     signs = set(record.danger_signs)
+    if escalations is None:
+        escalations = record.escalations.all()
     return [
-        e for e in record.escalations.filter(status__in=LIVE_ESCALATION)
-        if not set(e.reasons) <= signs
+        e for e in escalations
+        if e.status in LIVE_ESCALATION and not set(e.reasons) <= signs
     ]  # fmt: skip
 
 

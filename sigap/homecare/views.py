@@ -684,7 +684,6 @@ def _visit_page(
     author = record is not None and services.is_author(actor, record)
     values = form or _record_form(record if mode == "correct" else None)
     escalations = list(record.escalations.order_by("created_at")) if record else []
-    live = [e for e in escalations if e.status in services.LIVE_ESCALATION]
     return render(
         request,
         "homecare/visit.html",
@@ -705,9 +704,11 @@ def _visit_page(
                 }
                 for e in escalations
             ],  # fmt: skip
-            # signs of live escalations that the (corrected) record no longer has
             "stale": services.sign_labels(
-                sorted({s for e in live for s in e.reasons} - set(record.danger_signs))
+                sorted(
+                    {s for e in services.stale_escalations(record, escalations) for s in e.reasons}
+                    - set(record.danger_signs)
+                )
             )
             if author
             else [],  # fmt: skip
