@@ -9,7 +9,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.db import DataError
-from django.http import Http404, HttpRequest, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -28,13 +28,9 @@ def _json_not_allowed(view):
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
-            body = {
-                "code": "method_not_allowed",
-                "message": _("Metode %(m)s tidak diterima di alamat ini.") % {"m": request.method},
-                "field": None,
-            }
+            message = _("Metode %(m)s tidak diterima di alamat ini.") % {"m": request.method}
             allowed = response["Allow"]
-            response = JsonResponse(body, status=405)
+            response = _error(request, 405, "method_not_allowed", message)
             response["Allow"] = allowed
         return response
 
