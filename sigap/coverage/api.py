@@ -9,13 +9,14 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from sigap.core import ratelimit
 from sigap.core.auth import operator_auth
 from sigap.core.errors import Forbidden, InvalidInput, TooManyRequests
 from sigap.core.models import Role
 from sigap.core.services import Actor, record_audit, require_role
 from sigap.regions.services import mask_nik
 
-from . import selectors, services
+from . import conf, selectors, services
 
 router = Router(tags=["coverage"])
 
@@ -71,10 +72,6 @@ def _office_area(actor: Actor, area: str | None) -> str:
     "office only; limited per user; audited); POST so that the NIK stays out of URLs and logs",
 )  # fmt: skip
 def lookup(request: HttpRequest, body: LookupIn):
-    from sigap.core import ratelimit
-
-    from . import conf
-
     actor = _actor(request)
     user = require_role(actor, *LOOKUP_ROLES)
     count, seconds = conf.staff_lookup_rate()
