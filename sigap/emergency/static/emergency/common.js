@@ -58,5 +58,18 @@
     });
     return e;
   }
-  window.SigapEm = { api: api, el: el, baseMap: baseMap, icon: icon, line: line };
+  // kelurahan search (regions API): fills a datalist with "name — kecamatan" and remembers
+  // each label's row in `found`; resolves to the labels
+  function kelurahanOptions(url, list, found) {
+    return api("GET", url).then(function (rows) {
+      list.textContent = "";
+      return rows.map(function (r) {
+        var label = r.name + " — " + r.kecamatan;
+        found[label] = r;
+        var o = el("option"); o.value = label; list.appendChild(o);
+        return label;
+      });
+    });
+  }
+  window.SigapEm = { api: api, el: el, baseMap: baseMap, icon: icon, line: line, kelurahanOptions: kelurahanOptions };
 })();

@@ -58,16 +58,10 @@
     clearTimeout(timer);
     if (q.length < 2) return;
     timer = setTimeout(function () {
-      E.api("GET", config.kelurahan_api + "?q=" + encodeURIComponent(q) + "&area=" + config.area + "&limit=10")
-        .then(function (rows) {
-          var list = document.getElementById("place-options");
-          list.textContent = "";
-          rows.forEach(function (r) {
-            var label = r.name + " — " + r.kecamatan;
-            found[label] = r;
-            var o = document.createElement("option"); o.value = label; list.appendChild(o);
-          });
-          if (rows.length === 1) { place.value = rows[0].name + " — " + rows[0].kecamatan; place.dispatchEvent(new Event("input")); }
+      E.kelurahanOptions(config.kelurahan_api + "?q=" + encodeURIComponent(q) + "&area=" + config.area + "&limit=10",
+        document.getElementById("place-options"), found)
+        .then(function (labels) {
+          if (labels.length === 1) { place.value = labels[0]; place.dispatchEvent(new Event("input")); }
         }).catch(function () {});
     }, 200);
   });

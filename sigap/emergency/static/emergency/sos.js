@@ -69,17 +69,10 @@
     clearTimeout(timer);
     if (found[q] || q.length < 2) return;
     timer = setTimeout(function () {
-      window.SigapEm.api("GET", config.kelurahan_api + "?q=" + encodeURIComponent(q) + "&limit=10")
-        .then(function (rows) {
-          var list = document.getElementById("sos-place-options");
-          list.textContent = "";
-          rows.forEach(function (r) {
-            var label = r.name + " — " + r.kecamatan;
-            found[label] = r;
-            var o = document.createElement("option"); o.value = label; list.appendChild(o);
-          });
-          if (rows.length === 1) place.value = rows[0].name + " — " + rows[0].kecamatan;
-        }).catch(function () {});
+      window.SigapEm.kelurahanOptions(config.kelurahan_api + "?q=" + encodeURIComponent(q) + "&limit=10",
+        document.getElementById("sos-place-options"), found)
+        .then(function (labels) { if (labels.length === 1) place.value = labels[0]; })
+        .catch(function () {});
     }, 200);
   });
 })();
