@@ -236,6 +236,15 @@ def _visit(request: HttpRequest, visit_id: uuid.UUID) -> tuple[Visit, Actor]:
     return visit, actor
 
 
+def _record_of(visit: Visit) -> VisitRecord:
+    """The visit's record (404 before it is recorded), holding the visit already loaded."""
+    record = VisitRecord.objects.filter(visit=visit).first()
+    if record is None:
+        raise NotFound(_("Kunjungan ini belum dicatat."))
+    record.visit = visit
+    return record
+
+
 def _record_input(payload: RecordIn) -> services.RecordInput:
     return services.RecordInput(**payload.dict(exclude={"confirm_danger", "reason"}))
 
@@ -269,9 +278,7 @@ def record_visit(request: HttpRequest, visit_id: uuid.UUID, payload: RecordIn):
             summary="A visit's record (read access is audited)")  # fmt: skip
 def get_record(request: HttpRequest, visit_id: uuid.UUID):
     visit, actor = _visit(request, visit_id)
-    record = VisitRecord.objects.filter(visit=visit).first()
-    if record is None:
-        raise NotFound(_("Kunjungan ini belum dicatat."))
+    record = _record_of(visit)
     services.audit_read(actor, record, f"visit {visit.pk}")
     return _record_out(visit, record)
 
@@ -280,11 +287,8 @@ def get_record(request: HttpRequest, visit_id: uuid.UUID):
              summary="The author corrects a visit record (within the window)")  # fmt: skip
 def correct_record(request: HttpRequest, visit_id: uuid.UUID, payload: CorrectionIn):
     visit, actor = _visit(request, visit_id)
-    record = VisitRecord.objects.filter(visit=visit).first()
-    if record is None:
-        raise NotFound(_("Kunjungan ini belum dicatat."))
     record = services.correct_visit_record(
-        actor, record, _record_input(payload), payload.reason,
+        actor, _record_of(visit), _record_input(payload), payload.reason,
         confirm_danger=payload.confirm_danger,
     )  # fmt: skip
     return _record_out(visit, record)
