@@ -681,14 +681,20 @@ def page_context(q: Query) -> dict:
         "windows": [(w, _("%(n)d bulan") % {"n": w}) for w in WINDOWS],
         "levels": [(k, str(v)) for k, v in LEVELS.items()],
         "thresholds": [
-            (_("Nilai z tidak wajar (flag WHO)"), _("≤ %(v)s%% per indeks") % {"v": "1"}),
+            (
+                _("Nilai z tidak wajar (flag WHO)"),
+                _("≤ %(v)s%% per indeks") % {"v": f"{t['flagged_pct']:g}"},
+            ),
             (
                 _("Simpangan baku HAZ / WAZ / WHZ"),
                 _("≤ %(h)s / %(w)s / %(z)s")
                 % {"h": t["sd_high"]["haz"], "w": t["sd_high"]["waz"], "z": t["sd_high"]["whz"]},
             ),
             (_("Kemencengan, kurtosis"), _("|nilai| < %(v)s") % {"v": t["skew"]}),
-            (_("Preferensi digit berat, panjang/tinggi (DPS)"), _("< %(v)s") % {"v": 20}),
+            (
+                _("Preferensi digit berat, panjang/tinggi (DPS)"),
+                _("< %(v)s") % {"v": f"{t['dps']:g}"},
+            ),
             (_("Pemusatan umur, tanggal lahir kosong"), _("ditampilkan, tanpa ambang")),
         ],
         "sources": [str(s) for s in SOURCES],
