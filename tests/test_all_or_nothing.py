@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from html.parser import HTMLParser
+from types import SimpleNamespace
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
@@ -43,13 +44,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.exceptions import Resolver404
 
 from sigap.api import api
+from tests.referrals.conftest import NIK, referral_input
 
 pytestmark = pytest.mark.django_db
 
 AREA = "3374"
 KEL = "3374011001"
 UNKNOWN_UUID = "5b0e7a9c-0000-4000-8000-000000000000"
-NIK = "3374014501900003"  # woman born 5 Jan 1990 (synthetic)
 
 # Tables whose rows a refused request may legitimately change.
 UNWATCHED_TABLES = {
@@ -125,22 +126,16 @@ def _regions() -> None:
         )  # fmt: skip
 
 
-def _maybe(build):
-    """Extra objects of other capabilities: when their services change shape, the sweep still
-    runs (with unknown ids for those paths) instead of failing to start."""
-    try:
-        return build()
-    except Exception:  # noqa: BLE001 - optional fixture
-        return None
-
-
 def build_world() -> World:
     from sigap.beds import selectors as bed_selectors
     from sigap.beds import services as bed_services
     from sigap.beds.models import AplicareCredential, SirsCredential
     from sigap.core.models import User
     from sigap.core.services import Actor
+    from sigap.facilities import services as facility_services
     from sigap.facilities.models import Facility, FacilityOperator
+    from sigap.nutrition import services as nutrition_services
+    from sigap.referrals import services as referral_services
 
     w = World()
     system = Actor.system("test")
@@ -160,8 +155,6 @@ def build_world() -> World:
         name="Posyandu Sapu (uji)", kind_id="posyandu", ownership="public", village_id=KEL,
         latitude=-6.978, longitude=110.410, is_synthetic=True,
     )  # fmt: skip
-    from sigap.facilities import services as facility_services
-
     facility_services.assign_catchment(system, w.puskesmas, [KEL, "3374101001"])
     for code, cls, cap, free in [("R1", "KL3", 20, 5), ("ICU1", "ICU", 6, 2)]:
         data = bed_services.RoomInput(
@@ -197,47 +190,22 @@ def build_world() -> World:
         pk=str(w.puskesmas.pk),
     )
 
-    def sisrute():
-        from sigap.referrals import services as referral_services
+    referral_services.set_sisrute_password(system, w.hospital, "rs-sapu", "rahasia-sapu")
+    referral_services.set_sisrute_password(system, w.puskesmas, "pkm-sapu", "rahasia-pkm")
+    w.sisrute = ("rs-sapu", "rahasia-sapu", "pkm-sapu", "rahasia-pkm")
 
-        referral_services.set_sisrute_password(system, w.hospital, "rs-sapu", "rahasia-sapu")
-        referral_services.set_sisrute_password(system, w.puskesmas, "pkm-sapu", "rahasia-pkm")
-        return ("rs-sapu", "rahasia-sapu", "pkm-sapu", "rahasia-pkm")
-
-    w.sisrute = _maybe(sisrute) or ()
-
-    def referral():
-        from sigap.referrals import services as rs
-        from sigap.referrals.services import ReferralInput
-
-        data = ReferralInput(
-            sender=str(w.puskesmas.public_id), receiver=str(w.hospital.public_id), kind=2,
-            urgency="emergency", payer="jkn_pbi", patient_name="Siti Contoh", patient_nik=NIK,
-            patient_jkn="0001234567890", patient_contact="081234567890",
-            patient_address="Jl. Contoh 1", diagnosis="J18.9", reason="SP",
-            anamnesis="Sesak napas", consciousness=1, blood_pressure="130/85", pulse=110,
-            temperature="38.6", respiration=28, pain=2, service="icu", bed_class="ICU",
-            doctor_name="dr. Contoh",
-        )  # fmt: skip
-        return rs.send_referral(Actor(user=w.users["puskesmas_staff"], channel="web"), data)
-
-    ref = _maybe(referral)
-    if ref is not None:
-        w.ids["ref"] = str(ref.public_id)
-        w.ids["nomor"] = ref.number
-
-    def child():
-        from sigap.nutrition import services as ns
-
-        data = ns.ChildInput(
-            name="Anak Sapu", sex="F", birth_date=date.today() - timedelta(days=400),
+    staff = Actor(user=w.users["puskesmas_staff"], channel="web")
+    # the referral tests' input, from this world's Puskesmas to its hospital
+    net = SimpleNamespace(pkm=w.puskesmas, alfa=w.hospital)
+    ref = referral_services.send_referral(staff, referral_input(net))
+    kid = nutrition_services.register_child(
+        staff,
+        nutrition_services.ChildInput(
+            name="Anak Sapu", sex="P", birth_date=date.today() - timedelta(days=400),
             kelurahan_code=KEL, parent_name="Ibu Sapu",
-        )  # fmt: skip
-        return ns.register_child(Actor(user=w.users["puskesmas_staff"], channel="web"), data)
-
-    kid = _maybe(child)
-    if kid is not None:
-        w.ids["child_id"] = str(kid.public_id)
+        ),
+    )  # fmt: skip
+    w.ids.update(ref=str(ref.public_id), nomor=ref.number, child_id=str(kid.public_id))
     bed_selectors.reset_snapshot()
     return w
 
@@ -846,6 +814,7 @@ def _compat_plan(name: str, world: World):
     """(method, path, headers, base body) of the requests that write through a front door."""
     from tests.beds.test_aplicare import aplicare_headers
     from tests.beds.test_sirs import sirs_headers
+    from tests.referrals.test_sisrute import rujukan_body, sisrute_headers
 
     ppk, secret = world.aplicare
     apl = _headers(aplicare_headers(ppk, secret))
@@ -858,50 +827,37 @@ def _compat_plan(name: str, world: World):
     bed = {"id_tt": "5", "ruang": "Melati", "jumlah_ruang": "1", "jumlah": "20",
            "terpakai": "12", "prepare": "2", "prepare_plan": "0", "antrian": "3",
            "covid": 0}  # fmt: skip
+    rs_cons, rs_pw, pkm_cons, pkm_pw = world.sisrute
+    as_rs = _headers(sisrute_headers(rs_cons, rs_pw))
+    as_pkm = _headers(sisrute_headers(pkm_cons, pkm_pw))
+    nomor = world.ids["nomor"]
     plans = {
         "aplicare-create": [("POST", f"/aplicaresws/rest/bed/create/{ppk}", apl, fresh)],
         "aplicare-update": [("POST", f"/aplicaresws/rest/bed/update/{ppk}", apl, room)],
-        "aplicare-delete": [
-            (
-                "POST",
-                f"/aplicaresws/rest/bed/delete/{ppk}",
-                apl,
-                {"kodekelas": "KL3", "koderuang": "R1"},
-            )
-        ],  # fmt: skip
+        "aplicare-delete": [("POST", f"/aplicaresws/rest/bed/delete/{ppk}", apl,
+                             {"kodekelas": "KL3", "koderuang": "R1"})],
         "aplicare-ref-kelas": [("POST", "/aplicaresws/rest/ref/kelas", apl, {})],
         "aplicare-read": [("POST", f"/aplicaresws/rest/bed/read/{ppk}/1/10", apl, {})],
         "sirs-fasyankes": [
             (m, "/fo/index.php/Fasyankes", sirs, bed) for m in ("POST", "PUT", "DELETE")
-        ],  # fmt: skip
-    }
-    if world.sisrute:
-        from tests.referrals.test_sisrute import rujukan_body, sisrute_headers
-
-        rs_cons, rs_pw, pkm_cons, pkm_pw = world.sisrute
-        as_rs = _headers(sisrute_headers(rs_cons, rs_pw))
-        as_pkm = _headers(sisrute_headers(pkm_cons, pkm_pw))
-        nomor = world.ids.get("nomor", "RJ000000000000")
-        kode = world.hospital.kemenkes_code
-        plans.update({
-            "referrals:sisrute-rujukan": [("POST", "/sisrute/rujukan", as_pkm,
-                                           rujukan_body(kode))],
-            "referrals:sisrute-notif": [("PUT", f"/sisrute/rujukan/notifrujukan/{nomor}", as_rs,
-                                         {})],
-            "referrals:sisrute-notif-put": [("PUT", f"/sisrute/rujukan/notif/{nomor}", as_rs, {})],
-            "referrals:sisrute-jawab": [("PUT", f"/sisrute/rujukan/jawab/{nomor}", as_rs,
-                                         {"DITERIMA": "1", "KETERANGAN": "Siap"})],
-            "referrals:sisrute-batal": [("PUT", f"/sisrute/rujukan/batal/{nomor}", as_pkm,
-                                         {"KETERANGAN": "batal"})],
-            "referrals:sisrute-rujukan-one": [("PUT", f"/sisrute/rujukan/{nomor}", as_pkm, {})],
-        })  # fmt: skip
+        ],
+        "referrals:sisrute-rujukan": [("POST", "/sisrute/rujukan", as_pkm,
+                                       rujukan_body(world.hospital.kemenkes_code))],
+        "referrals:sisrute-notif": [("PUT", f"/sisrute/rujukan/notifrujukan/{nomor}", as_rs, {})],
+        "referrals:sisrute-notif-put": [("PUT", f"/sisrute/rujukan/notif/{nomor}", as_rs, {})],
+        "referrals:sisrute-jawab": [("PUT", f"/sisrute/rujukan/jawab/{nomor}", as_rs,
+                                     {"DITERIMA": "1", "KETERANGAN": "Siap"})],
+        "referrals:sisrute-batal": [("PUT", f"/sisrute/rujukan/batal/{nomor}", as_pkm,
+                                     {"KETERANGAN": "batal"})],
+        "referrals:sisrute-rujukan-one": [("PUT", f"/sisrute/rujukan/{nomor}", as_pkm, {})],
+    }  # fmt: skip
     if name in plans:
         return plans[name]
     # the read-only reference lists: a write method must change nothing either
     route = ROUTES[name]
     path = "/" + route.strip("^$").replace("/?", "/")
     path = re.sub(r"\(\?P<\w+>[^)]*\)", "X", path).replace("\\", "")
-    headers = as_pkm if world.sisrute and "sisrute" in route else apl
+    headers = as_pkm if "sisrute" in route else apl
     return [("POST", path, headers, {})]
 
 
