@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from django.db.models import Model
@@ -12,6 +13,22 @@ from django.utils.translation import gettext as _
 
 from .errors import Forbidden, NotAuthenticated
 from .models import ApiKey, AuditEvent, Role, User
+
+
+class Channel(StrEnum):
+    """Through which door an operation came (kept on every audit record)."""
+
+    WEB = "web"
+    API = "api"
+    ADMIN = "admin"
+    CLI = "cli"
+    SYSTEM = "system"
+    SIMULATION = "simulation"
+    SOS = "sos"
+    PARTNER = "partner"
+    APLICARE = "aplicare"
+    SIRS = "sirs"
+    SISRUTE = "sisrute"
 
 
 @dataclass(frozen=True)
@@ -33,10 +50,12 @@ class Actor:
 
     @classmethod
     def system(cls, label: str = "system") -> Actor:
-        return cls(user=None, channel="system", label=label)
+        return cls(user=None, channel=Channel.SYSTEM, label=label)
 
     @classmethod
-    def from_request(cls, request: HttpRequest, channel: str = "web", label: str = "") -> Actor:
+    def from_request(
+        cls, request: HttpRequest, channel: str = Channel.WEB, label: str = ""
+    ) -> Actor:
         user = getattr(request, "auth_user", None) or getattr(request, "user", None)
         if user is not None and not user.is_authenticated:
             user = None

@@ -8,6 +8,17 @@ from sigap.core.models import BaseModel
 from sigap.regions.models import Region
 
 
+class Kind:
+    """Codes of the facility kinds (rows of FacilityKind, loaded by migration 0002)."""
+
+    HOSPITAL = "rs"
+    PUSKESMAS = "puskesmas"
+    PUSTU = "pustu"
+    CLINIC = "klinik"
+    PRACTICE = "praktik"
+    POSYANDU = "posyandu"
+
+
 class FacilityKind(models.Model):
     """Reference data: RS, Puskesmas, Pustu, Klinik, ... with the SATUSEHAT jenis_sarana."""
 
