@@ -12,41 +12,31 @@ read that body on every answer, and many treat any other HTTP status as a networ
 would break the "update, and on 'Data tidak ada di database' create" flow. Only a wrong HTTP
 method answers 405 (still with the envelope). Nothing is written unless the whole request is valid.
 
-Aplicare's signature covers only `consid&timestamp`, not the body; a captured request can be
-replayed within `SIGAP_SIGNATURE_MAX_SKEW` seconds. That is the protocol's design: deploy behind
-HTTPS.
+Aplicare's signature covers only `consid&timestamp`, not the body (the protocol's design), so a
+header set is accepted only from the address that first used it and only for a short burst
+after that (`sigap.core.compat`, issue 17); deploy behind HTTPS. Envelope, body reader,
+credential checks and the view wrapper come from that kit.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
 import re
-import time
 import unicodedata
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 
-from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotFound, SigapError
-from sigap.core.services import Actor, client_ip
+from sigap.core import compat as kit
+from sigap.core.compat import CompatError, Protocol, compat_view
+from sigap.core.services import Actor, Channel
 
 from . import services
 from .models import AplicareCredential, BedClass, Room, SirsBedType, SirsCredential
 
-MAX_BODY = 64 * 1024  # a room report is a few hundred bytes
 MAX_READ_LIMIT = 1000
-_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 _COUNT_RE = re.compile(r"^\+?[0-9]{1,9}$")
 # Verifying against a throwaway secret when the cons-id is unknown keeps the answer time the
 # same for known and unknown ids.
@@ -72,51 +62,7 @@ _SIRS_FIELDS = {
 }  # fmt: skip
 
 
-class CompatError(Exception):
-    """A refusal in protocol terms: `code` is the Aplicare metadata code or the SIRS status."""
-
-    def __init__(self, code: int | str, message: str, status: int = 200):
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-
-
-# --- input parsing (lenient about transport, strict about values) ----------------------
-
-
-def _read_body(request: HttpRequest, error_code: int | str) -> dict[str, Any]:
-    """The request's fields as a dict: JSON whatever the Content-Type (bridges send
-    `Application/JSON`, `text/plain`, even `application/x-www-form-urlencoded`), or form data."""
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > MAX_BODY:
-        raise CompatError(error_code, _("Isi permintaan terlalu besar."))
-    try:
-        raw = request.body
-    except RequestDataTooBig as exc:
-        raise CompatError(error_code, _("Isi permintaan terlalu besar.")) from exc
-    if len(raw) > MAX_BODY:
-        raise CompatError(error_code, _("Isi permintaan terlalu besar."))
-    try:
-        text = raw.decode("utf-8-sig").strip()
-    except UnicodeDecodeError as exc:
-        raise CompatError(error_code, _("Isi permintaan bukan teks UTF-8.")) from exc
-    if not text:
-        raise CompatError(error_code, _("Isi permintaan kosong."))
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        data = None
-        if "=" in text and not text.startswith(("{", "[")):
-            data = dict(parse_qsl(text, keep_blank_values=True)) or None
-        if data is None:
-            raise CompatError(error_code, _("Isi permintaan bukan JSON yang sah.")) from None
-    if not isinstance(data, dict):
-        raise CompatError(error_code, _("Isi permintaan harus berupa objek JSON."))
-    return data
+# --- input values (lenient about transport, strict about values) ------------------------
 
 
 def _clean_text(value: Any, name: str, error_code: int | str, *, required: bool,
@@ -164,32 +110,6 @@ def _clean_count(value: Any, name: str, error_code: int | str, *, required: bool
     return number
 
 
-def _check_timestamp(raw: str, error_code: int | str, header: str) -> None:
-    """Unix seconds (Aplicare, most SIRS bridges) or ISO 8601 (some SIRS bridges), within
-    SIGAP_SIGNATURE_MAX_SKEW of now either way."""
-    raw = raw.strip()
-    if re.fullmatch(r"[0-9]{1,12}", raw):
-        stamp = float(raw)
-    else:
-        try:
-            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-        if parsed is None or parsed.tzinfo is None:
-            raise CompatError(error_code, _("%(h)s tidak sah.") % {"h": header})
-        stamp = parsed.timestamp()
-    if abs(time.time() - stamp) > settings.SIGAP_SIGNATURE_MAX_SKEW:
-        raise CompatError(
-            error_code,
-            _("%(h)s kedaluwarsa atau dari masa depan; periksa jam server.") % {"h": header},
-        )
-
-
-def _service_message(exc: SigapError, fields: dict[str, str]) -> str:
-    field = fields.get(exc.field or "", exc.field)
-    return f"{exc.message} ({field})" if field else str(exc.message)
-
-
 # --- BPJS Aplicare -----------------------------------------------------------------------
 
 
@@ -202,36 +122,34 @@ def _aplicare_response(code: int, message: str, response: Any = None, status: in
     )
 
 
-def consumer_signature_ok(key: str, consid: str, stamp: str, signature: str) -> bool:
-    """The BPJS-style signature (Aplicare, and SISRUTE with key = md5 of the password):
-    base64(HMAC-SHA256(key, "{consid}&{timestamp}")), compared in constant time."""
-    expected = base64.b64encode(
-        hmac.new(key.encode(), f"{consid}&{stamp}".encode(), hashlib.sha256).digest()
-    )
-    return hmac.compare_digest(expected, signature.encode("utf-8", "replace"))
+APLICARE = Protocol(
+    answer=lambda code, message, status: _aplicare_response(code, message, status=status),
+    invalid=APLICARE_INVALID,
+    not_found=APLICARE_NOT_FOUND,
+    forbidden=APLICARE_FORBIDDEN,
+    conflict=APLICARE_INVALID,
+    method=APLICARE_METHOD,
+    fields=_APLICARE_FIELDS,
+    # The bridge creates the room on exactly this (untranslated) message.
+    not_found_message=lambda: "Data tidak ada di database",
+)
 
 
 def _aplicare_credential(request: HttpRequest) -> AplicareCredential:
-    consid = (request.headers.get("X-cons-id") or "").strip()
-    stamp = (request.headers.get("X-timestamp") or "").strip()
-    signature = (request.headers.get("X-signature") or "").strip()
-    if not (consid and stamp and signature):
-        raise CompatError(
-            APLICARE_UNAUTHORIZED, _("Header X-cons-id, X-timestamp dan X-signature wajib ada.")
-        )
-    _check_timestamp(stamp, APLICARE_UNAUTHORIZED, "X-timestamp")
-    cred = None
-    if _ID_RE.match(consid):
-        cred = (
+    # The signature covers consid&timestamp only (the protocol's design): the kit's replay
+    # rule binds a header set to its first address and a short burst.
+    return kit.signed_credential(
+        request,
+        scope="aplicare",
+        error_code=APLICARE_UNAUTHORIZED,
+        find=lambda consid: (
             AplicareCredential.objects.select_related("facility")
             .filter(cons_id=consid, is_active=True)
             .first()
-        )
-    secret = cred.secret if cred is not None else _DUMMY_SECRET
-    ok = consumer_signature_ok(secret, consid, stamp, signature)
-    if not ok or cred is None:
-        raise CompatError(APLICARE_UNAUTHORIZED, _("Consumer ID atau signature tidak sah."))
-    return cred
+        ),
+        key_of=lambda cred: cred.secret,
+        dummy_key=_DUMMY_SECRET,
+    )
 
 
 def _aplicare_facility(request: HttpRequest, kodeppk: str) -> tuple[AplicareCredential, Actor]:
@@ -240,40 +158,7 @@ def _aplicare_facility(request: HttpRequest, kodeppk: str) -> tuple[AplicareCred
     # A cons-id writes only its own hospital's beds.
     if not facility.is_active or facility.bpjs_kodeppk != kodeppk.strip():
         raise CompatError(APLICARE_FORBIDDEN, _("Kode PPK tidak sesuai dengan consumer ID."))
-    actor = Actor(
-        user=None, channel="aplicare", label=f"aplicare:{cred.cons_id}",
-        remote_addr=client_ip(request),
-    )  # fmt: skip
-    return cred, actor
-
-
-def _aplicare_view(method: str) -> Callable:
-    """Method check, CSRF exemption and error envelope for one Aplicare endpoint."""
-
-    def wrap(view: Callable) -> Callable:
-        @csrf_exempt
-        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-            if request.method != method:
-                return _aplicare_response(
-                    APLICARE_METHOD, _("Metode HTTP tidak diizinkan; gunakan %(m)s.")
-                    % {"m": method}, status=405,
-                )  # fmt: skip
-            try:
-                return view(request, *args, **kwargs)
-            except CompatError as exc:
-                return _aplicare_response(exc.code, exc.message, status=exc.status)
-            except NotFound:
-                return _aplicare_response(APLICARE_NOT_FOUND, "Data tidak ada di database")
-            except Forbidden as exc:
-                return _aplicare_response(APLICARE_FORBIDDEN, str(exc.message))
-            except (InvalidInput, Conflict, SigapError) as exc:
-                return _aplicare_response(APLICARE_INVALID, _service_message(exc, _APLICARE_FIELDS))
-
-        inner.__name__ = view.__name__
-        inner.__doc__ = view.__doc__
-        return inner
-
-    return wrap
+    return cred, kit.bridge_actor(request, Channel.APLICARE, cred.cons_id)
 
 
 def _aplicare_room(body: dict[str, Any]) -> services.RoomInput:
@@ -301,7 +186,7 @@ def _aplicare_room(body: dict[str, Any]) -> services.RoomInput:
     )  # fmt: skip
 
 
-@_aplicare_view("GET")
+@compat_view(APLICARE, "GET")
 def aplicare_ref_kelas(request: HttpRequest) -> JsonResponse:
     """`GET ref/kelas`: the Aplicare class codes."""
     _aplicare_credential(request)
@@ -318,29 +203,29 @@ def aplicare_ref_kelas(request: HttpRequest) -> JsonResponse:
 
 def _aplicare_write(request: HttpRequest, kodeppk: str, mode: str) -> JsonResponse:
     cred, actor = _aplicare_facility(request, kodeppk)
-    data = _aplicare_room(_read_body(request, APLICARE_INVALID))
+    data = _aplicare_room(kit.read_body(request, APLICARE_INVALID))
     services.upsert_room(actor, cred.facility, data, source=Room.Source.APLICARE, mode=mode)
     return _aplicare_response(APLICARE_OK, "OK")
 
 
-@_aplicare_view("POST")
+@compat_view(APLICARE, "POST")
 def aplicare_create(request: HttpRequest, kodeppk: str) -> JsonResponse:
     """`POST bed/create/{kodeppk}`: a new room (refused if it exists)."""
     return _aplicare_write(request, kodeppk, "create")
 
 
-@_aplicare_view("POST")
+@compat_view(APLICARE, "POST")
 def aplicare_update(request: HttpRequest, kodeppk: str) -> JsonResponse:
     """`POST bed/update/{kodeppk}`: a known room's numbers; code 0 "Data tidak ada di database"
     when the room is unknown, so that the bridge creates it."""
     return _aplicare_write(request, kodeppk, "update")
 
 
-@_aplicare_view("POST")
+@compat_view(APLICARE, "POST")
 def aplicare_delete(request: HttpRequest, kodeppk: str) -> JsonResponse:
     """`POST bed/delete/{kodeppk}` with `{kodekelas, koderuang}`."""
     cred, actor = _aplicare_facility(request, kodeppk)
-    body = _read_body(request, APLICARE_INVALID)
+    body = kit.read_body(request, APLICARE_INVALID)
     kodekelas = _clean_text(
         body.get("kodekelas"), "kodekelas", APLICARE_INVALID, required=True, max_len=3
     )
@@ -356,7 +241,7 @@ def _str(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
-@_aplicare_view("GET")
+@compat_view(APLICARE, "GET")
 def aplicare_read(request: HttpRequest, kodeppk: str, start: str, limit: str) -> JsonResponse:
     """`GET bed/read/{kodeppk}/{start}/{limit}`: the hospital's rooms, `start` counted from 1."""
     cred, _actor = _aplicare_facility(request, kodeppk)
@@ -413,27 +298,41 @@ def _sirs_response(status: str, message: str, http_status: int = 200,
     )
 
 
+SIRS = Protocol(
+    answer=lambda code, message, status: _sirs_response(str(code), message, status),
+    invalid=SIRS_INVALID,
+    not_found=SIRS_NOT_FOUND,
+    forbidden=SIRS_FORBIDDEN,
+    conflict=SIRS_CONFLICT,
+    method=SIRS_METHOD,
+    fields=_SIRS_FIELDS,
+    not_found_message=lambda: _("Data tidak ditemukan."),
+)
+
+# What X-pass may hold. Every public SIRS Online bridge we read (SIMRS Khanza's Siranap sync,
+# PHP/Laravel/Node scripts) sends the password itself; SIGAP's example bridge sends its MD5.
+# Both by default so neither breaks; a deployment whose bridges all send the password sets
+# ("password",), so that the stored MD5 no longer works as the credential itself.
+SIRS_XPASS_FORMS = ("password", "md5")
+
+
 def _sirs_credential(request: HttpRequest) -> SirsCredential:
     rs_id = (request.headers.get("X-rs-id") or "").strip()
     stamp = (request.headers.get("X-Timestamp") or "").strip()
     xpass = (request.headers.get("X-pass") or "").strip()
     if not (rs_id and stamp and xpass):
         raise CompatError(SIRS_UNAUTHORIZED, _("Header X-rs-id, X-Timestamp dan X-pass wajib ada."))
-    _check_timestamp(stamp, SIRS_UNAUTHORIZED, "X-Timestamp")
+    kit.check_timestamp(stamp, SIRS_UNAUTHORIZED, "X-Timestamp", iso=True)
     cred = None
-    if _ID_RE.match(rs_id):
+    if kit.ID_RE.match(rs_id):
         cred = (
             SirsCredential.objects.select_related("facility")
             .filter(rs_id=rs_id, is_active=True)
             .first()
         )
-    stored = (cred.password_md5 if cred is not None else "0" * 32).lower().encode()
-    given = xpass.encode("utf-8", "replace")
-    # X-pass is the MD5 of the password; some bridges send the password itself, which is no
-    # weaker (the MD5 is already what grants access), so both are accepted.
-    ok = hmac.compare_digest(stored, given.lower()) | hmac.compare_digest(
-        stored, hashlib.md5(given, usedforsecurity=False).hexdigest().encode()
-    )
+    forms = tuple(getattr(settings, "SIGAP_SIRS_XPASS_FORMS", SIRS_XPASS_FORMS))
+    stored = cred.password_md5 if cred is not None else "0" * 32
+    ok = kit.password_header_ok(stored, xpass, forms)
     if not ok or cred is None or not cred.facility.is_active:
         raise CompatError(SIRS_UNAUTHORIZED, _("X-rs-id atau X-pass tidak sah."))
     return cred
@@ -528,53 +427,39 @@ def _sirs_row(room: Room, types_by_class: dict[str, SirsBedType]) -> dict[str, A
     }
 
 
-@csrf_exempt
+@compat_view(SIRS, ("GET", "POST", "PUT", "DELETE"))
 def sirs_fasyankes(request: HttpRequest) -> JsonResponse:
     """`/fo/index.php/Fasyankes`: GET lists, POST creates, PUT updates, DELETE deletes."""
-    if request.method not in ("GET", "POST", "PUT", "DELETE"):
-        return _sirs_response(SIRS_METHOD, _("Metode HTTP tidak diizinkan."), http_status=405)
-    try:
-        cred = _sirs_credential(request)
-        facility = cred.facility
-        actor = Actor(user=None, channel="sirs", label=f"sirs:{cred.rs_id}",
-                      remote_addr=client_ip(request))  # fmt: skip
-        if request.method == "GET":
-            types_by_class: dict[str, SirsBedType] = {}
-            for t in SirsBedType.objects.filter(with_ventilator=False).order_by("-id_tt"):
-                types_by_class[t.bed_class_id] = t  # lowest id_tt per class wins
-            rooms = (
-                Room.objects.filter(facility=facility)
-                .select_related("sirs_type")
-                .order_by("bed_class__sort", "code", "pk")
-            )
-            rows = [r for r in (_sirs_row(room, types_by_class) for room in rooms) if r]
-            return JsonResponse({"fasyankes": rows}, json_dumps_params={"ensure_ascii": False})
-        body = _read_body(request, SIRS_INVALID)
-        if request.method == "POST":
-            data = _sirs_input(body, None)
-            change = services.upsert_room(actor, facility, data, source=Room.Source.SIRS,
-                                          mode="create")  # fmt: skip
-            return _sirs_response(SIRS_OK, _("Data berhasil disimpan."),
-                                  id_t_tt=str(change.room.pk))  # fmt: skip
-        room = _sirs_room_ref(facility, body)
-        if room is None:
-            raise CompatError(SIRS_NOT_FOUND, _("Data tidak ditemukan."))
-        if request.method == "PUT":
-            data = _sirs_input(body, room)
-            change = services.upsert_room(actor, facility, data, source=Room.Source.SIRS,
-                                          mode="update")  # fmt: skip
-            return _sirs_response(SIRS_OK, _("Data berhasil diperbarui."),
-                                  id_t_tt=str(change.room.pk))  # fmt: skip
-        services.delete_room(actor, facility, room.bed_class_id, room.code,
-                             source=Room.Source.SIRS)  # fmt: skip
-        return _sirs_response(SIRS_OK, _("Data berhasil dihapus."))
-    except CompatError as exc:
-        return _sirs_response(str(exc.code), exc.message, http_status=exc.status)
-    except NotFound:
-        return _sirs_response(SIRS_NOT_FOUND, _("Data tidak ditemukan."))
-    except Conflict as exc:
-        return _sirs_response(SIRS_CONFLICT, _service_message(exc, _SIRS_FIELDS))
-    except Forbidden as exc:
-        return _sirs_response(SIRS_FORBIDDEN, str(exc.message))
-    except SigapError as exc:
-        return _sirs_response(SIRS_INVALID, _service_message(exc, _SIRS_FIELDS))
+    cred = _sirs_credential(request)
+    facility = cred.facility
+    actor = kit.bridge_actor(request, Channel.SIRS, cred.rs_id)
+    if request.method == "GET":
+        types_by_class: dict[str, SirsBedType] = {}
+        for t in SirsBedType.objects.filter(with_ventilator=False).order_by("-id_tt"):
+            types_by_class[t.bed_class_id] = t  # lowest id_tt per class wins
+        rooms = (
+            Room.objects.filter(facility=facility)
+            .select_related("sirs_type")
+            .order_by("bed_class__sort", "code", "pk")
+        )
+        rows = [r for r in (_sirs_row(room, types_by_class) for room in rooms) if r]
+        return JsonResponse({"fasyankes": rows}, json_dumps_params={"ensure_ascii": False})
+    body = kit.read_body(request, SIRS_INVALID)
+    if request.method == "POST":
+        data = _sirs_input(body, None)
+        change = services.upsert_room(actor, facility, data, source=Room.Source.SIRS,
+                                      mode="create")  # fmt: skip
+        return _sirs_response(SIRS_OK, _("Data berhasil disimpan."),
+                              id_t_tt=str(change.room.pk))  # fmt: skip
+    room = _sirs_room_ref(facility, body)
+    if room is None:
+        raise CompatError(SIRS_NOT_FOUND, _("Data tidak ditemukan."))
+    if request.method == "PUT":
+        data = _sirs_input(body, room)
+        change = services.upsert_room(actor, facility, data, source=Room.Source.SIRS,
+                                      mode="update")  # fmt: skip
+        return _sirs_response(SIRS_OK, _("Data berhasil diperbarui."),
+                              id_t_tt=str(change.room.pk))  # fmt: skip
+    services.delete_room(actor, facility, room.bed_class_id, room.code,
+                         source=Room.Source.SIRS)  # fmt: skip
+    return _sirs_response(SIRS_OK, _("Data berhasil dihapus."))

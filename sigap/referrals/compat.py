@@ -39,31 +39,26 @@ and, in a jawab, `TAHAN_TT` (1 = hold a bed of the referral's class).
 
 from __future__ import annotations
 
-import json
 import re
-import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 
-from sigap.beds.compat import consumer_signature_ok
-from sigap.core.errors import Conflict, Forbidden, NotFound, SigapError
-from sigap.core.services import Actor, client_ip
+from sigap.core import compat as kit
+from sigap.core.compat import CompatError, Protocol
+from sigap.core.errors import Forbidden, NotFound
+from sigap.core.services import Actor, Channel
 from sigap.facilities.models import Facility
 
 from . import icd10, services
 from .models import Referral, ReferralReason, SisruteCredential
 
-MAX_BODY = 64 * 1024
-_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
 _NO_RE = re.compile(r"^[A-Za-z0-9._-]{1,20}$")
 _DUMMY_KEY = "0" * 32  # verify against this when the cons-id is unknown (same answer time)
 
@@ -132,12 +127,6 @@ STATUS_CODES = {
 PAIN_NAMES = {0: "Tidak nyeri", 1: "Ringan", 2: "Sedang", 3: "Berat"}
 
 
-class CompatError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status, self.message = status, message
-
-
 def _answer(status: int, detail: str, data: Any = None, http_status: int = 200) -> JsonResponse:
     body = {"status": status, "success": status == OK, "detail": detail, "data": data}
     if isinstance(data, list):
@@ -145,59 +134,41 @@ def _answer(status: int, detail: str, data: Any = None, http_status: int = 200) 
     return JsonResponse(body, status=http_status, json_dumps_params={"ensure_ascii": False})
 
 
+SISRUTE = Protocol(
+    answer=lambda code, message, status: _answer(int(code), message, http_status=status),
+    invalid=INVALID,
+    not_found=NOT_FOUND,
+    forbidden=FORBIDDEN,
+    conflict=CONFLICT,
+    method=METHOD,
+    fields=FIELD_NAMES,
+)
+
+
+def _active_credential(consid: str) -> SisruteCredential | None:
+    return (
+        SisruteCredential.objects.select_related("facility")
+        .filter(cons_id=consid, is_active=True, facility__is_active=True)
+        .first()
+    )
+
+
 def _credential(request: HttpRequest) -> SisruteCredential:
-    consid = (request.headers.get("X-cons-id") or "").strip()
-    stamp = (request.headers.get("X-timestamp") or "").strip()
-    signature = (request.headers.get("X-signature") or "").strip()
-    if not (consid and stamp and signature):
-        raise CompatError(
-            UNAUTHORIZED, _("Header X-cons-id, X-timestamp dan X-signature wajib ada.")
-        )
-    if not re.fullmatch(r"[0-9]{1,12}", stamp):
-        raise CompatError(UNAUTHORIZED, _("X-timestamp harus detik Unix."))
-    if abs(time.time() - int(stamp)) > settings.SIGAP_SIGNATURE_MAX_SKEW:
-        raise CompatError(
-            UNAUTHORIZED, _("X-timestamp kedaluwarsa atau dari masa depan; periksa jam server.")
-        )
-    cred = None
-    if _ID_RE.match(consid):
-        cred = (
-            SisruteCredential.objects.select_related("facility")
-            .filter(cons_id=consid, is_active=True)
-            .first()
-        )
-    key = (cred.password_md5 if cred is not None else _DUMMY_KEY).lower()
-    ok = consumer_signature_ok(key, consid, stamp, signature)
-    if not ok or cred is None or not cred.facility.is_active:
-        raise CompatError(UNAUTHORIZED, _("Consumer ID atau signature tidak sah."))
-    if not _bound_to_client(request, consid, stamp, signature):
-        msg = _("Signature ini sudah dipakai dari alamat lain; buat ulang dengan X-timestamp baru.")
-        raise CompatError(UNAUTHORIZED, msg)
-    return cred
-
-
-def _bound_to_client(request: HttpRequest, consid: str, stamp: str, signature: str) -> bool:
-    """SISRUTE signs only "consid&timestamp", not the body, and bridges send several requests
-    with the same headers inside one second, so a header set cannot be single-use. It is
-    bound instead to the client address that used it first (Django's shared cache, for twice
-    the signature window): the same headers replayed from another address are refused."""
-    from sigap.core.webhooks import first_use
-
-    token = f"sisrute:{consid}&{stamp}&{signature}"
-    return first_use(token, holder=client_ip(request) or "-")
+    """Like Aplicare with key = md5(password). SISRUTE signs only "consid&timestamp", and
+    bridges send several requests with one header set, so the kit binds a set to the address
+    that used it first and to a short burst (issue 17, replays)."""
+    return kit.signed_credential(
+        request,
+        scope="sisrute",
+        error_code=UNAUTHORIZED,
+        find=_active_credential,
+        key_of=lambda cred: cred.password_md5.lower(),
+        dummy_key=_DUMMY_KEY,
+    )
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
-    raw = request.body
-    if len(raw) > MAX_BODY:
-        raise CompatError(INVALID, _("Isi permintaan terlalu besar."))
-    try:
-        data = json.loads(raw.decode("utf-8-sig") or "null")
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise CompatError(INVALID, _("Isi permintaan bukan JSON yang sah.")) from None
-    if not isinstance(data, dict):
-        raise CompatError(INVALID, _("Isi permintaan harus berupa objek JSON."))
-    return data
+    return kit.read_body(request, INVALID, form=False)
 
 
 def _obj(data: dict, key: str) -> dict:
@@ -225,40 +196,17 @@ def _code(value: Any) -> str:
     return _s(value)
 
 
-def _view(method: str | tuple[str, ...]) -> Callable:
-    methods = (method,) if isinstance(method, str) else method
+def _view(methods: str | tuple[str, ...]) -> Callable:
+    """The kit's wrapper plus the signed credential: the view gets (request, cred, actor)."""
 
     def wrap(func: Callable) -> Callable:
-        @csrf_exempt
-        def inner(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
-            if request.method not in methods:
-                return _answer(
-                    METHOD,
-                    _("Metode HTTP tidak diizinkan; gunakan %(m)s.") % {"m": "/".join(methods)},
-                    http_status=405,
-                )
-            try:
-                cred = _credential(request)
-                actor = Actor(
-                    user=None,
-                    channel="sisrute",
-                    label=f"sisrute:{cred.cons_id}",
-                    remote_addr=client_ip(request),
-                )
-                return func(request, cred, actor, *args, **kwargs)
-            except CompatError as exc:
-                return _answer(exc.status, exc.message)
-            except NotFound as exc:
-                return _answer(NOT_FOUND, str(exc.message))
-            except Conflict as exc:
-                return _answer(CONFLICT, str(exc.message))
-            except Forbidden as exc:
-                return _answer(FORBIDDEN, str(exc.message))
-            except SigapError as exc:
-                where = FIELD_NAMES.get(exc.field or "", exc.field)
-                return _answer(INVALID, f"{exc.message} ({where})" if where else str(exc.message))
+        def authenticated(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            cred = _credential(request)
+            actor = kit.bridge_actor(request, Channel.SISRUTE, cred.cons_id)
+            return func(request, cred, actor, *args, **kwargs)
 
-        return inner
+        authenticated.__name__, authenticated.__doc__ = func.__name__, func.__doc__
+        return kit.compat_view(SISRUTE, methods)(authenticated)
 
     return wrap
 
