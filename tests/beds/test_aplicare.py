@@ -347,3 +347,56 @@ def test_example_bridge_script_fails_loudly_on_bad_credentials(live_server, apli
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 1 and "FAILED" in run.stderr
+
+
+# --- replays (issue 17): the signature covers consid&timestamp, not the body ------------------
+
+
+def _send_with(client, headers, body, op="create", **extra):
+    r = client.post(
+        f"{BASE}/bed/{op}/0901R001",
+        data=json.dumps(body),
+        content_type="application/json",
+        headers=headers,
+        **extra,
+    )
+    assert r.status_code == 200, r.content
+    return r.json()["metadata"]
+
+
+def test_a_burst_with_one_header_set_passes(client, bridge):
+    """Bridges sign once and loop over their rooms: same second, same headers, two rooms."""
+    headers = bridge.headers()
+    assert _send_with(client, headers, room_body())["code"] == 1
+    assert (
+        _send_with(client, headers, room_body(koderuang="MELATI", namaruang="Melati"))["code"] == 1
+    )
+    assert Room.objects.count() == 2
+
+
+def test_a_header_set_replayed_after_the_burst_is_refused(client, bridge, monkeypatch, settings):
+    from sigap.core import compat as kit
+
+    settings.SIGAP_SIGNATURE_MAX_SKEW = 300
+    settings.SIGAP_SIGNATURE_BURST_SECONDS = 60
+    headers = bridge.headers()
+    assert _send_with(client, headers, room_body())["code"] == 1
+    before = counts()
+    start = time.time()
+    monkeypatch.setattr(kit, "_now", lambda: start + 90)  # inside the 300 s window
+    meta = _send_with(client, headers, room_body(tersedia="0"), op="update")
+    assert meta["code"] == 401 and "X-timestamp baru" in meta["message"]
+    meta = _send_with(client, headers, {"kodekelas": "KL3", "koderuang": "MAWAR"}, op="delete")
+    assert meta["code"] == 401
+    assert counts() == before and Room.objects.get().free == 5
+    # a fresh signature is fine
+    fresh = aplicare_headers("1001", "rahasia-bpjs", ts=int(start + 90))
+    assert _send_with(client, fresh, room_body(tersedia="0"), op="update")["code"] == 1
+
+
+def test_a_header_set_from_another_address_is_refused(client, bridge):
+    headers = bridge.headers()
+    assert _send_with(client, headers, room_body())["code"] == 1
+    meta = _send_with(client, headers, room_body(koderuang="X"), REMOTE_ADDR="203.0.113.7")
+    assert meta["code"] == 401 and "alamat lain" in meta["message"]
+    assert Room.objects.count() == 1

@@ -217,3 +217,17 @@ def test_example_bridge_script_against_a_live_server(live_server, sirs_hospital)
         2,
     )
     assert BedUpdate.objects.filter(kind="delete", bed_class_id="NIC").count() == 1
+
+
+def test_xpass_forms_follow_the_setting(send, settings):
+    """Public SIRS Online bridges send the password itself, SIGAP's example its MD5; a
+    deployment may accept one form only (issue 17)."""
+    settings.SIGAP_SIRS_XPASS_FORMS = ("password",)
+    assert send("POST", bed())[0]["status"] == "401"  # the stored MD5 is not the credential
+    assert send("POST", bed(), headers=sirs_headers(hashed=False))[0]["status"] == "200"
+    settings.SIGAP_SIRS_XPASS_FORMS = ("md5",)
+    assert send("GET", headers=sirs_headers(hashed=False))[0]["status"] == "401"
+    assert send("GET")[0]["ruang"] == "Melati"
+    settings.SIGAP_SIRS_XPASS_FORMS = ()
+    assert send("GET")[0]["status"] == "401"
+    assert Room.objects.count() == 1

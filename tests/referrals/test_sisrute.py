@@ -278,3 +278,21 @@ def test_headers_replayed_from_another_address_are_refused(bridges):
     )
     assert elsewhere.status_code == 200 and elsewhere.json()["status"] == 401
     assert "alamat lain" in elsewhere.json()["detail"]
+
+
+def test_headers_replayed_after_the_burst_are_refused(bridges, network, monkeypatch, settings):
+    from sigap.core import compat as kit
+
+    settings.SIGAP_SIGNATURE_MAX_SKEW = 300
+    settings.SIGAP_SIGNATURE_BURST_SECONDS = 60
+    pkm, *_ = bridges
+    headers = sisrute_headers(pkm.consid, pkm.password)
+    assert pkm.call("GET", "/referensi/alasanrujukan", headers=headers).json()["success"]
+    start = time.time()
+    monkeypatch.setattr(kit, "_now", lambda: start + 90)
+    body = rujukan_body(network.alfa.bpjs_kodeppk)
+    r = pkm.call("POST", "/rujukan", body, headers=headers)
+    assert r.status_code == 200 and r.json()["status"] == 401, r.json()
+    assert not Referral.objects.exists()
+    fresh = sisrute_headers(pkm.consid, pkm.password, ts=int(start + 90))
+    assert pkm.call("POST", "/rujukan", body, headers=fresh).json()["success"]
