@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sigap.core.services import Actor, record_audit
+from sigap.core.workflow import Workflow
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
 
@@ -305,9 +306,17 @@ def room_as_dict(room: Room) -> dict:
 # --- bed holds: a bed kept for an incoming patient (emergency hand-off, accepted referral) ---
 
 SEX_FIELDS = ("free_male", "free_female", "free_mixed")
-HOLD_TRANSITIONS: dict[str, set[str]] = {
-    BedHold.Status.HELD: {BedHold.Status.ARRIVED, BedHold.Status.RELEASED, BedHold.Status.EXPIRED},
-}
+HOLDS = Workflow.of(
+    "bed.hold",
+    BedHold,
+    {
+        BedHold.Status.HELD: {
+            BedHold.Status.ARRIVED,
+            BedHold.Status.RELEASED,
+            BedHold.Status.EXPIRED,
+        }
+    },
+)
 
 
 def hold_policy(facility: Facility) -> BedHoldPolicy:
@@ -446,16 +455,17 @@ def end_hold(
     """Move a hold out of `held`: `arrived` (the patient took the bed: reserved -1),
     `released` or `expired` (the bed is free again: reserved -1, free +1). A hold that
     already ended raises Conflict, so two callers cannot both release it."""
-    if status not in HOLD_TRANSITIONS.get(BedHold.Status.HELD, set()):
+    if status not in HOLDS.next_states(BedHold.Status.HELD):
         raise InvalidInput(_("Status tahanan tidak sah."), field="status")
     now = now or timezone.now()
+    ended = _("Tahanan tempat tidur ini sudah berakhir.")
+    if hold.status != BedHold.Status.HELD:
+        raise Conflict(ended)
     with transaction.atomic():
-        moved = BedHold.objects.filter(pk=hold.pk, status=BedHold.Status.HELD).update(
-            status=status, ended_at=now, ended_reason=reason[:200], updated_at=now
-        )
-        if not moved:
-            raise Conflict(_("Tahanan tempat tidur ini sudah berakhir."))
-        hold.refresh_from_db()
+        HOLDS.move(
+            actor, hold, status, reason=reason, now=now, stale=ended,
+            changes={"ended_at": now, "ended_reason": reason[:200]},
+        )  # fmt: skip
         room = Room.objects.select_for_update().filter(pk=hold.room_id).first()
         if room is not None:
             # the hospital's own report may already have shrunk `reserved` (see _apply)
@@ -482,7 +492,6 @@ def end_hold(
             )
             _history(room, BedUpdate.Kind.RELEASE, Room.Source.HOLD, actor, room.changed_at)
             _bump_board(hold.facility_id)
-        record_audit(actor, f"bed.hold.{status}", hold, after={"reason": reason[:200]})
     return hold
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import Conflict, InvalidInput
 from sigap.core.models import Role
 from sigap.core.services import Actor, record_audit, require_role
+from sigap.core.workflow import Workflow
 from sigap.regions.models import Region
 
 from . import conf, engine
@@ -866,20 +867,24 @@ def cancel_quota_run(actor: Actor, run: QuotaRun, reason: str) -> QuotaRun:
                            field="run")  # fmt: skip
         ids = list(run.enrolments.values_list("pk", flat=True))
         move_enrolments(actor, ids, EnrolmentStatus.CANCELLED, reason or "run cancelled")
-        run.status = QuotaRun.Status.CANCELLED
-        run.save(update_fields=["status", "updated_at"])
-        record_audit(actor, "coverage.quota_cancel", run, after={"reason": reason[:200]})
+        QUOTA_RUNS.move(actor, run, action="quota_cancel", reason=reason)
     return run
 
 
+# a quota run is cancelled as a whole (its proposed enrolments with it) or stays done
+QUOTA_RUNS = Workflow.of_actions(
+    "coverage", QuotaRun, {"quota_cancel": ((QuotaRun.Status.DONE,), QuotaRun.Status.CANCELLED)}
+)
+
 # One transition table for enrolments: status -> statuses it may move to.
-ENROLMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    EnrolmentStatus.PROPOSED: (EnrolmentStatus.SUBMITTED, EnrolmentStatus.CANCELLED),
-    EnrolmentStatus.SUBMITTED: (EnrolmentStatus.ACTIVATED, EnrolmentStatus.REJECTED),
-    EnrolmentStatus.ACTIVATED: (),
-    EnrolmentStatus.REJECTED: (),
-    EnrolmentStatus.CANCELLED: (),
-}
+ENROLMENTS = Workflow.of(
+    "coverage.enrolment",
+    Enrolment,
+    {
+        EnrolmentStatus.PROPOSED: (EnrolmentStatus.SUBMITTED, EnrolmentStatus.CANCELLED),
+        EnrolmentStatus.SUBMITTED: (EnrolmentStatus.ACTIVATED, EnrolmentStatus.REJECTED),
+    },
+)
 
 
 def move_enrolments(actor: Actor, ids: list[int], to: str, reason: str = "") -> int:
@@ -887,36 +892,26 @@ def move_enrolments(actor: Actor, ids: list[int], to: str, reason: str = "") -> 
     the transition table allows (compare-and-set on the status), with who, when and why
     recorded; rows in any other status are left alone. Returns how many moved."""
     require_office(actor)
-    if to not in ENROLMENT_TRANSITIONS:
+    if to not in ENROLMENTS.states():
         raise InvalidInput(_("Status tujuan tidak dikenal."), field="status")
-    allowed_from = [s for s, targets in ENROLMENT_TRANSITIONS.items() if to in targets]
     now = timezone.now()
     moved = 0
-    activated = False
     with transaction.atomic():
         for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            for src in allowed_from:
-                movable = list(
-                    Enrolment.objects.select_for_update()
-                    .filter(pk__in=chunk, status=src)
-                    .values_list("pk", "nik")
-                )
-                if not movable:
-                    continue
-                n = Enrolment.objects.filter(pk__in=[m[0] for m in movable], status=src).update(
-                    status=to, status_at=now, updated_at=now
-                )
-                EnrolmentEvent.objects.bulk_create(
-                    [EnrolmentEvent(enrolment_id=pk, from_status=src, to_status=to,
-                                    actor_label=actor.display[:150], reason=reason[:255])
-                     for pk, _nik in movable]
-                )  # fmt: skip
-                moved += n
-                if to == EnrolmentStatus.ACTIVATED:
-                    _activate_members([nik for _pk, nik in movable], now.date())
-                    activated = True
-        if activated:
+            chunk = Enrolment.objects.filter(pk__in=ids[start : start + 900])
+            done = ENROLMENTS.move_many(
+                actor, chunk, to, changes={"status_at": now}, now=now, audit=False
+            )
+            EnrolmentEvent.objects.bulk_create(
+                [EnrolmentEvent(enrolment_id=m.pk, from_status=m.before, to_status=to,
+                                actor_label=actor.display[:150], reason=reason[:255])
+                 for m in done]
+            )  # fmt: skip
+            moved += len(done)
+            if to == EnrolmentStatus.ACTIVATED and done:
+                niks = Enrolment.objects.filter(pk__in=[m.pk for m in done])
+                _activate_members(list(niks.values_list("nik", flat=True)), now.date())
+        if moved and to == EnrolmentStatus.ACTIVATED:
             # the new members count in the month in force at once
             refresh_stats(latest_membership_period() or month_start(now.date()))
         if moved:
@@ -1044,23 +1039,26 @@ def run_workers_month(
     return run
 
 
-WORKER_TRANSITIONS = {
-    WorkerEnrolment.Status.LISTED: (WorkerEnrolment.Status.ACTIVE, WorkerEnrolment.Status.REJECTED),
-    WorkerEnrolment.Status.ACTIVE: (),
-    WorkerEnrolment.Status.REJECTED: (),
-}
+WORKER_ENROLMENTS = Workflow.of(
+    "coverage.worker_enrolment",
+    WorkerEnrolment,
+    {
+        WorkerEnrolment.Status.LISTED: (
+            WorkerEnrolment.Status.ACTIVE,
+            WorkerEnrolment.Status.REJECTED,
+        )
+    },
+)
 
 
 def set_worker_enrolments(actor: Actor, run: QuotaRun, niks: list[str], to: str) -> int:
     """Record BPJS Ketenagakerjaan's answer for listed workers (compare-and-set on status)."""
     require_office(actor)
-    if to not in (WorkerEnrolment.Status.ACTIVE, WorkerEnrolment.Status.REJECTED):
+    if to not in WORKER_ENROLMENTS.next_states(WorkerEnrolment.Status.LISTED):
         raise InvalidInput(_("Status tujuan tidak dikenal."), field="status")
     with transaction.atomic():
-        n = WorkerEnrolment.objects.filter(
-            run=run, worker__nik__in=[x.strip() for x in niks],
-            status=WorkerEnrolment.Status.LISTED,
-        ).update(status=to, updated_at=timezone.now())  # fmt: skip
+        rows = WorkerEnrolment.objects.filter(run=run, worker__nik__in=[x.strip() for x in niks])
+        n = len(WORKER_ENROLMENTS.move_many(actor, rows, to, audit=False))
         if n:
             record_audit(actor, f"coverage.worker_enrolment.{to}", run, after={"moved": n})
     return n
