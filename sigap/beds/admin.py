@@ -1,6 +1,10 @@
+import hashlib
 import secrets
 
+from django import forms
 from django.contrib import admin, messages
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.core.admin import HistoryAdmin
 from sigap.core.services import Actor, record_audit
@@ -65,8 +69,42 @@ class AplicareCredentialAdmin(admin.ModelAdmin):
                      after={"cons_id": obj.cons_id, "active": obj.is_active})  # fmt: skip
 
 
+class SirsCredentialForm(forms.ModelForm):
+    """The stored MD5 grants access, so it is never shown back: a new password can be set
+    (write-only); left empty on a new credential, SIGAP makes one and shows it once."""
+
+    new_password = forms.CharField(
+        label=gettext_lazy("Kata sandi baru"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=gettext_lazy(
+            "Kosongkan untuk mempertahankan kata sandi yang ada (kredensial baru: SIGAP "
+            "membuatkannya dan menampilkannya sekali)."
+        ),
+    )
+
+    class Meta:
+        model = SirsCredential
+        fields = ("facility", "rs_id", "is_active")
+
+
 @admin.register(SirsCredential)
 class SirsCredentialAdmin(admin.ModelAdmin):
+    form = SirsCredentialForm
     list_display = ("rs_id", "facility", "is_active", "created_at")
-    fields = ("facility", "rs_id", "password_md5", "is_active")
+    fields = ("facility", "rs_id", "new_password", "is_active")
     autocomplete_fields = ("facility",)
+
+    def save_model(self, request, obj, form, change):
+        password = form.cleaned_data.get("new_password")
+        if not password and not change:
+            password = secrets.token_urlsafe(18)
+            msg = _("Kata sandi SIRS untuk %(rs_id)s (ditampilkan sekali, catat sekarang): %(pw)s")
+            messages.warning(request, msg % {"rs_id": obj.rs_id, "pw": password})
+        if password:
+            obj.password_md5 = hashlib.md5(password.encode(), usedforsecurity=False).hexdigest()
+        super().save_model(request, obj, form, change)
+        record_audit(Actor.from_request(request, "admin"), "sirs_credential.save", obj,
+                     after={"rs_id": obj.rs_id, "active": obj.is_active,
+                            "new_password": bool(password)})  # fmt: skip

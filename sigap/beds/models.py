@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from sigap.core.fields import EncryptedTextField
 from sigap.core.models import BaseModel
 from sigap.facilities.models import Facility
 
@@ -180,13 +181,14 @@ class BoardChange(models.Model):
 
 class AplicareCredential(BaseModel):
     """A hospital's Aplicare-compatible login: `X-cons-id` and the shared secret of the
-    HMAC signature. The secret must be kept in clear to verify signatures."""
+    HMAC signature. The secret is needed in clear to verify signatures, so it is stored
+    encrypted (sigap.core.fields) and never shown back."""
 
     facility = models.OneToOneField(
         Facility, on_delete=models.CASCADE, related_name="aplicare_credential"
     )
     cons_id = models.CharField(max_length=32, unique=True)
-    secret = models.CharField(max_length=128)
+    secret = EncryptedTextField()
     is_active = models.BooleanField(default=True)
 
     def __str__(self) -> str:
@@ -195,13 +197,14 @@ class AplicareCredential(BaseModel):
 
 class SirsCredential(BaseModel):
     """A hospital's SIRS-Online-compatible login: `X-rs-id` and the password whose MD5 the
-    client sends as `X-pass`. Only the MD5 is stored, as SIRS clients send it."""
+    client sends as `X-pass`. Only the MD5 is stored, as SIRS clients send it; since the MD5
+    is what grants access, it is stored encrypted (sigap.core.fields) and never shown back."""
 
     facility = models.OneToOneField(
         Facility, on_delete=models.CASCADE, related_name="sirs_credential"
     )
     rs_id = models.CharField(max_length=32, unique=True)
-    password_md5 = models.CharField(max_length=32)
+    password_md5 = EncryptedTextField()
     is_active = models.BooleanField(default=True)
 
     def __str__(self) -> str:

@@ -9,6 +9,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .fields import EncryptedTextField
+
 
 class BaseModel(models.Model):
     """Every SIGAP table: an internal id, a public UUID for URLs and APIs, and timestamps."""
@@ -142,7 +144,7 @@ class WebhookEndpoint(BaseModel):
 
     name = models.CharField(_("nama"), max_length=120, unique=True)
     url = models.URLField(_("URL"), max_length=500)
-    secret = models.CharField(max_length=128, default=secrets.token_urlsafe)
+    secret = EncryptedTextField(default=secrets.token_urlsafe)  # encrypted at rest
     # events this endpoint wants, e.g. ["incident.handover"]; empty means all
     events = models.JSONField(default=list, blank=True)
     is_active = models.BooleanField(_("aktif"), default=True)

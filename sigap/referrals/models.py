@@ -11,6 +11,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sigap.beds.models import BedClass, BedHold
+from sigap.core.fields import EncryptedTextField
 from sigap.core.models import BaseModel
 from sigap.facilities.models import Facility, Service
 
@@ -296,13 +297,13 @@ class ReferralDailyStat(models.Model):
 
 class SisruteCredential(BaseModel):
     """A facility's SISRUTE-compatible login: cons-id and the MD5 of its password (the HMAC
-    key, as SISRUTE uses it)."""
+    key, as SISRUTE uses it; stored encrypted, sigap.core.fields, and never shown back)."""
 
     facility = models.OneToOneField(
         Facility, on_delete=models.CASCADE, related_name="sisrute_credential"
     )
     cons_id = models.CharField(max_length=32, unique=True)
-    password_md5 = models.CharField(max_length=32)
+    password_md5 = EncryptedTextField()
     is_active = models.BooleanField(default=True)
 
     def __str__(self) -> str:
