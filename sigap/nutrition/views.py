@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from sigap.core import exports
@@ -183,13 +183,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 EXPORT_INDICATORS = [
-    ("stunting", _lazy("Stunting")),
-    ("severe_stunting", _lazy("Sangat pendek")),
-    ("wasting", _lazy("Wasting")),
-    ("severe_wasting", _lazy("Gizi buruk")),
-    ("underweight", _lazy("Underweight")),
-    ("overweight", _lazy("Gizi lebih")),
-    ("faltering", _lazy("BB tidak naik")),
+    ("stunting", gettext_lazy("Stunting")),
+    ("severe_stunting", gettext_lazy("Sangat pendek")),
+    ("wasting", gettext_lazy("Wasting")),
+    ("severe_wasting", gettext_lazy("Gizi buruk")),
+    ("underweight", gettext_lazy("Underweight")),
+    ("overweight", gettext_lazy("Gizi lebih")),
+    ("faltering", gettext_lazy("BB tidak naik")),
 ]
 
 
