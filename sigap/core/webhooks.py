@@ -41,10 +41,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import WebhookDelivery, WebhookEndpoint
+from .services import Actor
+from .workflow import Workflow
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+PENDING, DELIVERED, FAILED = WebhookDelivery.Status
+# a delivery leaves `pending` once: posted, or given up after MAX_ATTEMPTS (the log is the record)
+DELIVERIES = Workflow.of(
+    "webhook.delivery", WebhookDelivery, {PENDING: (DELIVERED, FAILED)}, audited=False
+)
+_SENDER = Actor.system("webhooks")
 FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 3600
 TIMEOUT_SECONDS = 10
@@ -290,20 +298,19 @@ def attempt(delivery: WebhookDelivery, now: datetime | None = None) -> WebhookDe
     """Post a claimed delivery once and record the outcome."""
     now = now or timezone.now()
     code, text, error = _post(delivery)
-    delivery.attempts += 1
-    delivery.last_attempt_at = now
-    delivery.last_status_code = code
-    delivery.response_body = text
-    delivery.last_error = error
+    attempts = delivery.attempts + 1
+    changes = {"attempts": attempts, "last_attempt_at": now, "last_status_code": code,
+               "response_body": text, "last_error": error}  # fmt: skip
     if code is not None and 200 <= code < 300:
-        delivery.status = WebhookDelivery.Status.DELIVERED
-        delivery.delivered_at = now
-    elif delivery.attempts >= MAX_ATTEMPTS:
-        delivery.status = WebhookDelivery.Status.FAILED
+        DELIVERIES.move(_SENDER, delivery, DELIVERED, changes={**changes, "delivered_at": now})
+    elif attempts >= MAX_ATTEMPTS:
+        DELIVERIES.move(_SENDER, delivery, FAILED, changes=changes)
         log.warning("webhook %s to %s gave up: %s", delivery.event, delivery.endpoint, error)
     else:
-        delivery.next_attempt_at = now + retry_delay(delivery.attempts)
-    delivery.save()
+        changes["next_attempt_at"] = now + retry_delay(attempts)
+        for name, value in changes.items():
+            setattr(delivery, name, value)
+        delivery.save(update_fields=[*changes, "updated_at"])
     return delivery
 
 

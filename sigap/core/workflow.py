@@ -47,6 +47,8 @@ class Workflow:
     state_field: str = "status"
     # named actions (e.g. "accept" -> ({sent, escalated}, accepted)), when the app speaks in them
     actions: Mapping[str, tuple[frozenset[str], str]] = dataclasses.field(default_factory=dict)
+    # False for rows that are a log of their own (webhook deliveries): no audit record per move
+    audited: bool = True
 
     @classmethod
     def of(
@@ -56,8 +58,10 @@ class Workflow:
         graph: Mapping[str, Iterable[str]],
         *,
         state_field: str = "status",
+        audited: bool = True,
     ) -> Workflow:
-        return cls(name, model, {s: frozenset(t) for s, t in graph.items()}, state_field)
+        graph = {s: frozenset(t) for s, t in graph.items()}
+        return cls(name, model, graph, state_field, audited=audited)
 
     @classmethod
     def of_actions(
@@ -165,13 +169,14 @@ class Workflow:
             after = {self.state_field: to, **(audit or {})}
             if reason:
                 after["reason"] = reason[:200]
-            record_audit(
-                actor,
-                f"{self.name}.{action or to}",
-                obj,
-                before={self.state_field: before},
-                after=after,
-            )
+            if self.audited:
+                record_audit(
+                    actor,
+                    f"{self.name}.{action or to}",
+                    obj,
+                    before={self.state_field: before},
+                    after=after,
+                )
         return Moved(obj.pk, before, to, now)
 
     def move_many(
@@ -208,7 +213,7 @@ class Workflow:
                         pk__in=chunk, **{self.state_field: source}
                     ).update(**values)
                 moved += [Moved(pk, source, to, now) for pk in pks]
-            if moved and audit:
+            if moved and audit and self.audited:
                 record_audit(
                     actor,
                     f"{self.name}.{to}",
