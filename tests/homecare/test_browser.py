@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from sigap.homecare import services
+from sigap.homecare.services import day_plans
 from tests.helpers import login
 
 from .conftest import NIK
@@ -19,7 +20,7 @@ pytestmark = [
 
 
 def test_request_to_visit_record(page, console_errors, staff, roster, monkeypatch):
-    monkeypatch.setattr(services, "PLANNER_SECONDS", 0.5)
+    monkeypatch.setattr(day_plans, "PLANNER_SECONDS", 0.5)
     # 1. a resident asks for a home visit
     page.goto("/perawatan-rumah/minta/")
     page.fill("input[name=nik]", NIK)
@@ -126,7 +127,7 @@ def test_coordinator_pauses_a_plan_deactivates_a_worker_adds_a_vehicle(
 
     from .conftest import request_input
 
-    monkeypatch.setattr(services, "PLANNER_SECONDS", 0.5)
+    monkeypatch.setattr(day_plans, "PLANNER_SECONDS", 0.5)
     tomorrow = timezone.localdate() + timedelta(days=1)
     plans = {}
     for nik, name in [("3374014501800003", "Ibu Warsini"), ("3374015203950002", "Pak Darmo")]:

@@ -13,7 +13,7 @@ from tests.catalogue import english
 from .conftest import client_as
 from .test_services import DAY, _active_plan
 
-APP = Path(services.__file__).parent
+APP = Path(services.__file__).parent.parent  # services is a package inside the app
 TEMPLATE_MSG = re.compile(r"""{%\s*translate\s+(["'])(.+?)\1""")
 BLOCK_MSG = re.compile(r"{%\s*blocktranslate[^%]*%}(.*?){%\s*endblocktranslate\s*%}", re.S)
 PY_MSG = re.compile(r"""\b(?:_|gettext_lazy|gettext)\(\s*"((?:[^"\\]|\\.)*)"\s*[,)]""")
@@ -27,7 +27,7 @@ def _msgids() -> set[str]:
         found |= {
             re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", m.group(1)) for m in BLOCK_MSG.finditer(text)
         }
-    for path in APP.glob("*.py"):
+    for path in [*APP.glob("*.py"), *(APP / "services").glob("*.py")]:
         found |= {m.group(1) for m in PY_MSG.finditer(path.read_text())}
     return found
 

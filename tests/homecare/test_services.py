@@ -18,6 +18,7 @@ from sigap.homecare.models import (
     TransportTrip,
     Visit,
 )
+from sigap.homecare.services import care_plans, day_plans
 
 from .conftest import request_input
 
@@ -104,7 +105,7 @@ def test_care_plan_activates_request(actor, puskesmas):
     plan = _active_plan(actor)
     assert plan.request.status == "active" and plan.next_due == DAY
     with pytest.raises(InvalidInput):
-        services._validate_plan(services.CarePlanInput(7, "nurse", 30, time(12), time(8), 2, DAY))
+        care_plans._validate_plan(services.CarePlanInput(7, "nurse", 30, time(12), time(8), 2, DAY))
 
 
 def test_daily_plan_routes_each_visit_to_a_worker_with_the_skill(actor, roster, puskesmas):
@@ -215,7 +216,7 @@ def test_transport_schedule_respects_windows(actor, puskesmas):
 
 
 def test_nightly_sweep_plans_tomorrow_once(actor, roster, puskesmas, monkeypatch):
-    monkeypatch.setattr(services, "PLANNER_SECONDS", 0.3)
+    monkeypatch.setattr(day_plans, "PLANNER_SECONDS", 0.3)
     _active_plan(actor, priority=1)
     evening = datetime(2026, 3, 9, 19, 0, tzinfo=WIB)
     assert services.plan_tomorrow_if_due(evening - timedelta(hours=3)) == []  # too early
