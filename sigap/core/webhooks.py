@@ -40,6 +40,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .errors import Conflict
 from .models import WebhookDelivery, WebhookEndpoint
 from .services import Actor
 from .workflow import Workflow
@@ -329,6 +330,9 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> int:
         ).update(next_attempt_at=lease):
             continue
         delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=pk)
-        attempt(delivery, now)
+        try:
+            attempt(delivery, now)
+        except Conflict:
+            continue  # finished elsewhere meanwhile (an admin retry, a second worker)
         done += 1
     return done
