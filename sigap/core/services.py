@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -93,6 +94,37 @@ def record_audit(
         before=before,
         after=after,
         remote_addr=actor.remote_addr,
+    )
+
+
+def audit_read(actor: Actor, obj: Model, *, label: str = "", **details: Any) -> AuditEvent:
+    """One read of a person's record (ASVS 8.3.5): who, when, which record. The action is
+    "<model>.read"; `details` go to `after`. Call after the access check passed, so that a
+    refused read is not recorded as a read."""
+    return record_audit(
+        actor, f"{obj._meta.model_name}.read", obj, object_label=label, after=details or None
+    )
+
+
+def audit_list_read(
+    actor: Actor,
+    model: type[Model],
+    ids: Iterable[Any],
+    *,
+    scope: Model | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """One read of a list of people's records: one audit record per list read (not per row)
+    naming the ids of the rows shown, and the list's scope (e.g. the inbox's facility). The
+    action is "<model>.list"."""
+    shown = [str(i) for i in ids]
+    return record_audit(
+        actor,
+        f"{model._meta.model_name}.list",
+        object_type=model._meta.label_lower,
+        object_id=str(getattr(scope, "public_id", scope.pk)) if scope is not None else "",
+        object_label=str(scope)[:255] if scope is not None else "",
+        after={"ids": shown, "count": len(shown)} | details,
     )
 
 

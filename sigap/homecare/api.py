@@ -14,7 +14,7 @@ from ninja import Field, Router, Schema, Status
 from sigap.core.auth import operator_auth
 from sigap.core.errors import Forbidden, NotFound, TooManyRequests
 from sigap.core.ratelimit import over_limit
-from sigap.core.services import Actor
+from sigap.core.services import Actor, audit_list_read, audit_read
 from sigap.facilities.models import Facility
 from sigap.regions.services import mask_nik
 
@@ -168,9 +168,10 @@ def list_requests(request: HttpRequest, pk: int, status: str = ""):
         }
         for r in selectors.requests_inbox(facility, status)[:500]
     ]  # fmt: skip
-    services.audit_list_read(
-        Actor.from_request(request, channel="api"), facility, len(rows), status=status
-    )
+    audit_list_read(
+        Actor.from_request(request, channel="api"), HomecareRequest, [r["id"] for r in rows],
+        scope=facility, list="inbox", status=status,
+    )  # fmt: skip
     return rows
 
 
@@ -279,7 +280,7 @@ def record_visit(request: HttpRequest, visit_id: uuid.UUID, payload: RecordIn):
 def get_record(request: HttpRequest, visit_id: uuid.UUID):
     visit, actor = _visit(request, visit_id)
     record = _record_of(visit)
-    services.audit_read(actor, record, f"visit {visit.pk}")
+    audit_read(actor, record, label=f"visit {visit.pk}")
     return _record_out(visit, record)
 
 

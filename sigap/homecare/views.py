@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from sigap.core.errors import InvalidInput, SigapError, TooManyRequests
 from sigap.core.ratelimit import over_limit
-from sigap.core.services import Actor
+from sigap.core.services import Actor, audit_list_read, audit_read
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 from sigap.regions.services import mask_nik
@@ -173,7 +173,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if status not in HomecareRequest.Status.values:
         status = ""
     rows = selectors.request_rows(selectors.requests_inbox(facility, status)[:300])
-    services.audit_list_read(_actor(request), facility, len(rows), status=status)
+    audit_list_read(
+        _actor(request), HomecareRequest, [r["obj"].public_id for r in rows], scope=facility,
+        list="inbox", status=status,
+    )  # fmt: skip
     return render(
         request,
         "homecare/inbox.html",
@@ -223,7 +226,7 @@ def request_detail(request: HttpRequest, public_id) -> HttpResponse:
     coverage = services.coverage_status(req.nik)
     plan = CarePlan.objects.filter(request=req).first()
     next_statuses = services.REQUEST_FLOW.get(req.status, set())
-    services.audit_read(_actor(request), req, f"request {req.pk}")
+    audit_read(_actor(request), req, label=f"request {req.pk}")
     return render(
         request,
         "homecare/request_detail.html",
@@ -558,9 +561,9 @@ def route_sheet(request: HttpRequest) -> HttpResponse:
     worker = request.GET.get("petugas")
     if worker:
         routes = [r for r in routes if str(r["worker"].pk) == worker]
-    services.audit_list_read(  # a printed sheet of names and addresses
-        _actor(request), facility, sum(len(r["visits"]) for r in routes),
-        sheet=day.isoformat(),
+    audit_list_read(  # a printed sheet of names and addresses
+        _actor(request), Visit, [v.public_id for r in routes for v in r["visits"]],
+        scope=facility, list="route_sheet", sheet=day.isoformat(),
     )  # fmt: skip
     return render(
         request, "homecare/route_sheet.html", {"facility": facility, "day": day, "routes": routes}
@@ -678,9 +681,9 @@ def _visit_page(
     record = VisitRecord.objects.filter(visit=visit).select_related("recorded_by").first()
     actor = _actor(request)
     if record is not None:
-        services.audit_read(actor, record, f"visit {visit.pk}", visit=str(visit.public_id))
+        audit_read(actor, record, label=f"visit {visit.pk}", visit=str(visit.public_id))
     else:
-        services.audit_read(actor, req, f"request {req.pk}", visit=str(visit.public_id))
+        audit_read(actor, req, label=f"request {req.pk}", visit=str(visit.public_id))
     author = record is not None and services.is_author(actor, record)
     values = form or _record_form(record if mode == "correct" else None)
     escalations = list(record.escalations.order_by("created_at")) if record else []

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from sigap.core.auth import operator_auth
 from sigap.core.errors import InvalidInput, TooManyRequests
 from sigap.core.ratelimit import over_limit
-from sigap.core.services import Actor
+from sigap.core.services import Actor, audit_list_read, audit_read
 from sigap.facilities.models import Facility
 
 from . import classification as cls
@@ -167,6 +167,7 @@ def search_children(
     if posyandu is not None:
         # children of the chosen posyandu first
         rows.sort(key=lambda c: (c.posyandu is None or c.posyandu.public_id != posyandu, c.name))
+    audit_list_read(_actor(request), Child, [c.public_id for c in rows], list="search")
     return [_child_out(c) for c in rows]
 
 
@@ -289,7 +290,9 @@ def delete_measurement(
 
 @router.get("/children/{child_id}/measurements", response=list[MeasurementOut], auth=operator_auth)
 def list_measurements(request: HttpRequest, child_id: uuid.UUID):
-    child = services.get_child(_actor(request), child_id)
+    actor = _actor(request)
+    child = services.get_child(actor, child_id)
+    audit_read(actor, child, label=child.name)
     return [_measurement_out(m) for m in selectors.child_history(child)]
 
 
@@ -425,8 +428,11 @@ def _case_out(c: NutritionCase) -> dict:
 
 @router.get("/cases", response=list[CaseOut], auth=operator_auth)
 def list_cases(request: HttpRequest, status: str = "active"):
-    user = services.require_reader(_actor(request))
-    return [_case_out(c) for c in selectors.cases(user, status=status, area=user.area_code)]
+    actor = _actor(request)
+    user = services.require_reader(actor)
+    rows = selectors.cases(user, status=status, area=user.area_code)
+    audit_list_read(actor, Child, [c.child.public_id for c in rows], list="cases")
+    return [_case_out(c) for c in rows]
 
 
 @router.post("/cases/{case_id}/take", response=CaseOut, auth=operator_auth)

@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from sigap.core import exports
 from sigap.core.errors import InvalidInput, SigapError
 from sigap.core.models import Role, User
-from sigap.core.services import Actor
+from sigap.core.services import Actor, audit_list_read, audit_read
 from sigap.regions.models import Region
 from sigap.regions.services import villages_in
 
@@ -518,6 +518,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     user = _reader(request)
     status = request.GET.get("status", "active")
     rows = selectors.cases(user, status=status, area=_area(user))
+    audit_list_read(_actor(request), Child, [c.child.public_id for c in rows], list="cases")
     return render(
         request,
         "nutrition/cases.html",
@@ -573,6 +574,7 @@ def case_detail(request: HttpRequest, key: str) -> HttpResponse:
             return redirect("nutrition:case", key=key)
         case = services.get_case(actor, key)
     history = selectors.child_history(case.child)
+    audit_read(actor, case.child, label=case.child.name, case=str(case.public_id))
     can_act = user.is_superuser or user.role in (Role.PUSKESMAS_STAFF, Role.ADMIN)
     return render(
         request,

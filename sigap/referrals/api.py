@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema
 
 from sigap.core.auth import operator_auth
 from sigap.core.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
-from sigap.core.services import Actor
+from sigap.core.services import Actor, audit_list_read, audit_read
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
 
@@ -163,11 +163,16 @@ def inbox(request: HttpRequest, query: Query[InboxQuery]):
     if status not in ("open", "active", "closed", "rejected", "cancelled", "expired"):
         raise InvalidInput("Status tidak dikenal.", field="status")
     now = timezone.now()
+    rows = selectors.inbox(facility, status=status, limit=limit, now=now)
+    audit_list_read(
+        _actor(request), Referral, [r["id"] for r in rows], scope=facility, list="inbox",
+        status=status,
+    )  # fmt: skip
     return {
         "facility": facility.public_id,
         "now": now,
         "counts": selectors.inbox_counts(facility),
-        "rows": selectors.inbox(facility, status=status, limit=limit, now=now),
+        "rows": rows,
     }
 
 
@@ -284,7 +289,9 @@ def create(request: HttpRequest, payload: ReferralIn):
     "/referrals/{ref}", response=ReferralOut, summary="One referral (sender, receiver, office)"
 )
 def read(request: HttpRequest, ref: uuid.UUID):
-    return _out(_get(request, ref))
+    referral = _get(request, ref)
+    audit_read(_actor(request), referral, label=referral.number)
+    return _out(referral)
 
 
 class AnswerIn(Schema):

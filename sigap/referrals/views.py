@@ -21,7 +21,7 @@ from sigap.beds.models import BedClass
 from sigap.core import exports
 from sigap.core.errors import NotFound, SigapError
 from sigap.core.models import Role
-from sigap.core.services import Actor
+from sigap.core.services import Actor, audit_list_read, audit_read
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility, Service
 
@@ -119,7 +119,9 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("referrals:office")
     if not (user.is_admin_role or user.role in services.SENDER_ROLES):
         raise PermissionDenied
-    return render(request, "referrals/home.html", {"rows": selectors.sent_by(user)})
+    rows = selectors.sent_by(user)
+    audit_list_read(Actor.from_request(request), Referral, [r["id"] for r in rows], list="sent")
+    return render(request, "referrals/home.html", {"rows": rows})
 
 
 # --- send -----------------------------------------------------------------------------------
@@ -227,6 +229,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if status not in ("open", "active", "closed", "rejected", "cancelled", "expired"):
         status = "open"
     now = timezone.now()
+    rows = selectors.inbox(facility, status=status, now=now)
+    audit_list_read(
+        Actor.from_request(request), Referral, [r["id"] for r in rows], scope=facility,
+        list="inbox", status=status,
+    )  # fmt: skip
     return render(
         request,
         "referrals/inbox.html",
@@ -234,7 +241,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "facility": facility,
             "facilities": facilities,
             "status": status,
-            "rows": selectors.inbox(facility, status=status, now=now),
+            "rows": rows,
             "counts": selectors.inbox_counts(facility),
             "feed_url": reverse("api:referrals_inbox")
             + f"?rs={facility.public_id}&status={status}",
@@ -316,6 +323,7 @@ def detail(request: HttpRequest, ref: str) -> HttpResponse:
             exclude=services._tried(referral)
             | ({referral.sender_id} if referral.sender_id else set()),
         )
+    audit_read(actor, referral, label=referral.number)
     return render(
         request,
         "referrals/detail.html",
@@ -385,7 +393,9 @@ def _require_office(request: HttpRequest) -> None:
 def office(request: HttpRequest) -> HttpResponse:
     """Escalated and rejected referrals waiting for a new hospital, with the proposal."""
     _require_office(request)
-    return render(request, "referrals/office.html", {"rows": selectors.escalations(_area(request))})
+    rows = selectors.escalations(_area(request))
+    audit_list_read(Actor.from_request(request), Referral, [r["id"] for r in rows], list="office")
+    return render(request, "referrals/office.html", {"rows": rows})
 
 
 @login_required

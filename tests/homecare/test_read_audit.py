@@ -1,6 +1,7 @@
 """Issue 17 (Low): reads of personal data in home care leave an audit record (who, when,
 what): a request's page, a visit record (page and API), the inbox and its API, the printed
-route sheet. SIGAP's core has no read-audit helper; home care's is `services.audit_read`."""
+route sheet, through core's read-audit helpers (sigap.core.services.audit_read and
+audit_list_read: one record per list read, naming the ids shown)."""
 
 import pytest
 
@@ -33,11 +34,12 @@ def test_inbox_and_its_api_reads_are_audited(staff, req, puskesmas):
     c = client_as(staff)
     c.get("/perawatan-rumah/puskesmas/")
     c.get(f"/api/v1/homecare/puskesmas/{puskesmas['miroto'].pk}/requests")
-    lists = list(AuditEvent.objects.filter(action="homecare_request.list").order_by("id"))
-    assert [(a.channel, a.after["count"], a.actor) for a in lists] == [
-        ("web", 1, staff), ("api", 1, staff)
+    lists = list(AuditEvent.objects.filter(action="homecarerequest.list").order_by("id"))
+    assert [(a.channel, a.after["ids"], a.actor) for a in lists] == [
+        ("web", [str(req.public_id)], staff), ("api", [str(req.public_id)], staff)
     ]  # fmt: skip
     assert lists[0].object_id == str(puskesmas["miroto"].public_id)
+    assert lists[0].object_type == "homecare.homecarerequest"
 
 
 def test_visit_record_reads_are_audited(roster, visit, no_hand_over):  # noqa: F811
@@ -54,5 +56,5 @@ def test_visit_record_reads_are_audited(roster, visit, no_hand_over):  # noqa: F
 
 def test_route_sheet_is_audited(staff, puskesmas):
     client_as(staff).get("/perawatan-rumah/rencana/lembar/?tanggal=2026-03-10")
-    sheet = AuditEvent.objects.get(action="homecare_request.list")
-    assert sheet.after == {"count": 0, "sheet": "2026-03-10"}
+    sheet = AuditEvent.objects.get(action="visit.list")
+    assert sheet.after == {"ids": [], "count": 0, "list": "route_sheet", "sheet": "2026-03-10"}
