@@ -3,7 +3,8 @@
 Shared secrets that SIGAP must read back in clear to check a signature (Aplicare secrets,
 webhook signing secrets, SIRS/SISRUTE password MD5s) are stored as Fernet tokens. The keys
 come from the environment: `SIGAP_FIELD_KEYS`, comma-separated; the first one encrypts, every
-one decrypts (rotation: put the new key first, keep the old ones until `rotate` ran). Without
+one decrypts (rotation: put the new key first, run `sigap rotatefieldkeys`, then drop the
+old ones). Without
 it (demo, development, tests) a key derived from SECRET_KEY is used, and
 `sigap check --deploy` reports a production setup without field keys (sigap.E002).
 """
@@ -14,10 +15,11 @@ import base64
 import functools
 import hashlib
 import os
+from collections.abc import Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
-from django.db import models
+from django.db import connection, models, transaction
 
 ENV_VAR = "SIGAP_FIELD_KEYS"
 
@@ -60,7 +62,12 @@ def decrypt(token: str) -> str:
 
 def rotate(token: str) -> str:
     """The same value encrypted with the first (current) key."""
-    return cipher().rotate(token.encode("ascii")).decode("ascii")
+    try:
+        return cipher().rotate(token.encode("ascii")).decode("ascii")
+    except (InvalidToken, UnicodeEncodeError):
+        raise ValueError(
+            f"A stored token cannot be decrypted with the keys in {ENV_VAR}."
+        ) from None
 
 
 class EncryptedTextField(models.TextField):
@@ -87,22 +94,41 @@ class EncryptedTextField(models.TextField):
         return super().get_lookup(lookup_name)
 
 
-def crypt_column(apps, schema_editor, model_label: str, field_name: str, *, forward: bool) -> None:
-    """Data-migration step: encrypt (forward) or decrypt (backward) every row of a column
-    in place, with raw SQL so that the field's own conversion does not interfere. Already
-    encrypted rows are left alone going forward, so the step can run twice."""
-    meta = apps.get_model(model_label)._meta
-    connection = schema_editor.connection
+def _rewrite(connection, meta, field_name: str, convert: Callable[[str], str]) -> int:
+    """Rewrite one encrypted column in place with raw SQL (past the field's own conversion);
+    returns how many rows changed."""
     qn = connection.ops.quote_name
     table, column, pk = qn(meta.db_table), qn(meta.get_field(field_name).column), qn(meta.pk.column)
+    changed = 0
     with connection.cursor() as cur:
         cur.execute(f"SELECT {pk}, {column} FROM {table}")  # noqa: S608 - quoted names
         for row_id, value in cur.fetchall():
-            if value is None:
-                continue
-            new = _encrypted(value) if forward else _decrypted(value)
+            new = convert(value) if value is not None else None
             if new != value:
                 cur.execute(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", [new, row_id])  # noqa: S608
+                changed += 1
+    return changed
+
+
+def crypt_column(apps, schema_editor, model_label: str, field_name: str, *, forward: bool) -> None:
+    """Data-migration step: encrypt (forward) or decrypt (backward) every row of a column.
+    Already encrypted rows are left alone going forward, so the step can run twice."""
+    meta = apps.get_model(model_label)._meta
+    _rewrite(schema_editor.connection, meta, field_name, _encrypted if forward else _decrypted)
+
+
+def rotate_all() -> int:
+    """Re-encrypt every encrypted column of every model with the first key (after a new key
+    was put in front of SIGAP_FIELD_KEYS); returns the rows rewritten. All or nothing."""
+    from django.apps import apps
+
+    rewritten = 0
+    with transaction.atomic():
+        for model in apps.get_models():
+            for field in model._meta.concrete_fields:
+                if isinstance(field, EncryptedTextField):
+                    rewritten += _rewrite(connection, model._meta, field.name, rotate)
+    return rewritten
 
 
 def _encrypted(value: str) -> str:

@@ -4,16 +4,18 @@ that checks signatures, and never shown back in the admin; delivery bodies in th
 masked NIKs only."""
 
 import hashlib
+import io
 
 import pytest
 from django.core.exceptions import FieldError
+from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
 from sigap.beds.models import AplicareCredential, SirsCredential
 from sigap.core import checks, fields
-from sigap.core.models import WebhookDelivery, WebhookEndpoint
+from sigap.core.models import AuditEvent, WebhookDelivery, WebhookEndpoint
 from sigap.referrals.models import SisruteCredential
 from tests.beds.conftest import make_hospital, semarang  # noqa: F401 - fixtures
 
@@ -81,12 +83,19 @@ def test_key_rotation(monkeypatch, make_hospital):  # noqa: F811 - pytest fixtur
     # a new key in front: the old one still decrypts, new writes use the new one
     monkeypatch.setenv(fields.ENV_VAR, "kunci-baru-" + "y" * 40 + ", kunci-lama-" + "x" * 40)
     assert AplicareCredential.objects.get(pk=cred.pk).secret == "rahasia-lama"
-    rotated = fields.rotate(old_token)
-    monkeypatch.setenv(fields.ENV_VAR, "kunci-baru-" + "y" * 40)
-    assert fields.decrypt(rotated) == "rahasia-lama"
     # without the old key the old token is unreadable: refused, never returned as is
+    monkeypatch.setenv(fields.ENV_VAR, "kunci-baru-" + "y" * 40)
     with pytest.raises(ValueError, match=fields.ENV_VAR):
         AplicareCredential.objects.get(pk=cred.pk)
+    # `sigap rotatefieldkeys` re-encrypts every row with the first key; then the old can go
+    monkeypatch.setenv(fields.ENV_VAR, "kunci-baru-" + "y" * 40 + ",kunci-lama-" + "x" * 40)
+    out = io.StringIO()
+    call_command("rotatefieldkeys", stdout=out)
+    assert "rows re-encrypted" in out.getvalue()
+    monkeypatch.setenv(fields.ENV_VAR, "kunci-baru-" + "y" * 40)
+    assert stored(AplicareCredential, cred.pk, "secret") != old_token
+    assert AplicareCredential.objects.get(pk=cred.pk).secret == "rahasia-lama"
+    assert AuditEvent.objects.filter(action="field_keys.rotate").exists()
 
 
 def test_deploy_check_wants_field_keys_in_production(monkeypatch, settings):
