@@ -445,21 +445,17 @@ def sirs_fasyankes(request: HttpRequest) -> JsonResponse:
         rows = [r for r in (_sirs_row(room, types_by_class) for room in rooms) if r]
         return JsonResponse({"fasyankes": rows}, json_dumps_params={"ensure_ascii": False})
     body = kit.read_body(request, SIRS_INVALID)
-    if request.method == "POST":
-        data = _sirs_input(body, None)
-        change = services.upsert_room(actor, facility, data, source=Room.Source.SIRS,
-                                      mode="create")  # fmt: skip
-        return _sirs_response(SIRS_OK, _("Data berhasil disimpan."),
-                              id_t_tt=str(change.room.pk))  # fmt: skip
-    room = _sirs_room_ref(facility, body)
-    if room is None:
-        raise CompatError(SIRS_NOT_FOUND, _("Data tidak ditemukan."))
-    if request.method == "PUT":
-        data = _sirs_input(body, room)
-        change = services.upsert_room(actor, facility, data, source=Room.Source.SIRS,
-                                      mode="update")  # fmt: skip
-        return _sirs_response(SIRS_OK, _("Data berhasil diperbarui."),
-                              id_t_tt=str(change.room.pk))  # fmt: skip
-    services.delete_room(actor, facility, room.bed_class_id, room.code,
-                         source=Room.Source.SIRS)  # fmt: skip
-    return _sirs_response(SIRS_OK, _("Data berhasil dihapus."))
+    room = None
+    if request.method != "POST":  # PUT and DELETE name an existing room
+        room = _sirs_room_ref(facility, body)
+        if room is None:
+            raise CompatError(SIRS_NOT_FOUND, _("Data tidak ditemukan."))
+    if request.method == "DELETE":
+        services.delete_room(actor, facility, room.bed_class_id, room.code,
+                             source=Room.Source.SIRS)  # fmt: skip
+        return _sirs_response(SIRS_OK, _("Data berhasil dihapus."))
+    change = services.upsert_room(actor, facility, _sirs_input(body, room),
+                                  source=Room.Source.SIRS,
+                                  mode="create" if room is None else "update")  # fmt: skip
+    saved = _("Data berhasil disimpan.") if room is None else _("Data berhasil diperbarui.")
+    return _sirs_response(SIRS_OK, saved, id_t_tt=str(change.room.pk))

@@ -45,7 +45,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -351,6 +351,15 @@ def _input(body: dict, cred: SisruteCredential) -> services.ReferralInput:
     )
 
 
+def _with_parties() -> QuerySet[Referral]:
+    return Referral.objects.select_related("receiver", "sender", "reason")
+
+
+def _stored(r: Referral, message: str) -> JsonResponse:
+    """The answer to a write: the referral as now stored."""
+    return _answer(OK, message, _referral_json(_with_parties().get(pk=r.pk)))
+
+
 def _signed_by(actor: Actor, petugas: dict) -> Actor:
     """The bridge's actor, named after the officer in `PETUGAS` (jawab and batal carry one)."""
     name = _s(petugas.get("NAMA"))[:100]
@@ -365,7 +374,7 @@ def _mine(cred: SisruteCredential, nomor: str) -> Referral:
     if not _NO_RE.match(nomor or ""):
         raise NotFound(_("Data rujukan tidak ditemukan."))
     r = (
-        Referral.objects.select_related("receiver", "sender", "reason")
+        _with_parties()
         .filter(number=nomor)
         .filter(Q(sender=cred.facility) | Q(receiver=cred.facility))
         .first()
@@ -385,11 +394,10 @@ def rujukan(request: HttpRequest, cred: SisruteCredential, actor: Actor) -> Json
     (YYYY-MM-DD); with neither, today's."""
     if request.method == "POST":
         r = services.send_referral(actor, _input(_body(request), cred))
-        r = Referral.objects.select_related("receiver", "sender", "reason").get(pk=r.pk)
-        return _answer(OK, _("Rujukan berhasil dibuat."), _referral_json(r))
+        return _stored(r, _("Rujukan berhasil dibuat."))
     sent = (request.GET.get("create") or "").strip().lower() in ("true", "1")
     mine = Q(sender=cred.facility) if sent else Q(receiver=cred.facility)
-    qs = Referral.objects.select_related("receiver", "sender", "reason").filter(mine)
+    qs = _with_parties().filter(mine)
     nomor = (request.GET.get("nomor") or "").strip()
     tanggal = (request.GET.get("tanggal") or "").strip()
     if nomor:
@@ -424,8 +432,7 @@ def rujukan_one(
     ):
         raise CompatError(INVALID, _("FASKES_TUJUAN tidak dapat diubah; batalkan dan kirim ulang."))
     r = services.update_referral(actor, r, data)
-    r = Referral.objects.select_related("receiver", "sender", "reason").get(pk=r.pk)
-    return _answer(OK, _("Rujukan berhasil diubah."), _referral_json(r))
+    return _stored(r, _("Rujukan berhasil diubah."))
 
 
 @_view(("POST", "PUT"))
@@ -455,8 +462,7 @@ def jawab(request: HttpRequest, cred: SisruteCredential, actor: Actor, nomor: st
         note=_s(body.get("KETERANGAN")),
         hold_bed=_s(body.get("TAHAN_TT")) == "1",
     )
-    r = Referral.objects.select_related("receiver", "sender", "reason").get(pk=r.pk)
-    return _answer(OK, _("Jawaban rujukan tersimpan."), _referral_json(r))
+    return _stored(r, _("Jawaban rujukan tersimpan."))
 
 
 @_view("PUT")
@@ -468,8 +474,14 @@ def batal(request: HttpRequest, cred: SisruteCredential, actor: Actor, nomor: st
     reason = _s(body.get("KETERANGAN")) or _("dibatalkan oleh faskes asal")
     actor = _signed_by(actor, _obj(body, "PETUGAS"))
     r = services.cancel_referral(actor, r, reason=reason)
-    r = Referral.objects.select_related("receiver", "sender", "reason").get(pk=r.pk)
-    return _answer(OK, _("Rujukan dibatalkan."), _referral_json(r))
+    return _stored(r, _("Rujukan dibatalkan."))
+
+
+def _found(rows: list[dict], *, by_code: bool) -> JsonResponse:
+    """A reference list; asked for one code, 404 when there is none."""
+    if by_code and not rows:
+        raise NotFound(_("Data tidak ditemukan."))
+    return _answer(OK, _("Data ditemukan."), rows)
 
 
 def _query(request: HttpRequest) -> str:
@@ -491,9 +503,7 @@ def ref_faskes(
         {**_faskes(f), "JENIS": f.kind_id.upper(), "ALAMAT": f.address}
         for f in qs.select_related("kind").order_by("name")[:500]
     ]
-    if kode and not rows:
-        raise NotFound(_("Data tidak ditemukan."))
-    return _answer(OK, _("Data ditemukan."), rows)
+    return _found(rows, by_code=bool(kode))
 
 
 @_view("GET")
@@ -508,9 +518,7 @@ def ref_alasan(
     elif q:
         qs = qs.filter(Q(code__iexact=q) | Q(name__icontains=q))
     rows = [{"KODE": r.code, "NAMA": r.name} for r in qs]
-    if kode and not rows:
-        raise NotFound(_("Data tidak ditemukan."))
-    return _answer(OK, _("Data ditemukan."), rows)
+    return _found(rows, by_code=bool(kode))
 
 
 @_view("GET")
