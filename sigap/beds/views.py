@@ -26,7 +26,7 @@ from sigap.core.errors import InvalidInput, SigapError
 from sigap.core.models import Role
 from sigap.core.services import Actor
 from sigap.facilities import services as facility_services
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, Kind
 from sigap.regions.models import Region
 from sigap.regions.services import kelurahan_search
 
@@ -202,7 +202,7 @@ def _int_field(value: str | None, field: str, label: str) -> int:
 
 
 def _operated(request: HttpRequest):
-    return facility_services.facilities_operated_by(request.user).filter(kind_id="rs")
+    return facility_services.facilities_operated_by(request.user).filter(kind_id=Kind.HOSPITAL)
 
 
 def _chosen_facility(request: HttpRequest, ref: str | None) -> Facility | None:

@@ -11,7 +11,7 @@ from sigap.core.services import Actor, record_audit
 from sigap.regions.models import Region
 
 from . import services
-from .models import Facility, FacilityKind, FacilityOperator, Service
+from .models import Facility, FacilityKind, FacilityOperator, Kind, Service
 
 
 class KecamatanFilter(admin.SimpleListFilter):
@@ -153,7 +153,7 @@ class FacilityAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         qs, dup = super().get_search_results(request, queryset, search_term)
         if request.GET.get("field_name") == "parent":
-            qs = qs.filter(kind_id=services.PUSKESMAS)
+            qs = qs.filter(kind_id=Kind.PUSKESMAS)
         return qs, dup
 
     @staticmethod

@@ -103,11 +103,11 @@ class Facility(BaseModel):
                 name="facility_position_range",
             ),
             models.CheckConstraint(
-                condition=models.Q(hospital_class="") | models.Q(kind="rs"),
+                condition=models.Q(hospital_class="") | models.Q(kind=Kind.HOSPITAL),
                 name="facility_class_only_for_hospitals",
             ),
             models.CheckConstraint(
-                condition=models.Q(parent__isnull=True) | models.Q(kind="pustu"),
+                condition=models.Q(parent__isnull=True) | models.Q(kind=Kind.PUSTU),
                 name="facility_parent_only_for_pustu",
             ),
         ]

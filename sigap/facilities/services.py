@@ -17,17 +17,16 @@ from sigap.core.models import Role, User
 from sigap.core.services import Actor, record_audit
 from sigap.regions.models import Region
 
-from .models import Facility, FacilityKind, FacilityOperator, Service
+from .models import Facility, FacilityKind, FacilityOperator, Kind, Service
 
-RS, PUSKESMAS, PUSTU = "rs", "puskesmas", "pustu"
 # Which operator role may be linked to which facility kind.
 OPERATOR_ROLES_BY_KIND = {
-    RS: {Role.HOSPITAL_OPERATOR},
-    PUSKESMAS: {Role.PUSKESMAS_STAFF},
-    PUSTU: {Role.PUSKESMAS_STAFF},
-    "klinik": {Role.PUSKESMAS_STAFF, Role.HOSPITAL_OPERATOR},
-    "praktik": {Role.PUSKESMAS_STAFF},
-    "posyandu": {Role.PUSKESMAS_STAFF},
+    Kind.HOSPITAL: {Role.HOSPITAL_OPERATOR},
+    Kind.PUSKESMAS: {Role.PUSKESMAS_STAFF},
+    Kind.PUSTU: {Role.PUSKESMAS_STAFF},
+    Kind.CLINIC: {Role.PUSKESMAS_STAFF, Role.HOSPITAL_OPERATOR},
+    Kind.PRACTICE: {Role.PUSKESMAS_STAFF},
+    Kind.POSYANDU: {Role.PUSKESMAS_STAFF},
 }
 OPERATOR_ROLES = {Role.HOSPITAL_OPERATOR, Role.PUSKESMAS_STAFF}
 
@@ -148,16 +147,16 @@ def validate(data: FacilityInput, *, instance: Facility | None = None) -> Region
     if not -180 <= lon <= 180:
         raise InvalidInput(_("Bujur harus antara -180 dan 180."), field="longitude")
     if data.hospital_class:
-        if data.kind != RS:
+        if data.kind != Kind.HOSPITAL:
             raise InvalidInput(
                 _("Kelas rumah sakit hanya untuk rumah sakit."), field="hospital_class"
             )
         if data.hospital_class not in Facility.HospitalClass.values:
             raise InvalidInput(_("Kelas rumah sakit harus A, B, C atau D."), field="hospital_class")
-    if data.kind == PUSTU:
+    if data.kind == Kind.PUSTU:
         if data.parent is None:
             raise InvalidInput(_("Pustu harus memiliki Puskesmas induk."), field="parent")
-        if data.parent.kind_id != PUSKESMAS:
+        if data.parent.kind_id != Kind.PUSKESMAS:
             raise InvalidInput(_("Induk Pustu harus sebuah Puskesmas."), field="parent")
     elif data.parent is not None:
         raise InvalidInput(_("Hanya Pustu yang memiliki Puskesmas induk."), field="parent")
@@ -250,7 +249,11 @@ def update_facility(actor: Actor, facility: Facility, **changes: Any) -> Facilit
     _require_manager(actor, data.village_code or "")
     validate(data, instance=facility)
     before = snapshot(facility)
-    if facility.kind_id == PUSKESMAS and data.kind != PUSKESMAS and facility.satellites.exists():
+    if (
+        facility.kind_id == Kind.PUSKESMAS
+        and data.kind != Kind.PUSKESMAS
+        and facility.satellites.exists()
+    ):
         raise InvalidInput(_("Puskesmas ini masih memiliki Pustu."), field="kind")
     _apply(facility, data)
     try:
@@ -268,7 +271,7 @@ def update_facility(actor: Actor, facility: Facility, **changes: Any) -> Facilit
 def assign_catchment(actor: Actor, puskesmas: Facility, village_codes: Iterable[str]) -> list[str]:
     """Set the kelurahan/desa a Puskesmas serves (replaces the previous set)."""
     _require_manager(actor, puskesmas.village_id)
-    if puskesmas.kind_id != PUSKESMAS:
+    if puskesmas.kind_id != Kind.PUSKESMAS:
         raise InvalidInput(_("Wilayah kerja hanya untuk Puskesmas."), field="catchment")
     codes = sorted(set(village_codes))
     found = set(
