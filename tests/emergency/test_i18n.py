@@ -7,7 +7,7 @@ from pathlib import Path
 from sigap.emergency import services
 from tests.catalogue import english
 
-APP = Path(services.__file__).parent
+APP = Path(services.__file__).parent.parent  # services is a package inside the app
 TEMPLATE_MSG = re.compile(r"""{%\s*translate\s+(["'])(.+?)\1""")
 BLOCK_MSG = re.compile(r"{%\s*blocktranslate[^%]*%}(.*?){%\s*endblocktranslate\s*%}", re.S)
 # _("...") and _("..." "...") (implicit concatenation over several lines)
@@ -24,7 +24,7 @@ def _msgids() -> set[str]:
             re.sub(r"{{\s*(\w+)\s*}}", r"%(\1)s", m.group(1).split("{% plural %}")[0])
             for m in BLOCK_MSG.finditer(text)
         }
-    for path in APP.glob("*.py"):
+    for path in [*APP.glob("*.py"), *APP.glob("services/*.py")]:
         for m in PY_MSG.finditer(path.read_text()):
             found.add("".join(PIECE.findall(m.group(1))))
     return found
