@@ -356,6 +356,9 @@ def entry(request: HttpRequest) -> HttpResponse:
             .select_related("child")
             .order_by("-updated_at")[:15]
         )
+    if last or recent:  # names of children just measured at this posyandu
+        shown = [x.child.public_id for x in ([last] if last else []) + recent]
+        audit_list_read(_actor(request), Child, dict.fromkeys(shown), list="entry")
     context = {
         "posyandus": posyandus,
         "posyandu": chosen,
@@ -429,6 +432,7 @@ def measurement_edit(request: HttpRequest, key: str) -> HttpResponse:
             return redirect("nutrition:measurement", key=key)
     m = Measurement.objects.select_related("child", "posyandu").get(pk=m.pk)
     child = m.child
+    audit_read(actor, child, label=child.name, measurement=str(m.public_id))
     form = (
         request.POST
         if error

@@ -5,6 +5,7 @@ and the measurements API (one record per read of a child), the case list and chi
 from datetime import date
 
 import pytest
+from django.urls import reverse
 
 from sigap.core.models import AuditEvent
 from sigap.nutrition import services
@@ -56,3 +57,14 @@ def test_lists_leave_one_record_naming_the_children(staff, child):
     ids = [str(child.public_id)]
     assert got == [("web", "cases", ids), ("api", "cases", ids), ("api", "search", ids)]
     assert not reads().exists()
+
+
+def test_measurement_page_and_entry_list_are_audited(staff, child, facilities):
+    m = child.measurements.get()
+    c = client_for(staff)
+    assert c.get(reverse("nutrition:measurement", args=[m.public_id])).status_code == 200
+    read = reads().get()
+    assert (read.object_id, read.after) == (str(child.public_id), {"measurement": str(m.public_id)})
+    assert c.get("/gizi/ukur/", {"posyandu": str(facilities["pos1"].public_id)}).status_code == 200
+    entry = lists().get()
+    assert (entry.after["list"], entry.after["ids"]) == ("entry", [str(child.public_id)])
