@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 
 from sigap.core import exports
 from sigap.core.errors import InvalidInput, SigapError
-from sigap.core.services import Actor, record_audit
+from sigap.core.models import Role
+from sigap.core.services import Actor, record_audit, require_role
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 from sigap.regions.services import validate_nik
@@ -460,7 +461,7 @@ def import_eppgbm(
     actor: Actor, stream: IO[bytes], filename: str, *, area: str | None = None
 ) -> ImportReport:
     """Check and import one e-PPGBM export; returns the report (rejections included)."""
-    services.require_role(actor, services.Role.PUSKESMAS_STAFF)
+    require_role(actor, Role.PUSKESMAS_STAFF)
     user = actor.user
     area = area if area is not None else (user.area_code if user else "")
     report = ImportReport()

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from sigap.core.errors import InvalidInput
 from sigap.core.models import AuditEvent
 from sigap.nutrition import services
 from sigap.nutrition.models import Child, Measurement, NutritionCase
@@ -81,7 +82,7 @@ def test_register_and_measure_refuses_before_writing(staff_actor, facilities):
         name="Anak Uji", sex="L", birth_date=date(2024, 1, 10), kelurahan_code="3374011001",
         posyandu=facilities["pos1"],
     )  # fmt: skip
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(InvalidInput):
         services.register_and_measure(
             staff_actor, child, services.MeasurementInput(date(2026, 1, 10), 95.0, 85.0, "L")
         )

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from sigap.core.services import Actor
 from sigap.nutrition import services
 from sigap.nutrition.models import DeathReview, Measurement
 from tests.helpers import login
@@ -104,9 +105,9 @@ def test_dashboard_chart_and_map(page, analyst, staff_actor, make_child, console
         staff_actor, child, services.MeasurementInput(date(2026, 1, 24), 8.1, 85.2, "L")
     )
     child = make_child(birth_date=date(2024, 1, 10), kelurahan="3374101001", posyandu="pos2",
-                       actor=services.Actor.system("test"))  # fmt: skip
+                       actor=Actor.system("test"))  # fmt: skip
     services.record_measurement(
-        services.Actor.system("test"), child,
+        Actor.system("test"), child,
         services.MeasurementInput(date(2026, 1, 12), 11.5, 85.0, "L"),
     )  # fmt: skip
     login(page, analyst.username)

@@ -4,10 +4,10 @@ the catalogue, sigap/locale/en/LC_MESSAGES/django.po."""
 import re
 from pathlib import Path
 
-from sigap.nutrition import services
+from sigap import nutrition
 from tests.catalogue import english
 
-APP = Path(services.__file__).parent
+APP = Path(nutrition.__file__).parent
 TEMPLATE_MSG = re.compile(r"""{%\s*translate\s+(["'])(.+?)\1""")
 BLOCK_MSG = re.compile(r"{%\s*blocktranslate[^%]*%}(.*?){%\s*endblocktranslate\s*%}", re.S)
 PY_MSG = re.compile(r"""\b(?:_|_lazy|gettext_lazy|gettext)\(\s*"((?:[^"\\]|\\.)*)"\s*[,)]""")
@@ -35,7 +35,7 @@ def _msgids() -> set[str]:
             )
             for m in BLOCK_MSG.finditer(text)
         }
-    for path in APP.glob("*.py"):
+    for path in [*APP.glob("*.py"), *APP.glob("services/*.py")]:
         if path.name not in OTHERS:
             text = path.read_text()
             found |= {m.group(1) for m in PY_MSG.finditer(text)}

@@ -8,6 +8,7 @@ from django.test import Client
 
 from sigap.nutrition import services
 from sigap.nutrition.models import Child, DeathReview, Measurement, NutritionCase
+from sigap.nutrition.services import handoff
 
 from .conftest import client_for
 
@@ -72,7 +73,7 @@ def test_entry_form_registers_and_measures(staff, facilities):
 
 
 def test_case_page_actions(staff, staff_actor, make_child, monkeypatch):
-    monkeypatch.setattr(services, "homecare_api", lambda: None)
+    monkeypatch.setattr(handoff, "homecare_api", lambda: None)
     child = make_child(birth_date=date(2025, 1, 1))
     measure(staff_actor, child, date(2025, 10, 1), 6.0, 72.0)
     case = NutritionCase.objects.get()

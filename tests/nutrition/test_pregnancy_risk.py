@@ -13,6 +13,7 @@ from django.test import Client
 from sigap.core.errors import InvalidInput
 from sigap.nutrition import services
 from sigap.nutrition.models import Pregnancy
+from sigap.nutrition.services import handoff
 
 pytestmark = pytest.mark.django_db
 LMP = date(2026, 3, 1)
@@ -42,7 +43,7 @@ def data(**kw) -> services.PregnancyInput:
 
 @pytest.fixture
 def no_homecare(monkeypatch):
-    monkeypatch.setattr(services, "homecare_api", lambda: None)
+    monkeypatch.setattr(handoff, "homecare_api", lambda: None)
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from sigap.nutrition.models import (
     Measurement,
     NutritionCase,
 )
+from sigap.nutrition.services import handoff
 
 pytestmark = pytest.mark.django_db
 M = services.MeasurementInput
@@ -112,7 +113,7 @@ def severe_case(make_child, staff_actor):
 
 
 def test_case_actions_and_state_machine(make_child, staff_actor, staff, monkeypatch):
-    monkeypatch.setattr(services, "homecare_api", lambda: None)
+    monkeypatch.setattr(handoff, "homecare_api", lambda: None)
     case = severe_case(make_child, staff_actor)
     action = services.add_action(staff_actor, case, "homecare", note="kunjungan rumah")
     assert action.status == CaseAction.Status.PENDING_HANDOFF and action.owner == staff
@@ -148,7 +149,7 @@ def fake_homecare(calls: list, ref: str = "hc-1"):
 
 def test_homecare_handoff_when_the_capability_exists(make_child, staff_actor, monkeypatch):
     calls = []
-    monkeypatch.setattr(services, "homecare_api", fake_homecare(calls))
+    monkeypatch.setattr(handoff, "homecare_api", fake_homecare(calls))
     case = severe_case(make_child, staff_actor)
     action = services.add_action(staff_actor, case, "homecare", note="cek")
     assert action.status == CaseAction.Status.REQUESTED and action.external_ref == "hc-1"
@@ -178,12 +179,12 @@ def test_handoff_to_the_real_homecare_service(make_child, staff_actor):
 
 
 def test_pending_handoffs_are_retried(make_child, staff_actor, monkeypatch):
-    monkeypatch.setattr(services, "homecare_api", lambda: None)
+    monkeypatch.setattr(handoff, "homecare_api", lambda: None)
     case = severe_case(make_child, staff_actor)
     action = services.add_action(staff_actor, case, "homecare")
     assert action.handoff_note == "Layanan home care belum tersedia."
     assert services.retry_handoffs() == 0
-    monkeypatch.setattr(services, "homecare_api", fake_homecare([], "hc-9"))
+    monkeypatch.setattr(handoff, "homecare_api", fake_homecare([], "hc-9"))
     assert services.retry_handoffs() == 1
     action.refresh_from_db()
     assert action.status == CaseAction.Status.REQUESTED and action.external_ref == "hc-9"
@@ -202,7 +203,7 @@ def test_take_case_is_compare_and_set(make_child, staff_actor, make_user, facili
 
 
 def test_pregnancy_high_risk_hands_off(staff_actor, monkeypatch, facilities):
-    monkeypatch.setattr(services, "homecare_api", lambda: None)
+    monkeypatch.setattr(handoff, "homecare_api", lambda: None)
     data = services.PregnancyInput(
         mother_nik="3374015501950002",
         mother_name="Ibu Uji",
