@@ -9,12 +9,6 @@ import pygal
 
 from sigap.core import charts as core_charts
 
-STYLE = core_charts.style(
-    (
-        "#0b6e4f", "#b42318", "#3730a3", "#b45309", "#0e7490", "#7e22ce", "#4d7c0f",
-        "#be185d", "#1d4ed8", "#92400e", "#475569", "#15803d", "#9f1239", "#0f766e",
-    )
-)  # fmt: skip
 MAX_SERIES = 32
 
 
@@ -22,7 +16,7 @@ def _config(**kw) -> dict:
     return {
         "js": [],
         "disable_xml_declaration": True,
-        "style": STYLE,
+        "style": core_charts.STYLE,
         "width": 900,
         "height": 340,
         "explicit_size": False,

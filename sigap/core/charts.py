@@ -53,6 +53,15 @@ def style(colors: tuple[str, ...]) -> Style:
     )
 
 
+# the SIGAP palette: every capability's charts draw their series in these colours
+STYLE = style(
+    (
+        "#0b6e4f", "#b42318", "#3730a3", "#b45309", "#0e7490", "#7e22ce", "#4d7c0f",
+        "#be185d", "#1d4ed8", "#92400e", "#475569", "#15803d", "#9f1239", "#0f766e",
+    )
+)  # fmt: skip
+
+
 def clean_svg(svg: str) -> str:
     """The SVG without script, style elements, style attributes and the chart id."""
     for pattern in _DROP:

@@ -1,13 +1,12 @@
-"""Response-time charts (pygal SVG, cleaned for the CSP by the beds chart helpers; the page
-links `beds/charts.css` for their styling)."""
+"""Response-time charts (pygal SVG in the SIGAP style, cleaned for the CSP by
+`sigap.core.charts`; the page links `beds/charts.css` for their styling)."""
 
 from __future__ import annotations
 
 import pygal
 from django.utils.translation import gettext as _
 
-from sigap.beds.charts import STYLE
-from sigap.core.charts import render
+from sigap.core.charts import STYLE, render
 
 
 def _config(**kw) -> dict:

@@ -1,12 +1,11 @@
-"""Trend charts (pygal SVG) for the nutrition dashboard, cleaned for the CSP like the bed
-charts (same style and the same static stylesheet, `beds/charts.css`)."""
+"""Trend charts (pygal SVG) for the nutrition dashboard in the SIGAP style, cleaned for the CSP
+by `sigap.core.charts` (the page links the bed charts' stylesheet, `beds/charts.css`)."""
 
 from __future__ import annotations
 
 import pygal
 
-from sigap.beds.charts import STYLE
-from sigap.core.charts import render
+from sigap.core.charts import STYLE, render
 
 
 def trend_chart(
