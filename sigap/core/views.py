@@ -6,19 +6,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import notify
+from . import nav, notify
 from .auth import login_address_locked
-from .nav import ROLE_HOME
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Logged-in staff land on their work page; everyone else on the public bed board."""
     user = request.user
     if user.is_authenticated:
-        target = "beds:office" if user.is_superuser else ROLE_HOME.get(user.role)
+        target = nav.home_of(user)
         if target:
             return redirect(target)
-    return redirect("beds:board")
+    return redirect(nav.landing())
 
 
 class LoginView(auth_views.LoginView):
@@ -39,7 +38,7 @@ class LoginView(auth_views.LoginView):
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    return redirect("beds:board")
+    return redirect(nav.landing())
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:

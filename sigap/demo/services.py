@@ -1,91 +1,51 @@
-"""The demo: real regions, synthetic and labelled facilities, accounts, beds and history.
+"""The demo: real regions, synthetic and labelled facilities and accounts, then each
+capability's own demo (`sigap/<app>/demo.py`, registered in sigap.core.registry: the beds and
+their history first).
 
 Everything is deterministic from the area code (same names, codes and places on every run),
-so building twice creates nothing new. A run on an existing demo only tops up the bed
-history up to now, so the board stays fresh except for the hospitals meant to look stale.
+so building twice creates nothing new.
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import importlib.util
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import PROTECT, ProtectedError
-from django.utils import timezone
 
-from sigap.beds import services as bed_services
-from sigap.beds.models import AplicareCredential, BedUpdate, Room, SirsCredential
+from sigap.core import registry
+from sigap.core.demo import DEMO_OWNER_PREFIX, DEMO_PASSWORD, DEMO_USER_PREFIX, demo_rng, demo_user
 from sigap.core.models import Role, User, WebhookEndpoint
 from sigap.core.services import Actor
 from sigap.facilities import services as facility_services
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, Kind
 from sigap.regions.models import Region
 
-DEMO_PASSWORD = "sigap-demo-2026"  # noqa: S105 - published demo password
-DEMO_USER_PREFIX = "demo-"
-# webhook endpoints a capability's demo registers carry this owner label (wiped with the demo)
-DEMO_OWNER_PREFIX = "SIGAP demo"
+__all__ = ["DEMO_PASSWORD", "DemoBuilder", "DemoResult", "wipe_demo"]
 # Semarang: 30 hospitals and 37 Puskesmas for 1,702,379 residents.
 RESIDENTS_PER_HOSPITAL = 56_000
 RESIDENTS_PER_PUSKESMAS = 46_000
-HISTORY_DAYS = 3
-STALE_SHARE = 0.1  # share of hospitals whose last report is older than the stale limit
-# the capabilities' demo builders, in dependency order
-CAPABILITY_DEMOS = [
-    "sigap.coverage.demo",
-    "sigap.referrals.demo",
-    "sigap.emergency.demo",
-    "sigap.homecare.demo",
-    "sigap.nutrition.demo",
-]
 PHONE_PREFIX = {"3374": "024", "3322": "024", "3371": "0293", "1671": "0711", "33": "0298"}
 
-# class -> (target beds (min, max), services always, services sometimes)
+# class -> (services always, services sometimes)
 CLASS_PROFILE = {
-    "A": ((450, 700), {"igd", "icu", "hcu", "iccu", "nicu", "picu", "obstetri", "bersalin",
+    "A": ({"igd", "icu", "hcu", "iccu", "nicu", "picu", "obstetri", "bersalin",
                        "isolasi", "bedah", "hemodialisa", "stroke", "jantung", "trauma",
                        "rawat_inap", "rawat_jalan", "ambulans"}, set()),
-    "B": ((200, 400), {"igd", "icu", "hcu", "nicu", "obstetri", "bersalin", "isolasi", "bedah",
+    "B": ({"igd", "icu", "hcu", "nicu", "obstetri", "bersalin", "isolasi", "bedah",
                        "hemodialisa", "rawat_inap", "rawat_jalan", "ambulans"},
           {"picu", "iccu", "stroke", "jantung"}),
-    "C": ((100, 200), {"igd", "obstetri", "bersalin", "bedah", "rawat_inap", "rawat_jalan"},
+    "C": ({"igd", "obstetri", "bersalin", "bedah", "rawat_inap", "rawat_jalan"},
           {"icu", "nicu", "isolasi", "hcu", "hemodialisa", "ambulans"}),
-    "D": ((50, 100), {"igd", "bersalin", "rawat_inap", "rawat_jalan"},
+    "D": ({"igd", "bersalin", "rawat_inap", "rawat_jalan"},
           {"obstetri", "isolasi", "icu", "ambulans"}),
 }  # fmt: skip
 CLASS_MIX = ["A"] * 1 + ["B"] * 6 + ["C"] * 13 + ["D"] * 10  # per 30 hospitals
-# bed class -> (share of ward beds or fixed range, needs service)
-SPECIAL_ROOMS = {
-    "ICU": ("icu", (6, 20)),
-    "HCU": ("hcu", (4, 12)),
-    "ICC": ("iccu", (4, 10)),
-    "NIC": ("nicu", (6, 16)),
-    "PIC": ("picu", (4, 10)),
-    "ISO": ("isolasi", (4, 12)),
-    "SAL": ("bersalin", (4, 10)),
-}
-WARD_NAMES = ["Melati", "Mawar", "Anggrek", "Dahlia", "Kenanga", "Flamboyan", "Cempaka",
-              "Teratai", "Bougenville", "Seruni", "Kamboja", "Lavender"]  # fmt: skip
-SPECIAL_NAMES = {
-    "ICU": "ICU",
-    "HCU": "HCU",
-    "ICC": "ICCU",
-    "NIC": "NICU",
-    "PIC": "PICU",
-    "ISO": "Isolasi",
-    "SAL": "Ruang Bersalin",
-    "VVP": "Paviliun VVIP",
-    "VIP": "Paviliun VIP",
-    "UTM": "Paviliun Utama",
-}
 HOSPITAL_STYLES = [
     ("RSUD Contoh {place}", "public"),
     ("RS Contoh Sehat {place}", "private"),
@@ -109,19 +69,9 @@ class DemoResult:
     hospitals: int = 0
     puskesmas: int = 0
     pustu: int = 0
-    rooms: int = 0
-    history_rows: int = 0
     created_facilities: int = 0
     accounts: list[DemoAccount] = field(default_factory=list)
-    aplicare: tuple[str, str, str] | None = None  # facility, cons_id, secret
-    sirs: tuple[str, str, str] | None = None  # facility, rs_id, password
     capability_lines: list[str] = field(default_factory=list)  # printed after the accounts
-
-
-def demo_rng(*parts: object) -> random.Random:
-    """A random generator fixed by `parts`: the same demo on every run."""
-    seed = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
-    return random.Random(int(seed[:16], 16))  # noqa: S311 - synthetic data, not security
 
 
 def _jitter(rng: random.Random, lat: float, lon: float, deg: float = 0.004) -> tuple[float, float]:
@@ -159,38 +109,10 @@ def _largest_remainder(weights: list[float], total: int, minimum: int = 0) -> li
     return [b + c for b, c in zip(base, counts, strict=True)]
 
 
-def _with_sex(room: bed_services.RoomInput) -> bed_services.RoomInput:
-    """Class I-III wards report free beds for men and women separately (as Aplicare allows)."""
-    if room.bed_class not in {"KL1", "KL2", "KL3"}:
-        return room
-    male = room.free // 2
-    return replace(room, free_male=male, free_female=room.free - male)
-
-
-def ensure_demo_account(
-    username: str, role: str, area_code: str, facility: Facility | None = None
-) -> User:
-    """A demo login (password DEMO_PASSWORD) for a capability's demo; operator of `facility`."""
-    user, _created = User.objects.update_or_create(
-        username=username,
-        defaults={
-            "role": role,
-            "area_code": area_code,
-            "password": make_password(DEMO_PASSWORD),
-            "first_name": "Demo",
-            "last_name": str(Role(role).label),
-            "is_active": True,
-        },
-    )
-    if facility is not None and not user.facilityoperator_set.filter(facility=facility).exists():
-        facility_services.add_operator(Actor.system("demo"), facility, user)
-    return user
-
-
 def _delete_capability_rows(facility_ids: list[int]) -> None:
     """Delete the capabilities' rows that keep a synthetic facility from being deleted (keys
     with on_delete=PROTECT), newest app and model first; what hangs off them cascades."""
-    labels = [name.split(".")[1] for name in reversed(CAPABILITY_DEMOS)]
+    labels = [demo.app_label for demo in reversed(registry.demos())]
     models = [
         m for label in labels for m in reversed(list(apps.get_app_config(label).get_models()))
     ]
@@ -230,7 +152,6 @@ class DemoBuilder:
         self.area_code = area_code
         self.area = Region.objects.get(code=area_code)
         self.actor = Actor.system("demo")
-        self.now = timezone.now()
         self.log = log or (lambda msg: None)
         self.result = DemoResult(area=self.area)
 
@@ -248,19 +169,16 @@ class DemoBuilder:
             for regency in self.regencies():
                 self.build_regency(regency)
             self.build_accounts()
-            self.build_credentials()
-        self.build_beds()
         self.build_capabilities()
         return self.result
 
     def build_capabilities(self) -> None:
         """Each capability's own demo (`sigap/<app>/demo.py: build(area, log) -> list[str]`),
-        built through that capability's services after the facilities and beds."""
+        built through that capability's services after the facilities and accounts, in the
+        order the apps registered (sigap.core.registry)."""
         area = Region.objects.get(code=self.area_code)
-        for module_name in CAPABILITY_DEMOS:
-            if importlib.util.find_spec(module_name) is None:
-                continue  # capability not in this build
-            module = importlib.import_module(module_name)
+        for demo in registry.demos():
+            module = importlib.import_module(demo.module)
             self.result.capability_lines.extend(module.build(area, self.log))
 
     def _get_or_create(self, data: facility_services.FacilityInput) -> Facility:
@@ -305,7 +223,7 @@ class DemoBuilder:
                 pkm = self._get_or_create(
                     facility_services.FacilityInput(
                         name=f"Puskesmas Contoh {home.name} (demo)",
-                        kind="puskesmas",
+                        kind=Kind.PUSKESMAS,
                         ownership="public",
                         village_code=home.code,
                         latitude=lat,
@@ -331,7 +249,7 @@ class DemoBuilder:
             self._get_or_create(
                 facility_services.FacilityInput(
                     name=f"Pustu Contoh {v.name} {j + 1} (demo)",
-                    kind="pustu",
+                    kind=Kind.PUSTU,
                     ownership="public",
                     village_code=v.code,
                     latitude=lat,
@@ -373,13 +291,13 @@ class DemoBuilder:
                 if name in used:
                     name = style.format(place=f"{district.name} {n}") + " (demo)"
                 used.add(name)
-                _, always, sometimes = CLASS_PROFILE[hclass]
+                always, sometimes = CLASS_PROFILE[hclass]
                 svc = set(always) | {s for s in sorted(sometimes) if hrng.random() < 0.5}
                 lat, lon = _jitter(hrng, village.latitude, village.longitude)
                 self._get_or_create(
                     facility_services.FacilityInput(
                         name=name,
-                        kind="rs",
+                        kind=Kind.HOSPITAL,
                         ownership=ownership,
                         hospital_class=hclass,
                         village_code=village.code,
@@ -396,18 +314,19 @@ class DemoBuilder:
                 )
                 self.result.hospitals += 1
 
-    # --- accounts and credentials -----------------------------------------------------------
-
-    def demo_hospitals(self):
-        return Facility.objects.filter(
-            is_synthetic=True, kind_id="rs", village__code__startswith=self.area_code
-        ).order_by("bpjs_kodeppk")
+    # --- accounts ----------------------------------------------------------------------------
 
     def build_accounts(self) -> None:
-        hospitals = list(self.demo_hospitals()[:2])
+        hospitals = list(
+            Facility.objects.filter(
+                is_synthetic=True, kind_id=Kind.HOSPITAL, village__code__startswith=self.area_code
+            ).order_by("bpjs_kodeppk")[:2]
+        )
         puskesmas = (
             Facility.objects.filter(
-                is_synthetic=True, kind_id="puskesmas", village__code__startswith=self.area_code
+                is_synthetic=True,
+                kind_id=Kind.PUSKESMAS,
+                village__code__startswith=self.area_code,
             )
             .order_by("kemenkes_code")
             .first()
@@ -425,18 +344,13 @@ class DemoBuilder:
         for i, h in enumerate(hospitals, start=1):
             specs.insert(1 + i - 1, (f"demo-operator-rs{i}", Role.HOSPITAL_OPERATOR, h, {}))
         for username, role, facility, extra in specs:
-            user, _created = User.objects.update_or_create(
-                username=username,
-                defaults={
-                    "role": role,
-                    "area_code": self.area_code,
-                    "password": password,
-                    "first_name": "Demo",
-                    "last_name": str(Role(role).label),
-                    "is_active": True,
-                    "is_staff": extra.get("is_staff", False),
-                    "is_superuser": extra.get("is_superuser", False),
-                },
+            user = demo_user(
+                username,
+                role,
+                self.area_code,
+                password=password,
+                is_staff=extra.get("is_staff", False),
+                is_superuser=extra.get("is_superuser", False),
             )
             if facility is not None:
                 # an operator account belongs to one demo facility at a time
@@ -446,166 +360,3 @@ class DemoBuilder:
             self.result.accounts.append(
                 DemoAccount(username, str(Role(role).label), facility.name if facility else "")
             )
-
-    def build_credentials(self) -> None:
-        for i, h in enumerate(self.demo_hospitals()):
-            secret = f"demo-aplicare-{h.bpjs_kodeppk.lower()}"
-            AplicareCredential.objects.get_or_create(
-                facility=h, defaults={"cons_id": h.bpjs_kodeppk, "secret": secret}
-            )
-            sirs_password = f"demo-sirs-{h.kemenkes_code}"
-            SirsCredential.objects.get_or_create(
-                facility=h,
-                defaults={
-                    "rs_id": h.kemenkes_code,
-                    "password_md5": hashlib.md5(sirs_password.encode()).hexdigest(),  # noqa: S324 - SIRS protocol
-                },
-            )
-            if i == 0:
-                apl = h.aplicare_credential
-                sirs = h.sirs_credential
-                self.result.aplicare = (h.name, apl.cons_id, apl.secret)
-                self.result.sirs = (h.name, sirs.rs_id, sirs_password)
-
-    # --- beds and history --------------------------------------------------------------------
-
-    def room_plan(self, h: Facility) -> list[bed_services.RoomInput]:
-        """Rooms of a hospital by class: wards for VIP/I/II/III, units for its services."""
-        rng = demo_rng("rooms", h.bpjs_kodeppk)
-        (lo, hi), _, _ = CLASS_PROFILE[h.hospital_class]
-        target = rng.randint(lo, hi)
-        svc = set(h.services.values_list("code", flat=True))
-        plan: list[tuple[str, str, str, int]] = []
-        special = 0
-        for cls, (service, (a, b)) in SPECIAL_ROOMS.items():
-            if service in svc:
-                cap = rng.randint(a, b) * (2 if h.hospital_class == "A" else 1)
-                plan.append((cls, f"{cls}01", SPECIAL_NAMES[cls], cap))
-                special += cap
-        ward = max(20, target - special)
-        shares = {"VIP": 0.1, "KL1": 0.15, "KL2": 0.25, "KL3": 0.5}
-        if h.hospital_class == "A":
-            shares = {"VVP": 0.02, "UTM": 0.05, "VIP": 0.08, "KL1": 0.15, "KL2": 0.25, "KL3": 0.45}
-        names = iter(rng.sample(WARD_NAMES, len(WARD_NAMES)))
-        for cls, share in shares.items():
-            beds = max(2, round(ward * share))
-            rooms = 1 if beds <= 30 else min(4, (beds + 29) // 30)
-            for k, cap in enumerate(_split(list(range(beds)), rooms), start=1):
-                if cls in SPECIAL_NAMES:
-                    name = SPECIAL_NAMES[cls] + (f" {k}" if rooms > 1 else "")
-                else:
-                    name = f"{next(names, 'Bangsal')} ({cls.replace('KL', 'Kelas ')})"
-                plan.append((cls, f"{cls}{k:02d}", name, len(cap)))
-        out = []
-        for cls, code, name, cap in plan:
-            busy = 0.9 if cls in {"ICU", "NIC", "PIC", "HCU", "ICC"} else 0.75
-            free = max(0, min(cap, round(cap * (1 - busy) + rng.randint(-2, 2))))
-            out.append(_with_sex(bed_services.RoomInput(bed_class=cls, code=code, name=name,
-                                                        capacity=cap, free=free)))  # fmt: skip
-        return out
-
-    def is_stale(self, h: Facility) -> bool:
-        """A few hospitals "stopped reporting"; never the ones with demo operator accounts."""
-        code = h.bpjs_kodeppk or ""
-        if code.endswith(("R001", "R002")):
-            return False
-        return code.endswith("R003") or demo_rng("stale", code).random() < STALE_SHARE
-
-    def _walk(
-        self, rng: random.Random, room: bed_services.RoomInput, start: datetime, end: datetime
-    ) -> list[tuple[datetime, bed_services.RoomInput]]:
-        """Reports every 1.5-5 hours between `start` and `end`, the last one at `end`. Each
-        report changes the numbers (an unchanged report leaves no history in the service)."""
-        points: list[tuple[datetime, bed_services.RoomInput]] = []
-        t, cur = start, room
-        while True:
-            t = t + timedelta(minutes=rng.randint(90, 300))
-            last = t >= end
-            t = min(t, end)
-            free = max(0, min(cur.capacity, cur.free + rng.choice([-2, -1, -1, 1, 1, 2])))
-            if free == cur.free:  # at 0 or at capacity: move the other way
-                free = cur.free + 1 if cur.free < cur.capacity else cur.free - 1
-            if last and free == room.free:
-                # the final report goes through the service, which records only a change
-                # against the stored room, i.e. against `room`
-                options = [
-                    f
-                    for f in range(max(0, free - 2), min(cur.capacity, free + 2) + 1)
-                    if f not in (room.free, cur.free)
-                ]
-                free = options[0] if options else (1 - room.free if cur.capacity else 0)
-            waiting = rng.randint(0, 3) if free == 0 and cur.bed_class in SPECIAL_ROOMS else 0
-            cur = _with_sex(bed_services.RoomInput(
-                bed_class=cur.bed_class, code=cur.code, name=cur.name,
-                capacity=cur.capacity, free=free, waiting=waiting,
-            ))  # fmt: skip
-            points.append((t, cur))
-            if last:
-                return points
-
-    def _bulk_history(self, h: Facility, room: Room, points) -> None:
-        rows = [
-            BedUpdate(
-                at=at,
-                facility=h,
-                room=room,
-                bed_class_id=room.bed_class_id,
-                room_code=room.code,
-                kind=BedUpdate.Kind.UPDATE,
-                source=Room.Source.IMPORT,
-                actor_label="demo (riwayat sintetis)",
-                capacity=p.capacity,
-                free=p.free,
-                reserved=p.reserved or 0,
-                waiting=p.waiting or 0,
-                preparing=0,
-            )  # fmt: skip
-            for at, p in points
-        ]
-        BedUpdate.objects.bulk_create(rows, batch_size=1000)
-        self.result.history_rows += len(rows)
-
-    def build_beds(self) -> None:
-        """Per hospital: create its rooms three days ago, write the past reports in bulk and
-        the latest report through the bed service, so every room equals its last history row.
-        On an existing demo, top the history up to now."""
-        start_all = self.now - timedelta(days=HISTORY_DAYS)
-        recent = self.now - timedelta(hours=1)
-        for h in self.demo_hospitals().prefetch_related("services"):
-            rng = demo_rng("history", h.bpjs_kodeppk, self.now.isoformat())
-            stale = self.is_stale(h)
-            end = self.now - (
-                timedelta(hours=rng.uniform(7, 30))
-                if stale
-                else timedelta(minutes=rng.uniform(1, 50))
-            )
-            existing = {(r.bed_class_id, r.code): r for r in Room.objects.filter(facility=h)}
-            with transaction.atomic():
-                for plan in self.room_plan(h):
-                    room = existing.get((plan.bed_class, plan.code))
-                    if room is None:
-                        change = bed_services.upsert_room(
-                            self.actor, h, plan, source=Room.Source.IMPORT, at=start_all
-                        )
-                        room, current, since = change.room, plan, start_all
-                        self.result.history_rows += 1
-                    else:
-                        current = bed_services.RoomInput(
-                            bed_class=room.bed_class_id, code=room.code, name=room.name,
-                            capacity=room.capacity, free=room.free, waiting=room.waiting,
-                            reserved=room.reserved,
-                        )  # fmt: skip
-                        since = room.reported_at
-                        if stale:
-                            self.result.rooms += 1
-                            continue  # it stopped reporting: no new history
-                    self.result.rooms += 1
-                    if since >= end - timedelta(minutes=30) or since >= recent:
-                        continue  # reported recently (or a stale hospital): leave as it is
-                    points = self._walk(rng, current, since, end)
-                    self._bulk_history(h, room, points[:-1])
-                    at, last = points[-1]
-                    bed_services.upsert_room(
-                        self.actor, h, last, source=Room.Source.IMPORT, mode="update", at=at
-                    )
-                    self.result.history_rows += 1

@@ -10,6 +10,30 @@ class EmergencyConfig(AppConfig):
 
         # a hospital's answer to an emergency referral moves its hand-off
         referral_moved.connect(_follow_referral, dispatch_uid="emergency.follow_referral")
+        _register(self)
+
+
+def _register(app: AppConfig) -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    from sigap.core import nav, registry
+    from sigap.core.models import Role
+
+    nav.add(nav.PUBLIC, "emergency:sos", _("SOS 119"), 20)
+    nav.add(nav.OFFICE, "emergency:report", _("Respons PSC"), 20)
+    nav.add(Role.HOSPITAL_OPERATOR, "emergency:incoming", _("Pasien gawat darurat"), 30)
+    nav.add(Role.PSC_CALL_TAKER, "emergency:intake", _("Panggilan"), 10)
+    nav.add(Role.PSC_CALL_TAKER, "emergency:console", _("Dispatcher"), 20)
+    nav.add(Role.DISPATCHER, "emergency:console", _("Dispatcher"), 10)
+    nav.add(Role.DISPATCHER, "emergency:intake", _("Panggilan"), 20)
+    nav.add(Role.DISPATCHER, "emergency:coverage", _("Satu Ambulans Satu Desa"), 30)
+    nav.add(Role.AMBULANCE_CREW, "emergency:crew", _("Tugas kru"), 10)
+    nav.home(Role.PSC_CALL_TAKER, "emergency:intake")
+    nav.home(Role.DISPATCHER, "emergency:console")
+    nav.home(Role.AMBULANCE_CREW, "emergency:crew")
+    registry.add_demo(app.label, f"{app.name}.demo", 40)
+    registry.add_benchmark("emergency", "bench.emergency_dispatch")
+    registry.add_simulation("emergency", f"{app.name}.simulate")
 
 
 def _follow_referral(sender, **kwargs) -> None:

@@ -10,9 +10,10 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from sigap.core.demo import DEMO_OWNER_PREFIX, demo_rng
 from sigap.core.models import Role, WebhookEndpoint
 from sigap.core.services import Actor
-from sigap.demo.services import demo_rng, ensure_demo_account
+from sigap.facilities.demo import ensure_demo_account
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
@@ -34,7 +35,7 @@ AGENCIES = [
 # the signature and acknowledges through the signed partner API; without it running, the
 # deliveries wait and retry as they would for a partner that is down.
 PARTNER_KINDS = ("police", "fire", "pmi", "bpbd")
-PARTNER_OWNER = "SIGAP demo: mitra dimainkan simulator"
+PARTNER_OWNER = f"{DEMO_OWNER_PREFIX}: mitra dimainkan simulator"
 
 
 def partner_port() -> int:

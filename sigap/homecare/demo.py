@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from sigap.core.models import Role
 from sigap.core.services import Actor
-from sigap.demo.services import ensure_demo_account
+from sigap.facilities.demo import ensure_demo_account
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 

@@ -17,10 +17,11 @@ import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
+from sigap.core.demo import demo_rng
 from sigap.core.models import Role
 from sigap.core.services import Actor
-from sigap.demo.services import demo_rng, ensure_demo_account
 from sigap.facilities import services as facility_services
+from sigap.facilities.demo import ensure_demo_account
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 

@@ -11,3 +11,19 @@ class ReferralsConfig(AppConfig):
 
         # each facility's SIMRS hears of every move of its referrals (signed webhooks)
         referral_moved.connect(services.on_referral_moved, dispatch_uid="referrals.webhooks")
+        _register(self)
+
+
+def _register(app: AppConfig) -> None:
+    from django.utils.translation import gettext_lazy as _
+
+    from sigap.core import nav, registry
+    from sigap.core.models import Role
+
+    nav.add(nav.OFFICE, "referrals:office", _("Rujukan"), 30)
+    nav.add(Role.HOSPITAL_OPERATOR, "referrals:inbox", _("Rujukan masuk"), 20)
+    nav.add(Role.PUSKESMAS_STAFF, "referrals:home", _("Rujukan"), 10)
+    nav.add(Role.AMBULANCE_CREW, "referrals:send", _("Kirim rujukan"), 20)
+    registry.add_demo(app.label, f"{app.name}.demo", 30)
+    registry.add_benchmark("referrals", "bench.referrals_inbox")
+    registry.add_simulation("referrals", f"{app.name}.simulate")

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from sigap.core.demo import demo_rng
 from sigap.core.errors import SigapError
 from sigap.core.models import Notification
 from sigap.core.services import Actor
-from sigap.demo.services import demo_rng
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 

@@ -7,14 +7,10 @@ import sys
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-# name -> module under bench/; each module has NAME, DESCRIPTION, add_arguments(), run().
-BENCHMARKS = {"beds": "bench.beds_board"}
-BENCHMARKS["homecare"] = "bench.homecare_plan"
-BENCHMARKS["coverage"] = "bench.coverage_report"
-BENCHMARKS["emergency"] = "bench.emergency_dispatch"
-BENCHMARKS["nutrition"] = "bench.nutrition_zscores"
-BENCHMARKS["referrals"] = "bench.referrals_inbox"
-BENCHMARKS["nutrition-quality"] = "bench.nutrition_quality"
+from sigap.core import registry
+
+# name -> module under bench/ (NAME, DESCRIPTION, add_arguments(), run()); each app registers
+# its own in AppConfig.ready()
 
 
 def _load(name: str):
@@ -23,7 +19,7 @@ def _load(name: str):
         # bench/ lives next to the package, in the source checkout, not in the wheel.
         sys.path.insert(0, repo)
     try:
-        return importlib.import_module(BENCHMARKS[name])
+        return importlib.import_module(registry.benchmarks()[name])
     except ModuleNotFoundError as exc:
         raise CommandError(
             f"benchmarks need the source checkout (bench/ not found): {exc}"
@@ -34,7 +30,7 @@ class Command(BaseCommand):
     help = "Run a benchmark (or all) and record its figures in bench/README.md."
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("name", choices=[*BENCHMARKS, "all"])
+        parser.add_argument("name", choices=[*registry.benchmarks(), "all"])
         parser.add_argument("--seconds", type=float, default=20, help="duration per scenario")
         parser.add_argument("--warmup", type=float, default=3)
         parser.add_argument("--connections", type=int, default=32, help="concurrent clients")
@@ -45,7 +41,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-readme", action="store_true", help="print only, do not update bench/README.md"
         )
-        for name in BENCHMARKS:
+        for name in registry.benchmarks():
             _load(name).add_arguments(parser)
 
     def handle(self, *args, **options) -> None:
@@ -54,7 +50,7 @@ class Command(BaseCommand):
         opts = argparse.Namespace(**options)
         if opts.workers is None:
             opts.workers = common.default_workers()
-        names = list(BENCHMARKS) if opts.name == "all" else [opts.name]
+        names = list(registry.benchmarks()) if opts.name == "all" else [opts.name]
         failed = []
         for name in names:
             module = _load(name)

@@ -36,8 +36,7 @@ class Command(BaseCommand):
         result = builder.build()
         self.stdout.write(
             f"\nDemo {result.area.name} ({area}) siap dalam {time.monotonic() - started:.1f} s: "
-            f"{result.hospitals} rumah sakit, {result.puskesmas} Puskesmas, {result.pustu} Pustu, "
-            f"{result.rooms} ruang, {result.history_rows} riwayat baru "
+            f"{result.hospitals} rumah sakit, {result.puskesmas} Puskesmas, {result.pustu} Pustu "
             f"({result.created_facilities} fasilitas baru). Semua fasilitas SINTETIS."
         )
         self.print_accounts(result)
@@ -59,13 +58,3 @@ class Command(BaseCommand):
             w("  " + "  ".join(c.ljust(widths[j]) for j, c in enumerate(r)).rstrip())
             if i == 0:
                 w("  " + "  ".join("-" * x for x in widths))
-        if result.aplicare:
-            name, cons_id, secret = result.aplicare
-            w(f"\nAplicare (/aplicaresws/rest/) untuk {name}:")
-            w(f"  X-cons-id: {cons_id}   secret: {secret}   kodeppk: {cons_id}")
-        if result.sirs:
-            name, rs_id, password = result.sirs
-            w(f"SIRS Online (/fo/index.php/Fasyankes) untuk {name}:")
-            w(f"  X-rs-id: {rs_id}   password: {password}   (X-pass = md5(password))")
-        w("Rumah sakit demo lain: cons_id <kodeppk>, secret demo-aplicare-<kodeppk huruf kecil>;")
-        w("  SIRS rs_id <kode Kemenkes>, password demo-sirs-<kode Kemenkes>.")
