@@ -356,7 +356,7 @@ def entry(request: HttpRequest) -> HttpResponse:
             .select_related("child")
             .order_by("-updated_at")[:15]
         )
-    if last or recent:  # names of children just measured at this posyandu
+    if error is None and (last or recent):  # children just measured at this posyandu
         shown = [x.child.public_id for x in ([last] if last else []) + recent]
         audit_list_read(_actor(request), Child, dict.fromkeys(shown), list="entry")
     context = {
@@ -432,7 +432,8 @@ def measurement_edit(request: HttpRequest, key: str) -> HttpResponse:
             return redirect("nutrition:measurement", key=key)
     m = Measurement.objects.select_related("child", "posyandu").get(pk=m.pk)
     child = m.child
-    audit_read(actor, child, label=child.name, measurement=str(m.public_id))
+    if error is None:  # a refused form writes nothing, the audit trail included
+        audit_read(actor, child, label=child.name, measurement=str(m.public_id))
     form = (
         request.POST
         if error
@@ -578,7 +579,8 @@ def case_detail(request: HttpRequest, key: str) -> HttpResponse:
             return redirect("nutrition:case", key=key)
         case = services.get_case(actor, key)
     history = selectors.child_history(case.child)
-    audit_read(actor, case.child, label=case.child.name, case=str(case.public_id))
+    if error is None:  # a refused form writes nothing, the audit trail included
+        audit_read(actor, case.child, label=case.child.name, case=str(case.public_id))
     can_act = user.is_superuser or user.role in (Role.PUSKESMAS_STAFF, Role.ADMIN)
     return render(
         request,

@@ -323,7 +323,8 @@ def detail(request: HttpRequest, ref: str) -> HttpResponse:
             exclude=services._tried(referral)
             | ({referral.sender_id} if referral.sender_id else set()),
         )
-    audit_read(actor, referral, label=referral.number)
+    if error is None:  # a refused form writes nothing, the audit trail included
+        audit_read(actor, referral, label=referral.number)
     return render(
         request,
         "referrals/detail.html",
