@@ -3,6 +3,9 @@ with the JSON body {code, message, field}."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class SigapError(Exception):
     status = 400
@@ -47,3 +50,14 @@ class Conflict(SigapError):
 class TooManyRequests(SigapError):
     status = 429
     code = "too_many_requests"
+
+
+@contextmanager
+def refused_as_not_found(message: str, *, field: str | None = None) -> Iterator[None]:
+    """Around the access check of a record looked up by an id from the request: a refusal
+    answers the same 404 as an id that does not exist, so that an id never tells a caller
+    whether a record they may not see exists (issue 17)."""
+    try:
+        yield
+    except Forbidden:
+        raise NotFound(message, field=field) from None

@@ -18,10 +18,17 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from sigap.core.auth import operator_auth
-from sigap.core.errors import InvalidInput, NotAuthenticated, NotFound, TooManyRequests
+from sigap.core.errors import (
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    TooManyRequests,
+    refused_as_not_found,
+)
 from sigap.core.models import Role
 from sigap.core.ratelimit import over_limit
 from sigap.core.services import Actor, client_ip, require_area, require_role
+from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
 
 from . import areas, reference, selectors, services
@@ -58,8 +65,9 @@ def _incident_key(ref: uuid.UUID | str) -> dict | None:
 
 def _incident(request: HttpRequest, ref: uuid.UUID | str) -> Incident:
     """An incident by id or number. A reference of neither shape cannot exist: 404 for
-    anyone. Otherwise the role is checked before the lookup, so that a caller without it
-    learns nothing about which incidents exist."""
+    anyone. Otherwise the role is checked before the lookup, and an incident outside the
+    caller's area answers like one that does not exist, so that a caller learns nothing
+    about which incidents exist."""
     key = _incident_key(ref)
     if key is None:
         raise NotFound(_("Kejadian tidak ditemukan."))
@@ -68,7 +76,8 @@ def _incident(request: HttpRequest, ref: uuid.UUID | str) -> Incident:
     inc = Incident.objects.filter(**key).select_related("village").first()
     if inc is None:
         raise NotFound(_("Kejadian tidak ditemukan."))
-    require_area(actor, inc.area_code)
+    with refused_as_not_found(_("Kejadian tidak ditemukan.")):
+        require_area(actor, inc.area_code)
     return inc
 
 
@@ -508,9 +517,13 @@ def assign(request: HttpRequest, ref: str, body: AssignIn):
 
 
 def _assignment(request: HttpRequest, ref: uuid.UUID) -> Assignment:
+    """An assignment the caller may act on (its unit's crew or a dispatcher of its area);
+    any other answers like an unknown id."""
     a = Assignment.objects.select_related("incident", "unit").filter(public_id=ref).first()
     if a is None:
         raise NotFound(_("Penugasan tidak ditemukan."))
+    with refused_as_not_found(_("Penugasan tidak ditemukan.")):
+        services.require_unit_actor(_actor(request), a.unit)
     return a
 
 
@@ -583,7 +596,8 @@ def _crew_unit(request: HttpRequest, ref: str) -> tuple[Actor, Unit]:
     if actor.user is None:
         raise NotAuthenticated(_("Silakan masuk terlebih dahulu."))
     unit = _unit(ref)
-    services.require_unit_actor(actor, unit)
+    with refused_as_not_found(_("Ambulans tidak ditemukan."), field="unit"):
+        services.require_unit_actor(actor, unit)
     return actor, unit
 
 
@@ -638,6 +652,8 @@ def handoff_action(request: HttpRequest, ref: uuid.UUID, action: Literal["acknow
     )
     if h is None:
         raise NotFound(_("Serah terima tidak ditemukan."))
+    with refused_as_not_found(_("Serah terima tidak ditemukan.")):
+        facility_services.require_operator(_actor(request), h.hospital)
     to = "acknowledged" if action == "acknowledge" else "arrived"
     services.hospital_handoff_action(_actor(request), h, to)
     return _handoff_out(h)

@@ -122,12 +122,11 @@ def _staff_request(request: HttpRequest, public_id) -> HomecareRequest:
         .filter(public_id=public_id)
         .first()
     )
-    if req is None:
-        raise Http404
-    if not request.user.is_authenticated or req.facility not in selectors.puskesmas_of(
-        request.user
+    # another Puskesmas' request answers like an unknown id: an id reveals nothing
+    if req is None or not (
+        request.user.is_authenticated and req.facility in selectors.puskesmas_of(request.user)
     ):
-        raise PermissionDenied
+        raise Http404
     return req
 
 
@@ -465,11 +464,9 @@ def _worker_input(p) -> services.WorkerInput:
 def worker_detail(request: HttpRequest, public_id) -> HttpResponse:
     """One worker: edit skills, shift, travel mode; leave days; deactivate/reactivate."""
     worker = Worker.objects.select_related("facility").filter(public_id=public_id).first()
-    if worker is None:
-        raise Http404
     mine = list(selectors.puskesmas_of(request.user))
-    if worker.facility not in mine:
-        raise PermissionDenied
+    if worker is None or worker.facility not in mine:
+        raise Http404  # another Puskesmas' worker answers like an unknown id
     if request.method == "POST":
         p = request.POST
         action = p.get("action", "")
@@ -616,7 +613,7 @@ def _visit_for(request: HttpRequest, public_id) -> Visit:
         try:
             services.require_staff(actor, visit.facility)
         except SigapError:
-            raise PermissionDenied from None
+            raise Http404 from None  # like an unknown id: an id reveals nothing
     return visit
 
 

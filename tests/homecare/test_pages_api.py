@@ -37,7 +37,7 @@ def test_staff_pages_are_scoped_and_mask_nik(staff, other_staff, puskesmas, rost
     assert NIK not in body and "3374xxxxxxxx0003" in body
     assert mine.get(f"/perawatan-rumah/permintaan/{req.public_id}/").status_code == 200
     other = client_as(other_staff)
-    assert other.get(f"/perawatan-rumah/permintaan/{req.public_id}/").status_code == 403
+    assert other.get(f"/perawatan-rumah/permintaan/{req.public_id}/").status_code == 404
     assert "Ibu Warsini" not in other.get("/perawatan-rumah/puskesmas/").content.decode()
     assert client_as().get("/perawatan-rumah/puskesmas/").status_code == 302  # to login
     for path in ("/perawatan-rumah/petugas/", "/perawatan-rumah/rencana/",

@@ -26,7 +26,7 @@ def test_request_page_read_is_audited(staff, req, other_staff):
     # a refused read (another Puskesmas) is not a read of the data
     assert client_as(other_staff).get(
         f"/perawatan-rumah/permintaan/{req.public_id}/"
-    ).status_code == 403  # fmt: skip
+    ).status_code == 404  # fmt: skip
     assert AuditEvent.objects.filter(action="homecarerequest.read").count() == 1
 
 
