@@ -108,25 +108,55 @@ class World:
     sisrute: tuple = ()
 
 
-def _regions() -> None:
+@dataclass(frozen=True)
+class Tenant:
+    """One area with its own hospital and Puskesmas (the authorisation matrix builds two)."""
+
+    area: str = AREA
+    area_name: str = "Kota Semarang"
+    villages: tuple = (
+        (KEL, "Semarang Tengah", "Miroto", -6.9800, 110.4120),
+        ("3374101001", "Banyumanik", "Pudakpayung", -7.0900, 110.4150),
+    )
+    label: str = "sapu"  # usernames, facility names
+    kodeppk: str = "3374R777"
+    kemenkes: str = "3374777"
+    pkm_kemenkes: str = "P3374010777"
+
+    @property
+    def kel(self) -> str:
+        return self.villages[0][0]
+
+    @property
+    def lat(self) -> float:
+        return self.villages[0][3]
+
+    @property
+    def lon(self) -> float:
+        return self.villages[0][4]
+
+
+SAPU = Tenant()
+
+
+def _regions(t: Tenant) -> None:
     from sigap.regions.models import Region
 
-    Region.objects.create(code="33", level=1, name="Jawa Tengah", utc_offset=7)
-    Region.objects.create(code=AREA, level=2, parent_id="33", name="Kota Semarang", kind="kota")
-    for code, name in [("337401", "Semarang Tengah"), ("337410", "Banyumanik")]:
-        Region.objects.create(code=code, level=3, parent_id=AREA, name=name)
-    villages = [
-        (KEL, "337401", "Miroto", -6.9800, 110.4120),
-        ("3374101001", "337410", "Pudakpayung", -7.0900, 110.4150),
-    ]
-    for code, parent, name, lat, lon in villages:
+    Region.objects.get_or_create(
+        code="33", defaults={"level": 1, "name": "Jawa Tengah", "utc_offset": 7}
+    )
+    Region.objects.create(code=t.area, level=2, parent_id="33", name=t.area_name, kind="kota")
+    for code, kec, name, lat, lon in t.villages:
+        Region.objects.get_or_create(
+            code=code[:6], defaults={"level": 3, "parent_id": t.area, "name": kec}
+        )
         Region.objects.create(
-            code=code, level=4, parent_id=parent, name=name, kind="kelurahan",
+            code=code, level=4, parent_id=code[:6], name=name, kind="kelurahan",
             latitude=lat, longitude=lon, population=12000,
         )  # fmt: skip
 
 
-def build_world() -> World:
+def build_world(t: Tenant = SAPU) -> World:
     from sigap.beds import selectors as bed_selectors
     from sigap.beds import services as bed_services
     from sigap.beds.models import AplicareCredential, SirsCredential
@@ -139,23 +169,24 @@ def build_world() -> World:
 
     w = World()
     system = Actor.system("test")
-    _regions()
+    _regions(t)
     w.hospital = Facility.objects.create(
-        name="RS Sapu (uji)", kind_id="rs", ownership="private", hospital_class="C",
-        bpjs_kodeppk="3374R777", kemenkes_code="3374777", village_id=KEL,
-        latitude=-6.981, longitude=110.412, phone="024-0000000", emergency_phone="024-119",
+        name=f"RS {t.label.title()} (uji)", kind_id="rs", ownership="private",
+        hospital_class="C", bpjs_kodeppk=t.kodeppk, kemenkes_code=t.kemenkes, village_id=t.kel,
+        latitude=t.lat - 0.001, longitude=t.lon, phone="024-0000000", emergency_phone="024-119",
         is_synthetic=True,
     )  # fmt: skip
     w.hospital.services.add("igd", "icu", "rawat_inap")
     w.puskesmas = Facility.objects.create(
-        name="Puskesmas Sapu (uji)", kind_id="puskesmas", ownership="public", village_id=KEL,
-        kemenkes_code="P3374010777", latitude=-6.979, longitude=110.411, is_synthetic=True,
+        name=f"Puskesmas {t.label.title()} (uji)", kind_id="puskesmas", ownership="public",
+        village_id=t.kel, kemenkes_code=t.pkm_kemenkes, latitude=t.lat + 0.001,
+        longitude=t.lon - 0.001, is_synthetic=True,
     )  # fmt: skip
     Facility.objects.create(
-        name="Posyandu Sapu (uji)", kind_id="posyandu", ownership="public", village_id=KEL,
-        latitude=-6.978, longitude=110.410, is_synthetic=True,
+        name=f"Posyandu {t.label.title()} (uji)", kind_id="posyandu", ownership="public",
+        village_id=t.kel, latitude=t.lat + 0.002, longitude=t.lon - 0.002, is_synthetic=True,
     )  # fmt: skip
-    facility_services.assign_catchment(system, w.puskesmas, [KEL, "3374101001"])
+    facility_services.assign_catchment(system, w.puskesmas, [v[0] for v in t.villages])
     for code, cls, cap, free in [("R1", "KL3", 20, 5), ("ICU1", "ICU", 6, 2)]:
         data = bed_services.RoomInput(
             bed_class=cls, code=code, name=f"Ruang {code}", capacity=cap, free=free
@@ -165,34 +196,35 @@ def build_world() -> World:
              "dispatcher", "ambulance_crew", "public")  # fmt: skip
     for role in roles:
         w.users[role] = User.objects.create_user(
-            username=f"sapu-{role}", password=None, role=role, area_code=AREA,
+            username=f"{t.label}-{role}", password=None, role=role, area_code=t.area,
             is_staff=role == "admin", is_superuser=role == "admin",
         )  # fmt: skip
     FacilityOperator.objects.create(user=w.users["hospital_operator"], facility=w.hospital)
     FacilityOperator.objects.create(user=w.users["puskesmas_staff"], facility=w.puskesmas)
 
-    apl_secret = "rahasia-aplicare-sapu"
-    AplicareCredential.objects.create(facility=w.hospital, cons_id="3374R777", secret=apl_secret)
-    w.aplicare = ("3374R777", apl_secret)
-    sirs_password = "S!rs-sapu-2026"
+    apl_secret = f"rahasia-aplicare-{t.label}"
+    AplicareCredential.objects.create(facility=w.hospital, cons_id=t.kodeppk, secret=apl_secret)
+    w.aplicare = (t.kodeppk, apl_secret)
+    sirs_password = f"S!rs-{t.label}-2026"
     SirsCredential.objects.create(
-        facility=w.hospital, rs_id="3374777",
+        facility=w.hospital, rs_id=t.kemenkes,
         password_md5=hashlib.md5(sirs_password.encode(), usedforsecurity=False).hexdigest(),
     )  # fmt: skip
-    w.sirs = ("3374777", sirs_password)
+    w.sirs = (t.kemenkes, sirs_password)
     w.ids.update(
         facility_ref=str(w.hospital.public_id),
         kodekelas="KL3",
         koderuang="R1",
-        kodeppk="3374R777",
+        kodeppk=t.kodeppk,
         facility=str(w.hospital.public_id),
         facility_id=str(w.hospital.public_id),
         pk=str(w.puskesmas.pk),
     )
 
-    referral_services.set_sisrute_password(system, w.hospital, "rs-sapu", "rahasia-sapu")
-    referral_services.set_sisrute_password(system, w.puskesmas, "pkm-sapu", "rahasia-pkm")
-    w.sisrute = ("rs-sapu", "rahasia-sapu", "pkm-sapu", "rahasia-pkm")
+    rs_user, pkm_user = f"rs-{t.label}", f"pkm-{t.label}"
+    referral_services.set_sisrute_password(system, w.hospital, rs_user, f"rahasia-{t.label}")
+    referral_services.set_sisrute_password(system, w.puskesmas, pkm_user, "rahasia-pkm")
+    w.sisrute = (rs_user, f"rahasia-{t.label}", pkm_user, "rahasia-pkm")
 
     staff = Actor(user=w.users["puskesmas_staff"], channel="web")
     # the referral tests' input, from this world's Puskesmas to its hospital
@@ -201,8 +233,8 @@ def build_world() -> World:
     kid = nutrition_services.register_child(
         staff,
         nutrition_services.ChildInput(
-            name="Anak Sapu", sex="P", birth_date=date.today() - timedelta(days=400),
-            kelurahan_code=KEL, parent_name="Ibu Sapu",
+            name=f"Anak {t.label.title()}", sex="P", birth_date=date.today() - timedelta(days=400),
+            kelurahan_code=t.kel, parent_name=f"Ibu {t.label.title()}",
         ),
     )  # fmt: skip
     w.ids.update(ref=str(ref.public_id), nomor=ref.number, child_id=str(kid.public_id))
