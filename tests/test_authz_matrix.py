@@ -305,29 +305,9 @@ PUBLIC_EXISTENCE = {
     "pk": "a Puskesmas' id (facilities are public)",
 }
 
-# Known differences between "another tenant's record" and "no such record" that this module
-# cannot fix (the check sits in a service another engineer is restructuring); each is an
-# xfail(strict=True), so the fix turns it into a failure until the entry is dropped.
-KNOWN_DIFFERENCES = {
-    "POST nutrition/children/{child_id}/measurements":
-        "nutrition services.get_child answers 403 for a child outside the caller's area",
-    "GET nutrition/children/{child_id}/measurements":
-        "nutrition services.get_child answers 403 for a child outside the caller's area",
-    "PUT nutrition/measurements/{measurement_id}":
-        "nutrition services.get_measurement answers 403 outside the caller's area",
-    "DELETE nutrition/measurements/{measurement_id}":
-        "nutrition services.get_measurement answers 403 outside the caller's area",
-    "POST nutrition/cases/{case_id}/take":
-        "nutrition services.get_case answers 403 outside the caller's area",
-    "POST nutrition/cases/{case_id}/actions":
-        "nutrition services.get_case answers 403 outside the caller's area",
-    "POST nutrition/cases/{case_id}/status":
-        "nutrition services.get_case answers 403 outside the caller's area",
-    "nutrition:measurement":
-        "nutrition views.measurement_edit turns get_measurement's 403 into a 403 page",
-    "POST nutrition/reviews/{review_id}/status":
-        "nutrition services.get_review answers 403 outside the caller's area",
-}  # fmt: skip
+# Known differences between "another tenant's record" and "no such record" still to fix; each
+# is an xfail(strict=True), so the fix turns it into a failure until the entry is dropped.
+KNOWN_DIFFERENCES: dict[str, str] = {}
 
 # --- the two tenants ----------------------------------------------------------------------------
 

@@ -149,8 +149,9 @@ def test_correction_page_deletes_with_a_reason(staff, make_child, staff_actor):
 def test_correction_page_access(staff, other_staff, analyst, make_child, staff_actor):
     m = services.record_measurement(staff_actor, make_child(), M(date(2026, 1, 10), SEVERE))
     url = f"/gizi/pengukuran/{m.public_id}/"
-    assert client_for(other_staff).get(url).status_code == 403  # another Puskesmas
-    assert client_for(other_staff).post(url, {"op": "delete", "reason": "x"}).status_code == 403
+    # another Puskesmas' record answers like an unknown id (issue 17: 403 told it exists)
+    assert client_for(other_staff).get(url).status_code == 404
+    assert client_for(other_staff).post(url, {"op": "delete", "reason": "x"}).status_code == 404
     assert client_for(analyst).get(url).status_code == 403
     assert Client().get(url).status_code == 302  # to the login page
     assert client_for(staff).get("/gizi/pengukuran/bukan-uuid/").status_code == 404

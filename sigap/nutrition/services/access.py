@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from sigap.core.errors import Forbidden, NotAuthenticated
+from sigap.core.errors import Forbidden, NotAuthenticated, refused_as_not_found
 from sigap.core.models import Role, User
 from sigap.core.services import Actor, Channel, require_role
 from sigap.facilities import services as facility_services
@@ -71,6 +71,14 @@ def require_kelurahan(actor: Actor, kelurahan_code: str) -> User | None:
     if not can_access_kelurahan(user, kelurahan_code):
         raise Forbidden(_("Kelurahan ini di luar wilayah kerja Anda."))
     return user
+
+
+def require_record_in_scope(actor: Actor, kelurahan_code: str, not_found: str) -> None:
+    """A record looked up by id (after the role check): one outside the caller's kelurahan
+    answers like one that does not exist (`not_found`), so that an id never tells whether a
+    child or case exists elsewhere."""
+    with refused_as_not_found(not_found):
+        require_kelurahan(actor, kelurahan_code)
 
 
 def require_recorder(actor: Actor, kelurahan_code: str) -> User | None:

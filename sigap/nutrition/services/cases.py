@@ -12,7 +12,7 @@ from sigap.core.services import Actor, Channel, record_audit, require_role
 
 from ..models import CaseAction, NutritionCase
 from ._input import _uuid, clip
-from .access import _require_staff, require_kelurahan, require_reader
+from .access import _require_staff, require_kelurahan, require_reader, require_record_in_scope
 from .handoff import HandOff, _hand_off
 
 CASE_TRANSITIONS: dict[str, set[str]] = {
@@ -192,5 +192,5 @@ def get_case(actor: Actor, public_id) -> NutritionCase:
     )
     if case is None:
         raise NotFound(_("Kasus tidak ditemukan."))
-    require_kelurahan(actor, case.kelurahan_code)
+    require_record_in_scope(actor, case.kelurahan_code, _("Kasus tidak ditemukan."))
     return case

@@ -17,7 +17,13 @@ from sigap.regions.services import validate_nik
 
 from ..models import Child
 from ._input import _check_ranges, _today, _uuid, clip
-from .access import mask_nik_encoded, require_kelurahan, require_reader, require_recorder
+from .access import (
+    mask_nik_encoded,
+    require_kelurahan,
+    require_reader,
+    require_record_in_scope,
+    require_recorder,
+)
 
 
 @dataclass
@@ -177,5 +183,5 @@ def get_child(actor: Actor, public_id) -> Child:
     )
     if child is None:
         raise NotFound(_("Anak tidak ditemukan."))
-    require_kelurahan(actor, child.kelurahan_id)
+    require_record_in_scope(actor, child.kelurahan_id, _("Anak tidak ditemukan."))
     return child

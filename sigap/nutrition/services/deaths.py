@@ -18,7 +18,13 @@ from sigap.regions.models import Region
 
 from ..models import Birth, Death, DeathReview
 from ._input import _today, _uuid, clip
-from .access import require_kelurahan, require_reader, require_recorder, trusted
+from .access import (
+    require_kelurahan,
+    require_reader,
+    require_record_in_scope,
+    require_recorder,
+    trusted,
+)
 
 
 @dataclass
@@ -198,5 +204,5 @@ def get_review(actor: Actor, public_id) -> DeathReview:
     review = DeathReview.objects.select_related("death").filter(public_id=public_id).first()
     if review is None:
         raise NotFound(_("Kajian tidak ditemukan."))
-    require_kelurahan(actor, review.death.kelurahan_code)
+    require_record_in_scope(actor, review.death.kelurahan_code, _("Kajian tidak ditemukan."))
     return review

@@ -16,7 +16,7 @@ from .. import classification as cls
 from .. import zscores as zs
 from ..models import Child, Measurement, NutritionCase
 from ._input import _check_ranges, _today, _uuid
-from .access import mask_nik_encoded, require_recorder
+from .access import _require_staff, mask_nik_encoded, require_record_in_scope, require_recorder
 from .cases import move_case
 from .children import ChildInput, register_child, validate_child
 from .growth import POSITION_CODES, _fill_scores, _lock_children, _refresh_series
@@ -210,11 +210,12 @@ def _store_measurement(
 
 def get_measurement(actor: Actor, public_id) -> Measurement:
     """A stored measurement, for correcting or deleting it (recorders of its kelurahan)."""
+    _require_staff(actor)
     public_id = _uuid(public_id, _("Pengukuran"))
     m = Measurement.objects.select_related("child").filter(public_id=public_id).first()
     if m is None:
         raise NotFound(_("Pengukuran tidak ditemukan."))
-    require_recorder(actor, m.kelurahan_code)
+    require_record_in_scope(actor, m.kelurahan_code, _("Pengukuran tidak ditemukan."))
     return m
 
 
