@@ -107,6 +107,10 @@ class Workflow:
         return target
 
     def check(self, before: str, after: str) -> None:
+        """InvalidInput for a state the table does not know (bad input), Conflict for a known
+        one that may not follow `before` (the row is not where the move starts)."""
+        if after not in self.states():
+            raise InvalidInput(_("Status tujuan tidak dikenal."), field=self.state_field)
         if not self.can(before, after):
             raise self._illegal(before, after)
 
@@ -136,12 +140,14 @@ class Workflow:
         changes: Mapping[str, Any] | None = None,
         now: datetime | None = None,
         audit: Mapping[str, Any] | None = None,
+        audit_as: str | None = None,
         stale: str | None = None,
     ) -> Moved:
         """Move `obj` from the state it holds (as the caller read it) to `to`, or along the
         named `action`. `where` adds conditions the row must still meet (e.g. the same
         receiver), `changes` other fields written in the same UPDATE, `audit` extra facts for
-        the audit record. Raises Conflict when the move is illegal or when someone else moved
+        the audit record (`audit_as` names its action when the app has its own name). Raises
+        Conflict when the move is illegal or when someone else moved
         the row first (with the `stale` message, when the app has a better one); writes
         nothing then."""
         before = getattr(obj, self.state_field)
@@ -172,7 +178,7 @@ class Workflow:
             if self.audited:
                 record_audit(
                     actor,
-                    f"{self.name}.{action or to}",
+                    audit_as or f"{self.name}.{action or to}",
                     obj,
                     before={self.state_field: before},
                     after=after,

@@ -593,9 +593,9 @@ def case_detail(request: HttpRequest, key: str) -> HttpResponse:
             "action_kinds": CaseAction.Kind.choices,
             "next_statuses": [
                 (s, NutritionCase.Status(s).label)
-                for s in sorted(services.CASE_TRANSITIONS.get(case.status, ()))
+                for s in sorted(services.CASES.next_states(case.status))
             ],
-            "action_next": {k: sorted(v) for k, v in services.ACTION_TRANSITIONS.items() if v},
+            "action_next": {k: sorted(v) for k, v in services.ACTIONS.graph.items()},
             "can_act": can_act,
             "error": error,
         },

@@ -209,7 +209,7 @@ def test_api_child_measurement_dashboard(staff, analyst, facilities, other_staff
         json.dumps({"to": "open"}),
         content_type="application/json",
     )
-    assert r.status_code == 422
+    assert r.status_code == 409  # an illegal move: a conflict, as in every app
 
 
 def test_api_deaths_and_reviews(staff, analyst):

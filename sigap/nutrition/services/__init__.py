@@ -27,8 +27,8 @@ from .access import (
 )
 from .births import BirthInput, register_birth, register_births_bulk
 from .cases import (
-    ACTION_TRANSITIONS,
-    CASE_TRANSITIONS,
+    ACTIONS,
+    CASES,
     add_action,
     get_case,
     move_action,
@@ -122,8 +122,8 @@ __all__ = [
     "BulkRow",
     "insert_measurements",
     "record_measurements_bulk",
-    "ACTION_TRANSITIONS",
-    "CASE_TRANSITIONS",
+    "ACTIONS",
+    "CASES",
     "add_action",
     "get_case",
     "move_action",

@@ -9,18 +9,16 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from sigap.core.models import Role, User
 from sigap.core.services import Actor, Channel, record_audit, require_role
+from sigap.core.workflow import Workflow
 
 from ..models import CaseAction, NutritionCase
 from ._input import _uuid, clip
 from .access import _require_staff, require_kelurahan, require_reader, require_record_in_scope
 from .handoff import HandOff, _hand_off
 
-CASE_TRANSITIONS: dict[str, set[str]] = {
-    NutritionCase.Status.OPEN: {NutritionCase.Status.ACTING, NutritionCase.Status.CLOSED},
-    NutritionCase.Status.ACTING: {NutritionCase.Status.RECOVERED, NutritionCase.Status.CLOSED},
-    NutritionCase.Status.RECOVERED: set(),
-    NutritionCase.Status.CLOSED: set(),
-}
+S = NutritionCase.Status
+CASES = Workflow.of("case", NutritionCase, {S.OPEN: {S.ACTING, S.CLOSED},
+                                            S.ACTING: {S.RECOVERED, S.CLOSED}})  # fmt: skip
 
 
 def _locked_case(case: NutritionCase) -> NutritionCase:
@@ -40,26 +38,15 @@ def move_case(
         case = _locked_case(case)
         if expected is not None and case.status != expected:
             raise Conflict(_("Status kasus sudah berubah; muat ulang halaman."), field="status")
-        if to not in CASE_TRANSITIONS.get(case.status, set()):
-            raise InvalidInput(
-                _("Kasus berstatus “%(s)s” tidak dapat dipindah ke “%(t)s”.")
-                % {"s": case.get_status_display(), "t": to},
-                field="status",
-            )
+        CASES.check(case.status, to)
         if to == NutritionCase.Status.CLOSED and not reason.strip():
             raise InvalidInput(_("Tuliskan alasan penutupan."), field="reason")
-        before = case.status
-        case.status = to
-        case.status_changed_at = timezone.now()
-        case.status_reason = clip(reason.strip(), NutritionCase, "status_reason")
-        case.save(update_fields=["status", "status_changed_at", "status_reason", "updated_at"])
-        record_audit(
-            actor,
-            "case.status",
-            case,
-            before={"status": before},
-            after={"status": to, "reason": case.status_reason},
-        )
+        reason = clip(reason.strip(), NutritionCase, "status_reason")
+        now = timezone.now()
+        CASES.move(
+            actor, case, to, now=now, audit_as="case.status", audit={"reason": reason},
+            changes={"status_changed_at": now, "status_reason": reason},
+        )  # fmt: skip
     return case
 
 
@@ -146,12 +133,9 @@ def add_action(
     return action
 
 
-ACTION_TRANSITIONS: dict[str, set[str]] = {
-    CaseAction.Status.PENDING_HANDOFF: {CaseAction.Status.REQUESTED, CaseAction.Status.CANCELLED},
-    CaseAction.Status.REQUESTED: {CaseAction.Status.DONE, CaseAction.Status.CANCELLED},
-    CaseAction.Status.DONE: set(),
-    CaseAction.Status.CANCELLED: set(),
-}
+A = CaseAction.Status
+ACTIONS = Workflow.of("case.action", CaseAction, {A.PENDING_HANDOFF: {A.REQUESTED, A.CANCELLED},
+                                                 A.REQUESTED: {A.DONE, A.CANCELLED}})  # fmt: skip
 
 
 def move_action(actor: Actor, action: CaseAction, to: str, *, ref: str = "") -> CaseAction:
@@ -165,20 +149,11 @@ def move_action(actor: Actor, action: CaseAction, to: str, *, ref: str = "") -> 
         locked = CaseAction.objects.select_for_update().filter(pk=action.pk).first()
         if locked is None:
             raise NotFound(_("Tindakan tidak ditemukan."))
-        if to not in ACTION_TRANSITIONS.get(locked.status, set()):
-            raise InvalidInput(_("Perubahan status tindakan ini tidak diizinkan."), field="status")
-        before = locked.status
-        locked.status = to
-        if ref:
-            locked.external_ref = clip(ref, CaseAction, "external_ref")
-        locked.save(update_fields=["status", "external_ref", "updated_at"])
-        record_audit(
-            actor,
-            "case.action.status",
-            locked,
-            before={"status": before},
-            after={"status": to, "ref": locked.external_ref},
-        )
+        changes = {"external_ref": clip(ref, CaseAction, "external_ref")} if ref else {}
+        ACTIONS.move(
+            actor, locked, to, changes=changes, audit_as="case.action.status",
+            audit={"ref": changes.get("external_ref", locked.external_ref)},
+        )  # fmt: skip
     return locked
 
 
