@@ -257,6 +257,14 @@ SIGAP_TRAVEL = {
 }
 # Maximum age of an Aplicare/SIRS X-timestamp, seconds.
 SIGAP_SIGNATURE_MAX_SKEW = int(os.environ.get("SIGAP_SIGNATURE_MAX_SKEW", "300"))
+# a signed Aplicare/SISRUTE header set is good for a burst from its first address (core.compat)
+SIGAP_SIGNATURE_BURST_SECONDS = int(os.environ.get("SIGAP_SIGNATURE_BURST_SECONDS", "60"))
+# SIRS X-pass: "password" (what public bridges send) and/or "md5"
+SIGAP_SIRS_XPASS_FORMS = tuple(
+    f.strip()
+    for f in os.environ.get("SIGAP_SIRS_XPASS_FORMS", "password,md5").split(",")
+    if f.strip()
+)
 # Outbound webhooks (sigap.core.webhooks.check_url): https to public addresses only. The
 # demo (`make demo`/`make serve`, `sigap simulate emergency`) and tests turn on loopback
 # (and plain http to loopback only) for their simulated partners; never in production.
