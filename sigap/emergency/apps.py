@@ -11,6 +11,7 @@ class EmergencyConfig(AppConfig):
         # a hospital's answer to an emergency referral moves its hand-off
         referral_moved.connect(_follow_referral, dispatch_uid="emergency.follow_referral")
         _register(self)
+        _receive_homecare()
 
 
 def _register(app: AppConfig) -> None:
@@ -40,3 +41,26 @@ def _follow_referral(sender, **kwargs) -> None:
     from . import services
 
     services.follow_referral(**kwargs)
+
+
+def _receive_homecare() -> None:
+    """Home care hands "emergency" escalations over to PSC 119 (docs/contracts.md). The
+    functions are looked up on the services package at call time, so tests can patch them."""
+    from sigap.homecare import contracts
+
+    from . import services
+
+    def withdraw(actor, withdrawal) -> str:
+        incident = services.withdraw_from_homecare(actor, withdrawal)
+        return incident.number if incident is not None else withdrawal.target_label
+
+    contracts.register(
+        contracts.Receiver(
+            kind="emergency",
+            target_type="emergency.incident",
+            receive=lambda actor, handover: contracts.Receipt.of(
+                services.create_from_homecare(actor, handover)
+            ),
+            withdraw=withdraw,
+        )
+    )

@@ -12,6 +12,26 @@ class ReferralsConfig(AppConfig):
         # each facility's SIMRS hears of every move of its referrals (signed webhooks)
         referral_moved.connect(services.on_referral_moved, dispatch_uid="referrals.webhooks")
         _register(self)
+        _receive_homecare()
+
+
+def _receive_homecare() -> None:
+    """Home care hands "referral" escalations over to us (docs/contracts.md). The lambdas look
+    the functions up on the services package at call time, so tests can patch them there."""
+    from sigap.homecare import contracts
+
+    from . import services
+
+    contracts.register(
+        contracts.Receiver(
+            kind="referral",
+            target_type="referrals.referral",
+            receive=lambda actor, handover: contracts.Receipt.of(
+                services.create_from_homecare(actor, handover)
+            ),
+            withdraw=lambda actor, withdrawal: services.withdraw_from_homecare(actor, withdrawal),
+        )
+    )
 
 
 def _register(app: AppConfig) -> None:

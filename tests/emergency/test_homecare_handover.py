@@ -81,5 +81,5 @@ def test_someone_else_cannot_hand_over(roster, visit, make_user):  # noqa: F811
     Escalation.objects.filter(pk=esc.pk).update(kind="emergency")
     esc.refresh_from_db()
     with pytest.raises(Forbidden):
-        services.create_from_homecare(Actor(stranger, "web"), esc)
+        services.create_from_homecare(Actor(stranger, "web"), homecare.handover_of(esc))
     assert not Incident.objects.exists()

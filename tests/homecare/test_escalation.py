@@ -34,14 +34,14 @@ def test_referral_hand_over_gets_the_escalation_and_links_what_it_created(
 
     seen = {}
 
-    def create_from_homecare(actor, escalation):
+    def create_from_homecare(actor, handover):
         seen["actor"] = actor.user
-        seen["kind"] = escalation.kind
-        seen["reasons"] = list(escalation.reasons)
-        seen["nik"] = escalation.record.visit.care_plan.request.nik
-        seen["facility"] = escalation.facility
+        seen["kind"] = handover.kind
+        seen["reasons"] = list(handover.signs)
+        seen["nik"] = handover.patient.nik
+        seen["facility"] = handover.facility
         # stands in for the Referral: any model instance with public_id + get_absolute_url
-        return escalation.record.visit.care_plan.request
+        return HomecareRequest.objects.get(pk=visit.care_plan.request_id)
 
     monkeypatch.setattr(referral_services, "create_from_homecare", create_from_homecare,
                         raising=False)  # fmt: skip
@@ -70,8 +70,8 @@ def test_a_failing_or_declining_target_keeps_the_record_and_leaves_it_open(
 ):
     from sigap.emergency import services as emergency_services
 
-    def broken(actor, escalation):
-        HomecareRequest.objects.filter(pk=escalation.record.visit.care_plan.request_id).update(
+    def broken(actor, handover):
+        HomecareRequest.objects.filter(pk=visit.care_plan.request_id).update(
             name="ditimpa"
         )  # a write of theirs before the failure is rolled back with it
         raise ValueError("no unit")
@@ -93,7 +93,7 @@ def test_a_failing_or_declining_target_keeps_the_record_and_leaves_it_open(
     c.post(f"/perawatan-rumah/eskalasi/{esc.public_id}/", {"action": "hand_over"})
     assert Escalation.objects.get(pk=esc.pk).status == "open"  # None: not taken
     monkeypatch.setattr(emergency_services, "create_from_homecare",
-                        lambda a, e: e.record.visit.care_plan.request, raising=False)  # fmt: skip
+                        lambda a, h: visit.care_plan.request, raising=False)  # fmt: skip
     c.post(f"/perawatan-rumah/eskalasi/{esc.public_id}/", {"action": "hand_over"})
     esc.refresh_from_db()
     assert esc.status == "handed_over" and services.escalation_target(esc)[1] == ""  # no url

@@ -57,7 +57,9 @@ def test_danger_signs_become_a_referral_to_the_recommended_hospital(network, hom
     audit = AuditEvent.objects.get(action="referral.send", object_id=str(r.public_id))
     assert "ners-ani" in audit.actor_label
     # a second hand-over of the same escalation creates nothing
-    again = services.create_from_homecare(Actor(net.people["pkm"], "web"), esc)
+    again = services.create_from_homecare(
+        Actor(net.people["pkm"], "web"), homecare.handover_of(esc)
+    )
     assert again.pk == r.pk and Referral.objects.count() == 1
 
 
@@ -79,7 +81,7 @@ def test_an_emergency_escalation_is_an_emergency_referral(network, home_visit):
     Escalation.objects.filter(pk=esc.pk).update(kind="emergency", reasons=["perdarahan"])
     Referral.objects.all().delete()
     esc.refresh_from_db()
-    r = services.create_from_homecare(Actor(net.people["pkm"], "web"), esc)
+    r = services.create_from_homecare(Actor(net.people["pkm"], "web"), homecare.handover_of(esc))
     assert (r.urgency, r.kind, r.service_id, r.reason_id) == ("emergency", 2, "igd", "GD")
     assert r.diagnosis_code == "R58"
     audit = AuditEvent.objects.get(action="referral.send", object_id=str(r.public_id))

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +11,7 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from sigap.core.services import Actor, Channel
 from sigap.facilities import services as facility_services
-from sigap.homecare import services as homecare_services
+from sigap.homecare.contracts import HandOver, Withdrawal
 
 from .. import areas, reference
 from ..models import Incident
@@ -32,33 +31,34 @@ HOMECARE_SIGN_ANSWERS = {
 }
 
 
-def create_from_homecare(actor: Actor, escalation) -> Incident:
-    """Danger signs found on a home visit that need an emergency (called by home care's
-    `hand_over_escalation`): an incident at the patient's home, category medical, triaged
-    from the signs (at least kuning), with the signs, vital signs and the visiting
-    Puskesmas in the notes so the call-taker can call back. One incident per escalation: a
-    second hand-over returns the first."""
-    if escalation.kind != "emergency":
+def create_from_homecare(actor: Actor, handover: HandOver) -> Incident:
+    """Danger signs found on a home visit that need an emergency (home care's receiver for
+    kind "emergency", see docs/contracts.md): an incident at the patient's home, category
+    medical, triaged from the signs (at least kuning), with the signs, vital signs and the
+    visiting Puskesmas in the notes so the call-taker can call back. One incident per
+    escalation: a second hand-over returns the first."""
+    if handover.kind != "emergency":
         raise InvalidInput(_("Eskalasi ini bukan untuk gawat darurat."), field="kind")
+    facility = handover.facility
+    visit = handover.visit
     user = actor.user
     if user is None:
         if actor.channel not in {Channel.SYSTEM, Channel.CLI}:
             raise NotAuthenticated(_("Silakan masuk terlebih dahulu."))
     elif not (
         user.is_admin_role
-        or escalation.record.recorded_by_id == user.pk  # the worker who found the signs
-        or facility_services.can_operate(user, escalation.facility)
+        or visit.worker_id == user.pk  # the worker who found the signs
+        or facility_services.can_operate(user, facility)
     ):
         raise Forbidden(_("Hanya petugas Puskesmas yang merawat pasien ini."))
-    ref = f"homecare:{escalation.public_id}"
+    ref = f"homecare:{handover.escalation_id}"
     existing = Incident.objects.filter(source=Incident.Source.HOMECARE, partner_ref=ref).first()
     if existing is not None:
         return existing
-    record = escalation.record
-    patient = record.visit.care_plan.request
+    patient = handover.patient
     answers = {
         HOMECARE_SIGN_ANSWERS[code]: True
-        for code in escalation.reasons
+        for code in handover.signs
         if code in HOMECARE_SIGN_ANSWERS
     }
     triage = reference.suggest_triage("medical", answers)
@@ -67,11 +67,11 @@ def create_from_homecare(actor: Actor, escalation) -> Incident:
     vitals = [
         f"{label} {value}"
         for label, value in (
-            ("TD", f"{record.systolic}/{record.diastolic}" if record.systolic else None),
-            ("nadi", record.pulse),
-            ("napas", record.respiration),
-            ("suhu", record.temperature),
-            ("SpO2", record.spo2),
+            ("TD", f"{visit.systolic}/{visit.diastolic}" if visit.systolic else None),
+            ("nadi", visit.pulse),
+            ("napas", visit.respiration),
+            ("suhu", visit.temperature),
+            ("SpO2", visit.spo2),
         )
         if value is not None
     ]
@@ -79,25 +79,21 @@ def create_from_homecare(actor: Actor, escalation) -> Incident:
         line
         for line in (
             _("Dari perawatan rumah (%(f)s): tanda bahaya %(s)s.")
-            % {
-                "f": escalation.facility.name,
-                "s": ", ".join(homecare_services.sign_labels(list(escalation.reasons))),
-            },
+            % {"f": facility.name, "s": ", ".join(handover.sign_labels)},
             _("Pasien: %(n)s.") % {"n": patient.name},
             (_("Tanda vital: %(v)s.") % {"v": ", ".join(vitals)}) if vitals else "",
-            record.notes,
+            visit.notes,
         )
         if line
     )
-    worker = record.recorded_by
-    caller = (worker.get_full_name() or worker.get_username()) if worker else ""
+    caller = visit.worker_full_name or visit.worker_username
     data = IncidentInput(
         latitude=patient.latitude,
         longitude=patient.longitude,
-        village_code=patient.village_id or "",
+        village_code=patient.village_code,
         address=clip(patient.address, Incident, "address"),
         caller_phone=patient.phone if PHONE_RE.match(patient.phone or "") else "",
-        caller_name=clip(caller or escalation.facility.name, Incident, "caller_name"),
+        caller_name=clip(caller or facility.name, Incident, "caller_name"),
         category="medical",
         triage=triage,
         triage_answers=answers,
@@ -110,24 +106,22 @@ def create_from_homecare(actor: Actor, escalation) -> Incident:
     # place goes to the Puskesmas' console, out of area
     placed = areas.place(cleaned.latitude, cleaned.longitude, village)
     if not placed.known:
-        placed = dataclasses.replace(placed, console_area=escalation.facility.village_id[:4])
+        placed = dataclasses.replace(placed, console_area=facility.village_id[:4])
     return _open_incident(actor, cleaned, placed, timezone.now())
 
 
-def withdraw_from_homecare(
-    actor: Actor, escalation, reason: str, *, now: datetime | None = None
-) -> Incident | None:
-    """Cancel the incident a home-care escalation raised in error (called by home care's
-    `withdraw_escalation`, which checks that the actor recorded the visit). Only while no
+def withdraw_from_homecare(actor: Actor, withdrawal: Withdrawal) -> Incident | None:
+    """Cancel the incident a home-care escalation raised in error (home care's withdraw for
+    "emergency.incident"; home care checks that the actor recorded the visit). Only while no
     unit has been sent: once PSC 119 dispatched, the dispatcher decides (Conflict). None when
     the escalation raised no incident; an already cancelled one is returned as it is."""
     user = actor.user
     if user is None:
         if actor.channel not in {Channel.SYSTEM, Channel.CLI}:
             raise NotAuthenticated(_("Silakan masuk terlebih dahulu."))
-    elif not (user.is_admin_role or escalation.record.recorded_by_id == user.pk):
+    elif not (user.is_admin_role or withdrawal.worker_id == user.pk):
         raise Forbidden(_("Hanya petugas yang mencatat kunjungan ini yang dapat menariknya."))
-    ref = f"homecare:{escalation.public_id}"
+    ref = f"homecare:{withdrawal.escalation_id}"
     incident = Incident.objects.filter(source=Incident.Source.HOMECARE, partner_ref=ref).first()
     if incident is None or incident.status == I.CANCELLED:
         return incident
@@ -137,4 +131,5 @@ def withdraw_from_homecare(
             % {"no": incident.number, "s": _label(incident.status, I)},
             field="status",
         )
-    return _end_incident(actor, incident, I.CANCELLED, clip(reason, Incident, "close_reason"), now)
+    reason = clip(withdrawal.note, Incident, "close_reason")
+    return _end_incident(actor, incident, I.CANCELLED, reason, withdrawal.now)

@@ -20,7 +20,6 @@ from sigap.core.travel import get_estimator
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility, Kind
 from sigap.referrals import services as referral_services
-from sigap.referrals.models import Referral
 
 from .. import reference
 from ..models import Assignment, Handoff, Incident, Unit
@@ -168,17 +167,17 @@ def _unit_at_hospital(actor: Actor, h: Handoff, now: datetime) -> None:
     if h.referral_id is None:
         move_handoff(actor, h, H.ARRIVED, reason=_("ambulans tiba di RS"), now=now)
         return
-    referral = Referral.objects.filter(pk=h.referral_id, status=Referral.Status.ACCEPTED).first()
-    if referral is not None:
-        referral_services.record_arrival(_system_for(actor), referral, now=now)
+    state = referral_services.referral_state(pk=h.referral_id)
+    if state is not None and state.allows("arrive"):  # accepted
+        referral_services.record_arrival(_system_for(actor), h.referral, now=now)
 
 
 def _cancel_referral(actor: Actor, handoff: Handoff, reason: str, now: datetime) -> None:
-    referral = Referral.objects.filter(pk=handoff.referral_id).first()
-    if referral is None or referral.status not in referral_services.TRANSITIONS["cancel"][0]:
+    state = referral_services.referral_state(pk=handoff.referral_id)
+    if state is None or not state.allows("cancel"):
         return
     referral_services.cancel_referral(
-        _system_for(actor), referral, reason=reason or _("dibatalkan PSC"), now=now
+        _system_for(actor), handoff.referral, reason=reason or _("dibatalkan PSC"), now=now
     )
 
 
@@ -301,7 +300,7 @@ def hospital_handoff_action(actor: Actor, handoff: Handoff, to: str) -> Handoff:
         return move_handoff(actor, handoff, to)
     referral = handoff.referral  # selected with the hand-off by the API
     with transaction.atomic():
-        if referral.status in referral_services.TRANSITIONS["accept"][0]:
+        if referral_services.state_of(referral).allows("accept"):
             referral = referral_services.answer_referral(actor, referral, accept=True)
         if to == H.ARRIVED:
             referral_services.record_arrival(actor, referral)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 from datetime import datetime
 
@@ -14,14 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, Forbidden
-from sigap.core.models import AuditEvent
-from sigap.core.services import Actor, Channel, record_audit
-from sigap.facilities import services as facility_services
+from sigap.core.services import Actor, record_audit
 
+from .. import contracts
 from ..models import Escalation, VisitRecord
 from ._input import _clean, field_length
 from .access import require_staff
-from .signs import escalation_kind
+from .signs import escalation_kind, sign_labels
 
 log = logging.getLogger(__name__)
 
@@ -54,52 +52,34 @@ def stale_escalations(record: VisitRecord, escalations=None) -> list[Escalation]
 
 
 def _withdraw_target(actor: Actor, escalation: Escalation, reason: str, now: datetime) -> str:
-    """Cancel what the escalation created, through the other capability's own transition
-    function. Returns a label of what was withdrawn."""
+    """Cancel what the escalation created, through the receiver that created it (its own
+    transition function; see `contracts`). Returns a label of what was withdrawn."""
+    receiver = contracts.receiver_of(escalation.handed_to_type)
+    if receiver is None or receiver.withdraw is None:
+        raise Conflict(
+            _("Tujuan eskalasi ini tidak dapat ditarik dari sini; hubungi penerimanya."),
+            field="escalation",
+        )
     note = _("Ditarik oleh petugas perawatan rumah (salah catat): %(r)s") % {"r": reason}
-    if escalation.handed_to_type == "referrals.referral":
-        # imported here: referrals and emergency import these services (sign labels), so a
-        # top-level import closes a cycle; home care reaches them on demand, like the hand-over
-        from sigap.referrals import services as referral_services
-        from sigap.referrals.models import Referral
-
-        referral = Referral.objects.filter(public_id=escalation.handed_to_id).first()
-        if referral is None or referral.status == Referral.Status.CANCELLED:
-            return escalation.handed_to
-        if referral.status not in referral_services.TRANSITIONS["cancel"][0]:
-            raise Conflict(
-                _("Rujukan %(no)s sudah %(s)s dan tidak dapat ditarik; hubungi rumah sakit.")
-                % {"no": referral.number, "s": referral.get_status_display()},
-                field="escalation",
-            )
-        sender_actor = actor
-        if actor.user is None or not facility_services.can_operate(actor.user, referral.sender):
-            # the worker's own login is not always an operator of the Puskesmas (the same
-            # hand-over identity create_from_homecare used to send it)
-            label = f"homecare:{actor.display}"[: field_length(AuditEvent, "actor_label")]
-            sender_actor = Actor(user=None, channel=Channel.SYSTEM, label=label,
-                                 remote_addr=actor.remote_addr)  # fmt: skip
-        referral_services.cancel_referral(sender_actor, referral, reason=note[:255], now=now)
-        return referral.number
-    if escalation.handed_to_type == "emergency.incident":
-        from sigap.emergency import services as emergency_services  # cycle: see above
-
-        incident = emergency_services.withdraw_from_homecare(actor, escalation, note, now=now)
-        return incident.number if incident is not None else escalation.handed_to
-    raise Conflict(
-        _("Tujuan eskalasi ini tidak dapat ditarik dari sini; hubungi penerimanya."),
-        field="escalation",
+    withdrawal = contracts.Withdrawal(
+        escalation_id=escalation.public_id,
+        target_id=escalation.handed_to_id,
+        target_label=escalation.handed_to,
+        worker_id=escalation.record.recorded_by_id,
+        note=note,
+        now=now,
     )
+    return receiver.withdraw(actor, withdrawal)
 
 
 def withdraw_escalation(
     actor: Actor, escalation: Escalation, reason: str, *, now: datetime | None = None
 ) -> Escalation:
     """The author of the visit record withdraws an escalation raised in error, with a reason:
-    an open one simply ends; a handed-over referral is cancelled through referrals'
-    `cancel_referral` (the receiving hospital sees it cancelled with the reason); a PSC 119
-    incident is cancelled while no unit is on its way (`emergency.services
-    .withdraw_from_homecare`). All or nothing; audited. Returns the withdrawn escalation."""
+    an open one simply ends; a handed-over one is withdrawn by its receiver (`contracts`): a
+    referral is cancelled (the receiving hospital sees it cancelled with the reason), a PSC 119
+    incident while no unit is on its way. All or nothing; audited. Returns the withdrawn
+    escalation."""
     now = now or timezone.now()
     if not is_author(actor, escalation.record):
         raise Forbidden(_("Hanya petugas yang mencatat kunjungan ini yang dapat menariknya."))
@@ -126,41 +106,59 @@ def withdraw_escalation(
     return locked
 
 
-HAND_OVER_TARGETS = {
-    Escalation.Kind.REFERRAL: "sigap.referrals.services",
-    Escalation.Kind.EMERGENCY: "sigap.emergency.services",
-}
+def handover_of(escalation: Escalation) -> contracts.HandOver:
+    """The payload a receiver gets for an escalation (`contracts.HandOver`): the signs, the
+    Puskesmas, the patient of the care request and the visit record, read here so that no
+    receiver walks home care's models."""
+    record = escalation.record
+    request = record.visit.care_plan.request
+    worker = record.recorded_by
+    signs = tuple(str(s) for s in (escalation.reasons or []))
+    return contracts.HandOver(
+        escalation_id=escalation.public_id,
+        kind=escalation.kind,
+        signs=signs,
+        sign_labels=tuple(sign_labels(list(signs))),
+        facility=escalation.facility,
+        patient=contracts.PatientSummary(
+            nik=request.nik,
+            name=request.name,
+            phone=request.phone,
+            address=request.address,
+            village_code=request.village_id or "",
+            latitude=request.latitude,
+            longitude=request.longitude,
+            need=request.need,
+        ),
+        visit=contracts.VisitSummary(
+            systolic=record.systolic,
+            diastolic=record.diastolic,
+            pulse=record.pulse,
+            respiration=record.respiration,
+            temperature=record.temperature,
+            spo2=record.spo2,
+            notes=record.notes,
+            outcome_label=str(record.get_outcome_display()),
+            worker_id=record.recorded_by_id,
+            worker_full_name=(worker.get_full_name() or "") if worker else "",
+            worker_username=worker.get_username() if worker else "",
+        ),
+    )
 
 
 def hand_over_escalation(actor: Actor, escalation: Escalation) -> Escalation:
-    """THE call point to the referral and emergency capabilities.
+    """THE call point to the referral and emergency capabilities (docs/contracts.md).
 
-    Calls `create_from_homecare(actor, escalation)` of `sigap.referrals.services` (kind
-    "referral") or `sigap.emergency.services` (kind "emergency") when it exists.
-
-    What it passes:
-    - `actor`: who recorded the visit (the worker, a `puskesmas_staff` operator of
-      `escalation.facility`) or the staff member pressing "teruskan" in the inbox.
-    - `escalation`: an `Escalation` row, status "open": `kind`, `reasons` (danger-sign codes;
-      `sign_labels(escalation.reasons)` gives the labels), `facility` (the Puskesmas that
-      refers), `public_id` (a stable reference: use it to refuse a second hand-over of the
-      same escalation), `record` (the `VisitRecord`: vital signs, notes, outcome,
-      `recorded_by`) and `record.visit.care_plan.request` (the patient: `nik`, `name`,
-      `phone`, `address`, `village`, `latitude`, `longitude`, `need`).
-
-    What it expects back: the object it created, a model instance with a `public_id` (the
-    `Referral` or the `Incident`); its `str()` is shown and, when it has
-    `get_absolute_url()`, the visit record links to it. `None` means "not taken": the
+    Calls the receiver registered for the escalation's kind (`contracts.receiver_for`) with
+    `actor` (who recorded the visit, or the staff member pressing "teruskan" in the inbox)
+    and a `contracts.HandOver` payload (`handover_of`). It expects a `contracts.Receipt` of
+    what was created (shown, and linked from the visit record), or None: "not taken", the
     escalation stays open. A raised error is not the visit's failure: the call runs in its
     own transaction after the visit record is saved (their rows and our mark commit together
     or not at all), the escalation stays open for staff in the inbox, and the error is
-    audited. Until the function exists, escalations stay open in the Puskesmas inbox."""
-    try:
-        module = importlib.import_module(HAND_OVER_TARGETS[escalation.kind])
-    except ImportError:
-        return escalation
-    target = getattr(module, "create_from_homecare", None)
-    if target is None:
+    audited. Without a receiver, escalations stay open in the Puskesmas inbox."""
+    receiver = contracts.receiver_for(escalation.kind)
+    if receiver is None:
         return escalation
     try:
         with transaction.atomic():
@@ -173,14 +171,13 @@ def hand_over_escalation(actor: Actor, escalation: Escalation) -> Escalation:
             if locked.status != Escalation.Status.OPEN:
                 escalation.refresh_from_db()
                 return escalation
-            ref = target(actor, locked)
-            if ref is None:
+            receipt = receiver.receive(actor, handover_of(locked))
+            if receipt is None:
                 return escalation
-            meta = getattr(ref, "_meta", None)
             locked.status = Escalation.Status.HANDED_OVER
-            locked.handed_to = str(ref)[: field_length(Escalation, "handed_to")]
-            locked.handed_to_type = meta.label_lower if meta is not None else ""
-            locked.handed_to_id = getattr(ref, "public_id", None)
+            locked.handed_to = receipt.label[: field_length(Escalation, "handed_to")]
+            locked.handed_to_type = receipt.target_type
+            locked.handed_to_id = receipt.target_id
             locked.save(update_fields=["status", "handed_to", "handed_to_type",
                                        "handed_to_id", "updated_at"])  # fmt: skip
             record_audit(

@@ -18,7 +18,8 @@ Callers import this package (`from sigap.referrals import services`); the module
 | `workflow` | `_move` (the status compare-and-set), answers and their daily statistics |
 | `operations` | send, answer, arrival, back-referral, cancel, redirect, update, reminder |
 | `escalation` | the overdue sweep and the next-hospital proposal |
-| `handoffs` | referrals handed over by emergency and home care |
+| `handoffs` | referrals handed over by emergency and home care (docs/contracts.md) |
+| `state` | `referral_state` / `state_of`: the typed view other capabilities read |
 | `holds` | the referral's bed hold (through the beds capability) |
 | `notifications` | in-app notifications and the emergency SMS page |
 | `facility_webhooks` | per-facility SIMRS webhooks |
@@ -41,7 +42,12 @@ from .facility_webhooks import (
     register_webhook,
     remove_webhook,
 )
-from .handoffs import HOMECARE_SIGNS, create_emergency_referral, create_from_homecare
+from .handoffs import (
+    HOMECARE_SIGNS,
+    create_emergency_referral,
+    create_from_homecare,
+    withdraw_from_homecare,
+)
 from .inputs import ReferralInput, clean_input, find_facility
 from .operations import (
     AUDITED,
@@ -72,6 +78,7 @@ from .rules import (
     arrival_hours,
     room_class_for,
 )
+from .state import ReferralState, referral_state, state_of
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -92,6 +99,7 @@ __all__ = [
     "WEBHOOK_EVENTS",
     "WEBHOOK_EVENT_NAMES",
     "ReferralInput",
+    "ReferralState",
     "answer_minutes",
     "answer_referral",
     "arrival_hours",
@@ -110,6 +118,7 @@ __all__ = [
     "push_event",
     "record_arrival",
     "redirect_referral",
+    "referral_state",
     "register_webhook",
     "remove_webhook",
     "renotify",
@@ -117,5 +126,7 @@ __all__ = [
     "room_class_for",
     "send_referral",
     "set_sisrute_password",
+    "state_of",
     "update_referral",
+    "withdraw_from_homecare",
 ]

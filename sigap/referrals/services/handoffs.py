@@ -8,18 +8,20 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sigap.core.errors import InvalidInput
+from sigap.core.errors import Conflict, InvalidInput
+from sigap.core.models import AuditEvent
 from sigap.core.services import Actor, Channel, require_role
 from sigap.coverage.services import coverage_status
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
+from sigap.homecare.contracts import HandOver, Withdrawal
 
 from .. import selectors
 from ..models import Referral, ReferralEvent
 from ._fields import clip
 from .inputs import ReferralInput
-from .operations import send_referral
-from .rules import UNIT_ROLES
+from .operations import cancel_referral, send_referral
+from .rules import TRANSITIONS, UNIT_ROLES
 
 
 def create_emergency_referral(
@@ -102,80 +104,95 @@ def _homecare_payer(nik: str) -> str:
     return Referral.Payer.JKN_NON_PBI
 
 
-def create_from_homecare(actor: Actor, escalation: object, *, now: datetime | None = None):
-    """Danger signs found on a home visit, as a referral from the Puskesmas (called by
-    `sigap.homecare.services.hand_over_escalation` inside its transaction, the escalation row
-    locked). The patient comes from the care request, the vital signs and notes from the visit
-    record; the receiver is the first hospital `selectors.recommend` ranks for the service the
+def _homecare_sender(actor: Actor, sender: Facility, model: type) -> Actor:
+    """A staff member of the Puskesmas acts as themselves; anyone else (the worker's own login
+    is not always an operator of the facility) as the home-care hand-over, named after them."""
+    if actor.user is not None and facility_services.can_operate(actor.user, sender):
+        return actor
+    return Actor(
+        user=None,
+        channel=Channel.SYSTEM,
+        label=clip(f"homecare:{actor.display}", model, "actor_label"),
+        remote_addr=actor.remote_addr,
+    )
+
+
+def create_from_homecare(
+    actor: Actor, handover: HandOver, *, now: datetime | None = None
+) -> Referral | None:
+    """Danger signs found on a home visit, as a referral from the Puskesmas (home care's
+    receiver for kind "referral", see docs/contracts.md; called inside home care's
+    transaction, the escalation row locked). The patient, vital signs and notes come from the
+    payload; the receiver is the first hospital `selectors.recommend` ranks for the service the
     signs need, from the patient's home; urgency: emergency for an emergency escalation,
     elective otherwise. Returns the Referral (the same one when the escalation was handed over
     before), or None when no hospital offers the service (the escalation stays open)."""
     now = now or timezone.now()
-    incident_ref = f"homecare.escalation:{escalation.public_id}"
+    incident_ref = f"homecare.escalation:{handover.escalation_id}"
     done = Referral.objects.filter(incident_ref=incident_ref).first()
     if done is not None:
         return done
-    record = escalation.record
-    request = record.visit.care_plan.request
-    sender: Facility = escalation.facility
-    signs = [str(s) for s in (escalation.reasons or [])]
-    emergency = escalation.kind == "emergency"
+    visit = handover.visit
+    patient = handover.patient
+    sender: Facility = handover.facility
+    signs = list(handover.signs)
+    emergency = handover.kind == "emergency"
     known = [HOMECARE_SIGNS[s] for s in signs if s in HOMECARE_SIGNS]
     diagnosis = known[0][0] if known else "R69"
     services_needed = [svc for _code, svc in known if svc]
     service = services_needed[0] if services_needed else ("igd" if emergency else "")
-    lat = getattr(request, "latitude", None) or sender.latitude
-    lon = getattr(request, "longitude", None) or sender.longitude
+    lat = patient.latitude or sender.latitude
+    lon = patient.longitude or sender.longitude
     ranked = selectors.recommend(lat=lat, lon=lon, service=service, limit=1, now=now)
     if not ranked:
         return None
-    try:
-        # local: home care imports this package (withdrawing a hand-over cancels the
-        # referral), so a top-level import here would close a homecare <-> referrals cycle
-        from sigap.homecare.services import sign_labels
-
-        labels = sign_labels(signs)
-    except ImportError:
-        labels = signs
-    payer = _homecare_payer(request.nik)
-    pressure = (
-        f"{record.systolic}/{record.diastolic}" if record.systolic and record.diastolic else ""
-    )
-    # a staff member of the Puskesmas sends as themselves; anyone else (the worker's own login
-    # is not always an operator of the facility) as the home-care hand-over, named after them
-    user = actor.user
-    if user is None or not facility_services.can_operate(user, sender):
-        actor = Actor(
-            user=None,
-            channel=Channel.SYSTEM,
-            label=clip(f"homecare:{actor.display}", ReferralEvent, "actor_label"),
-            remote_addr=actor.remote_addr,
-        )
+    labels = list(handover.sign_labels)
+    payer = _homecare_payer(patient.nik)
+    pressure = f"{visit.systolic}/{visit.diastolic}" if visit.systolic and visit.diastolic else ""
     data = ReferralInput(
         sender=str(sender.public_id),
         receiver=ranked[0]["id"],
         kind=Referral.Kind.INPATIENT if emergency else Referral.Kind.OUTPATIENT,
         urgency=Referral.Urgency.EMERGENCY if emergency else Referral.Urgency.ELECTIVE,
         payer=payer,
-        patient_name=request.name,
-        patient_nik=request.nik,
-        patient_contact=request.phone,
-        patient_address=request.address,
+        patient_name=patient.name,
+        patient_nik=patient.nik,
+        patient_contact=patient.phone,
+        patient_address=patient.address,
         diagnosis=diagnosis,
         reason="GD" if emergency else "SP",
         reason_text=clip(", ".join(labels), Referral, "reason_text"),
         anamnesis=(
             _("Tanda bahaya pada kunjungan rumah: %(s)s. Kebutuhan: %(n)s. Catatan: %(c)s")
-            % {"s": ", ".join(labels), "n": request.need, "c": record.notes or "-"}
+            % {"s": ", ".join(labels), "n": patient.need, "c": visit.notes or "-"}
         ),
         blood_pressure=pressure,
-        pulse=record.pulse,
-        temperature=record.temperature,
-        respiration=record.respiration,
-        general_condition=str(record.get_outcome_display()),
+        pulse=visit.pulse,
+        temperature=visit.temperature,
+        respiration=visit.respiration,
+        general_condition=visit.outcome_label,
         service=service,
-        officer_name=str(getattr(record.recorded_by, "get_full_name", lambda: "")() or ""),
+        officer_name=visit.worker_full_name,
         incident_ref=incident_ref,
         jkn_card_pending=payer != Referral.Payer.GENERAL,
     )
-    return send_referral(actor, data, now=now)
+    return send_referral(_homecare_sender(actor, sender, ReferralEvent), data, now=now)
+
+
+def withdraw_from_homecare(actor: Actor, withdrawal: Withdrawal) -> str:
+    """Cancel the referral a home-care escalation raised in error (home care's withdraw for
+    "referrals.referral"; home care checked that the actor recorded the visit). Returns the
+    referral number, or home care's label when it is gone or already cancelled. Conflict once
+    the hospital has moved it past cancelling."""
+    referral = Referral.objects.filter(public_id=withdrawal.target_id).first()
+    if referral is None or referral.status == Referral.Status.CANCELLED:
+        return withdrawal.target_label
+    if referral.status not in TRANSITIONS["cancel"][0]:
+        raise Conflict(
+            _("Rujukan %(no)s sudah %(s)s dan tidak dapat ditarik; hubungi rumah sakit.")
+            % {"no": referral.number, "s": referral.get_status_display()},
+            field="escalation",
+        )
+    sender = _homecare_sender(actor, referral.sender, AuditEvent)
+    cancel_referral(sender, referral, reason=withdrawal.note[:255], now=withdrawal.now)
+    return referral.number
