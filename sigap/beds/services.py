@@ -18,6 +18,7 @@ from sigap.core.workflow import Workflow
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
 
+from . import selectors as bed_selectors
 from .models import (
     BedClass,
     BedHold,
@@ -493,6 +494,51 @@ def end_hold(
             _history(room, BedUpdate.Kind.RELEASE, Room.Source.HOLD, actor, room.changed_at)
             _bump_board(hold.facility_id)
     return hold
+
+
+def finish_hold(
+    actor: Actor,
+    hold: BedHold | int | None,
+    *,
+    arrived: bool,
+    reason: str = "",
+    now: datetime | None = None,
+) -> bool:
+    """End a hold that is still held, for another capability: the patient arrived (the bed is
+    taken) or will not come (the bed is free again). A hold that already ended (expired,
+    released elsewhere) is left as it is. Returns whether this call ended it."""
+    if hold is not None and not isinstance(hold, BedHold):
+        hold = BedHold.objects.filter(pk=hold).first()
+    if hold is None or hold.status != BedHold.Status.HELD:
+        return False
+    outcome = BedHold.Status.ARRIVED if arrived else BedHold.Status.RELEASED
+    try:
+        end_hold(actor, hold, outcome, reason=reason, now=now)
+    except Conflict:
+        return False  # it expired or ended meanwhile
+    return True
+
+
+# --- reads published to the other capabilities (the board is beds' own read model) ---------
+
+
+def board_snapshot() -> bed_selectors._Snapshot:
+    """The process's in-memory board (free beds by class and hospital), for recommendations."""
+    return bed_selectors.get_snapshot()
+
+
+def public_board(**filters) -> list[dict]:
+    """The public board's rows (see beds.selectors.public_board for the filters)."""
+    return bed_selectors.public_board(**filters)
+
+
+def bed_class(code: str | None) -> BedClass | None:
+    return BedClass.objects.filter(code=code).first() if code else None
+
+
+def public_bed_classes():
+    """The classes the public board filters by, in board order."""
+    return BedClass.objects.filter(is_public_filter=True)
 
 
 def expire_holds(now: datetime | None = None) -> int:

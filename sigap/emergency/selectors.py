@@ -25,8 +25,7 @@ from django.db import connection
 from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 
-from sigap.beds import selectors as bed_selectors
-from sigap.beds.services import hold_policy
+from sigap.beds import services as bed_services
 from sigap.core.spatial import PointIndex
 from sigap.core.travel import get_estimator, haversine_km
 from sigap.facilities.models import Facility
@@ -324,7 +323,7 @@ def recommend_hospitals(
     bed_class = (
         reference.TRIAGE_BED_CLASS.get(incident.triage, "") if bed_class is None else (bed_class)
     )
-    board = bed_selectors.public_board(
+    board = bed_services.public_board(
         kelas=None,
         lat=incident.latitude,
         lon=incident.longitude,
@@ -364,7 +363,7 @@ def recommend_hospitals(
     )
     out = out[:n]
     policies = {
-        f.public_id: hold_policy(f).allows_holds
+        f.public_id: bed_services.hold_policy(f).allows_holds
         for f in Facility.objects.filter(public_id__in=[h["id"] for h in out])
     }
     for h in out:

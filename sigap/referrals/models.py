@@ -10,7 +10,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sigap.beds.models import BedClass, BedHold
 from sigap.core.fields import EncryptedTextField
 from sigap.core.models import BaseModel
 from sigap.facilities.models import Facility, Service
@@ -140,13 +139,13 @@ class Referral(BaseModel):
     # what the patient needs; room_class is the class the bed is held in (payer only here)
     service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.PROTECT)
     bed_class = models.ForeignKey(
-        BedClass, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "beds.BedClass", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     jkn_class = models.CharField(
         max_length=3, blank=True, help_text=_("Hak kelas rawat peserta JKN non-PBI (KL1-KL3)")
     )
     room_class = models.ForeignKey(
-        BedClass, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "beds.BedClass", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
     # answer and later steps
@@ -155,7 +154,7 @@ class Referral(BaseModel):
     answered_by = models.CharField(max_length=150, blank=True)
     answer_note = models.CharField(max_length=255, blank=True)
     bed_hold = models.ForeignKey(
-        BedHold, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "beds.BedHold", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     escalated_at = models.DateTimeField(null=True, blank=True)
     proposed = models.ForeignKey(

@@ -20,7 +20,7 @@ import numpy as np
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from sigap.beds import selectors as bed_selectors
+from sigap.beds import services as bed_services
 from sigap.core.models import User
 from sigap.core.travel import get_estimator
 from sigap.facilities import services as facility_services
@@ -164,7 +164,7 @@ def recommend(
     if not ok.any():
         return []
     minutes = get_estimator().minutes(lat, lon, hosp.lats, hosp.lons, at=now)
-    board = bed_selectors.get_snapshot()
+    board = bed_services.board_snapshot()
     free = np.zeros(n, dtype=int)
     on_board = np.zeros(n, dtype=bool)
     if bed_class and bed_class in board.free_by_class:
@@ -584,18 +584,13 @@ def naive_recommend(
     *, lat: float, lon: float, service: str, bed_class: str, limit: int = 10
 ) -> list[dict]:
     """Baseline for the benchmark: query per hospital for beds and the answer history."""
-    from sigap.beds.models import Room
-
     out = []
     since = timezone.now() - timedelta(days=STATS_DAYS)
     est = get_estimator()
     for f in Facility.objects.filter(kind_id="rs", is_active=True):
         if service and not f.services.filter(code=service).exists():
             continue
-        free = (
-            Room.objects.filter(facility=f, bed_class_id=bed_class).aggregate(s=Sum("free"))["s"]
-            or 0
-        )
+        free = bed_services.free_beds(f, bed_class)
         answers = ReferralAnswer.objects.filter(facility=f, answered_at__gte=since)
         n = answers.count()
         acc = answers.filter(outcome="accepted").count()

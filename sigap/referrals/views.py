@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sigap.beds.models import BedClass
+from sigap.beds import services as bed_services
 from sigap.core import exports
 from sigap.core.errors import NotFound, SigapError
 from sigap.core.models import Role
@@ -167,7 +167,7 @@ def _form_context(request: HttpRequest, values: dict, error: SigapError | None =
         "recommendations": recommendations,
         "reasons": ReferralReason.objects.all(),
         "services_list": Service.objects.all(),
-        "bed_classes": BedClass.objects.filter(is_public_filter=True),
+        "bed_classes": bed_services.public_bed_classes(),
         "kinds": Referral.Kind.choices,
         "urgencies": Referral.Urgency.choices,
         "payers": Referral.Payer.choices,

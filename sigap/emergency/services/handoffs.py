@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sigap.beds import services as bed_services
-from sigap.beds.models import BedHold
 from sigap.core.errors import Conflict, InvalidInput
 from sigap.core.models import AuditEvent
 from sigap.core.services import Actor, Channel, record_audit, require_area, require_role
@@ -209,15 +208,10 @@ def move_handoff(
             if to == H.CANCELLED:
                 _cancel_referral(actor, handoff, reason, now)
         elif handoff.bed_hold_id and to in (H.ARRIVED, H.CANCELLED):
-            hold = BedHold.objects.get(pk=handoff.bed_hold_id)
-            if hold.status == BedHold.Status.HELD:
-                bed_services.end_hold(
-                    actor,
-                    hold,
-                    "arrived" if to == H.ARRIVED else "released",
-                    reason=reason or handoff.incident.number,
-                    now=now,
-                )
+            bed_services.finish_hold(
+                actor, handoff.bed_hold_id, arrived=to == H.ARRIVED,
+                reason=reason or handoff.incident.number, now=now,
+            )  # fmt: skip
         record_audit(
             actor,
             f"emergency.handoff.{to}",

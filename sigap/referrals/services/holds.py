@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 
 from django.utils.translation import gettext as _
 
 from sigap.beds import services as bed_services
-from sigap.beds.models import BedHold
-from sigap.core.errors import Conflict, InvalidInput
+from sigap.core.errors import InvalidInput
 from sigap.core.services import Actor
 
 from ..models import Referral
@@ -33,8 +31,4 @@ def _hold_for(actor: Actor, referral: Referral, *, now: datetime, minutes: int |
 
 
 def _release_hold(actor: Actor, referral: Referral, now: datetime, reason: str) -> None:
-    hold = referral.bed_hold
-    if hold is None or hold.status != BedHold.Status.HELD:
-        return
-    with contextlib.suppress(Conflict):  # it expired or ended meanwhile
-        bed_services.end_hold(actor, hold, BedHold.Status.RELEASED, reason=reason, now=now)
+    bed_services.finish_hold(actor, referral.bed_hold, arrived=False, reason=reason, now=now)

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sigap.beds.models import BedClass
+from sigap.beds import services as bed_services
 from sigap.core.errors import InvalidInput
 from sigap.facilities.models import Facility, Service
 from sigap.regions.services import validate_nik
@@ -193,7 +193,7 @@ def clean_input(data: ReferralInput, *, today: date | None = None) -> dict:
     bed_class = (data.bed_class or "").strip().upper()
     values["bed_class"] = None
     if bed_class:
-        values["bed_class"] = BedClass.objects.filter(code=bed_class).first()
+        values["bed_class"] = bed_services.bed_class(bed_class)
         if values["bed_class"] is None:
             raise InvalidInput(_("Kelas tempat tidur tidak dikenal."), field="bed_class")
     jkn_class = (data.jkn_class or "").strip().upper()
@@ -201,5 +201,5 @@ def clean_input(data: ReferralInput, *, today: date | None = None) -> dict:
         raise InvalidInput(_("Hak kelas JKN harus KL1, KL2 atau KL3."), field="jkn_class")
     values["jkn_class"] = jkn_class
     room = room_class_for(data.payer, bed_class or None, jkn_class)
-    values["room_class"] = BedClass.objects.filter(code=room).first() if room else None
+    values["room_class"] = bed_services.bed_class(room)
     return values

@@ -3,7 +3,6 @@ hold), arrival, back-referral, cancel, redirect, correction and reminder."""
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -13,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sigap.beds import services as bed_services
-from sigap.beds.models import BedHold
 from sigap.core.errors import Conflict, Forbidden, InvalidInput
 from sigap.core.services import Actor, record_audit, require_role
 from sigap.facilities import services as facility_services
@@ -194,12 +192,8 @@ def record_arrival(actor: Actor, referral: Referral, *, now: datetime | None = N
     _require_receiver(actor, referral)
     with transaction.atomic():
         referral = _move(actor, referral, "arrive", now=now, arrived_at=now)
-        hold = referral.bed_hold
-        if hold is not None and hold.status == BedHold.Status.HELD:
-            with contextlib.suppress(Conflict):  # expired just before: still arrived
-                bed_services.end_hold(
-                    actor, hold, BedHold.Status.ARRIVED, reason="arrived", now=now
-                )
+        # a hold that expired just before stays expired: the patient still arrived
+        bed_services.finish_hold(actor, referral.bed_hold, arrived=True, reason="arrived", now=now)
         _announce(
             _sender_users(referral),
             referral,
