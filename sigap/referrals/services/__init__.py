@@ -1,7 +1,8 @@
 """Referral operations: the only code that writes referrals. Every channel (pages, JSON API,
 SISRUTE-compatible endpoints, emergency hand-off, demo, simulator) comes through here.
 
-One transition table (`TRANSITIONS`) and one function that moves a referral (`_move`): a
+One transition table (`REFERRALS`, a core.workflow `Workflow` by action; `TRANSITIONS` is its
+action map) and one function that moves a referral (`_move`, through `REFERRALS.move`): a
 compare-and-set on the current status, so two answers to the same referral at the same
 moment give exactly one winner; the loser gets a Conflict and writes nothing.
 
@@ -32,8 +33,7 @@ A test that patches a name must patch the module that uses it (e.g.
 
 from .access import audit_download, can_view, is_office, require_view
 from .credentials import issue_sisrute_credential, set_sisrute_password
-from .escalation import _tried as _tried  # the detail page ranks the untried hospitals
-from .escalation import escalate_overdue
+from .escalation import _tried, escalate_overdue
 from .facility_webhooks import (
     WEBHOOK_EVENT_NAMES,
     WEBHOOK_EVENTS,
@@ -69,6 +69,7 @@ from .rules import (
     OFFICE_ROLES,
     OPEN_STATUSES,
     PBI_CLASS,
+    REFERRALS,
     SENDER_ROLES,
     TRANSITIONS,
     TRUSTED_CHANNELS,
@@ -80,6 +81,10 @@ from .rules import (
 )
 from .state import ReferralState, referral_state, state_of
 
+# public name of the facilities a referral has already been sent to (the detail page
+# ranks the untried hospitals)
+tried_facility_ids = _tried
+
 __all__ = [
     "ACTIVE_STATUSES",
     "AUDITED",
@@ -90,6 +95,7 @@ __all__ = [
     "OFFICE_ROLES",
     "OPEN_STATUSES",
     "PBI_CLASS",
+    "REFERRALS",
     "SENDER_ROLES",
     "TRANSITIONS",
     "TRUSTED_CHANNELS",
@@ -127,6 +133,7 @@ __all__ = [
     "send_referral",
     "set_sisrute_password",
     "state_of",
+    "tried_facility_ids",
     "update_referral",
     "withdraw_from_homecare",
 ]

@@ -21,7 +21,7 @@ from ..models import Referral, ReferralEvent
 from ._fields import clip
 from .inputs import ReferralInput
 from .operations import cancel_referral, send_referral
-from .rules import TRANSITIONS, UNIT_ROLES
+from .rules import REFERRALS, UNIT_ROLES
 
 
 def create_emergency_referral(
@@ -187,7 +187,7 @@ def withdraw_from_homecare(actor: Actor, withdrawal: Withdrawal) -> str:
     referral = Referral.objects.filter(public_id=withdrawal.target_id).first()
     if referral is None or referral.status == Referral.Status.CANCELLED:
         return withdrawal.target_label
-    if referral.status not in TRANSITIONS["cancel"][0]:
+    if referral.status not in REFERRALS.actions["cancel"][0]:
         raise Conflict(
             _("Rujukan %(no)s sudah %(s)s dan tidak dapat ditarik; hubungi rumah sakit.")
             % {"no": referral.number, "s": referral.get_status_display()},

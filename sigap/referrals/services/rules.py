@@ -1,27 +1,38 @@
-"""The referral's rules as data: the transition table, who may send, which channels are
-trusted, answer deadlines and the room class of a held bed (the payer's only effect)."""
+"""The referral's rules as data: the transition table (a core.workflow `Workflow`), who may
+send, which channels are trusted, answer deadlines and the room class of a held bed (the
+payer's only effect)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from django.conf import settings
 
 from sigap.core.models import Role
 from sigap.core.services import Channel
+from sigap.core.workflow import Workflow
 
 from ..models import Referral
 
 S = Referral.Status
-# action -> (statuses it may start from, status it ends in)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "accept": (frozenset({S.SENT, S.ESCALATED}), S.ACCEPTED),
-    "reject": (frozenset({S.SENT, S.ESCALATED}), S.REJECTED),
-    "escalate": (frozenset({S.SENT}), S.ESCALATED),
-    "redirect": (frozenset({S.REJECTED, S.ESCALATED}), S.SENT),
-    "arrive": (frozenset({S.ACCEPTED}), S.ARRIVED),
-    "close": (frozenset({S.ARRIVED}), S.CLOSED),
-    "cancel": (frozenset({S.SENT, S.ESCALATED, S.REJECTED, S.ACCEPTED}), S.CANCELLED),
-    "expire": (frozenset({S.ACCEPTED}), S.EXPIRED),
-}
+# the referral's one transition table, by action: action -> (statuses it may start from,
+# status it ends in); audit actions are "referral.<action>"
+REFERRALS = Workflow.of_actions(
+    "referral",
+    Referral,
+    {
+        "accept": ((S.SENT, S.ESCALATED), S.ACCEPTED),
+        "reject": ((S.SENT, S.ESCALATED), S.REJECTED),
+        "escalate": ((S.SENT,), S.ESCALATED),
+        "redirect": ((S.REJECTED, S.ESCALATED), S.SENT),
+        "arrive": ((S.ACCEPTED,), S.ARRIVED),
+        "close": ((S.ARRIVED,), S.CLOSED),
+        "cancel": ((S.SENT, S.ESCALATED, S.REJECTED, S.ACCEPTED), S.CANCELLED),
+        "expire": ((S.ACCEPTED,), S.EXPIRED),
+    },
+)
+# the same table by action, as the package has always published it (not a second table)
+TRANSITIONS: Mapping[str, tuple[frozenset[str], str]] = REFERRALS.actions
 OPEN_STATUSES = (S.SENT, S.ESCALATED)
 ACTIVE_STATUSES = (S.SENT, S.ESCALATED, S.ACCEPTED, S.ARRIVED, S.REJECTED)
 

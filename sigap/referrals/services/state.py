@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from ..models import Referral
-from .rules import TRANSITIONS
+from .rules import REFERRALS
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class ReferralState:
     status_label: str
     sender_id: int
     receiver_id: int
-    actions: frozenset[str]  # the TRANSITIONS actions its status allows now
+    actions: frozenset[str]  # the REFERRALS actions its status allows now
 
     def allows(self, action: str) -> bool:
         return action in self.actions
@@ -35,7 +35,9 @@ def state_of(referral: Referral) -> ReferralState:
         status_label=str(referral.get_status_display()),
         sender_id=referral.sender_id,
         receiver_id=referral.receiver_id,
-        actions=frozenset(a for a, (src, _to) in TRANSITIONS.items() if referral.status in src),
+        actions=frozenset(
+            a for a, (src, _to) in REFERRALS.actions.items() if referral.status in src
+        ),
     )
 
 

@@ -1,5 +1,5 @@
-"""The one function that moves a referral (`_move`, along `TRANSITIONS`) and the record of
-each answer (or timeout) with its daily statistics."""
+"""The one function that moves a referral (`_move`, through the core.workflow table
+`REFERRALS`) and the record of each answer (or timeout) with its daily statistics."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, NotFound
-from sigap.core.services import Actor, record_audit
+from sigap.core.services import Actor
+from sigap.facilities.models import Facility
 
 from ..models import Referral, ReferralAnswer, ReferralDailyStat, ReferralEvent
 from ..signals import referral_moved
 from ._fields import clip
-from .rules import TRANSITIONS
+from .rules import REFERRALS
 
 
 def _move(
@@ -28,37 +29,43 @@ def _move(
     note: str = "",
     **changes: object,
 ) -> Referral:
-    """Compare-and-set the status along TRANSITIONS; record the event and the audit trail.
-    Call inside a transaction. Raises Conflict when the referral is no longer where the
-    caller saw it (someone else moved it first)."""
-    sources, target = TRANSITIONS[action]
+    """Move the status along REFERRALS (compare-and-set, audit `referral.<action>`); record
+    the event and send `referral_moved`. Call inside a transaction. Raises Conflict when the
+    action may not start from the status the caller saw, or when someone else moved the
+    referral (or sent it elsewhere) first."""
     before = referral.status
-    if before not in sources:
-        raise Conflict(
-            _("Rujukan berstatus %(s)s; tindakan ini tidak dapat dilakukan.")
-            % {"s": Referral.Status(before).label}
-        )
-    moved = Referral.objects.filter(
-        pk=referral.pk, status=before, receiver_id=referral.receiver_id
-    ).update(status=target, status_changed_at=now, updated_at=now, **changes)
-    if not moved:
-        raise Conflict(_("Rujukan ini baru saja diubah oleh pengguna lain; muat ulang."))
     receiver_before = referral.receiver_id
-    referral.refresh_from_db()
+    note = clip(note, ReferralEvent, "note")
+    audit: dict[str, object] = {"note": note}
+    new_receiver = changes.get("receiver")
+    if isinstance(new_receiver, Facility) and new_receiver.pk != receiver_before:
+        audit["receiver"] = new_receiver.pk
+    try:
+        moved = REFERRALS.move(
+            actor,
+            referral,
+            action=action,
+            now=now,
+            where={"receiver_id": receiver_before},
+            changes={"status_changed_at": now, **changes},
+            audit=audit,
+            stale=_("Rujukan ini baru saja diubah oleh pengguna lain; muat ulang."),
+        )
+    except Conflict as exc:
+        # API clients and SISRUTE bridges have always read code "conflict" for a referral
+        # that moved on (illegal action and lost race alike)
+        raise Conflict(exc.message, field=exc.field) from exc
+    referral.refresh_from_db()  # `changes` may hold expressions (attempts + 1)
     ReferralEvent.objects.create(
         referral=referral,
         at=now,
         action=action,
         from_status=before,
-        to_status=target,
+        to_status=moved.after,
         facility_id=referral.receiver_id,
         actor_label=clip(actor.display, ReferralEvent, "actor_label"),
-        note=clip(note, ReferralEvent, "note"),
+        note=note,
     )
-    after = {"status": target, "note": clip(note, ReferralEvent, "note")}
-    if referral.receiver_id != receiver_before:
-        after["receiver"] = referral.receiver_id
-    record_audit(actor, f"referral.{action}", referral, before={"status": before}, after=after)
     referral_moved.send(
         sender=Referral, referral=referral, action=action, from_status=before, actor=actor, now=now
     )
