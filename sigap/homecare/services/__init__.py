@@ -3,9 +3,9 @@
 One module per workflow or stage; this package re-exports their public names, so callers
 keep using `from sigap.homecare import services` and `services.X`.
 
-- flows:       the transition tables and the one function that moves each workflow
-               (REQUEST_FLOW/`move_request`, PLAN_FLOW/`move_plan`, VISIT_FLOW/`move_visit`,
-               TRIP_FLOW/`move_trip`)
+- flows:       the workflows (`core.workflow.Workflow`) and the one function that moves each
+               (REQUESTS/`move_request`, PLANS/`move_plan`, VISITS/`move_visit`,
+               TRIPS/`move_trip`, ESCALATIONS); REQUEST_FLOW etc. are their tables
 - access:      who may act; audit of reads of personal data
 - signs:       danger signs, their labels and the confirm step
 - intake:      requests (public, staff, other capabilities), eligibility, cancellation
@@ -77,12 +77,17 @@ from .fleet import (
     set_fleet_active,
 )
 from .flows import (
+    ESCALATIONS,
     MOVABLE,
     OPEN_VISIT,
     PLAN_FLOW,
+    PLANS,
     REQUEST_FLOW,
+    REQUESTS,
     TRIP_FLOW,
+    TRIPS,
     VISIT_FLOW,
+    VISITS,
     move_plan,
     move_request,
     move_trip,
@@ -143,6 +148,11 @@ from .transport import (
 )
 
 __all__ = [
+    "VISITS",
+    "TRIPS",
+    "REQUESTS",
+    "PLANS",
+    "ESCALATIONS",
     "CORRECTION_HOURS",
     "CarePlanChange",
     "CarePlanInput",

@@ -19,6 +19,7 @@ from .. import contracts
 from ..models import Escalation, VisitRecord
 from ._input import _clean, field_length
 from .access import require_staff
+from .flows import ESCALATIONS
 from .signs import escalation_kind, sign_labels
 
 log = logging.getLogger(__name__)
@@ -95,13 +96,9 @@ def withdraw_escalation(
         target = ""
         if before == Escalation.Status.HANDED_OVER:
             target = _withdraw_target(actor, locked, reason, now)
-        locked.status = Escalation.Status.WITHDRAWN
-        locked.status_reason = reason
-        locked.save(update_fields=["status", "status_reason", "updated_at"])
-        record_audit(
-            actor, "escalation.withdrawn", locked,
-            before={"status": before},
-            after={"status": locked.status, "reason": reason, "target": target},
+        ESCALATIONS.move(
+            actor, locked, Escalation.Status.WITHDRAWN, reason=reason,
+            changes={"status_reason": reason}, audit={"target": target},
         )  # fmt: skip
     return locked
 
@@ -174,16 +171,13 @@ def hand_over_escalation(actor: Actor, escalation: Escalation) -> Escalation:
             receipt = receiver.receive(actor, handover_of(locked))
             if receipt is None:
                 return escalation
-            locked.status = Escalation.Status.HANDED_OVER
-            locked.handed_to = receipt.label[: field_length(Escalation, "handed_to")]
-            locked.handed_to_type = receipt.target_type
-            locked.handed_to_id = receipt.target_id
-            locked.save(update_fields=["status", "handed_to", "handed_to_type",
-                                       "handed_to_id", "updated_at"])  # fmt: skip
-            record_audit(
-                actor, "escalation.handed_over", locked,
-                after={"to": locked.handed_to, "type": locked.handed_to_type,
-                       "id": str(locked.handed_to_id or "")},
+            handed_to = receipt.label[: field_length(Escalation, "handed_to")]
+            ESCALATIONS.move(
+                actor, locked, Escalation.Status.HANDED_OVER,
+                changes={"handed_to": handed_to, "handed_to_type": receipt.target_type,
+                         "handed_to_id": receipt.target_id},
+                audit={"to": handed_to, "type": receipt.target_type,
+                       "id": str(receipt.target_id or "")},
             )  # fmt: skip
     except Exception as exc:  # another capability's failure must not lose the visit record
         log.exception("hand-over of escalation %s failed", escalation.pk)
@@ -231,12 +225,13 @@ def escalation_target(escalation: Escalation) -> tuple[str, str]:
 def close_escalation(actor: Actor, escalation: Escalation, note: str) -> Escalation:
     require_staff(actor, escalation.facility)
     note = _clean(note, "note", _("Catatan"), field_length(Escalation, "handed_to"))
-    with transaction.atomic():
-        done = Escalation.objects.filter(pk=escalation.pk, status=Escalation.Status.OPEN).update(
-            status=Escalation.Status.HANDLED, handed_to=note
-        )
-        if not done:
-            raise Conflict(_("Eskalasi ini sudah ditangani."))
-        record_audit(actor, "escalation.handled", escalation, after={"note": note})
+    handled = _("Eskalasi ini sudah ditangani.")
+    if escalation.status != Escalation.Status.OPEN:
+        raise Conflict(handled)
+    # compare-and-set from the open state the caller saw: of two closers one wins
+    ESCALATIONS.move(
+        actor, escalation, Escalation.Status.HANDLED, changes={"handed_to": note},
+        audit={"note": note}, stale=handled,
+    )  # fmt: skip
     escalation.refresh_from_db()
     return escalation

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import time
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from ..models import Driver, TransportTrip, TransportVehicle, TripStatus
 from ._input import PHONE_RE, _clean, field_length
 from ._local_time import _outside_shift
 from .access import require_staff
-from .flows import _move_each, _set_active, move_trip
+from .flows import TRIPS, _set_active
 
 PLATE_RE = re.compile(r"^[A-Z]{1,2} ?[0-9]{1,4}( ?[A-Z]{1,3})?$")
 FLEET_OPEN_TRIPS = (TripStatus.SCHEDULED,)
@@ -39,15 +40,18 @@ class DriverInput:
     phone: str = ""
 
 
-def _unschedule(actor: Actor, trips, reason: str) -> int:
-    """Scheduled trips (of `trips`) from today back to `unscheduled` for the next schedule."""
-    return _move_each(
-        trips.filter(status__in=FLEET_OPEN_TRIPS, date__gte=timezone.localdate()),
-        lambda trip: move_trip(
-            actor, trip, TripStatus.UNSCHEDULED, reason, vehicle=None, driver=None,
-            planned_pickup=None, planned_dropoff=None,
-        ),
+def _unschedule(actor: Actor, trips: QuerySet[TransportTrip], reason: str) -> int:
+    """Scheduled trips (of `trips`) from today back to `unscheduled` for the next schedule.
+    A trip picked up meanwhile keeps going."""
+    moved = TRIPS.move_many(
+        actor, trips.filter(status__in=FLEET_OPEN_TRIPS, date__gte=timezone.localdate()),
+        TripStatus.UNSCHEDULED, reason=reason,
+        changes={
+            "status_reason": reason[: field_length(TransportTrip, "status_reason")],
+            "vehicle": None, "driver": None, "planned_pickup": None, "planned_dropoff": None,
+        },
     )  # fmt: skip
+    return len(moved)
 
 
 def save_vehicle(
