@@ -539,7 +539,7 @@ def _unit_row(u: Unit, incident: str) -> dict:
 
 def crew_job(unit: Unit) -> dict:
     """What the crew phone shows: the unit, its current job and the destination hospital."""
-    from .services import UNIT_TRANSITIONS
+    from .services.transitions import UNITS
 
     unit.refresh_from_db()
     a = (
@@ -580,9 +580,7 @@ def crew_job(unit: Unit) -> dict:
     return {
         "unit": unit_json(unit.pk),
         "job": job,
-        "next": sorted(
-            s for s in UNIT_TRANSITIONS.get(unit.status, set()) if s != Unit.Status.DISPATCHED
-        ),
+        "next": sorted(s for s in UNITS.next_states(unit.status) if s != Unit.Status.DISPATCHED),
     }
 
 

@@ -2,10 +2,12 @@
 requests and hand-offs. Pages, the JSON API, the partner API, the demo and the simulator all
 come through here.
 
-Three workflows, each with one transition table (`transitions`) and one function that moves
-it: incidents (`incidents.move_incident`), units (`units.move_unit`) and hand-offs
-(`handoffs.move_handoff`). Taking a unit is a compare-and-set on its status, so of two
-dispatchers assigning the same ambulance at the same moment exactly one succeeds.
+Five workflows (core.workflow tables in `transitions`), each moved by one function:
+incidents (`INCIDENTS`, `incidents.move_incident`), units (`UNITS`, `units.move_unit`),
+hand-offs (`HANDOFFS`, `handoffs.move_handoff`), assignments (`ASSIGNMENTS`, ended by
+`units`) and agency requests (`AGENCY_REQUESTS`, in `agencies`). Taking a unit is a
+compare-and-set on its status, so of two dispatchers assigning the same ambulance at the same
+moment exactly one succeeds.
 
 The modules, in the order a call goes: `places` (area settings, villages), `intake`
 (validating and placing a call), `incidents`, `agencies` (police, fire, PMI), `units`
@@ -49,15 +51,20 @@ from .intake import (
 from .places import area_settings, is_rural, nearest_village, target_minutes, villages
 from .transitions import (
     ACTIVE_INCIDENT,
+    AGENCY_REQUESTS,
     ASSIGNMENT_TIME,
+    ASSIGNMENTS,
     CALL_ROLES,
     DISPATCH_ROLES,
     HANDOFF_TRANSITIONS,
+    HANDOFFS,
     INCIDENT_TIME,
     INCIDENT_TRANSITIONS,
+    INCIDENTS,
     ON_JOB,
     UNIT_DRIVES_INCIDENT,
     UNIT_TRANSITIONS,
+    UNITS,
     H,
     I,
     S,
@@ -78,6 +85,11 @@ from .units import (
 __all__ = [
     # transitions
     "ACTIVE_INCIDENT",
+    "AGENCY_REQUESTS",
+    "ASSIGNMENTS",
+    "HANDOFFS",
+    "INCIDENTS",
+    "UNITS",
     "ASSIGNMENT_TIME",
     "CALL_ROLES",
     "DISPATCH_ROLES",

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from sigap.core import webhooks
 from sigap.core.errors import InvalidInput, NotFound
-from sigap.core.services import Actor, record_audit
+from sigap.core.services import Actor
 
 from ..models import Agency, Incident, IncidentAgency
 from ._text import _clean_text, max_length
+from .transitions import AGENCY_REQUESTS
 
 
 def request_agencies(
@@ -41,16 +42,14 @@ def request_agencies(
                     handover_payload(incident, agency),
                     ref=f"emergency.incident:{incident.public_id}",
                 )
-            req.delivery = delivery
-            req.status = (
-                IncidentAgency.Status.SENT if delivery else IncidentAgency.Status.NO_CHANNEL
-            )
-            req.save(update_fields=["delivery", "status", "updated_at"])
-            record_audit(
+            AGENCY_REQUESTS.move(
                 actor,
-                "emergency.agency.request",
-                incident,
-                after={"agency": agency.name, "status": req.status},
+                req,
+                IncidentAgency.Status.SENT if delivery else IncidentAgency.Status.NO_CHANNEL,
+                now=now,
+                changes={"delivery": delivery},
+                audit={"agency": agency.name, "incident": incident.number},
+                audit_as="emergency.agency.request",
             )
             out.append(req)
         needed = sorted(set(incident.agencies_needed) | set(kinds))
@@ -90,16 +89,18 @@ def agency_status(
     if not status:
         raise InvalidInput(_("Status wajib diisi."), field="status")
     now = now or timezone.now()
-    with transaction.atomic():
-        req.partner_status = status
-        if req.acknowledged_at is None:
-            req.acknowledged_at = now
-        req.status = IncidentAgency.Status.ACKNOWLEDGED
-        req.save(update_fields=["partner_status", "acknowledged_at", "status", "updated_at"])
-        record_audit(
-            actor,
-            "emergency.agency.status",
-            incident,
-            after={"agency": agency.name, "status": status},
-        )
+    changes = {"partner_status": status}
+    if req.acknowledged_at is None:
+        changes["acknowledged_at"] = now
+    # an agency reports again and again (on scene, done...): it stays acknowledged
+    AGENCY_REQUESTS.move(
+        actor,
+        req,
+        IncidentAgency.Status.ACKNOWLEDGED,
+        now=now,
+        changes=changes,
+        # "status" is the agency's own word, as before; the row's status is in before/after
+        audit={"agency": agency.name, "incident": incident.number, "partner_status": status},
+        audit_as="emergency.agency.status",
+    )
     return req

@@ -22,8 +22,8 @@ from sigap.referrals import services as referral_services
 
 from .. import reference
 from ..models import Assignment, Handoff, Incident, Unit
-from ._text import _clean_text, _label, clip
-from .transitions import DISPATCH_ROLES, HANDOFF_TRANSITIONS, H, I
+from ._text import _clean_text, clip
+from .transitions import DISPATCH_ROLES, HANDOFFS, H, I
 
 
 def create_handoff(
@@ -185,24 +185,30 @@ def move_handoff(
 ) -> Handoff:
     """The one function that moves a hand-off. Cancelling it here cancels its referral (which
     releases the referral's bed hold); a hand-off without a referral ends its own hold."""
+    stale = _("Serah terima baru saja diubah; muat ulang.")
     current = Handoff.objects.filter(pk=handoff.pk).values_list("status", flat=True).first()
-    if to not in HANDOFF_TRANSITIONS.get(current, set()):
-        raise Conflict(
-            _("Serah terima berstatus %(s)s, tidak dapat menjadi %(t)s.")
-            % {"s": _label(current, H), "t": _label(to, H)},
-            field="status",
-        )
+    if current is None:
+        raise Conflict(stale)
     now = now or timezone.now()
-    changes: dict[str, Any] = {"status": to, "updated_at": now}
+    changes: dict[str, Any] = {}
     if to == H.ACKNOWLEDGED:
         changes.update(acknowledged_at=now, acknowledged_by=actor.user)
     if to == H.ARRIVED:
         changes["arrived_at"] = now
+    clipped = clip(reason, Handoff, "ended_reason")
     if reason:
-        changes["ended_reason"] = clip(reason, Handoff, "ended_reason")
+        changes["ended_reason"] = clipped
     with transaction.atomic():
-        if not Handoff.objects.filter(pk=handoff.pk, status=current).update(**changes):
-            raise Conflict(_("Serah terima baru saja diubah; muat ulang."))
+        handoff.status = current
+        HANDOFFS.move(
+            actor,
+            handoff,
+            to,
+            now=now,
+            changes=changes,
+            audit={"reason": clipped},
+            stale=stale,
+        )
         handoff.refresh_from_db()
         if handoff.referral_id:
             if to == H.CANCELLED:
@@ -212,13 +218,6 @@ def move_handoff(
                 actor, handoff.bed_hold_id, arrived=to == H.ARRIVED,
                 reason=reason or handoff.incident.number, now=now,
             )  # fmt: skip
-        record_audit(
-            actor,
-            f"emergency.handoff.{to}",
-            handoff,
-            before={"status": current},
-            after={"status": to, "reason": clip(reason, Handoff, "ended_reason")},
-        )
     return handoff
 
 
@@ -249,7 +248,7 @@ def follow_referral(
         .select_related("incident")
         .first()
     )
-    if handoff is None or to not in HANDOFF_TRANSITIONS[handoff.status]:
+    if handoff is None or not HANDOFFS.can(handoff.status, to):
         return None
     reason = {
         "accept": "",

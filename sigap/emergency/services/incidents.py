@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sigap.core.errors import Conflict, InvalidInput, NotFound
+from sigap.core.errors import InvalidInput, NotFound
 from sigap.core.services import Actor, record_audit, require_area, require_role
 
 from .. import areas, reference
@@ -22,11 +22,11 @@ from ..models import Assignment, Incident, IncidentCall
 # units and incidents move each other (a unit's move drives its incident, closing an
 # incident releases its units): imported as a module to break the import cycle
 from . import units
-from ._text import NOTES_MAX, _clean_text, _label, _normal_phone, clip, max_length
+from ._text import NOTES_MAX, _clean_text, _normal_phone, clip, max_length
 from .agencies import request_agencies
 from .handoffs import move_handoff
 from .intake import IncidentInput, callback_phone, place_call
-from .transitions import CALL_ROLES, INCIDENT_TIME, INCIDENT_TRANSITIONS, H, I
+from .transitions import CALL_ROLES, INCIDENT_TIME, INCIDENTS, H, I
 
 NUMBER_RE = re.compile(r"GD[0-9]{6}-[0-9A-F]{6}")
 
@@ -209,46 +209,35 @@ def move_incident(
     now: datetime | None = None,
     only_forward: bool = False,
 ) -> bool:
-    """The one function that changes an incident's status (compare-and-set on the status it
-    was read with). With `only_forward`, a move the table does not allow is skipped quietly
-    (a second unit reaching the scene); otherwise it raises Conflict."""
+    """The one function that changes an incident's status (INCIDENTS.move, a compare-and-set
+    on the status it reads now). With `only_forward`, a move the table does not allow is
+    skipped quietly (a second unit reaching the scene); otherwise it raises Conflict."""
     now = now or timezone.now()
-    current = Incident.objects.filter(pk=incident.pk).values_list("status", flat=True).first()
-    if current is None:
-        raise NotFound(_("Kejadian tidak ditemukan."))
-    if to not in INCIDENT_TRANSITIONS.get(current, set()):
-        if only_forward:
-            return False
-        raise Conflict(
-            _("Kejadian berstatus %(s)s, tidak dapat menjadi %(t)s.")
-            % {"s": _label(current, I), "t": _label(to, I)},
-            field="status",
-        )
-    changes: dict[str, Any] = {"status": to, "updated_at": now}
     time_field = INCIDENT_TIME.get(to)
-    if time_field:
+    fields = ["status"] + ([time_field] if time_field else [])
+    row = Incident.objects.filter(pk=incident.pk).values(*fields).first()
+    if row is None:
+        raise NotFound(_("Kejadian tidak ditemukan."))
+    current = row["status"]
+    if only_forward and not INCIDENTS.can(current, to):
+        return False
+    changes: dict[str, Any] = {}
+    # the first unit sets a phase time; later ones do not move it (closing always stamps)
+    if time_field and (time_field == "closed_at" or row[time_field] is None):
         changes[time_field] = now
+    clipped = clip(reason, Incident, "close_reason")
     if to in (I.CLOSED, I.CANCELLED):
-        changes["close_reason"] = clip(reason, Incident, "close_reason")
-    with transaction.atomic():
-        moved = Incident.objects.filter(pk=incident.pk, status=current)
-        if time_field and time_field != "closed_at":
-            # the first unit sets the phase time; later ones do not move it
-            moved_rows = moved.filter(**{f"{time_field}__isnull": True}).update(**changes)
-            if not moved_rows:
-                changes.pop(time_field)
-                moved_rows = moved.update(**changes)
-        else:
-            moved_rows = moved.update(**changes)
-        if not moved_rows:
-            raise Conflict(_("Kejadian baru saja diubah orang lain; muat ulang."), field="status")
-        record_audit(
-            actor,
-            f"emergency.incident.{to}",
-            incident,
-            before={"status": current},
-            after={"status": to, "reason": clip(reason, Incident, "close_reason")},
-        )
+        changes["close_reason"] = clipped
+    incident.status = current
+    INCIDENTS.move(
+        actor,
+        incident,
+        to,
+        now=now,
+        changes=changes,
+        audit={"reason": clipped},
+        stale=_("Kejadian baru saja diubah orang lain; muat ulang."),
+    )
     incident.refresh_from_db()
     return True
 

@@ -29,10 +29,12 @@ from ._text import _label, clip
 from .handoffs import _unit_at_hospital
 from .transitions import (
     ASSIGNMENT_TIME,
+    ASSIGNMENTS,
     DISPATCH_ROLES,
     ON_JOB,
     UNIT_DRIVES_INCIDENT,
-    UNIT_TRANSITIONS,
+    UNITS,
+    A,
     H,
     I,
     S,
@@ -84,20 +86,36 @@ def move_unit(
     assignment, incident and hand-off. A unit another person moved first raises Conflict."""
     now = now or timezone.now()
     current = unit.status
-    if to not in UNIT_TRANSITIONS.get(current, set()):
+    if not UNITS.can(current, to):
         raise Conflict(
             _("Ambulans %(u)s berstatus %(s)s, tidak dapat menjadi %(t)s.")
             % {"u": unit.code, "s": _label(current, S), "t": _label(to, S)},
             field="status",
+            code="illegal_transition",
         )
     if to == S.DISPATCHED and incident is None:
         raise InvalidInput(_("Penugasan memerlukan kejadian."), field="incident")
     # updated_at is wall-clock time (the unit index follows it), `now` the business time
-    changes: dict[str, Any] = {"status": to, "status_changed_at": now, "updated_at": timezone.now()}
+    changes: dict[str, Any] = {"status_changed_at": now, "updated_at": timezone.now()}
     if latitude is not None and longitude is not None:
         changes.update(latitude=latitude, longitude=longitude, position_at=now)
+    clipped = clip(reason, UnitStatusChange, "reason")
     with transaction.atomic():
-        if not Unit.objects.filter(pk=unit.pk, status=current).update(**changes):
+        # the assignment does not change with the unit's move: read it first for the audit
+        assignment = None if to == S.DISPATCHED else _active_assignment(unit)
+        inc = incident or (assignment.incident if assignment else None)
+        try:
+            UNITS.move(
+                actor,
+                unit,
+                to,
+                now=now,
+                changes=changes,
+                audit={"reason": clipped, "incident": inc.number if inc else None},
+            )
+        except Conflict as exc:
+            if exc.code != "stale":
+                raise
             fresh = Unit.objects.filter(pk=unit.pk).values_list("status", flat=True).first()
             raise Conflict(
                 _(
@@ -107,11 +125,7 @@ def move_unit(
                 % {"u": unit.code, "s": _label(fresh or "", S)},
                 code="unit_taken",
                 field="unit",
-            )
-        for k, v in changes.items():
-            setattr(unit, k, v)
-        assignment = None if to == S.DISPATCHED else _active_assignment(unit)
-        inc = incident or (assignment.incident if assignment else None)
+            ) from exc
         UnitStatusChange.objects.create(
             unit=unit,
             from_status=current,
@@ -119,20 +133,9 @@ def move_unit(
             at=now,
             incident=inc,
             actor_label=clip(actor.display, UnitStatusChange, "actor_label"),
-            reason=clip(reason, UnitStatusChange, "reason"),
+            reason=clipped,
             latitude=unit.latitude,
             longitude=unit.longitude,
-        )
-        record_audit(
-            actor,
-            f"emergency.unit.{to}",
-            unit,
-            before={"status": current},
-            after={
-                "status": to,
-                "reason": clip(reason, UnitStatusChange, "reason"),
-                "incident": inc.number if inc else None,
-            },
         )
         if assignment is not None:
             _follow_unit(actor, unit, assignment, current, to, reason, now)
@@ -156,13 +159,13 @@ def _follow_unit(
         for h in incident.handoffs.filter(status__in=[H.PENDING, H.ACKNOWLEDGED], unit=unit):
             _unit_at_hospital(actor, h, now)
     if to == S.AVAILABLE and was in ON_JOB:  # cancelled before reaching the patient
-        _end_assignment(a, Assignment.Status.CANCELLED, reason, now)
+        _end_assignment(actor, a, A.CANCELLED, reason, now)
         if not incident.assignments.filter(status=Assignment.Status.ACTIVE).exists():
             incidents.move_incident(
                 actor, incident, I.OPEN, reason=reason, now=now, only_forward=True
             )
     if to == S.RETURNING:
-        _end_assignment(a, Assignment.Status.COMPLETED, reason, now)
+        _end_assignment(actor, a, A.COMPLETED, reason, now)
         incident.refresh_from_db()
         if (
             incident.status in (I.ON_SCENE, I.TRANSPORTING, I.AT_HOSPITAL)
@@ -173,13 +176,25 @@ def _follow_unit(
             )
 
 
-def _end_assignment(a: Assignment, status: str, reason: str, now: datetime) -> None:
-    Assignment.objects.filter(pk=a.pk, status=Assignment.Status.ACTIVE).update(
-        status=status,
-        ended_at=now,
-        end_reason=clip(reason, Assignment, "end_reason"),
-        updated_at=now,
-    )
+def _end_assignment(actor: Actor, a: Assignment, status: str, reason: str, now: datetime) -> bool:
+    """End an assignment that is still active (ASSIGNMENTS.move); one another move already
+    ended is left as it is. Returns whether this call ended it."""
+    if a.status != A.ACTIVE:
+        return False
+    try:
+        ASSIGNMENTS.move(
+            actor,
+            a,
+            status,
+            now=now,
+            reason=reason,
+            changes={"ended_at": now, "end_reason": clip(reason, Assignment, "end_reason")},
+        )
+    except Conflict as exc:
+        if exc.code != "stale":
+            raise
+        return False
+    return True
 
 
 def assign_unit(
@@ -260,8 +275,7 @@ def cancel_assignment(
         raise Conflict(_("Ambulans sedang membawa pasien; selesaikan di RS."), field="status")
     move_unit(actor, unit, to, reason=reason or _("dibatalkan"), now=now)
     assignment.refresh_from_db()
-    if assignment.status == Assignment.Status.ACTIVE:
-        _end_assignment(assignment, Assignment.Status.CANCELLED, reason, now or timezone.now())
+    if _end_assignment(actor, assignment, A.CANCELLED, reason, now or timezone.now()):
         assignment.refresh_from_db()
     return assignment
 
