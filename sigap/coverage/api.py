@@ -13,7 +13,7 @@ from sigap.core import ratelimit
 from sigap.core.auth import operator_auth
 from sigap.core.errors import Forbidden, InvalidInput, TooManyRequests
 from sigap.core.models import Role
-from sigap.core.services import Actor, record_audit, require_role
+from sigap.core.services import Actor, Channel, record_audit, require_role
 from sigap.regions.services import mask_nik
 
 from . import conf, selectors, services
@@ -54,7 +54,7 @@ class StatusOut(Schema):
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.from_request(request, channel="api")
+    return Actor.from_request(request, channel=Channel.API)
 
 
 def _office_area(actor: Actor, area: str | None) -> str:

@@ -142,8 +142,10 @@ def build(area: Region, log: Callable[[str], None]) -> list[str]:
     for p in alive[:: len(alive) // 60 or 1][:60]:
         reason = "pregnant" if p[3] == "P" else "chronic"
         services.flag_resident(actor, p[0], reason, "demo")
-    run = QuotaRun.objects.filter(program="jkn", period=months[-1], area_code=area.code,
-                                  status="done").first()  # fmt: skip
+    run = QuotaRun.objects.filter(
+        program=QuotaRun.Program.JKN, period=months[-1], area_code=area.code,
+        status=QuotaRun.Status.DONE,
+    ).first()  # fmt: skip
     if run is None:
         try:
             run = services.run_quota(actor, months[-1], area_code=area.code, quota=DEMO_QUOTA)

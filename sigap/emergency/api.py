@@ -27,12 +27,13 @@ from sigap.core.errors import (
 )
 from sigap.core.models import Role
 from sigap.core.ratelimit import over_limit
-from sigap.core.services import Actor, client_ip, require_area, require_role
+from sigap.core.services import Actor, Channel, client_ip, require_area, require_role
+from sigap.core.text import clip
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
 
 from . import areas, reference, selectors, services
-from .models import Agency, Assignment, Handoff, Incident, Unit
+from .models import Agency, Assignment, Handoff, Incident, IncidentCall, Unit
 
 router = Router(tags=["emergency"])
 
@@ -408,7 +409,9 @@ def create_incident(request: HttpRequest, body: IncidentIn):
     actor = _actor(request)
     if body.repeat_of:
         inc = _incident(request, body.repeat_of)
-        services.add_call(actor, inc, phone=body.caller_phone, note=body.notes[:255])
+        services.add_call(
+            actor, inc, phone=body.caller_phone, note=clip(body.notes, IncidentCall, "note")
+        )
         return Status(200, _out(inc))
     # a machine key (set by the key authenticators) means a partner system
     source = "partner" if getattr(request, "auth_user", None) is not None else "call"
@@ -654,7 +657,7 @@ def handoff_action(request: HttpRequest, ref: uuid.UUID, action: Literal["acknow
         raise NotFound(_("Serah terima tidak ditemukan."))
     with refused_as_not_found(_("Serah terima tidak ditemukan.")):
         facility_services.require_operator(_actor(request), h.hospital)
-    to = "acknowledged" if action == "acknowledge" else "arrived"
+    to = Handoff.Status.ACKNOWLEDGED if action == "acknowledge" else Handoff.Status.ARRIVED
     services.hospital_handoff_action(_actor(request), h, to)
     return _handoff_out(h)
 
@@ -691,7 +694,9 @@ def partner_status(request: HttpRequest, ref: uuid.UUID):
     inc = Incident.objects.filter(**key).first() if key is not None else None
     if inc is None:
         raise NotFound(_("Kejadian tidak ditemukan."), field="incident")
-    actor = Actor(user=None, channel="partner", label=agency.name, remote_addr=client_ip(request))
+    actor = Actor(
+        user=None, channel=Channel.PARTNER, label=agency.name, remote_addr=client_ip(request)
+    )
     req = services.agency_status(actor, agency, inc, status=data.status)
     return {"incident": inc.number, "status": req.status, "partner_status": req.partner_status}
 
@@ -735,7 +740,7 @@ def sos(request: HttpRequest, body: SosIn):
         agencies=[],
         idempotency_key=key,
     )
-    actor = Actor(user=None, channel="sos", label="sos", remote_addr=ip)
+    actor = Actor(user=None, channel=Channel.SOS, label="sos", remote_addr=ip)
     again = bool(key) and Incident.objects.filter(idempotency_key=key).exists()
     # the same press again does not count against the limit
     if not again and over_limit(request, "emergency-sos", SOS_PER_IP_PER_10_MIN, 600):

@@ -13,8 +13,9 @@ from django.utils import timezone
 from sigap.core.demo import DEMO_OWNER_PREFIX, demo_rng
 from sigap.core.models import Role, WebhookEndpoint
 from sigap.core.services import Actor
+from sigap.core.text import clip
 from sigap.facilities.demo import ensure_demo_account
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, Kind
 from sigap.regions.models import Region
 
 from . import selectors, services
@@ -126,7 +127,7 @@ def _build_units(actor: Actor, area_code: str) -> int:
         count += 1
     hospitals = Facility.objects.filter(
         is_synthetic=True,
-        kind_id="rs",
+        kind_id=Kind.HOSPITAL,
         village__code__startswith=area_code,
         services__code="ambulans",
     ).order_by("bpjs_kodeppk")
@@ -176,7 +177,7 @@ def _partner_endpoint(agency: Agency) -> None:
     """The agency's (simulated) dispatch system: a loopback URL with its own secret. The URL
     follows the agency (re-created by a rebuilt demo) and the current partner port."""
     endpoint, _created = WebhookEndpoint.objects.update_or_create(
-        name=f"Demo {agency.name}"[:120],
+        name=clip(f"Demo {agency.name}", WebhookEndpoint, "name"),
         owner_label=PARTNER_OWNER,
         defaults={
             "url": f"http://127.0.0.1:{partner_port()}/mitra/{agency.public_id}",
@@ -227,7 +228,11 @@ def _build_incidents(area_code: str, psc, dispatcher, crew_unit: Unit | None) ->
             if not recs:
                 continue
             unit = Unit.objects.get(pk=recs[0]["pk"])
-            if state == "dispatched" and crew_unit is not None and crew_unit.status == "available":
+            if (
+                state == "dispatched"
+                and crew_unit is not None
+                and crew_unit.status == Unit.Status.AVAILABLE
+            ):
                 unit = crew_unit  # the demo crew has a job to show
             services.assign_unit(disp_actor, inc, unit)
             if state == "handoff":

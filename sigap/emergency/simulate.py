@@ -39,7 +39,7 @@ from django.utils import timezone
 from sigap.core import webhooks
 from sigap.core.errors import Conflict, SigapError
 from sigap.core.models import Role, User
-from sigap.core.services import Actor
+from sigap.core.services import Actor, Channel
 from sigap.facilities.models import Facility, FacilityOperator
 from sigap.referrals import services as referral_services
 from sigap.regions.models import Region
@@ -221,7 +221,7 @@ class Shift:
         )
         if user is None:
             raise ValueError(f"no active {role} account for area {self.area}: run `sigap demo`")
-        return Actor(user=user, channel="simulation", label=f"{user.username} ({label})")
+        return Actor(user=user, channel=Channel.SIMULATION, label=f"{user.username} ({label})")
 
     # --- clock -----------------------------------------------------------------------------
 
@@ -489,7 +489,9 @@ class Shift:
         )
         if op is None:
             return self.hospital_actor
-        return Actor(user=op.user, channel="simulation", label=f"{op.user.username} (simulasi)")
+        return Actor(
+            user=op.user, channel=Channel.SIMULATION, label=f"{op.user.username} (simulasi)"
+        )
 
     def on_hospital_answer(self, t: float, handoff: int, others: list[str]) -> None:
         """The hospital answers the referral in its inbox; now and then it is full and refuses,

@@ -23,11 +23,15 @@ from sigap.core import exports
 from sigap.core.errors import InvalidInput, SigapError
 from sigap.core.models import Role
 from sigap.core.services import Actor, record_audit
+from sigap.core.text import clip
 from sigap.facilities import services as facility_services
+from sigap.facilities.models import Kind
 from sigap.regions.models import Region
 
 from . import charts, reference, selectors, services
-from .models import Handoff, Incident, Unit
+from .models import Handoff, Incident, IncidentCall, Unit
+
+OPEN_HANDOFFS = (Handoff.Status.PENDING, Handoff.Status.ACKNOWLEDGED)
 
 CALL_ROLES = {Role.PSC_CALL_TAKER, Role.DISPATCHER}
 REPORT_ROLES = {Role.DISPATCHER, Role.ANALYST, Role.ADMIN}
@@ -124,7 +128,9 @@ def intake(request: HttpRequest) -> HttpResponse:
             repeat_of = form.get("repeat_of", "")
             if repeat_of:
                 inc = get_object_or_404(Incident, public_id=_uuid_or_404(repeat_of))
-                services.add_call(actor, inc, phone=data.caller_phone, note=data.notes[:255])
+                services.add_call(
+                    actor, inc, phone=data.caller_phone, note=clip(data.notes, IncidentCall, "note")
+                )
                 messages.success(
                     request, _("Panggilan dicatat pada kejadian %(n)s.") % {"n": inc.number}
                 )
@@ -339,7 +345,9 @@ def coverage(request: HttpRequest) -> HttpResponse:
 @login_required
 def incoming(request: HttpRequest) -> HttpResponse:
     """Patients on their way to the operator's hospitals (hand-offs), newest first."""
-    facilities = facility_services.facilities_operated_by(request.user).filter(kind_id="rs")
+    facilities = facility_services.facilities_operated_by(request.user).filter(
+        kind_id=Kind.HOSPITAL
+    )
     if not request.user.is_admin_role and request.user.role != Role.HOSPITAL_OPERATOR:
         raise PermissionDenied
     if request.method == "POST":
@@ -357,8 +365,8 @@ def incoming(request: HttpRequest) -> HttpResponse:
         .select_related("incident", "hospital", "unit", "bed_hold", "referral")
         .order_by("status", "-created_at")[:200]
     )
-    open_ = [h for h in handoffs if h.status in ("pending", "acknowledged")]
-    done = [h for h in handoffs if h.status not in ("pending", "acknowledged")][:50]
+    open_ = [h for h in handoffs if h.status in OPEN_HANDOFFS]
+    done = [h for h in handoffs if h.status not in OPEN_HANDOFFS][:50]
     return render(
         request,
         "emergency/incoming.html",

@@ -14,8 +14,8 @@ from ninja import Field, Router, Schema, Status
 from sigap.core.auth import operator_auth
 from sigap.core.errors import Forbidden, NotFound, TooManyRequests
 from sigap.core.ratelimit import over_limit
-from sigap.core.services import Actor, audit_list_read, audit_read
-from sigap.facilities.models import Facility
+from sigap.core.services import Actor, Channel, audit_list_read, audit_read
+from sigap.facilities.models import Facility, Kind
 from sigap.regions.services import mask_nik
 
 from . import selectors, services
@@ -132,10 +132,10 @@ class RecordOut(Schema):
 
 
 def _puskesmas(request: HttpRequest, pk: int) -> Facility:
-    facility = Facility.objects.filter(pk=pk, kind_id="puskesmas").first()
+    facility = Facility.objects.filter(pk=pk, kind_id=Kind.PUSKESMAS).first()
     if facility is None:
         raise NotFound(_("Puskesmas tidak ditemukan."))
-    services.require_staff(Actor.from_request(request, channel="api"), facility)
+    services.require_staff(Actor.from_request(request, channel=Channel.API), facility)
     return facility
 
 
@@ -145,7 +145,7 @@ def create_request(request: HttpRequest, payload: RequestIn):
     if over_limit(request, "homecare-request", *services.public_request_limit()):
         raise TooManyRequests(_("Terlalu banyak permintaan; coba lagi nanti."))
     req = services.create_request(
-        Actor.from_request(request, channel="api"), services.RequestInput(**payload.dict())
+        Actor.from_request(request, channel=Channel.API), services.RequestInput(**payload.dict())
     )
     if getattr(req, "is_duplicate", False):
         # the open request answers; its number only to whoever gave the same NIK and phone
@@ -169,7 +169,7 @@ def list_requests(request: HttpRequest, pk: int, status: str = ""):
         for r in selectors.requests_inbox(facility, status)[:500]
     ]  # fmt: skip
     audit_list_read(
-        Actor.from_request(request, channel="api"), HomecareRequest, [r["id"] for r in rows],
+        Actor.from_request(request, channel=Channel.API), HomecareRequest, [r["id"] for r in rows],
         scope=facility, list="inbox", status=status,
     )  # fmt: skip
     return rows
@@ -212,7 +212,7 @@ def make_plan(request: HttpRequest, pk: int, payload: PlanIn):
     facility = _puskesmas(request, pk)
     now = timezone.now() if payload.date == timezone.localdate() else None
     services.plan_facility(
-        Actor.from_request(request, channel="api"), facility, payload.date,
+        Actor.from_request(request, channel=Channel.API), facility, payload.date,
         seconds=payload.seconds, now=now,
     )  # fmt: skip
     return _plan_out(facility, payload.date)
@@ -228,7 +228,7 @@ def _visit(request: HttpRequest, visit_id: uuid.UUID) -> tuple[Visit, Actor]:
     visit = Visit.objects.select_related("worker", "facility").filter(public_id=visit_id).first()
     if visit is None:
         raise NotFound(_("Kunjungan tidak ditemukan."))
-    actor = Actor.from_request(request, channel="api")
+    actor = Actor.from_request(request, channel=Channel.API)
     if not services.is_worker_of(actor, visit):
         try:
             services.require_staff(actor, visit.facility)
@@ -260,7 +260,7 @@ def _record_out(visit: Visit, record) -> dict:
     return {
         "visit": visit.public_id, "status": Visit.objects.get(pk=visit.pk).status,
         "danger_signs": record.danger_signs,
-        "escalated": any(e.status != "withdrawn" for e in escalations),
+        "escalated": any(e.status != Escalation.Status.WITHDRAWN for e in escalations),
         "escalations": [_escalation_out(e) for e in escalations],
     }  # fmt: skip
 
@@ -298,7 +298,7 @@ def correct_record(request: HttpRequest, visit_id: uuid.UUID, payload: Correctio
 @router.post("escalations/{escalation_id}/withdraw", response=EscalationOut, auth=operator_auth,
              summary="The record's author withdraws an escalation raised in error")  # fmt: skip
 def withdraw_escalation(request: HttpRequest, escalation_id: uuid.UUID, payload: WithdrawIn):
-    actor = Actor.from_request(request, channel="api")
+    actor = Actor.from_request(request, channel=Channel.API)
     esc = (
         Escalation.objects.select_related("record__visit", "facility")
         .filter(public_id=escalation_id)

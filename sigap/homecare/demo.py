@@ -13,13 +13,14 @@ from django.utils import timezone
 from sigap.core.models import Role
 from sigap.core.services import Actor
 from sigap.facilities.demo import ensure_demo_account
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, Kind
 from sigap.regions.models import Region
 
 from . import services
 from .models import (
     CarePlan,
     HomecareRequest,
+    PlanStatus,
     TargetGroup,
     TransportTrip,
     TransportVehicle,
@@ -139,7 +140,7 @@ def _transport(actor: Actor, facility: Facility, rng: random.Random, tomorrow) -
     services.save_driver(actor, facility, services.DriverInput(
         f"Pak {rng.choice(FIRST)} (demo)", time(6), time(18)))  # fmt: skip
     hospitals = list(
-        Facility.objects.filter(kind_id="rs", is_synthetic=True,
+        Facility.objects.filter(kind_id=Kind.HOSPITAL, is_synthetic=True,
                                 village__code__startswith=facility.village_id[:4]).order_by("pk")[:5]
     )  # fmt: skip
     villages = list(facility.catchment.filter(latitude__isnull=False).order_by("code"))
@@ -169,7 +170,7 @@ def _transport(actor: Actor, facility: Facility, rng: random.Random, tomorrow) -
 def build(area: Region, log: Callable[[str], None]) -> list[str]:
     actor = Actor.system("demo homecare")
     puskesmas = list(
-        Facility.objects.filter(kind_id="puskesmas", is_synthetic=True,
+        Facility.objects.filter(kind_id=Kind.PUSKESMAS, is_synthetic=True,
                                 village__code__startswith=area.code).order_by("kemenkes_code")
     )  # fmt: skip
     if not puskesmas:
@@ -192,7 +193,7 @@ def build(area: Region, log: Callable[[str], None]) -> list[str]:
     planned = sum(p.summary.get("planned", 0) for p in day_plans)
     unserved = sum(p.summary.get("unserved", 0) for p in day_plans)
     first = puskesmas[0]
-    active = CarePlan.objects.filter(facility__in=puskesmas, status="active").count()
+    active = CarePlan.objects.filter(facility__in=puskesmas, status=PlanStatus.ACTIVE).count()
     trips = TransportTrip.objects.filter(base__in=puskesmas, date=tomorrow).count()
     return [
         f"Home care (synthetic): {active} active care plans in {len(puskesmas)} Puskesmas; "

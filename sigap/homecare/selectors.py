@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from sigap.core.models import User
 from sigap.facilities import services as facility_services
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, Kind
 from sigap.regions.services import mask_nik
 
 from .models import (
@@ -17,13 +17,16 @@ from .models import (
     HomecareRequest,
     TransportTrip,
     Visit,
+    VisitStatus,
     Worker,
 )
 
 
 def puskesmas_of(user: User | None) -> QuerySet[Facility]:
     return (
-        facility_services.facilities_operated_by(user).filter(kind_id="puskesmas").order_by("name")
+        facility_services.facilities_operated_by(user)
+        .filter(kind_id=Kind.PUSKESMAS)
+        .order_by("name")
     )
 
 
@@ -138,5 +141,7 @@ def trips_of_day(facility: Facility, day: date) -> QuerySet[TransportTrip]:
 def my_visits_from(user: User | None, day: date) -> QuerySet[Visit]:
     """The worker's planned or started visits from `day` on, soonest first."""
     return Visit.objects.filter(
-        worker__in=workers_of_user(user), date__gte=day, status__in=("planned", "started")
+        worker__in=workers_of_user(user),
+        date__gte=day,
+        status__in=(VisitStatus.PLANNED, VisitStatus.STARTED),
     ).order_by("date", "sequence")

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_POST
 
 from sigap.core.errors import InvalidInput, SigapError, TooManyRequests
 from sigap.core.ratelimit import over_limit
-from sigap.core.services import Actor, audit_list_read, audit_read
-from sigap.facilities.models import Facility
+from sigap.core.services import Actor, Channel, audit_list_read, audit_read
+from sigap.facilities.models import Facility, Kind
 from sigap.regions.models import Region
 from sigap.regions.services import mask_nik
 
@@ -33,6 +33,7 @@ from .models import (
     Driver,
     Escalation,
     HomecareRequest,
+    PlanStatus,
     Skill,
     TargetGroup,
     TransportTrip,
@@ -40,6 +41,7 @@ from .models import (
     TravelMode,
     Visit,
     VisitRecord,
+    VisitStatus,
     Worker,
 )
 
@@ -153,7 +155,7 @@ def request_form(request: HttpRequest) -> HttpResponse:
             if over_limit(request, "homecare-request", *services.public_request_limit()):
                 raise TooManyRequests(_("Terlalu banyak permintaan; coba lagi nanti."))
             req = services.create_request(
-                Actor.from_request(request, channel="web"), services.RequestInput(**form)
+                Actor.from_request(request, channel=Channel.WEB), services.RequestInput(**form)
             )
         except SigapError as exc:
             context["error"] = exc
@@ -363,7 +365,7 @@ def resident_cancel(request: HttpRequest) -> HttpResponse:
             if over_limit(request, "homecare-cancel", *RESIDENT_CANCEL_LIMIT):
                 raise TooManyRequests(_("Terlalu banyak percobaan; coba lagi nanti."))
             req = services.cancel_request_by_resident(
-                Actor.from_request(request, channel="web"),
+                Actor.from_request(request, channel=Channel.WEB),
                 form["request_number"],
                 form["nik"],
                 request.POST.get("reason", ""),
@@ -501,7 +503,9 @@ def worker_detail(request: HttpRequest, public_id) -> HttpResponse:
             "skills": Skill.choices,
             "modes": TravelMode.choices,
             "leaves": worker.leaves.filter(end_date__gte=today).order_by("start_date"),
-            "upcoming": worker.visits.filter(date__gte=today, status__in=("planned", "started"))
+            "upcoming": worker.visits.filter(
+                date__gte=today, status__in=(VisitStatus.PLANNED, VisitStatus.STARTED)
+            )
             .select_related("care_plan__request")
             .order_by("date", "sequence")[:30],
             "tomorrow": _tomorrow(),
@@ -543,7 +547,7 @@ def day_plan(request: HttpRequest) -> HttpResponse:
             "plan": plan,
             "routes": selectors.routes_of_day(facility, day),
             "map": selectors.map_data(facility, day) | {"tile_url": settings.SIGAP_TILE_URL},
-            "care_plans": CarePlan.objects.filter(facility=facility, status="active")
+            "care_plans": CarePlan.objects.filter(facility=facility, status=PlanStatus.ACTIVE)
             .select_related("request")
             .order_by("request__name"),
         },
@@ -765,7 +769,7 @@ def _save_record(request: HttpRequest, visit: Visit, mode: str) -> HttpResponse:
         return _visit_page(
             request, visit, form=_record_form(None, p), mode=mode, error=exc, status=exc.status
         )
-    if record.escalations.filter(status="open").exists():
+    if record.escalations.filter(status=Escalation.Status.OPEN).exists():
         messages.warning(
             request,
             _("Tanda bahaya tercatat tetapi belum diteruskan; Puskesmas meneruskannya dari "
@@ -864,7 +868,7 @@ def transport(request: HttpRequest) -> HttpResponse:
             "trips": trips,
             "destinations": Facility.objects.filter(
                 is_active=True,
-                kind_id__in=["rs", "puskesmas"],
+                kind_id__in=[Kind.HOSPITAL, Kind.PUSKESMAS],
                 village__code__startswith=facility.village_id[:4],
             ).order_by("name"),
             "villages": Region.objects.filter(code__in=facility.catchment.values("code")).order_by(

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from sigap.core.auth import operator_auth
 from sigap.core.errors import InvalidInput, TooManyRequests
 from sigap.core.ratelimit import over_limit
-from sigap.core.services import Actor, audit_list_read, audit_read
+from sigap.core.services import Actor, Channel, audit_list_read, audit_read
 from sigap.facilities.models import Facility
 
 from . import classification as cls
@@ -31,7 +31,7 @@ ZSCORE_CALLS_PER_MINUTE = 30
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.from_request(request, channel="api")
+    return Actor.from_request(request, channel=Channel.API)
 
 
 # --- z-scores (no personal data, no login) -----------------------------------------------------

@@ -20,9 +20,10 @@ from django.utils import timezone
 from sigap.core.demo import demo_rng
 from sigap.core.models import Role
 from sigap.core.services import Actor
+from sigap.core.text import max_length
 from sigap.facilities import services as facility_services
 from sigap.facilities.demo import ensure_demo_account
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, Kind
 from sigap.regions.models import Region
 
 from . import services
@@ -149,7 +150,7 @@ def build(area: Region, log: Callable[[str], None]) -> list[str]:
         return []
     puskesmas = (
         Facility.objects.filter(
-            kind_id="puskesmas", is_synthetic=True, village__code__startswith=area.code
+            kind_id=Kind.PUSKESMAS, is_synthetic=True, village__code__startswith=area.code
         )
         .order_by("name")
         .first()
@@ -179,10 +180,11 @@ def _ensure_posyandu(actor: Actor, area: Region, log) -> list[Facility]:
     villages = list(Region.objects.filter(level=4, code__startswith=area.code).order_by("code"))
     have = set(
         Facility.objects.filter(
-            kind_id="posyandu", village__code__startswith=area.code
+            kind_id=Kind.POSYANDU, village__code__startswith=area.code
         ).values_list("village_id", flat=True)
     )
     created = 0
+    room = max_length(Facility, "name") - len(" (demo)")  # the label stays whole
     for i, v in enumerate(villages):
         if v.code in have:
             continue
@@ -192,8 +194,8 @@ def _ensure_posyandu(actor: Actor, area: Region, log) -> list[Facility]:
         facility_services.create_facility(
             actor,
             facility_services.FacilityInput(
-                name=f"Posyandu Contoh {FLOWERS[i % len(FLOWERS)]} {v.name}"[:193] + " (demo)",
-                kind="posyandu",
+                name=f"Posyandu Contoh {FLOWERS[i % len(FLOWERS)]} {v.name}"[:room] + " (demo)",
+                kind=Kind.POSYANDU,
                 ownership="public",
                 village_code=v.code,
                 latitude=lat,
@@ -205,9 +207,9 @@ def _ensure_posyandu(actor: Actor, area: Region, log) -> list[Facility]:
     if created:
         log(f"nutrition: {created} synthetic posyandu")
     return list(
-        Facility.objects.filter(kind_id="posyandu", village__code__startswith=area.code).order_by(
-            "village_id", "name"
-        )
+        Facility.objects.filter(
+            kind_id=Kind.POSYANDU, village__code__startswith=area.code
+        ).order_by("village_id", "name")
     )
 
 

@@ -24,9 +24,10 @@ from django.utils.translation import gettext as _
 
 from sigap.core import exports
 from sigap.core.errors import InvalidInput, SigapError
-from sigap.core.models import Role
+from sigap.core.models import AuditEvent, Role
 from sigap.core.services import Actor, record_audit, require_role
-from sigap.facilities.models import Facility
+from sigap.core.text import clip
+from sigap.facilities.models import Facility, Kind
 from sigap.regions.models import Region
 from sigap.regions.services import validate_nik
 
@@ -307,7 +308,7 @@ class _Places:
             self.kel[(_norm(kec_names.get(code[:6], "")), key)] = code
             self.kel_any.setdefault(key, []).append(code)
         self.posyandu: dict[tuple[str, str], Facility] = {}
-        for f in Facility.objects.filter(kind_id="posyandu", village__code__startswith=area):
+        for f in Facility.objects.filter(kind_id=Kind.POSYANDU, village__code__startswith=area):
             self.posyandu[(f.village_id, _norm(f.name))] = f
             self.posyandu.setdefault(("", _norm(f.name)), f)
 
@@ -408,8 +409,8 @@ def check_rows(
             birth_length_cm=bl or None,
             posyandu=posyandu,
             address=_text(r.get("address")),
-            rt=_text(r.get("rt"))[:3],
-            rw=_text(r.get("rw"))[:3],
+            rt=clip(_text(r.get("rt")), Child, "rt"),
+            rw=clip(_text(r.get("rw")), Child, "rw"),
         )
         m = services.MeasurementInput(on, weight or None, length or None, position, muac or None)
         try:
@@ -511,8 +512,8 @@ def import_eppgbm(
             actor,
             "eppgbm.import",
             object_type="nutrition.import",
-            object_id=filename[:64],
-            object_label=Path(filename).name[:255],
+            object_id=clip(filename, AuditEvent, "object_id"),
+            object_label=clip(Path(filename).name, AuditEvent, "object_label"),
             after={
                 "rows": report.rows,
                 "accepted": report.accepted,

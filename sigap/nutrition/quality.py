@@ -64,7 +64,7 @@ from scipy import stats
 
 from sigap.core.errors import InvalidInput, NotFound, SigapError
 from sigap.core.models import User
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, Kind
 
 from . import zscores as zs
 from .models import Measurement
@@ -521,7 +521,7 @@ def _puskesmas_of(kels: list[str]) -> dict[str, tuple[int, str]]:
     """Kelurahan code -> (Puskesmas id, name) of the Puskesmas whose catchment holds it."""
     out: dict[str, tuple[int, str]] = {}
     for code, pk, name in (
-        Facility.objects.filter(kind_id="puskesmas", catchment__code__in=kels)
+        Facility.objects.filter(kind_id=Kind.PUSKESMAS, catchment__code__in=kels)
         .order_by("pk")
         .values_list("catchment__code", "pk", "name")
     ):
@@ -661,7 +661,7 @@ def parse_query(get, user: User, area: str, kecamatans: set[str]) -> Query:
 
 def visible_posyandu(user: User, key: str, area: str) -> Facility:
     p = (
-        Facility.objects.filter(kind_id="posyandu", pk=int(key), village__code__startswith=area)
+        Facility.objects.filter(kind_id=Kind.POSYANDU, pk=int(key), village__code__startswith=area)
         .select_related("village")
         .first()
         if key.isdigit()

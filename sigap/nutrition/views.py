@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from sigap.core import exports
 from sigap.core.errors import InvalidInput, SigapError
 from sigap.core.models import Role, User
-from sigap.core.services import Actor, audit_list_read, audit_read
+from sigap.core.services import Actor, Channel, audit_list_read, audit_read
 from sigap.regions.models import Region
 from sigap.regions.services import villages_in
 
@@ -73,7 +73,7 @@ def _month(value: str | None, default: date) -> date:
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.from_request(request, channel="web")
+    return Actor.from_request(request, channel=Channel.WEB)
 
 
 def _band_label(key: str) -> str:

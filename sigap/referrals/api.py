@@ -13,9 +13,9 @@ from ninja import Field, Query, Router, Schema
 
 from sigap.core.auth import operator_auth
 from sigap.core.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
-from sigap.core.services import Actor, audit_list_read, audit_read
+from sigap.core.services import Actor, Channel, audit_list_read, audit_read
 from sigap.facilities import services as facility_services
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, Kind
 
 from . import icd10, selectors, services
 from .models import Referral
@@ -24,7 +24,7 @@ router = Router(tags=["referrals"], auth=operator_auth)
 
 
 def _actor(request: HttpRequest) -> Actor:
-    return Actor.from_request(request, channel="api")
+    return Actor.from_request(request, channel=Channel.API)
 
 
 def _user(request: HttpRequest):
@@ -154,7 +154,7 @@ class InboxOut(Schema):
 def inbox(request: HttpRequest, query: Query[InboxQuery]):
     user = _user(request)
     rs, status, limit = query.rs, query.status, query.limit
-    facilities = facility_services.facilities_operated_by(user).filter(kind_id="rs")
+    facilities = facility_services.facilities_operated_by(user).filter(kind_id=Kind.HOSPITAL)
     facility = (
         facilities.filter(public_id=rs).first() if rs else facilities.order_by("name").first()
     )

@@ -24,7 +24,7 @@ from sigap.core.demo import demo_rng
 from sigap.core.errors import SigapError
 from sigap.core.models import Notification
 from sigap.core.services import Actor
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, Kind
 from sigap.regions.models import Region
 
 from . import selectors, services
@@ -227,12 +227,12 @@ def build(area: Region, log: Callable[[str], None]) -> list[str]:
     code = area.code
     hospitals = list(
         Facility.objects.filter(
-            is_synthetic=True, kind_id="rs", village__code__startswith=code
+            is_synthetic=True, kind_id=Kind.HOSPITAL, village__code__startswith=code
         ).order_by("bpjs_kodeppk")
     )
     puskesmas = list(
         Facility.objects.filter(
-            is_synthetic=True, kind_id="puskesmas", village__code__startswith=code
+            is_synthetic=True, kind_id=Kind.PUSKESMAS, village__code__startswith=code
         )
         .select_related("village")
         .order_by("kemenkes_code")

@@ -24,7 +24,7 @@ from sigap.beds import services as bed_services
 from sigap.core.models import User
 from sigap.core.travel import get_estimator
 from sigap.facilities import services as facility_services
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, Kind
 from sigap.regions.services import mask_nik
 
 from .models import Referral, ReferralAnswer, ReferralDailyStat
@@ -68,7 +68,7 @@ def reset_caches() -> None:
 
 def _load_hospitals() -> _Hospitals:
     rows = list(
-        Facility.objects.filter(kind_id="rs", is_active=True)
+        Facility.objects.filter(kind_id=Kind.HOSPITAL, is_active=True)
         .order_by("pk")
         .values(
             "pk",
@@ -587,7 +587,7 @@ def naive_recommend(
     out = []
     since = timezone.now() - timedelta(days=STATS_DAYS)
     est = get_estimator()
-    for f in Facility.objects.filter(kind_id="rs", is_active=True):
+    for f in Facility.objects.filter(kind_id=Kind.HOSPITAL, is_active=True):
         if service and not f.services.filter(code=service).exists():
             continue
         free = bed_services.free_beds(f, bed_class)

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from sigap.core.errors import SigapError
 from sigap.core.services import Actor
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, Kind
 
 from . import demo, selectors, services
 from .models import Referral
@@ -48,7 +48,9 @@ def run(options: dict, log: Callable[[str], None]) -> dict:
     rng = random.Random(int(options.get("seed") or 1))  # noqa: S311 - simulation
     hold_share = float(options.get("hold_share", 0.5))
     senders = list(
-        Facility.objects.filter(kind_id="puskesmas", is_active=True, village__code__startswith=area)
+        Facility.objects.filter(
+            kind_id=Kind.PUSKESMAS, is_active=True, village__code__startswith=area
+        )
         .select_related("village")
         .order_by("pk")
     )

@@ -23,7 +23,7 @@ from sigap.core.errors import NotFound, SigapError
 from sigap.core.models import Role
 from sigap.core.services import Actor, audit_list_read, audit_read
 from sigap.facilities import services as facility_services
-from sigap.facilities.models import Facility, Service
+from sigap.facilities.models import Facility, Kind, Service
 
 from . import icd10, selectors, services
 from .models import Referral, ReferralReason
@@ -140,7 +140,7 @@ def _form_context(request: HttpRequest, values: dict, error: SigapError | None =
         sender = senders[0]
         values["sender"] = str(sender.public_id)
     recommendations = []
-    origin = sender or Facility.objects.filter(kind_id="rs").first()
+    origin = sender or Facility.objects.filter(kind_id=Kind.HOSPITAL).first()
     if origin is not None and (values.get("service") or values.get("bed_class")):
         room = services.room_class_for(
             values.get("payer", ""), values.get("bed_class") or None, values.get("jkn_class", "")
@@ -153,7 +153,7 @@ def _form_context(request: HttpRequest, values: dict, error: SigapError | None =
             exclude={sender.pk} if sender else set(),
         )
     hospitals = list(
-        Facility.objects.filter(kind_id="rs", is_active=True)
+        Facility.objects.filter(kind_id=Kind.HOSPITAL, is_active=True)
         .order_by("name")
         .values("public_id", "name")[:1000]
     )
@@ -213,7 +213,7 @@ def send(request: HttpRequest) -> HttpResponse:
 
 
 def _operated_hospitals(request: HttpRequest):
-    return facility_services.facilities_operated_by(request.user).filter(kind_id="rs")
+    return facility_services.facilities_operated_by(request.user).filter(kind_id=Kind.HOSPITAL)
 
 
 @login_required
@@ -255,7 +255,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     once, in the answer to that POST) or remove."""
     operated = (
         facility_services.facilities_operated_by(request.user)
-        .filter(kind_id__in=("rs", "puskesmas"))
+        .filter(kind_id__in=(Kind.HOSPITAL, Kind.PUSKESMAS))
         .select_related("referral_webhook__endpoint")
         .order_by("name")
     )
@@ -320,7 +320,7 @@ def detail(request: HttpRequest, ref: str) -> HttpResponse:
             lon=origin.longitude,
             service=referral.service_id or "",
             bed_class=referral.room_class_id or "",
-            exclude=services._tried(referral)
+            exclude=services.tried_facility_ids(referral)
             | ({referral.sender_id} if referral.sender_id else set()),
         )
     if error is None:  # a refused form writes nothing, the audit trail included

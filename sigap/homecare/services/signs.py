@@ -10,7 +10,7 @@ from sigap.core.errors import Conflict
 from ..models import Escalation
 
 # Danger signs a worker can tick; the ones in EMERGENCY_SIGNS go to PSC 119, others to referral.
-# The codes are stored on the record; the labels are msgids (English in locale_en.py).
+# The codes are stored on the record; the labels are msgids (English in the .po catalogue).
 DANGER_SIGNS = {
     "penurunan_kesadaran": gettext_lazy("Penurunan kesadaran"),
     "kejang": gettext_lazy("Kejang"),

@@ -6,13 +6,13 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sigap.core.errors import SigapError
-from sigap.core.services import Actor
+from sigap.core.services import Actor, Channel
 from sigap.coverage import engine, selectors, services
 
 
 def cli_actor() -> Actor:
     """Whoever can run manage.py on the server is trusted like an admin."""
-    return Actor(user=None, channel="cli", label="cli")
+    return Actor(user=None, channel=Channel.CLI, label="cli")
 
 
 class Command(BaseCommand):
@@ -155,8 +155,10 @@ class Command(BaseCommand):
                     f"(quota {run.quota}, Rp {run.monthly_budget:,} a month)"
                 )
                 return
-            run = QuotaRun.objects.filter(program="jkn", period=period, area_code=area,
-                                          status="done").first()  # fmt: skip
+            run = QuotaRun.objects.filter(
+                program=QuotaRun.Program.JKN, period=period, area_code=area,
+                status=QuotaRun.Status.DONE,
+            ).first()  # fmt: skip
             if run is None:
                 raise CommandError(f"no quota run for {period:%Y-%m} in {area}")
             if opts["step"] == "export":

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sigap.core.errors import SigapError
 from sigap.core.models import User
-from sigap.core.services import Actor
+from sigap.core.services import Actor, Channel
 from sigap.nutrition.growthfile import GrowthFileError, zscores_file
 
 
@@ -50,7 +50,7 @@ class Command(BaseCommand):
             raise CommandError(f"no active user {user!r}")
         try:
             with open(file, "rb") as stream:
-                report = import_eppgbm(Actor(user=account, channel="cli"), stream, file)
+                report = import_eppgbm(Actor(user=account, channel=Channel.CLI), stream, file)
         except OSError as exc:
             raise CommandError(f"{file}: {exc}") from exc
         except SigapError as exc:
