@@ -49,6 +49,9 @@ class Workflow:
     actions: Mapping[str, tuple[frozenset[str], str]] = dataclasses.field(default_factory=dict)
     # False for rows that are a log of their own (webhook deliveries): no audit record per move
     audited: bool = True
+    # "<model> <pk>" as the audit record's label instead of str(row), for rows whose str()
+    # names a patient (the audit trail is read by more people than the record)
+    anonymous: bool = False
 
     @classmethod
     def of(
@@ -59,9 +62,10 @@ class Workflow:
         *,
         state_field: str = "status",
         audited: bool = True,
+        anonymous: bool = False,
     ) -> Workflow:
         graph = {s: frozenset(t) for s, t in graph.items()}
-        return cls(name, model, graph, state_field, audited=audited)
+        return cls(name, model, graph, state_field, audited=audited, anonymous=anonymous)
 
     @classmethod
     def of_actions(
@@ -180,6 +184,9 @@ class Workflow:
                     actor,
                     audit_as or f"{self.name}.{action or to}",
                     obj,
+                    object_label=f"{self.model._meta.model_name} {obj.pk}"
+                    if self.anonymous
+                    else "",
                     before={self.state_field: before},
                     after=after,
                 )

@@ -151,3 +151,15 @@ def test_two_racing_movers_one_wins():
         t.join()
     assert sorted(results) == ["lost", "won"]
     assert AuditEvent.objects.filter(action__startswith="test.enrolment.").count() == 1
+
+
+def test_an_anonymous_workflow_keeps_the_row_out_of_the_audit_label():
+    """Rows whose str() names a person (a home-care request, a visit) are labelled
+    "<model> <pk>" in the audit trail."""
+    quiet = Workflow.of("test.enrolment", Enrolment, FLOW.graph, anonymous=True)
+    (e,) = _enrolments(_run(), [E.PROPOSED])
+    quiet.move(ACTOR, e, E.SUBMITTED)
+    assert AuditEvent.objects.get().object_label == f"enrolment {e.pk}"
+    (f,) = _enrolments(_run(date(2026, 10, 1)), [E.PROPOSED])
+    FLOW.move(ACTOR, f, E.SUBMITTED)
+    assert AuditEvent.objects.latest("pk").object_label == str(f)

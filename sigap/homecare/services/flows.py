@@ -39,35 +39,36 @@ from ._input import field_length
 R, P, V, T = RequestStatus, PlanStatus, VisitStatus, TripStatus
 E = Escalation.Status
 
-# Workflow names are the model names, so the audit actions stay `<model>.<new state>`.
+# Workflow names are the model names, so the audit actions stay `<model>.<new state>`; the
+# audit label is "<model> <pk>" (anonymous): a request's or visit's str() names the patient.
 REQUESTS = Workflow.of("homecarerequest", HomecareRequest, {
     R.SUBMITTED: {R.ELIGIBLE, R.INELIGIBLE, R.CANCELLED},
     R.INELIGIBLE: {R.SUBMITTED},  # reopened with new information
     R.ELIGIBLE: {R.ACTIVE, R.INELIGIBLE, R.CANCELLED},
     R.ACTIVE: {R.CLOSED, R.CANCELLED},
-})  # fmt: skip
+}, anonymous=True)  # fmt: skip
 PLANS = Workflow.of("careplan", CarePlan, {
     P.ACTIVE: {P.PAUSED, P.COMPLETED, P.CANCELLED},
     P.PAUSED: {P.ACTIVE, P.COMPLETED, P.CANCELLED},
-})  # fmt: skip
+}, anonymous=True)  # fmt: skip
 VISITS = Workflow.of("visit", Visit, {
     V.DUE: {V.PLANNED, V.CANCELLED},
     # a re-plan may move a planned visit back to due when it no longer fits
     V.PLANNED: {V.DUE, V.STARTED, V.MISSED, V.CANCELLED},
     V.STARTED: {V.DONE},
-})  # fmt: skip
+}, anonymous=True)  # fmt: skip
 TRIPS = Workflow.of("transporttrip", TransportTrip, {
     T.REQUESTED: {T.SCHEDULED, T.UNSCHEDULED, T.CANCELLED},
     T.UNSCHEDULED: {T.SCHEDULED, T.CANCELLED},
     T.SCHEDULED: {T.UNSCHEDULED, T.PICKED_UP, T.CANCELLED},
     T.PICKED_UP: {T.DELIVERED},
-})  # fmt: skip
+}, anonymous=True)  # fmt: skip
 # open -> handed to referrals / PSC 119, handled by the Puskesmas, or withdrawn (recorded in
 # error); a handed-over one may still be withdrawn through its receiver
 ESCALATIONS = Workflow.of("escalation", Escalation, {
     E.OPEN: {E.HANDED_OVER, E.HANDLED, E.WITHDRAWN},
     E.HANDED_OVER: {E.WITHDRAWN},
-})  # fmt: skip
+}, anonymous=True)  # fmt: skip
 
 REQUEST_FLOW = REQUESTS.graph
 PLAN_FLOW = PLANS.graph
