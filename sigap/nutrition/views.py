@@ -694,7 +694,7 @@ def review_detail(request: HttpRequest, key: str) -> HttpResponse:
             "nik": services.mask_nik_encoded(death.nik or death.mother_nik),
             "next_statuses": [
                 (s, DeathReview.Status(s).label)
-                for s in sorted(services.REVIEW_TRANSITIONS.get(review.status, ()))
+                for s in sorted(services.REVIEWS.next_states(review.status))
             ],
             "delays": list(services.DELAYS.items()),
             "can_close": user.is_admin_role or user.role == Role.ANALYST,

@@ -235,7 +235,7 @@ def test_api_deaths_and_reviews(staff, analyst):
         json.dumps({"to": "closed"}),
         content_type="application/json",
     )
-    assert r.status_code == 422
+    assert r.status_code == 409  # pending -> closed is an illegal move: a conflict everywhere
     r = a.post(
         f"/api/v1/nutrition/reviews/{rid}/status",
         json.dumps({"to": "reviewed", "findings": "sepsis", "delays": ["3"]}),

@@ -244,8 +244,8 @@ def test_deaths_get_reviews_and_the_review_state_machine(staff_actor, analyst_ac
     assert review.status == DeathReview.Status.PENDING
     with pytest.raises(InvalidInput):
         services.move_review(staff_actor, review, "reviewed")  # findings needed
-    with pytest.raises(InvalidInput):
-        services.move_review(staff_actor, review, "closed")  # not from pending
+    with pytest.raises(Conflict):  # not from pending: an illegal move, 409 in every app
+        services.move_review(staff_actor, review, "closed")
     services.move_review(
         staff_actor, review, "reviewed", findings="rujukan terlambat", avoidable=True, delays=["2"]
     )

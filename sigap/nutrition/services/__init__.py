@@ -36,7 +36,7 @@ from .cases import (
     take_case,
 )
 from .children import ChildInput, create_children_bulk, get_child, register_child, validate_child
-from .deaths import DELAYS, REVIEW_TRANSITIONS, DeathInput, get_review, move_review, register_death
+from .deaths import DELAYS, REVIEWS, DeathInput, get_review, move_review, register_death
 from .growth import FALTERING_MAX_GAP_DAYS, POSITION_CODES
 from .growth import _refresh_series as _refresh_series  # private; tests/nutrition call it
 from .handoff import HandOff, homecare_api
@@ -156,7 +156,7 @@ __all__ = [
     "register_birth",
     "register_births_bulk",
     "DELAYS",
-    "REVIEW_TRANSITIONS",
+    "REVIEWS",
     "DeathInput",
     "get_review",
     "move_review",

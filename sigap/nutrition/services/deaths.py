@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sigap.core.models import Role
 from sigap.core.services import Actor, record_audit
+from sigap.core.workflow import Workflow
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
@@ -120,11 +121,11 @@ def register_death(actor: Actor, data: DeathInput) -> Death:
     return d
 
 
-REVIEW_TRANSITIONS: dict[str, set[str]] = {
-    DeathReview.Status.PENDING: {DeathReview.Status.REVIEWED},
-    DeathReview.Status.REVIEWED: {DeathReview.Status.CLOSED, DeathReview.Status.PENDING},
-    DeathReview.Status.CLOSED: set(),
-}
+RV = DeathReview.Status
+# a reviewed review may go back to pending (reopened with a reason) before it is closed
+REVIEWS = Workflow.of(
+    "death_review", DeathReview, {RV.PENDING: {RV.REVIEWED}, RV.REVIEWED: {RV.CLOSED, RV.PENDING}}
+)
 
 
 DELAYS = {
@@ -158,9 +159,7 @@ def move_review(
         require_kelurahan(actor, death.kelurahan_code)
         if expected is not None and locked.status != expected:
             raise Conflict(_("Status kajian sudah berubah; muat ulang halaman."), field="status")
-        if to not in REVIEW_TRANSITIONS.get(locked.status, set()):
-            raise InvalidInput(_("Perubahan status kajian ini tidak diizinkan."), field="status")
-        before = {"status": locked.status}
+        REVIEWS.check(locked.status, to)
         now = timezone.now()
         if to == DeathReview.Status.REVIEWED:
             if not findings.strip():
@@ -180,21 +179,15 @@ def move_review(
         else:
             if not reason.strip():
                 raise InvalidInput(_("Tuliskan alasan kajian dibuka kembali."), field="reason")
-        locked.status = to
         locked.status_reason = clip(reason.strip(), DeathReview, "status_reason")
-        locked.save()
-        record_audit(
-            actor,
-            "death_review.status",
-            locked,
-            before=before,
-            after={
-                "status": to,
-                "reason": locked.status_reason,
-                "avoidable": locked.avoidable,
-                "delays": locked.delays,
-            },
-        )
+        fields = ("findings", "avoidable", "delays", "recommendations", "reviewed_by",
+                  "reviewed_at", "closed_by", "closed_at", "status_reason")  # fmt: skip
+        REVIEWS.move(
+            actor, locked, to, audit_as="death_review.status",
+            changes={f: getattr(locked, f) for f in fields},
+            audit={"reason": locked.status_reason, "avoidable": locked.avoidable,
+                   "delays": locked.delays},
+        )  # fmt: skip
     return locked
 
 
