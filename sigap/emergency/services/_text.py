@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from django.db import models
 from django.utils.translation import gettext as _
 
 from sigap.core.errors import InvalidInput
@@ -17,16 +16,6 @@ NOTES_MAX = 4000
 
 def _label(status: str, choices) -> str:
     return str(dict(choices.choices).get(status, status))
-
-
-def max_length(model: type[models.Model], field_name: str) -> int:
-    """The max_length of a model's field, so a limit is written once (on the model)."""
-    return model._meta.get_field(field_name).max_length
-
-
-def clip(value: str | None, model: type[models.Model], field_name: str) -> str:
-    """`value` cut to what the model's field holds."""
-    return (value or "")[: max_length(model, field_name)]
 
 
 def _clean_text(value: str, field_name: str, max_len: int) -> str:

@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from sigap.core import webhooks
 from sigap.core.errors import InvalidInput, NotFound
 from sigap.core.services import Actor
+from sigap.core.text import max_length
 
 from ..models import Agency, Incident, IncidentAgency
-from ._text import _clean_text, max_length
+from ._text import _clean_text
 from .transitions import AGENCY_REQUESTS
 
 

@@ -10,12 +10,13 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from sigap.core.services import Actor, Channel
+from sigap.core.text import clip
 from sigap.facilities import services as facility_services
 from sigap.homecare.contracts import HandOver, Withdrawal
 
 from .. import areas, reference
 from ..models import Incident
-from ._text import NOTES_MAX, PHONE_RE, _label, clip
+from ._text import NOTES_MAX, PHONE_RE, _label
 from .incidents import _end_incident, _open_incident
 from .intake import IncidentInput, validate_incident
 from .transitions import I

@@ -15,6 +15,7 @@ from sigap.beds import services as bed_services
 from sigap.core.errors import Conflict, InvalidInput
 from sigap.core.models import AuditEvent
 from sigap.core.services import Actor, Channel, record_audit, require_area, require_role
+from sigap.core.text import clip
 from sigap.core.travel import get_estimator
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility, Kind
@@ -22,7 +23,7 @@ from sigap.referrals import services as referral_services
 
 from .. import reference
 from ..models import Assignment, Handoff, Incident, Unit
-from ._text import _clean_text, clip
+from ._text import _clean_text
 from .transitions import DISPATCH_ROLES, HANDOFFS, H, I
 
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import InvalidInput, NotFound
 from sigap.core.services import Actor, record_audit, require_area, require_role
+from sigap.core.text import clip, max_length
 
 from .. import areas, reference
 from ..models import Assignment, Incident, IncidentCall
@@ -22,7 +23,7 @@ from ..models import Assignment, Incident, IncidentCall
 # units and incidents move each other (a unit's move drives its incident, closing an
 # incident releases its units): imported as a module to break the import cycle
 from . import units
-from ._text import NOTES_MAX, _clean_text, _normal_phone, clip, max_length
+from ._text import NOTES_MAX, _clean_text, _normal_phone
 from .agencies import request_agencies
 from .handoffs import move_handoff
 from .intake import IncidentInput, callback_phone, place_call

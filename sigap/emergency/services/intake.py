@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import InvalidInput
 from sigap.core.services import Actor
+from sigap.core.text import max_length
 from sigap.core.travel import haversine_km
 from sigap.facilities.models import Service
 from sigap.regions.models import Region
 
 from .. import areas, reference
 from ..models import Incident
-from ._text import NOTES_MAX, PHONE_RE, _clean_text, _normal_phone, max_length
+from ._text import NOTES_MAX, PHONE_RE, _clean_text, _normal_phone
 from .places import area_settings, nearest_village
 from .transitions import ACTIVE_INCIDENT
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from sigap.core.models import Role
 from sigap.core.services import Actor, Channel, record_audit, require_area, require_role
+from sigap.core.text import clip
 from sigap.core.travel import get_estimator
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
@@ -25,7 +26,7 @@ from ..models import Assignment, Incident, Unit, UnitStatusChange
 # incidents and units move each other (a unit's move drives its incident, closing an
 # incident releases its units): imported as a module to break the import cycle
 from . import incidents
-from ._text import _label, clip
+from ._text import _label
 from .handoffs import _unit_at_hospital
 from .transitions import (
     ASSIGNMENT_TIME,

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from sigap.core.errors import InvalidInput
+from sigap.core.text import max_length
 from sigap.regions.models import Region
 
 from ..models import HomecareRequest
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{6,20}$")
-
-
-def field_length(model: type[Model], name: str) -> int:
-    """max_length of a model's text field, so limits and truncations follow the model."""
-    return model._meta.get_field(name).max_length
 
 
 def _clean(text: str | None, field: str, label: str, max_len: int, required: bool = True) -> str:
@@ -52,4 +47,4 @@ def _position(village: Region, lat: float | None, lon: float | None) -> tuple[fl
 
 
 def _reason(reason: str | None) -> str:
-    return _clean(reason, "reason", _("Alasan"), field_length(HomecareRequest, "status_reason"))
+    return _clean(reason, "reason", _("Alasan"), max_length(HomecareRequest, "status_reason"))

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, NotFound
 from sigap.core.services import Actor, record_audit
+from sigap.core.text import max_length
 from sigap.core.travel import get_estimator
 from sigap.facilities.models import Facility, Kind
 
 from .. import planning
 from ..models import CarePlan, DayPlan, PlanRoute, PlanStatus, Visit, VisitStatus
-from ._input import _clean, field_length
+from ._input import _clean
 from ._local_time import _midnight, _secs
 from .access import require_staff, require_worker_or_staff
 from .flows import MOVABLE, OPEN_VISIT, move_visit
@@ -253,7 +254,7 @@ def plan_tomorrow_if_due(now: datetime, *, seconds: float | None = None) -> list
 def cancel_visit(actor: Actor, visit: Visit, reason: str, *, replan: bool = True,
                  now: datetime | None = None) -> Visit:  # fmt: skip
     require_worker_or_staff(actor, visit)
-    reason = _clean(reason, "reason", _("Alasan"), field_length(Visit, "status_reason"))
+    reason = _clean(reason, "reason", _("Alasan"), max_length(Visit, "status_reason"))
     visit = move_visit(actor, visit, VisitStatus.CANCELLED, reason)
     if replan and DayPlan.objects.filter(facility=visit.facility, date=visit.date).exists():
         plan_facility(actor, visit.facility, visit.date, now=now or timezone.now())
@@ -297,7 +298,7 @@ def start_visit(actor: Actor, visit: Visit, now: datetime | None = None) -> Visi
 
 def miss_visit(actor: Actor, visit: Visit, reason: str) -> Visit:
     require_worker_or_staff(actor, visit)
-    reason = _clean(reason, "reason", _("Alasan"), field_length(Visit, "status_reason"))
+    reason = _clean(reason, "reason", _("Alasan"), max_length(Visit, "status_reason"))
     with transaction.atomic():
         visit = move_visit(actor, visit, VisitStatus.MISSED, reason)
         # try again the next day

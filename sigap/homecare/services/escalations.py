@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, Forbidden
 from sigap.core.services import Actor, record_audit
+from sigap.core.text import max_length
 
 from .. import contracts
 from ..models import Escalation, VisitRecord
-from ._input import _clean, field_length
+from ._input import _clean
 from .access import require_staff
 from .flows import ESCALATIONS
 from .signs import escalation_kind, sign_labels
@@ -171,7 +172,7 @@ def hand_over_escalation(actor: Actor, escalation: Escalation) -> Escalation:
             receipt = receiver.receive(actor, handover_of(locked))
             if receipt is None:
                 return escalation
-            handed_to = receipt.label[: field_length(Escalation, "handed_to")]
+            handed_to = receipt.label[: max_length(Escalation, "handed_to")]
             ESCALATIONS.move(
                 actor, locked, Escalation.Status.HANDED_OVER,
                 changes={"handed_to": handed_to, "handed_to_type": receipt.target_type,
@@ -224,7 +225,7 @@ def escalation_target(escalation: Escalation) -> tuple[str, str]:
 
 def close_escalation(actor: Actor, escalation: Escalation, note: str) -> Escalation:
     require_staff(actor, escalation.facility)
-    note = _clean(note, "note", _("Catatan"), field_length(Escalation, "handed_to"))
+    note = _clean(note, "note", _("Catatan"), max_length(Escalation, "handed_to"))
     handled = _("Eskalasi ini sudah ditangani.")
     if escalation.status != Escalation.Status.OPEN:
         raise Conflict(handled)

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import InvalidInput
 from sigap.core.services import Actor, record_audit
+from sigap.core.text import max_length
 from sigap.facilities.models import Facility
 
 from ..models import Driver, TransportTrip, TransportVehicle, TripStatus
-from ._input import PHONE_RE, _clean, field_length
+from ._input import PHONE_RE, _clean
 from ._local_time import _outside_shift
 from .access import require_staff
 from .flows import TRIPS, _set_active
@@ -47,7 +48,7 @@ def _unschedule(actor: Actor, trips: QuerySet[TransportTrip], reason: str) -> in
         actor, trips.filter(status__in=FLEET_OPEN_TRIPS, date__gte=timezone.localdate()),
         TripStatus.UNSCHEDULED, reason=reason,
         changes={
-            "status_reason": reason[: field_length(TransportTrip, "status_reason")],
+            "status_reason": reason[: max_length(TransportTrip, "status_reason")],
             "vehicle": None, "driver": None, "planned_pickup": None, "planned_dropoff": None,
         },
     )  # fmt: skip
@@ -60,9 +61,9 @@ def save_vehicle(
     """Add a vehicle to the Puskesmas's Jemput Sakit Antar Sehat fleet, or edit one. Fewer
     seats than before take its scheduled trips back to `unscheduled`."""
     require_staff(actor, facility)
-    name = _clean(data.name, "name", _("Nama"), field_length(TransportVehicle, "name"))
+    name = _clean(data.name, "name", _("Nama"), max_length(TransportVehicle, "name"))
     plate = _clean(
-        data.plate, "plate", _("Nomor polisi"), field_length(TransportVehicle, "plate"), False
+        data.plate, "plate", _("Nomor polisi"), max_length(TransportVehicle, "plate"), False
     ).upper()
     if plate and not PLATE_RE.match(plate):
         raise InvalidInput(_("Nomor polisi tidak sah (mis. H 1234 AB)."), field="plate")
@@ -102,8 +103,8 @@ def save_driver(
     """Add a driver or edit one (name, phone, shift). Scheduled trips outside a changed
     shift go back to `unscheduled`."""
     require_staff(actor, facility)
-    name = _clean(data.name, "name", _("Nama"), field_length(Driver, "name"))
-    phone = _clean(data.phone, "phone", _("Telepon"), field_length(Driver, "phone"), False)
+    name = _clean(data.name, "name", _("Nama"), max_length(Driver, "name"))
+    phone = _clean(data.phone, "phone", _("Telepon"), max_length(Driver, "phone"), False)
     if phone and not PHONE_RE.match(phone):
         raise InvalidInput(_("Nomor telepon tidak sah."), field="phone")
     if data.shift_start >= data.shift_end:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from sigap.core.models import Role
 from sigap.core.services import Actor, Channel, record_audit
+from sigap.core.text import max_length
 from sigap.core.travel import haversine_km
 from sigap.coverage import services as coverage_services
 from sigap.facilities.models import Facility, Kind
@@ -23,7 +24,7 @@ from sigap.regions.models import Region
 from sigap.regions.services import mask_nik, validate_nik
 
 from ..models import CarePlan, HomecareRequest, PlanStatus, RequestStatus, TargetGroup
-from ._input import PHONE_RE, _clean, _position, _reason, _village, field_length
+from ._input import PHONE_RE, _clean, _position, _reason, _village
 from .access import require_staff
 from .flows import _cancel_open_visits, move_plan, move_request
 
@@ -133,18 +134,18 @@ def create_request(
     ):
         raise NotAuthenticated(_("Silakan masuk terlebih dahulu."))
     source_ref = _clean(
-        source_ref, "source_ref", "Referensi", field_length(HomecareRequest, "source_ref"), False
+        source_ref, "source_ref", "Referensi", max_length(HomecareRequest, "source_ref"), False
     )
     if source_ref:
         existing = HomecareRequest.objects.filter(source=source, source_ref=source_ref).first()
         if existing is not None:
             return existing
     info = validate_nik(data.nik)
-    name = _clean(data.name, "name", _("Nama"), field_length(HomecareRequest, "name"))
-    phone = _clean(data.phone, "phone", _("Nomor telepon"), field_length(HomecareRequest, "phone"))
+    name = _clean(data.name, "name", _("Nama"), max_length(HomecareRequest, "name"))
+    phone = _clean(data.phone, "phone", _("Nomor telepon"), max_length(HomecareRequest, "phone"))
     if not PHONE_RE.match(phone):
         raise InvalidInput(_("Nomor telepon tidak sah."), field="phone")
-    address = _clean(data.address, "address", _("Alamat"), field_length(HomecareRequest, "address"))
+    address = _clean(data.address, "address", _("Alamat"), max_length(HomecareRequest, "address"))
     need = _clean(data.need, "need", _("Kebutuhan"), 2000)
     village = _village(data.village_code)
     lat, lon = _position(village, data.latitude, data.longitude)

@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import InvalidInput
 from sigap.core.services import Actor, record_audit
+from sigap.core.text import max_length
 from sigap.facilities.models import Facility
 
 from ..models import PlanRoute, Skill, TravelMode, Visit, VisitStatus, Worker, WorkerLeave
-from ._input import _clean, field_length
+from ._input import _clean
 from ._local_time import _outside_shift
 from .access import require_staff
 from .flows import _release_visits, _set_active
@@ -34,7 +35,7 @@ class WorkerInput:
 
 
 def _validate_worker(data: WorkerInput) -> None:
-    _clean(data.name, "name", _("Nama"), field_length(Worker, "name"))
+    _clean(data.name, "name", _("Nama"), max_length(Worker, "name"))
     if not data.skills or any(s not in Skill.values for s in data.skills):
         raise InvalidInput(_("Pilih minimal satu keahlian yang dikenal."), field="skills")
     if data.travel_mode not in TravelMode.values:
@@ -77,9 +78,7 @@ def update_worker(actor: Actor, worker: Worker, data: WorkerInput) -> Worker:
         worker.skills = sorted(set(data.skills))
         worker.shift_start, worker.shift_end = data.shift_start, data.shift_end
         worker.travel_mode = data.travel_mode
-        worker.phone = _clean(
-            data.phone, "phone", _("Telepon"), field_length(Worker, "phone"), False
-        )
+        worker.phone = _clean(data.phone, "phone", _("Telepon"), max_length(Worker, "phone"), False)
         worker.save()
         misfits = [
             v.pk
@@ -138,7 +137,7 @@ def add_leave(
         raise InvalidInput(_("Tanggal mulai cuti setelah tanggal selesai."), field="end_date")
     if (end - start).days > 366:
         raise InvalidInput(_("Cuti paling lama satu tahun per catatan."), field="end_date")
-    reason = _clean(reason, "reason", _("Alasan"), field_length(WorkerLeave, "reason"), False)
+    reason = _clean(reason, "reason", _("Alasan"), max_length(WorkerLeave, "reason"), False)
     with transaction.atomic():
         leave = WorkerLeave.objects.create(
             worker=worker, start_date=start, end_date=end, reason=reason

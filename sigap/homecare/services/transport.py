@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import InvalidInput, NotAuthenticated
 from sigap.core.services import Actor, Channel, record_audit
+from sigap.core.text import max_length
 from sigap.core.travel import get_estimator
 from sigap.facilities.models import Facility
 from sigap.regions.services import mask_nik, validate_nik
 
 from .. import planning, routing
 from ..models import Driver, TransportTrip, TransportVehicle, TripStatus
-from ._input import _clean, _position, _village, field_length
+from ._input import _clean, _position, _village
 from ._local_time import _midnight, _secs
 from .access import require_staff
 from .flows import move_trip
@@ -50,9 +51,9 @@ def create_trip(actor: Actor, data: TripInput, *, is_synthetic: bool = False) ->
     if data.direction not in TransportTrip.Direction.values:
         raise InvalidInput(_("Arah perjalanan tidak dikenal."), field="direction")
     info = validate_nik(data.nik)
-    name = _clean(data.name, "name", _("Nama"), field_length(TransportTrip, "name"))
-    phone = _clean(data.phone, "phone", _("Nomor telepon"), field_length(TransportTrip, "phone"))
-    address = _clean(data.address, "address", _("Alamat"), field_length(TransportTrip, "address"))
+    name = _clean(data.name, "name", _("Nama"), max_length(TransportTrip, "name"))
+    phone = _clean(data.phone, "phone", _("Nomor telepon"), max_length(TransportTrip, "phone"))
+    address = _clean(data.address, "address", _("Alamat"), max_length(TransportTrip, "address"))
     village = _village(data.village_code)
     lat, lon = _position(village, data.latitude, data.longitude)
     destination = Facility.objects.filter(pk=data.destination_id, is_active=True).first()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,8 +31,3 @@ def _uuid(value, what: str) -> uuid.UUID:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except ValueError:
         raise NotFound(_("%(what)s tidak ditemukan.") % {"what": what}) from None
-
-
-def clip(value: str, model: type[Model], field: str) -> str:
-    """`value` cut to the length of the model's field."""
-    return value[: model._meta.get_field(field).max_length]

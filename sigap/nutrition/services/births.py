@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import InvalidInput
 from sigap.core.models import AuditEvent
 from sigap.core.services import Actor, record_audit
+from sigap.core.text import clip
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
 from ..models import Birth, Pregnancy
-from ._input import _today, clip
+from ._input import _today
 from .access import require_recorder
 
 

@@ -9,10 +9,11 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
 from sigap.core.models import Role, User
 from sigap.core.services import Actor, Channel, record_audit, require_role
+from sigap.core.text import clip
 from sigap.core.workflow import Workflow
 
 from ..models import CaseAction, NutritionCase
-from ._input import _uuid, clip
+from ._input import _uuid
 from .access import _require_staff, require_kelurahan, require_reader, require_record_in_scope
 from .handoff import HandOff, _hand_off
 

@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import Conflict, InvalidInput, NotFound
 from sigap.core.models import AuditEvent
 from sigap.core.services import Actor, record_audit
+from sigap.core.text import clip
 from sigap.facilities.models import Facility, Kind
 from sigap.regions.models import Region
 from sigap.regions.services import validate_nik
 
 from ..models import Child
-from ._input import _check_ranges, _today, _uuid, clip
+from ._input import _check_ranges, _today, _uuid
 from .access import (
     mask_nik_encoded,
     require_kelurahan,

@@ -13,12 +13,13 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sigap.core.models import Role
 from sigap.core.services import Actor, record_audit
+from sigap.core.text import clip
 from sigap.core.workflow import Workflow
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
 from ..models import Birth, Death, DeathReview
-from ._input import _today, _uuid, clip
+from ._input import _today, _uuid
 from .access import (
     require_kelurahan,
     require_reader,

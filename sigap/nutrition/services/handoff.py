@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from sigap.core.services import Actor
+from sigap.core.text import clip
 
 from ..models import CaseAction
-from ._input import clip
 
 try:
     from sigap.homecare import services as homecare_services

@@ -8,10 +8,10 @@ from datetime import datetime
 from django.db import transaction
 
 from sigap.core.services import Actor, record_audit
+from sigap.core.text import clip
 
 from ..models import CaseAction, Pregnancy
 from . import handoff
-from ._input import clip
 from .cases import _case_handoff, move_action
 from .handoff import _hand_off
 from .pregnancies import _pregnancy_handoff

@@ -14,12 +14,13 @@ from django.utils.translation import gettext_lazy
 
 from sigap.core.errors import InvalidInput
 from sigap.core.services import Actor, record_audit
+from sigap.core.text import clip
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 from sigap.regions.services import validate_nik
 
 from ..models import CaseAction, Pregnancy
-from ._input import _check_ranges, _today, clip
+from ._input import _check_ranges, _today
 from .access import mask_nik_encoded, require_recorder
 from .handoff import HandOff, _hand_off
 

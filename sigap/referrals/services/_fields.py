@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from sigap.core.errors import InvalidInput
@@ -36,11 +35,6 @@ TEXT_FIELDS = (
 )
 TEXT_LIMITS = {name: Referral._meta.get_field(name).max_length or LONG_TEXT for name in TEXT_FIELDS}
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clip(text: str, model: type[Model], field_name: str) -> str:
-    """`text` cut to the max_length of `model.field_name` (the column refuses more)."""
-    return text[: model._meta.get_field(field_name).max_length]
 
 
 def check_text(value: object, name: str) -> str:

@@ -16,11 +16,11 @@ from sigap.core import webhooks
 from sigap.core.errors import Conflict, InvalidInput, NotFound
 from sigap.core.models import WebhookEndpoint
 from sigap.core.services import Actor, record_audit
+from sigap.core.text import clip
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility, Kind
 
 from ..models import FacilityWebhook, Referral
-from ._fields import clip
 
 _URL_LENGTH = WebhookEndpoint._meta.get_field("url").max_length
 

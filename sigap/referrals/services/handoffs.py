@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import Conflict, InvalidInput
 from sigap.core.models import AuditEvent
 from sigap.core.services import Actor, Channel, require_role
+from sigap.core.text import clip
 from sigap.coverage.services import coverage_status
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
@@ -18,7 +19,6 @@ from sigap.homecare.contracts import HandOver, Withdrawal
 
 from .. import selectors
 from ..models import Referral, ReferralEvent
-from ._fields import clip
 from .inputs import ReferralInput
 from .operations import cancel_referral, send_referral
 from .rules import REFERRALS, UNIT_ROLES

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 
 from sigap.beds import services as bed_services
 from sigap.core.errors import InvalidInput
+from sigap.core.text import clip
 from sigap.facilities.models import Facility, Service
 from sigap.regions.services import validate_nik
 
 from .. import icd10
 from ..models import Referral, ReferralReason
-from ._fields import TEXT_LIMITS, check_int, check_nik_like, check_text, clip
+from ._fields import TEXT_LIMITS, check_int, check_nik_like, check_text
 from .rules import JKN_CLASSES, room_class_for
 
 

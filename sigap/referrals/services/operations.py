@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from sigap.beds import services as bed_services
 from sigap.core.errors import Conflict, Forbidden, InvalidInput
 from sigap.core.services import Actor, record_audit, require_role
+from sigap.core.text import clip
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility, Kind
 from sigap.regions.services import mask_nik
 
 from ..models import Referral, ReferralAnswer, ReferralEvent
-from ._fields import CONTROL_CHARS, LONG_TEXT, check_text, clip
+from ._fields import CONTROL_CHARS, LONG_TEXT, check_text
 from .access import _require_receiver, _require_sender_or_office
 from .escalation import _propose_next
 from .facility_webhooks import push_event

@@ -12,11 +12,11 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, NotFound
 from sigap.core.services import Actor
+from sigap.core.text import clip
 from sigap.facilities.models import Facility
 
 from ..models import Referral, ReferralAnswer, ReferralDailyStat, ReferralEvent
 from ..signals import referral_moved
-from ._fields import clip
 from .rules import REFERRALS
 
 
