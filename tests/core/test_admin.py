@@ -31,3 +31,11 @@ def test_audit_trail_is_browsable_but_not_editable(client, make_user):
     client.post(reverse("admin:core_auditevent_delete", args=[ev.pk]), {"post": "yes"})
     ev.refresh_from_db()
     assert ev.action == "test.change" and AuditEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_admin_pages_ask_for_no_favicon(client, make_user):
+    """The browser's /favicon.ico request 404ed on every admin page (a console error)."""
+    client.force_login(make_user("root", "admin", is_staff=True, is_superuser=True))
+    html = client.get(reverse("admin:index")).content.decode()
+    assert '<link rel="icon" href="data:,">' in html and "Django" in html
