@@ -7,6 +7,7 @@ from datetime import date
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from sigap.core import ratelimit
@@ -76,7 +77,7 @@ def lookup(request: HttpRequest, body: LookupIn):
     user = require_role(actor, *LOOKUP_ROLES)
     count, seconds = conf.staff_lookup_rate()
     if ratelimit.over(f"coverage-lookup:user:{user.pk}", count, seconds):
-        raise TooManyRequests("Terlalu banyak pencarian NIK. Coba lagi nanti.",
+        raise TooManyRequests(_("Terlalu banyak pencarian NIK. Coba lagi nanti."),
                               code="rate_limited")  # fmt: skip
     status = services.coverage_status(body.nik, body.birth_date)
     record_audit(actor, "coverage.lookup", object_type="coverage.nik",
