@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Speak Kemenkes SIRS Online (RS Online bed availability) to SIGAP as a SIMRS bridge does.
 
-Standard library only. Headers X-rs-id, X-Timestamp (Unix seconds) and X-pass (MD5 of the
-password); POST creates a bed row, GET lists them (with the id_t_tt a bridge keeps), PUT updates
-by id_t_tt, DELETE removes. Prints every answer; exits 1 on any failure.
+Standard library only. Headers X-rs-id, X-Timestamp (Unix seconds) and X-pass (here the MD5
+of the password; public bridges send the password itself, which SIGAP accepts too unless
+SIGAP_SIRS_XPASS_FORMS says otherwise); POST creates a bed row, GET lists them (with the id_t_tt
+a bridge keeps), PUT updates by id_t_tt, DELETE removes. Prints every answer; exits 1 on any
+failure.
 
     python examples/simrs_sirs.py --base-url http://127.0.0.1:8000 \\
         --rs-id 3374999 --password 'the password'

@@ -103,7 +103,7 @@ def _summary(result: BedsDemo) -> list[str]:
     if result.sirs:
         name, rs_id, password = result.sirs
         lines.append(f"SIRS Online (/fo/index.php/Fasyankes) untuk {name}:")
-        lines.append(f"  X-rs-id: {rs_id}   password: {password}   (X-pass = md5(password))")
+        lines.append(f"  X-rs-id: {rs_id}   password: {password}   (X-pass: password or MD5)")
     lines.append(
         "Rumah sakit demo lain: cons_id <kodeppk>, secret demo-aplicare-<kodeppk huruf kecil>;"
     )

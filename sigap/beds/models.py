@@ -196,9 +196,10 @@ class AplicareCredential(BaseModel):
 
 
 class SirsCredential(BaseModel):
-    """A hospital's SIRS-Online-compatible login: `X-rs-id` and the password whose MD5 the
-    client sends as `X-pass`. Only the MD5 is stored, as SIRS clients send it; since the MD5
-    is what grants access, it is stored encrypted (sigap.core.fields) and never shown back."""
+    """A hospital's SIRS-Online-compatible login: `X-rs-id` and the password, which clients
+    send as `X-pass` in clear (public bridges) or as its MD5 (SIGAP_SIRS_XPASS_FORMS says
+    which are accepted). Only the MD5 is stored; since it can grant access, it is stored
+    encrypted (sigap.core.fields) and never shown back."""
 
     facility = models.OneToOneField(
         Facility, on_delete=models.CASCADE, related_name="sirs_credential"
