@@ -27,8 +27,6 @@ from ._input import (
     PHONE_RE,
 )
 from .access import (
-    audit_list_read,
-    audit_read,
     is_worker_of,
     require_staff,
     require_worker_or_staff,
@@ -190,8 +188,6 @@ __all__ = [
     "WorkerInput",
     "add_leave",
     "add_urgent_visit",
-    "audit_list_read",
-    "audit_read",
     "can_correct",
     "cancel_request",
     "cancel_request_by_resident",
