@@ -197,18 +197,13 @@ def verify_signature(
     return once is None or first_use(f"{once}:{ts}:{signature}")
 
 
-def first_use(token: str, *, holder: str | None = None) -> bool:
+def first_use(token: str) -> bool:
     """True the first time `token` is seen inside 2 x SIGAP_SIGNATURE_MAX_SKEW seconds, False
-    on a replay (an atomic cache add: two processes cannot both see it first).
-
-    With `holder`, the token is bound to its first holder instead of being single-use: the
-    same holder may use it again inside the window, any other holder is refused."""
+    on a replay (an atomic cache add: two processes cannot both see it first)."""
     from django.core.cache import cache
 
     key = "sigap:replay:" + hashlib.sha256(token.encode()).hexdigest()
-    if cache.add(key, holder or 1, timeout=2 * settings.SIGAP_SIGNATURE_MAX_SKEW + 1):
-        return True
-    return holder is not None and cache.get(key) == holder
+    return cache.add(key, 1, timeout=2 * settings.SIGAP_SIGNATURE_MAX_SKEW + 1)
 
 
 def enqueue(
