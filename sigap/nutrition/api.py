@@ -15,7 +15,7 @@ from sigap.core.auth import operator_auth
 from sigap.core.errors import InvalidInput, TooManyRequests
 from sigap.core.ratelimit import over_limit
 from sigap.core.services import Actor, Channel, audit_list_read, audit_read
-from sigap.facilities.models import Facility
+from sigap.facilities.models import Facility, Kind
 
 from . import classification as cls
 from . import quality, selectors, services
@@ -189,7 +189,7 @@ class ChildIn(Schema):
 def _posyandu(key: uuid.UUID | None) -> Facility | None:
     if key is None:
         return None
-    f = Facility.objects.filter(public_id=key, kind_id=services.POSYANDU).first()
+    f = Facility.objects.filter(public_id=key, kind_id=Kind.POSYANDU).first()
     if f is None:
         raise InvalidInput(_("Posyandu tidak dikenal."), field="posyandu")
     return f

@@ -12,7 +12,6 @@ One module per stage; this package re-exports their public names, so callers kee
 
 from ._input import _today as _today  # private, but importer.py dates its rows with it
 from .access import (
-    POSYANDU,
     READ_ROLES,
     TRUSTED_CHANNELS,
     can_access_kelurahan,
@@ -85,7 +84,6 @@ from .pregnancies import (
 )
 
 __all__ = [
-    "POSYANDU",
     "READ_ROLES",
     "TRUSTED_CHANNELS",
     "can_access_kelurahan",

@@ -13,8 +13,6 @@ from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility, Kind
 from sigap.regions.models import Region
 
-# api.py reads it as services.POSYANDU
-POSYANDU = Kind.POSYANDU
 READ_ROLES = (Role.ANALYST, Role.PUSKESMAS_STAFF)
 
 
