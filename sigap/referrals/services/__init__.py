@@ -33,7 +33,7 @@ A test that patches a name must patch the module that uses it (e.g.
 
 from .access import audit_download, can_view, is_office, require_view
 from .credentials import issue_sisrute_credential, set_sisrute_password
-from .escalation import _tried, escalate_overdue
+from .escalation import escalate_overdue, tried_facility_ids
 from .facility_webhooks import (
     WEBHOOK_EVENT_NAMES,
     WEBHOOK_EVENTS,
@@ -83,7 +83,6 @@ from .state import ReferralState, referral_state, state_of
 
 # public name of the facilities a referral has already been sent to (the detail page
 # ranks the untried hospitals)
-tried_facility_ids = _tried
 
 __all__ = [
     "ACTIVE_STATUSES",

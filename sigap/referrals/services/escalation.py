@@ -22,7 +22,7 @@ from .rules import S, arrival_hours
 from .workflow import _move, _record_answer
 
 
-def _tried(referral: Referral) -> set[int]:
+def tried_facility_ids(referral: Referral) -> set[int]:
     return set(
         ReferralEvent.objects.filter(referral=referral, facility__isnull=False).values_list(
             "facility_id", flat=True
@@ -38,7 +38,8 @@ def _propose_next(referral: Referral, now: datetime) -> Facility | None:
         lon=origin.longitude,
         service=referral.service_id or "",
         bed_class=referral.room_class_id or "",
-        exclude=_tried(referral) | ({referral.sender_id} if referral.sender_id else set()),
+        exclude=tried_facility_ids(referral)
+        | ({referral.sender_id} if referral.sender_id else set()),
         limit=1,
         now=now,
     )
