@@ -118,11 +118,13 @@ def on_unexpected(request: HttpRequest, exc: Exception):
 
 
 def _mount() -> None:
+    from sigap.access.api import router as access_router
     from sigap.beds.api import router as beds_router
     from sigap.coverage.api import router as coverage_router
     from sigap.emergency.api import router as emergency_router
     from sigap.facilities.api import router as facilities_router
     from sigap.homecare.api import router as homecare_router
+    from sigap.monitoring.api import router as monitoring_router
     from sigap.nutrition.api import router as nutrition_router
     from sigap.referrals.api import router as referrals_router
     from sigap.regions.api import router as regions_router
@@ -135,6 +137,8 @@ def _mount() -> None:
     api.add_router("/v1/homecare/", homecare_router)
     api.add_router("/v1/coverage/", coverage_router)
     api.add_router("/v1/nutrition/", nutrition_router)
+    api.add_router("/v1/access/", access_router)
+    api.add_router("/v1/monitoring/", monitoring_router)
 
 
 _mount()

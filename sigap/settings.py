@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "sigap.homecare",
     "sigap.coverage",
     "sigap.nutrition",
+    "sigap.access",
+    "sigap.monitoring",
+    "sigap.fhir",
     "sigap.demo",
     "django_tasks_db",
 ]

@@ -21,6 +21,9 @@ urlpatterns = [
     path("", include("sigap.homecare.urls")),
     path("", include("sigap.coverage.urls")),
     path("", include("sigap.nutrition.urls")),
+    path("", include("sigap.access.urls")),
+    path("", include("sigap.monitoring.urls")),
+    path("fhir/", include("sigap.fhir.urls")),
 ]
 
 handler400 = "sigap.core.views.bad_request"

@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent / "sigap"
 FOUNDATION = {"core": set(), "regions": {"core"}, "facilities": {"core", "regions"}}
 WIRING_APPS = {"demo"}
 PUBLISHED = {"services", "signals", "contracts"}
+# Reader apps (DESIGN.md): they change nothing of another capability and may also use the
+# read side, its `selectors`.
+READERS = {"fhir": {"selectors"}, "monitoring": {"selectors"}}
 
 # (importing app, module it reaches into, name or "*" for the module itself)
 KNOWN: set[tuple[str, str, str]] = set()
@@ -134,7 +137,7 @@ def _crossings_in(app: str, path: Path, source: str):
         elif target in FOUNDATION:
             bad = name == "<string>"
         elif target in caps:
-            published = len(parts) == 3 and parts[2] in PUBLISHED
+            published = len(parts) == 3 and parts[2] in PUBLISHED | READERS.get(app, set())
             if name == "<string>" or not published:
                 bad = True
             else:
@@ -192,6 +195,19 @@ def test_published_functions_and_foundation_models_are_allowed():
         "from sigap.facilities.models import Facility\nfrom sigap.core.services import Actor\n"
     )
     assert not list(_crossings_in("homecare", ROOT / "homecare" / "probe.py", source))
+
+
+def test_reader_apps_may_use_selectors_and_nothing_more():
+    source = "from sigap.referrals import selectors\n"
+    assert not list(_crossings_in("fhir", ROOT / "fhir" / "probe.py", source))
+    found = {
+        k
+        for k, _ in _crossings_in(
+            "fhir", ROOT / "fhir" / "probe.py", "from sigap.referrals.models import Referral\n"
+        )
+    }
+    assert ("fhir", "sigap.referrals.models", "Referral") in found
+    assert list(_crossings_in("homecare", ROOT / "homecare" / "probe.py", source))
 
 
 def test_foundation_imports_no_capability():
