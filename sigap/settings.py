@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    # django-ninja renders /api/docs with its own bundled Swagger UI files (no CDN)
+    "ninja",
     "sigap.core",
     "sigap.regions",
     "sigap.facilities",
@@ -252,11 +254,25 @@ SIGAP_NUTRITION_MIN_DENOMINATOR = int(os.environ.get("SIGAP_NUTRITION_MIN_DENOMI
 # outlines and markers only.
 SIGAP_TILE_URL = os.environ.get("SIGAP_TILE_URL", "")
 # Travel time: haversine x circuity / speed by time of day (see sigap.core.travel).
+# (start hour local, end hour local, km/h)
+_CAR_KMH = [(0, 6, 40.0), (6, 9, 22.0), (9, 16, 28.0), (16, 19, 20.0), (19, 24, 32.0)]
+_MOTORBIKE_KMH = [(0, 6, 42.0), (6, 9, 30.0), (9, 16, 32.0), (16, 19, 28.0), (19, 24, 35.0)]
 SIGAP_TRAVEL = {
     "circuity": float(os.environ.get("SIGAP_TRAVEL_CIRCUITY", "1.35")),
-    # (start hour local, end hour local, km/h)
-    "speed_profile": [(0, 6, 40.0), (6, 9, 22.0), (9, 16, 28.0), (16, 19, 20.0), (19, 24, 32.0)],
+    "speed_profile": _CAR_KMH,
     "default_kmh": 28.0,
+    # named modes (access analysis); a mode not listed is refused. Motorbikes weave through
+    # the peak-hour traffic that slows cars (assumed figures; override per deployment).
+    "modes": {
+        "car": {
+            "speed_profile": _CAR_KMH,
+            "default_kmh": 28.0,
+        },
+        "motorbike": {
+            "speed_profile": _MOTORBIKE_KMH,
+            "default_kmh": 32.0,
+        },
+    },
 }
 # Maximum age of an Aplicare/SIRS X-timestamp, seconds.
 SIGAP_SIGNATURE_MAX_SKEW = int(os.environ.get("SIGAP_SIGNATURE_MAX_SKEW", "300"))
