@@ -487,3 +487,21 @@ def hospital_report(area: str | None = None, *, now: datetime | None = None) -> 
         })  # fmt: skip
     out.sort(key=lambda h: (h["last_report"], h["name"]))
     return out
+
+
+def free_by_class(area: str = "") -> list[dict]:
+    """Free beds and capacity per bed class over the active hospitals of `area` (a region
+    code prefix; empty = everywhere), in the classes' reference order; for the health office."""
+    from django.db.models import Sum
+
+    rows = (
+        Room.objects.filter(facility__is_active=True, facility__village__code__startswith=area)
+        .values("bed_class_id", "bed_class__name", "bed_class__sort")
+        .annotate(free=Sum("free"), capacity=Sum("capacity"))
+        .order_by("bed_class__sort", "bed_class_id")
+    )
+    return [
+        {"code": r["bed_class_id"], "name": r["bed_class__name"], "free": r["free"],
+         "capacity": r["capacity"]}
+        for r in rows
+    ]  # fmt: skip

@@ -297,3 +297,19 @@ def open_enrolment_niks() -> set[str]:
             status__in=[EnrolmentStatus.PROPOSED, EnrolmentStatus.SUBMITTED]
         ).values_list("nik", flat=True)
     )
+
+
+def month_quota(area_code: str, month: date) -> dict:
+    """The PBI APBD quota of `month` in `area_code`: the live runs of areas inside it, the
+    residents they chose (used) of their quota (`total`); without a run `run` is False and
+    `total` None. `configured` is the monthly quota of the settings."""
+    runs = QuotaRun.objects.filter(
+        program=QuotaRun.Program.JKN,
+        period=month.replace(day=1),
+        status=QuotaRun.Status.DONE,
+        area_code__startswith=area_code,
+    ).aggregate(used=Sum("selected"), total=Sum("quota"))
+    if runs["total"] is None:
+        return {"run": False, "used": 0, "total": None, "configured": conf.monthly_quota()}
+    return {"run": True, "used": runs["used"] or 0, "total": runs["total"],
+            "configured": conf.monthly_quota()}  # fmt: skip

@@ -785,3 +785,29 @@ def response_report(area: str, day: date) -> dict:
 
 def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return float(haversine_km(lat1, lon1, lat2, lon2))
+
+
+def open_incident_counts(area: str = "") -> dict[str, int]:
+    """Incidents not yet closed or cancelled in `area` (a region code prefix), per triage
+    colour (every colour present, zero when none)."""
+    from django.db.models import Count
+
+    done = (Incident.Status.CLOSED, Incident.Status.CANCELLED)
+    counts = dict(
+        Incident.objects.filter(area_code__startswith=area)
+        .exclude(status__in=done)
+        .values("triage")
+        .annotate(n=Count("id"))
+        .values_list("triage", "n")
+    )
+    return {colour: counts.get(colour, 0) for colour in reference.TRIAGE_ORDER}
+
+
+def units_out(area: str = "") -> dict[str, int]:
+    """Units of `area` on a job now, of the units in service (not out of service)."""
+    from .services import ON_JOB
+
+    units = Unit.objects.filter(area_code__startswith=area).exclude(
+        status=Unit.Status.OUT_OF_SERVICE
+    )
+    return {"out": units.filter(status__in=ON_JOB).count(), "in_service": units.count()}

@@ -145,3 +145,20 @@ def my_visits_from(user: User | None, day: date) -> QuerySet[Visit]:
         date__gte=day,
         status__in=(VisitStatus.PLANNED, VisitStatus.STARTED),
     ).order_by("date", "sequence")
+
+
+def visit_counts(area: str, day: date) -> dict[str, int]:
+    """Home visits of `day` by Puskesmas in `area` (a region code prefix): planned (every
+    visit not cancelled), done, missed, and still open (due, planned or started)."""
+    from django.db.models import Count, Q
+
+    qs = Visit.objects.filter(date=day, facility__village__code__startswith=area).exclude(
+        status=VisitStatus.CANCELLED
+    )
+    open_states = (VisitStatus.DUE, VisitStatus.PLANNED, VisitStatus.STARTED)
+    return qs.aggregate(
+        planned=Count("id"),
+        done=Count("id", filter=Q(status=VisitStatus.DONE)),
+        missed=Count("id", filter=Q(status=VisitStatus.MISSED)),
+        open=Count("id", filter=Q(status__in=open_states)),
+    )

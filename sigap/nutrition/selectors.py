@@ -403,17 +403,20 @@ def _rate(k: int, births: int, per: int, method: str) -> dict:
     }
 
 
-def mortality(user: User, *, year: int, level: str = "kecamatan", area: str = "") -> dict:
+def mortality(
+    user: User, *, year: int, level: str = "kecamatan", area: str = "", until: date | None = None
+) -> dict:
     """AKI per 100,000 live births (exact Poisson CI), AKB and neonatal mortality per 1,000
-    live births (exact binomial CI), stillbirths, by area unit for one year."""
+    live births (exact binomial CI), stillbirths, by area unit for one year (with `until`:
+    only the births and deaths of that year up to and including that day)."""
     digits = {"kota": 4, "kecamatan": 6, "kelurahan": 10}.get(level, 6)
     scope = scope_filter(user)
-    births = Birth.objects.filter(
-        scope, born_on__year=year, kelurahan_code__startswith=area
-    ).values_list("kelurahan_code", "outcome")
-    deaths = Death.objects.filter(
-        scope, died_on__year=year, kelurahan_code__startswith=area
-    ).values_list("kelurahan_code", "kind", "timing", "accidental", "age_days")
+    births = Birth.objects.filter(scope, born_on__year=year, kelurahan_code__startswith=area)
+    deaths = Death.objects.filter(scope, died_on__year=year, kelurahan_code__startswith=area)
+    if until is not None:
+        births, deaths = births.filter(born_on__lte=until), deaths.filter(died_on__lte=until)
+    births = births.values_list("kelurahan_code", "outcome")
+    deaths = deaths.values_list("kelurahan_code", "kind", "timing", "accidental", "age_days")
     units: dict[str, dict] = {}
 
     def unit(code: str) -> dict:
@@ -491,3 +494,15 @@ def high_risk_pregnancies(user: User, area: str = "", limit: int = 200):
             kelurahan__code__startswith=area,
         ).order_by("expected_delivery")[:limit]
     )
+
+
+def quality_verdict(user: User, *, month: date, area: str = "") -> dict:
+    """The data-quality verdict of the area's growth measurements of `month` (quality.py,
+    as beside the dashboard): `verdict` key, its label and text, the problems, n."""
+    from . import quality
+
+    totals = quality.report(
+        user, month=month, area=area, level="kecamatan", window=1, trend_months=1
+    ).totals
+    keys = ("n", "verdict", "verdict_label", "verdict_text", "problems")
+    return {k: totals[k] for k in keys}

@@ -301,6 +301,19 @@ def escalations(area: str = "", *, limit: int = 100, now: datetime | None = None
     ]
 
 
+def office_counts(area: str = "", *, now: datetime | None = None) -> dict[str, int]:
+    """For the health office: referrals waiting for the receiving hospital's answer (and of
+    them past their answer deadline), and the escalated or refused ones waiting for a new
+    hospital (the office's list, `escalations`), received by hospitals in `area`."""
+    now = now or timezone.now()
+    qs = Referral.objects.filter(receiver__village__code__startswith=area)
+    return qs.aggregate(
+        waiting=Count("id", filter=Q(status="sent")),
+        overdue=Count("id", filter=Q(status="sent", answer_due_at__lt=now)),
+        escalated=Count("id", filter=Q(status__in=("escalated", "rejected"))),
+    )
+
+
 # --- the payer-fairness report ------------------------------------------------------------
 
 PAYER_GROUPS = [p.value for p in Referral.Payer]
