@@ -72,6 +72,12 @@ class Room(BaseModel):
     reserved = models.PositiveIntegerField(default=0)
     waiting = models.PositiveIntegerField(_("antrian"), default=0)
     preparing = models.PositiveIntegerField(default=0, help_text=_("SIRS prepare"))
+    # SIRS Online numbers SIGAP only stores and answers back (issue 16); None: never sent
+    sirs_room_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text=_("SIRS jumlah_ruang")
+    )
+    sirs_prepare_plan = models.PositiveIntegerField(default=0, help_text=_("SIRS prepare_plan"))
+    sirs_covid = models.PositiveIntegerField(default=0, help_text=_("SIRS covid"))
     # changed_at: last time the numbers changed; reported_at: last time the hospital
     # confirmed them (a resent identical update moves only this).
     changed_at = models.DateTimeField()

@@ -38,6 +38,9 @@ Outcome = Literal["created", "updated", "unchanged", "deleted"]
 # Fields a report may carry; None in an input means "keep what is stored".
 COUNT_FIELDS = ("capacity", "free", "free_male", "free_female", "free_mixed", "reserved",
                 "waiting", "preparing")  # fmt: skip
+# RoomInput field -> Room column of the SIRS numbers SIGAP keeps without using them
+SIRS_FIELDS = {"room_count": "sirs_room_count", "prepare_plan": "sirs_prepare_plan",
+               "covid": "sirs_covid"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,10 @@ class RoomInput:
     waiting: int | None = None
     preparing: int | None = None
     sirs_type: int | None = None
+    # SIRS Online's jumlah_ruang, prepare_plan and covid: stored and answered back as sent
+    room_count: int | None = None
+    prepare_plan: int | None = None
+    covid: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +106,7 @@ def validate_room_input(data: RoomInput) -> BedClass:
     bed_class = BedClass.objects.filter(code=(data.bed_class or "").strip().upper()).first()
     if bed_class is None:
         raise InvalidInput(_("Kode kelas tidak dikenal."), field="kodekelas")
-    for field in COUNT_FIELDS:
+    for field in (*COUNT_FIELDS, *SIRS_FIELDS):
         _check_count(getattr(data, field), field)
     if data.free > data.capacity:
         raise InvalidInput(_("Tempat tidur tersedia melebihi kapasitas."), field="free")
@@ -119,7 +126,8 @@ def validate_room_input(data: RoomInput) -> BedClass:
 
 
 def _values(room: Room) -> dict:
-    return {f: getattr(room, f) for f in COUNT_FIELDS} | {"name": room.name}
+    sirs = {column: getattr(room, column) for column in SIRS_FIELDS.values()}
+    return {f: getattr(room, f) for f in COUNT_FIELDS} | sirs | {"name": room.name}
 
 
 def _apply(room: Room, data: RoomInput) -> None:
@@ -138,6 +146,9 @@ def _apply(room: Room, data: RoomInput) -> None:
     room.reserved = min(room.reserved, room.capacity - room.free - room.preparing)
     if data.sirs_type is not None:
         room.sirs_type_id = data.sirs_type
+    for field, column in SIRS_FIELDS.items():
+        if getattr(data, field) is not None:
+            setattr(room, column, getattr(data, field))
 
 
 def _bump_board(facility_id: int) -> int:

@@ -117,7 +117,8 @@ class Referral(BaseModel):
     reason_text = models.CharField(max_length=255, blank=True)
     doctor_nik = models.CharField(max_length=16, blank=True)
     doctor_name = models.CharField(max_length=120, blank=True)
-    officer_nik = models.CharField(max_length=16, blank=True)
+    # PETUGAS.NIK: bridges send the user's login id or staff number, not a NIK (issue 16)
+    officer_nik = models.CharField(max_length=32, blank=True)
     officer_name = models.CharField(max_length=120, blank=True)
 
     # KONDISI_UMUM
@@ -152,6 +153,9 @@ class Referral(BaseModel):
     answer_due_at = models.DateTimeField(db_index=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.CharField(max_length=150, blank=True)
+    # the answering officer as the answering system named them (SISRUTE `PETUGAS`)
+    answer_officer_id = models.CharField(max_length=32, blank=True)
+    answer_officer_name = models.CharField(max_length=120, blank=True)
     answer_note = models.CharField(max_length=255, blank=True)
     bed_hold = models.ForeignKey(
         "beds.BedHold", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -301,9 +305,21 @@ class SisruteCredential(BaseModel):
     facility = models.OneToOneField(
         Facility, on_delete=models.CASCADE, related_name="sisrute_credential"
     )
+
+    class CodedShape(models.TextChoices):
+        OBJECT = "object", _("Objek {KODE, NAMA}")
+        STRING = "string", _("Teks (kode saja)")
+
     cons_id = models.CharField(max_length=32, unique=True)
     password_md5 = EncryptedTextField()
     is_active = models.BooleanField(default=True)
+    # how this consumer's SIMRS reads ALASAN and DIAGNOSA in answers (input takes both)
+    coded_shape = models.CharField(
+        _("bentuk ALASAN/DIAGNOSA"),
+        max_length=8,
+        choices=CodedShape.choices,
+        default=CodedShape.OBJECT,
+    )
 
     def __str__(self) -> str:
         return f"{self.cons_id} ({self.facility})"

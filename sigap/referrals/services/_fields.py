@@ -71,6 +71,15 @@ def check_int(
     return number
 
 
+def check_staff_id(value: str, name: str, limit: int) -> str:
+    """A staff identifier as the sending system keeps it (a login id, a NIP, sometimes a NIK):
+    stored as sent, checked only for length and control characters."""
+    value = check_text(value, name)
+    if len(value) > limit:
+        raise InvalidInput(_("Paling panjang %(n)s karakter.") % {"n": limit}, field=name)
+    return value
+
+
 def check_nik_like(value: str, name: str) -> str:
     """Empty or 16 digits (a NIK whose owner is not the patient: no region check)."""
     value = check_text(value, name)

@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 
 from sigap.beds import services as bed_services
 from sigap.core.errors import InvalidInput
-from sigap.core.text import clip
+from sigap.core.text import clip, max_length
 from sigap.facilities.models import Facility, Service
 from sigap.regions.services import validate_nik
 
 from .. import icd10
 from ..models import Referral, ReferralReason
-from ._fields import TEXT_LIMITS, check_int, check_nik_like, check_text
+from ._fields import TEXT_LIMITS, check_int, check_nik_like, check_staff_id, check_text
 from .rules import JKN_CLASSES, room_class_for
 
 
@@ -150,7 +150,10 @@ def clean_input(data: ReferralInput, *, today: date | None = None) -> dict:
         raise InvalidInput(_("Tanggal lahir ada di masa depan."), field="patient_birth_date")
     values["patient_birth_date"] = birth or (info.birth_date if info else None)
     values["doctor_nik"] = check_nik_like(data.doctor_nik, "doctor_nik")
-    values["officer_nik"] = check_nik_like(data.officer_nik, "officer_nik")
+    # staff identifier (bridges send a login id), not a NIK
+    values["officer_nik"] = check_staff_id(
+        data.officer_nik, "officer_nik", max_length(Referral, "officer_nik")
+    )
 
     diagnosis = icd10.lookup(data.diagnosis or "")
     if diagnosis is None:

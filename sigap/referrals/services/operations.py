@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from sigap.beds import services as bed_services
 from sigap.core.errors import Conflict, Forbidden, InvalidInput
 from sigap.core.services import Actor, record_audit, require_role
-from sigap.core.text import clip
+from sigap.core.text import clip, max_length
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility, Kind
 from sigap.regions.services import mask_nik
 
 from ..models import Referral, ReferralAnswer, ReferralEvent
-from ._fields import CONTROL_CHARS, LONG_TEXT, check_text
+from ._fields import CONTROL_CHARS, LONG_TEXT, check_staff_id, check_text
 from .access import _require_receiver, _require_sender_or_office
 from .escalation import _propose_next
 from .facility_webhooks import push_event
@@ -141,13 +141,23 @@ def answer_referral(
     hold_bed: bool = False,
     hold_minutes: int | None = None,
     now: datetime | None = None,
+    officer_id: str = "",
+    officer_name: str = "",
 ) -> Referral:
     """The receiving hospital accepts (optionally holding a bed of the room class) or rejects
-    with a reason. Two answers at once: the compare-and-set lets exactly one through."""
+    with a reason. Two answers at once: the compare-and-set lets exactly one through.
+    `officer_id`/`officer_name`: the answering officer as the answering system names them
+    (SISRUTE's `PETUGAS`), kept as sent."""
     now = now or timezone.now()
     referral = _lock(referral)
     _require_receiver(actor, referral)
     note = clip(check_text(note, "note"), Referral, "answer_note")
+    officer_id = check_staff_id(
+        officer_id, "answer_officer_id", max_length(Referral, "answer_officer_id")
+    )
+    officer_name = clip(
+        check_text(officer_name, "answer_officer_name"), Referral, "answer_officer_name"
+    )
     if not accept and not note:
         raise InvalidInput(_("Tuliskan alasan penolakan."), field="note")
     with transaction.atomic():
@@ -160,6 +170,8 @@ def answer_referral(
             note=note,
             answered_at=now,
             answered_by=clip(actor.display, Referral, "answered_by"),
+            answer_officer_id=officer_id,
+            answer_officer_name=officer_name,
             answer_note=note,
         )
         if accept and hold_bed and referral.bed_hold_id is None:
@@ -281,6 +293,8 @@ def redirect_referral(
             answer_due_at=now + timedelta(minutes=answer_minutes(referral.urgency)),
             answered_at=None,
             answered_by="",
+            answer_officer_id="",
+            answer_officer_name="",
             answer_note="",
             proposed=None,
             bed_hold=None,
