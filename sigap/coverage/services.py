@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.db import IntegrityError, connection, transaction
@@ -385,6 +385,7 @@ def _apply_import(
                 bulk_upsert(model._meta.db_table, (*cols, "period", "snapshot_id"), batches,
                             key="nik", progress=progress)  # fmt: skip
                 status = SnapshotStatus.APPLIED
+            # the new row's first state (no one else sees it yet): not a SNAPSHOTS move
             snapshot.status = status
             snapshot.hold_reason = ",".join(holds)
             if status == SnapshotStatus.APPLIED:
@@ -416,14 +417,45 @@ def _snapshot_conflict(message: str, code: str) -> Conflict:
     return Conflict(message, field="snapshot", code=code)
 
 
-def _lock_held(snapshot: Snapshot) -> Snapshot:
-    """Lock the snapshot's kind and row; Conflict unless it is still held."""
+# After its import a snapshot moves only by an analyst's decision: a held one is confirmed or
+# discarded, an applied one is withdrawn when the one before it is restored. The state an
+# import settles on (applied, held, recorded, empty) is the new row's first state.
+SNAPSHOTS = Workflow.of_actions(
+    "coverage.snapshot",
+    Snapshot,
+    {
+        "confirm": ((SnapshotStatus.HELD,), SnapshotStatus.APPLIED),
+        "discard": ((SnapshotStatus.HELD,), SnapshotStatus.DISCARDED),
+        "withdraw": ((SnapshotStatus.APPLIED,), SnapshotStatus.WITHDRAWN),
+    },
+)
+
+
+def _held(snapshot: Snapshot) -> Snapshot:
+    """Lock the snapshot's kind and read the row afresh; Conflict unless it is still held
+    (SNAPSHOTS.move's compare-and-set then takes it from held exactly once)."""
     _lock_kind(snapshot.kind)
-    snap = Snapshot.objects.select_for_update().get(pk=snapshot.pk)
+    snap = Snapshot.objects.get(pk=snapshot.pk)
     if snap.status != SnapshotStatus.HELD:
         raise _snapshot_conflict(_("Snapshot ini tidak sedang menunggu konfirmasi."),
                                  "snapshot_not_held")  # fmt: skip
     return snap
+
+
+def _decide(
+    actor: Actor, snap: Snapshot, action: str, note: str, *, now: datetime | None = None,
+    changes: dict | None = None, audit: dict | None = None,
+) -> None:  # fmt: skip
+    """The one way a snapshot's status moves: along SNAPSHOTS, with who decided and when
+    (audited as coverage.snapshot.<action>)."""
+    now = now or timezone.now()
+    SNAPSHOTS.move(
+        actor, snap, action=action, now=now,
+        changes={"decided_by": actor.user, "decided_at": now, **(changes or {})},
+        audit={**(audit or {}), "note": note[:200]},
+        stale=_("Snapshot ini tidak sedang menunggu konfirmasi.")
+        if snap.status == SnapshotStatus.HELD else None,
+    )  # fmt: skip
 
 
 def confirm_snapshot(actor: Actor, snapshot: Snapshot, note: str = "") -> Snapshot:
@@ -432,7 +464,7 @@ def confirm_snapshot(actor: Actor, snapshot: Snapshot, note: str = "") -> Snapsh
     require_office(actor)
     kind = snapshot.kind
     with transaction.atomic():
-        snap = _lock_held(snapshot)
+        snap = _held(snapshot)
         current = in_force(kind)
         if current is not None and snap.period < current.period:
             raise _snapshot_conflict(
@@ -441,18 +473,16 @@ def confirm_snapshot(actor: Actor, snapshot: Snapshot, note: str = "") -> Snapsh
             )  # fmt: skip
         in_force_n, removed = _removal(kind, snap)
         _put_in_force(kind, snap)
-        snap.status, snap.applied_at = SnapshotStatus.APPLIED, timezone.now()
-        snap.decided_by, snap.decided_at = actor.user, snap.applied_at
-        snap.rows_in_force, snap.rows_removed = in_force_n, removed
-        snap.save(update_fields=["status", "applied_at", "decided_by", "decided_at",
-                                 "rows_in_force", "rows_removed", "updated_at"])  # fmt: skip
+        now = timezone.now()
+        _decide(
+            actor, snap, "confirm", note, now=now,
+            changes={"applied_at": now, "rows_in_force": in_force_n,
+                     "rows_removed": removed},
+            audit={"hold": snap.hold_reason, "rows_in_force": in_force_n, "removed": removed},
+        )  # fmt: skip
         _prune_saved_rows(kind)
         if kind == SnapshotKind.MEMBERSHIP:
             refresh_stats(snap.period)
-        record_audit(actor, "coverage.snapshot.confirm", snap,
-                     before={"status": SnapshotStatus.HELD, "hold": snap.hold_reason},
-                     after={"status": snap.status, "rows_in_force": in_force_n,
-                            "removed": removed, "note": note[:200]})  # fmt: skip
     return snap
 
 
@@ -460,14 +490,9 @@ def discard_snapshot(actor: Actor, snapshot: Snapshot, note: str = "") -> Snapsh
     """An analyst refuses a held snapshot: nothing is applied, its saved rows are dropped."""
     require_office(actor)
     with transaction.atomic():
-        snap = _lock_held(snapshot)
-        snap.status = SnapshotStatus.DISCARDED
-        snap.decided_by, snap.decided_at = actor.user, timezone.now()
-        snap.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+        snap = _held(snapshot)
+        _decide(actor, snap, "discard", note)
         SAVED_ROWS[snap.kind].objects.filter(snapshot=snap).delete()
-        record_audit(actor, "coverage.snapshot.discard", snap,
-                     before={"status": SnapshotStatus.HELD},
-                     after={"status": snap.status, "note": note[:200]})  # fmt: skip
     return snap
 
 
@@ -504,14 +529,10 @@ def restore_previous(actor: Actor, kind: str, note: str = "") -> Snapshot:
         if previous is None:
             raise _snapshot_conflict(_("Tidak ada snapshot sebelumnya yang dapat dipulihkan."),
                                      "nothing_to_restore")  # fmt: skip
-        current = Snapshot.objects.select_for_update().get(pk=current.pk)
         in_force_n, removed = _removal(kind, previous)
         _put_in_force(kind, previous)
-        now = timezone.now()
-        current.status, current.decided_by, current.decided_at = (
-            SnapshotStatus.WITHDRAWN, actor.user, now)  # fmt: skip
-        current.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-        previous.applied_at = now
+        _decide(actor, current, "withdraw", note, audit={"restored": str(previous.public_id)})
+        previous.applied_at = current.decided_at
         previous.save(update_fields=["applied_at", "updated_at"])
         if kind == SnapshotKind.MEMBERSHIP:
             if (
@@ -556,6 +577,23 @@ def refresh_stats(period: date) -> int:
             [period],
         )
         return cur.rowcount
+
+
+def population_by_kelurahan(area_code: str) -> tuple[date | None, dict[str, int]]:
+    """Living residents per kelurahan in the population register in force (its month and the
+    counts; (None, {}) without one), for the access analysis. Counts only, no person."""
+    from django.db.models import Count
+
+    snapshot = in_force(SnapshotKind.POPULATION)
+    if snapshot is None:
+        return None, {}
+    rows = (
+        Resident.objects.filter(status="alive", kelurahan_code__startswith=area_code)
+        .values("kelurahan_code")
+        .annotate(n=Count("id"))
+        .values_list("kelurahan_code", "n")
+    )
+    return snapshot.period, dict(rows)
 
 
 # --- lookup by NIK (other capabilities call this) -----------------------------------------------

@@ -269,3 +269,49 @@ def test_the_same_held_file_twice_is_one_held_snapshot(may, cli, tmp_path):
     assert Snapshot.objects.filter(status="held").count() == 1
     assert MembershipRow.objects.filter(snapshot=first.snapshot).count() == 10
     assert Membership.objects.count() == 40
+
+
+# --- the snapshot's workflow (issue 18: one transition table, one move) -----------------------
+
+
+def test_snapshot_statuses_move_only_along_their_table():
+    from sigap.coverage.models import SnapshotStatus as S
+
+    table = services.SNAPSHOTS
+    assert table.states() <= set(S.values)
+    assert table.next_states(S.HELD) == {S.APPLIED, S.DISCARDED}
+    assert table.next_states(S.APPLIED) == {S.WITHDRAWN}
+    for first in (S.RECORDED, S.EMPTY, S.DISCARDED, S.WITHDRAWN):
+        assert not table.next_states(first)  # an import's other outcomes are final
+
+
+def test_a_restore_withdraws_the_snapshot_in_force_through_the_table(
+    may, cli, tmp_path, analyst_actor
+):
+    june = _import(cli, tmp_path, "m6.csv", member_rows(NIKS[:39]))  # 1 of 40 gone: applied
+    assert june.applied
+    services.restore_previous(analyst_actor, "membership", "salah bulan")
+    withdrawn = AuditEvent.objects.get(action="coverage.snapshot.withdraw")
+    assert withdrawn.object_id == str(june.snapshot.public_id)
+    assert withdrawn.actor == analyst_actor.user
+    assert withdrawn.before == {"status": "applied"}
+    assert withdrawn.after["status"] == "withdrawn" and withdrawn.after["note"] == "salah bulan"
+    # a withdrawn snapshot moves no further; the refusal writes nothing
+    june.snapshot.refresh_from_db()
+    with pytest.raises(Conflict):
+        services.SNAPSHOTS.move(analyst_actor, june.snapshot, action="withdraw")
+    assert AuditEvent.objects.filter(action="coverage.snapshot.withdraw").count() == 1
+
+
+def test_a_stale_copy_of_a_held_snapshot_is_decided_once(may, cli, tmp_path, analyst_actor):
+    held = _import(cli, tmp_path, "m6.csv", member_rows(NIKS[:10])).snapshot
+    stale_copy = Snapshot.objects.get(pk=held.pk)
+    services.discard_snapshot(analyst_actor, held)
+    with pytest.raises(Conflict) as refused:
+        services.confirm_snapshot(analyst_actor, stale_copy)  # still says "held" in memory
+    assert refused.value.code == "snapshot_not_held"
+    assert Snapshot.objects.get(pk=held.pk).status == "discarded"
+    assert Membership.objects.count() == 40
+    event = AuditEvent.objects.get(action="coverage.snapshot.discard")
+    assert event.before == {"status": "held"} and event.after["status"] == "discarded"
+    assert not AuditEvent.objects.filter(action="coverage.snapshot.confirm").exists()
