@@ -34,7 +34,13 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
 class TravelTimeEstimator(Protocol):
     def road_km(self, lat, lon, lats, lons) -> np.ndarray: ...
 
-    def minutes(self, lat, lon, lats, lons, at: datetime | None = None) -> np.ndarray: ...
+    def minutes(
+        self, lat, lon, lats, lons, at: datetime | None = None, mode: str | None = None
+    ) -> np.ndarray: ...
+
+
+# A speed profile: (start hour local, end hour local, km/h) rows and the km/h of other hours.
+SpeedProfile = tuple[list[tuple[int, int, float]], float]
 
 
 class HaversineEstimator:
@@ -46,6 +52,7 @@ class HaversineEstimator:
         speed_profile: list[tuple[int, int, float]],
         default_kmh: float,
         tz: str = "Asia/Jakarta",
+        modes: dict[str, SpeedProfile] | None = None,
     ):
         if circuity < 1.0:
             raise ValueError("circuity must be >= 1")
@@ -53,19 +60,28 @@ class HaversineEstimator:
         self.speed_profile = speed_profile
         self.default_kmh = default_kmh
         self.tz = ZoneInfo(tz)
+        # named modes (e.g. "car", "motorbike") with their own profile; None = the default
+        self.modes = dict(modes or {})
 
-    def speed_kmh(self, at: datetime | None = None) -> float:
+    def speed_kmh(self, at: datetime | None = None, mode: str | None = None) -> float:
+        profile, default = self.speed_profile, self.default_kmh
+        if mode is not None:
+            if mode not in self.modes:
+                raise ValueError(f"unknown travel mode {mode!r}")
+            profile, default = self.modes[mode]
         hour = (at or timezone.now()).astimezone(self.tz).hour
-        for start, end, kmh in self.speed_profile:
+        for start, end, kmh in profile:
             if start <= hour < end:
                 return kmh
-        return self.default_kmh
+        return default
 
     def road_km(self, lat, lon, lats, lons) -> np.ndarray:
         return haversine_km(lat, lon, lats, lons) * self.circuity
 
-    def minutes(self, lat, lon, lats, lons, at: datetime | None = None) -> np.ndarray:
-        return self.road_km(lat, lon, lats, lons) / self.speed_kmh(at) * 60.0
+    def minutes(
+        self, lat, lon, lats, lons, at: datetime | None = None, mode: str | None = None
+    ) -> np.ndarray:
+        return self.road_km(lat, lon, lats, lons) / self.speed_kmh(at, mode) * 60.0
 
 
 @lru_cache(maxsize=1)
@@ -76,4 +92,7 @@ def get_estimator() -> TravelTimeEstimator:
         speed_profile=cfg["speed_profile"],
         default_kmh=cfg["default_kmh"],
         tz=settings.TIME_ZONE,
+        modes={
+            name: (m["speed_profile"], m["default_kmh"]) for name, m in cfg.get("modes", {}).items()
+        },
     )
