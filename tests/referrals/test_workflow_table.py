@@ -1,5 +1,5 @@
 """The referral moves through core.workflow: one table (REFERRALS), read by the state view,
-and an illegal action refused with a 409 that writes nothing."""
+and an illegal action or a lost race refused with the workflow's 409 that writes nothing."""
 
 import pytest
 
@@ -37,7 +37,35 @@ def test_move_audits_the_action_and_an_illegal_one_writes_nothing(network) -> No
     events = ReferralEvent.objects.count()
     with pytest.raises(Conflict) as caught:
         services.close_referral(as_(network.people["alfa"]), r, back_referral="kontrol")
-    assert caught.value.status == 409 and caught.value.code == "conflict"
+    assert caught.value.status == 409 and caught.value.code == "illegal_transition"
     r.refresh_from_db()
     assert r.status == "accepted" and ReferralEvent.objects.count() == events
     assert not AuditEvent.objects.filter(action="referral.close").exists()
+
+
+def test_a_move_from_a_stale_copy_is_the_workflows_stale_conflict(network) -> None:
+    from django.utils import timezone
+
+    from sigap.referrals.services.workflow import _move
+
+    r = services.send_referral(as_(network.people["pkm"]), referral_input(network))
+    stale_copy = Referral.objects.get(pk=r.pk)
+    services.answer_referral(as_(network.people["alfa"]), r, accept=False, note="penuh")
+    events = ReferralEvent.objects.count()
+    with pytest.raises(Conflict) as caught:
+        _move(as_(network.people["alfa"]), stale_copy, "accept", now=timezone.now())
+    assert caught.value.status == 409 and caught.value.code == "stale"
+    assert Referral.objects.get(pk=r.pk).status == "rejected"
+    assert ReferralEvent.objects.count() == events
+
+
+def test_the_api_answers_a_second_answer_with_illegal_transition(client, network) -> None:
+    r = services.send_referral(as_(network.people["pkm"]), referral_input(network))
+    client.force_login(network.people["alfa"])
+    url = f"/api/v1/referrals/referrals/{r.public_id}/answer"
+    first = client.post(url, {"accept": True}, content_type="application/json")
+    assert first.status_code == 200
+    again = client.post(url, {"accept": False, "note": "x"}, content_type="application/json")
+    assert again.status_code == 409
+    assert again.json()["code"] == "illegal_transition" and again.json()["message"]
+    assert Referral.objects.get(pk=r.pk).status == "accepted"

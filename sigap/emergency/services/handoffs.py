@@ -189,7 +189,7 @@ def move_handoff(
     stale = _("Serah terima baru saja diubah; muat ulang.")
     current = Handoff.objects.filter(pk=handoff.pk).values_list("status", flat=True).first()
     if current is None:
-        raise Conflict(stale)
+        raise Conflict(stale, code="stale")
     now = now or timezone.now()
     changes: dict[str, Any] = {}
     if to == H.ACKNOWLEDGED:

@@ -270,7 +270,7 @@ def cancel_assignment(
     unit = Unit.objects.get(pk=assignment.unit_id)
     require_unit_actor(actor, unit)
     if assignment.status != Assignment.Status.ACTIVE:
-        raise Conflict(_("Penugasan ini sudah berakhir."))
+        raise Conflict(_("Penugasan ini sudah berakhir."), code="illegal_transition")
     to = S.AVAILABLE if unit.status in (S.DISPATCHED, S.EN_ROUTE) else S.RETURNING
     if to == S.RETURNING and unit.status not in (S.ON_SCENE, S.AT_HOSPITAL):
         raise Conflict(_("Ambulans sedang membawa pasien; selesaikan di RS."), field="status")

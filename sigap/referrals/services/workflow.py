@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sigap.core.errors import Conflict, NotFound
+from sigap.core.errors import NotFound
 from sigap.core.services import Actor
 from sigap.core.text import clip
 from sigap.facilities.models import Facility
@@ -30,9 +30,9 @@ def _move(
     **changes: object,
 ) -> Referral:
     """Move the status along REFERRALS (compare-and-set, audit `referral.<action>`); record
-    the event and send `referral_moved`. Call inside a transaction. Raises Conflict when the
-    action may not start from the status the caller saw, or when someone else moved the
-    referral (or sent it elsewhere) first."""
+    the event and send `referral_moved`. Call inside a transaction. Raises the workflow's
+    Conflict: `illegal_transition` when the action may not start from the status the caller
+    saw, `stale` when someone else moved the referral (or sent it elsewhere) first."""
     before = referral.status
     receiver_before = referral.receiver_id
     note = clip(note, ReferralEvent, "note")
@@ -40,21 +40,16 @@ def _move(
     new_receiver = changes.get("receiver")
     if isinstance(new_receiver, Facility) and new_receiver.pk != receiver_before:
         audit["receiver"] = new_receiver.pk
-    try:
-        moved = REFERRALS.move(
-            actor,
-            referral,
-            action=action,
-            now=now,
-            where={"receiver_id": receiver_before},
-            changes={"status_changed_at": now, **changes},
-            audit=audit,
-            stale=_("Rujukan ini baru saja diubah oleh pengguna lain; muat ulang."),
-        )
-    except Conflict as exc:
-        # API clients and SISRUTE bridges have always read code "conflict" for a referral
-        # that moved on (illegal action and lost race alike)
-        raise Conflict(exc.message, field=exc.field) from exc
+    moved = REFERRALS.move(
+        actor,
+        referral,
+        action=action,
+        now=now,
+        where={"receiver_id": receiver_before},
+        changes={"status_changed_at": now, **changes},
+        audit=audit,
+        stale=_("Rujukan ini baru saja diubah oleh pengguna lain; muat ulang."),
+    )
     referral.refresh_from_db()  # `changes` may hold expressions (attempts + 1)
     ReferralEvent.objects.create(
         referral=referral,
