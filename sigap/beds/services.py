@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from sigap.core.services import Actor, record_audit
+from sigap.core.text import clip
 from sigap.core.workflow import Workflow
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
@@ -172,7 +173,7 @@ def _history(room: Room, kind: str, source: str, actor: Actor, at: datetime) -> 
         room_code=room.code,
         kind=kind,
         source=source,
-        actor_label=actor.display[:150],
+        actor_label=clip(actor.display, BedUpdate, "actor_label"),
         capacity=room.capacity,
         free=room.free,
         reserved=room.reserved,
@@ -421,7 +422,7 @@ def hold_bed(
             facility=facility,
             room=room,
             bed_class_id=bed_class,
-            ref=ref[:100],
+            ref=clip(ref, BedHold, "ref"),
             sex_field=sex_field or "",
             expires_at=now + timedelta(minutes=minutes),
         )
@@ -476,7 +477,7 @@ def end_hold(
     with transaction.atomic():
         HOLDS.move(
             actor, hold, status, reason=reason, now=now, stale=ended,
-            changes={"ended_at": now, "ended_reason": reason[:200]},
+            changes={"ended_at": now, "ended_reason": clip(reason, BedHold, "ended_reason")},
         )  # fmt: skip
         room = Room.objects.select_for_update().filter(pk=hold.room_id).first()
         if room is not None:

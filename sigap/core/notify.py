@@ -22,6 +22,7 @@ from django.utils.module_loading import import_string
 
 from .errors import InvalidInput, NotFound
 from .models import Notification, OutboundMessage, User, WebhookEndpoint
+from .text import clip
 from .webhooks import enqueue
 
 log = logging.getLogger("sigap.notify")
@@ -40,11 +41,11 @@ def notify(
         rows.append(
             Notification(
                 user=user,
-                kind=kind[:60],
-                title=title[:200],
+                kind=clip(kind, Notification, "kind"),
+                title=clip(title, Notification, "title"),
                 body=body,
-                link=link[:300],
-                ref=ref[:100],
+                link=clip(link, Notification, "link"),
+                ref=clip(ref, Notification, "ref"),
             )
         )
     Notification.objects.bulk_create(rows)
@@ -82,7 +83,11 @@ class ConsoleBackend:
     def send(self, channel: str, to: str, text: str, *, ref: str, payload: dict) -> OutboundMessage:
         log.warning("[%s to %s] %s", channel, _mask(to), text)
         return OutboundMessage.objects.create(
-            channel=channel, backend="console", to=to, text=text, ref=ref[:100]
+            channel=channel,
+            backend="console",
+            to=to,
+            text=text,
+            ref=clip(ref, OutboundMessage, "ref"),
         )
 
 
@@ -102,7 +107,12 @@ class WebhookBackend:
         endpoint = self.endpoint(to)
         delivery = enqueue(endpoint, f"message.{channel}", {"text": text, **payload}, ref=ref)
         return OutboundMessage.objects.create(
-            channel=channel, backend="webhook", to=to, text=text, ref=ref[:100], delivery=delivery
+            channel=channel,
+            backend="webhook",
+            to=to,
+            text=text,
+            ref=clip(ref, OutboundMessage, "ref"),
+            delivery=delivery,
         )
 
 
@@ -114,7 +124,12 @@ class HttpGatewayBackend(WebhookBackend):
         body = {"to": to, "text": text, **payload}
         delivery = enqueue(endpoint, f"message.{channel}", body, ref=ref)
         return OutboundMessage.objects.create(
-            channel=channel, backend="gateway", to=to, text=text, ref=ref[:100], delivery=delivery
+            channel=channel,
+            backend="gateway",
+            to=to,
+            text=text,
+            ref=clip(ref, OutboundMessage, "ref"),
+            delivery=delivery,
         )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from .errors import Forbidden, NotAuthenticated
 from .models import ApiKey, AuditEvent, Role, User
+from .text import clip
 
 
 class Channel(StrEnum):
@@ -82,15 +83,15 @@ def record_audit(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(getattr(obj, "public_id", obj.pk))
-        object_label = object_label or str(obj)[:255]
+        object_label = object_label or str(obj)
     return AuditEvent.objects.create(
         actor=actor.user,
-        actor_label=actor.display[:150],
+        actor_label=clip(actor.display, AuditEvent, "actor_label"),
         channel=actor.channel,
         action=action,
         object_type=object_type or "",
-        object_id=object_id or "",
-        object_label=object_label,
+        object_id=clip(object_id, AuditEvent, "object_id"),
+        object_label=clip(object_label, AuditEvent, "object_label"),
         before=before,
         after=after,
         remote_addr=actor.remote_addr,
@@ -123,7 +124,7 @@ def audit_list_read(
         f"{model._meta.model_name}.list",
         object_type=model._meta.label_lower,
         object_id=str(getattr(scope, "public_id", scope.pk)) if scope is not None else "",
-        object_label=str(scope)[:255] if scope is not None else "",
+        object_label=str(scope) if scope is not None else "",  # record_audit clips it
         after={"ids": shown, "count": len(shown)} | details,
     )
 

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from .errors import Conflict
 from .models import WebhookDelivery, WebhookEndpoint
 from .services import Actor
+from .text import clip
 from .workflow import Workflow
 
 log = logging.getLogger(__name__)
@@ -218,7 +219,11 @@ def enqueue(
         default=str,
     )
     return WebhookDelivery.objects.create(
-        endpoint=endpoint, event=event, ref=ref[:100], body=body, next_attempt_at=timezone.now()
+        endpoint=endpoint,
+        event=event,
+        ref=clip(ref, WebhookDelivery, "ref"),
+        body=body,
+        next_attempt_at=timezone.now(),
     )
 
 
@@ -272,7 +277,7 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str]:
     try:
         target = check_url(delivery.endpoint.url)
     except UnsafeUrl as exc:
-        return None, "", f"refused: {exc}"[:300]
+        return None, "", clip(f"refused: {exc}", WebhookDelivery, "last_error")
     body = delivery.body.encode()
     timestamp = str(int(time.time()))
     headers = {
@@ -286,7 +291,7 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str, str]:
     try:
         code, text = send(target, body, headers)
     except (urllib3.exceptions.HTTPError, TimeoutError, OSError, ValueError) as exc:
-        return None, "", str(exc)[:300]
+        return None, "", clip(str(exc), WebhookDelivery, "last_error")
     return code, text, "" if 200 <= code < 300 else f"HTTP {code}"
 
 

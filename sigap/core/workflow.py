@@ -231,7 +231,7 @@ class Workflow:
                     actor,
                     f"{self.name}.{to}",
                     object_type=self.model._meta.label_lower,
-                    object_id=",".join(str(m.pk) for m in moved[:20])[:64],
+                    object_id=",".join(str(m.pk) for m in moved[:20]),  # record_audit clips it
                     after={"to": to, "moved": len(moved), "reason": reason[:200]},
                 )
         return moved

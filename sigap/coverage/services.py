@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import Conflict, InvalidInput
 from sigap.core.models import Role
 from sigap.core.services import Actor, record_audit, require_role
+from sigap.core.text import clip
 from sigap.core.workflow import Workflow
 from sigap.regions.models import Region
 
@@ -347,7 +348,8 @@ def _apply_import(
             _lock_kind(kind)
             current = in_force(kind)
             snapshot = Snapshot.objects.create(
-                kind=kind, period=period, content_hash=digest, filename=filename[:255],
+                kind=kind, period=period, content_hash=digest,
+                filename=clip(filename, Snapshot, "filename"),
                 rows_total=prepared.total, rows_accepted=prepared.good,
                 rows_rejected=prepared.rejected, created_by=actor.user, channel=actor.channel,
                 status=SnapshotStatus.RECORDED,
@@ -701,7 +703,7 @@ def flag_resident(actor: Actor, nik: str, reason: str, source: str, note: str = 
         require_role(actor, *OFFICE_ROLES)
     if reason not in FlagReason.values:
         raise InvalidInput(_("Alasan penandaan tidak dikenal."), field="reason")
-    source = (source or "").strip()[:32]
+    source = clip((source or "").strip(), ResidentFlag, "source")
     if not source:
         raise InvalidInput(_("Sumber penandaan wajib diisi."), field="source")
     try:
@@ -710,13 +712,16 @@ def flag_resident(actor: Actor, nik: str, reason: str, source: str, note: str = 
         raise InvalidInput(exc.message, field="nik") from None
     with transaction.atomic():
         flag, created = ResidentFlag.objects.get_or_create(
-            nik=nik, reason=reason, source=source, defaults={"note": note[:255]}
+            nik=nik,
+            reason=reason,
+            source=source,
+            defaults={"note": clip(note, ResidentFlag, "note")},
         )
         if not created and flag.active:
             return flag
         if not created:
             flag.active = True
-            flag.note = note[:255] or flag.note
+            flag.note = clip(note, ResidentFlag, "note") or flag.note
             flag.save(update_fields=["active", "note", "updated_at"])
         record_audit(actor, "coverage.flag", flag, object_label=f"{flag} {reason}",
                      after={"reason": reason, "source": source})  # fmt: skip
@@ -942,7 +947,8 @@ def move_enrolments(actor: Actor, ids: list[int], to: str, reason: str = "") -> 
             )
             EnrolmentEvent.objects.bulk_create(
                 [EnrolmentEvent(enrolment_id=m.pk, from_status=m.before, to_status=to,
-                                actor_label=actor.display[:150], reason=reason[:255])
+                                actor_label=clip(actor.display, EnrolmentEvent, "actor_label"),
+                                reason=clip(reason, EnrolmentEvent, "reason"))
                  for m in done]
             )  # fmt: skip
             moved += len(done)
@@ -954,7 +960,7 @@ def move_enrolments(actor: Actor, ids: list[int], to: str, reason: str = "") -> 
             refresh_stats(latest_membership_period() or month_start(now.date()))
         if moved:
             record_audit(actor, f"coverage.enrolment.{to}", object_type="coverage.enrolment",
-                         object_id=",".join(str(i) for i in ids[:20])[:64],
+                         object_id=",".join(str(i) for i in ids[:20]),  # record_audit clips it
                          after={"to": to, "moved": moved, "reason": reason[:200]})  # fmt: skip
     return moved
 

@@ -82,3 +82,20 @@ def test_pages_are_indonesian_whatever_the_browser_asks(client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/masuk/"})
     r = client.get("/masuk/", HTTP_ACCEPT_LANGUAGE="id")
     assert r.headers["Content-Language"] == "en"
+
+
+@pytest.mark.django_db
+def test_audit_texts_are_cut_to_their_columns():
+    """A label or id longer than its column is cut to the column's length (read from the
+    model), never refused by the database."""
+    from sigap.core.text import max_length
+
+    actor = Actor(None, "cli", label="x" * 400)
+    event = record_audit(actor, "test.long", object_type="t", object_id="1," * 100,
+                         object_label="L" * 600)  # fmt: skip
+    event.refresh_from_db()
+    assert len(event.object_id) == max_length(AuditEvent, "object_id")
+    assert len(event.object_label) == max_length(AuditEvent, "object_label")
+    assert len(event.actor_label) == max_length(AuditEvent, "actor_label")
+    short = record_audit(Actor(None, "cli"), "test.short", object_type="t", object_id="7")
+    assert (short.object_id, short.object_label) == ("7", "")
