@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from sigap.core.travel import get_estimator
@@ -505,3 +505,13 @@ def free_by_class(area: str = "") -> list[dict]:
          "capacity": r["capacity"]}
         for r in rows
     ]  # fmt: skip
+
+
+def rooms_of_active_facilities() -> QuerySet[Room]:
+    """Every room of an active facility with its class and facility (and the facility's
+    region chain) selected, in a stable order: for readers that page through rooms (FHIR)."""
+    return (
+        Room.objects.filter(facility__is_active=True)
+        .select_related("bed_class", "facility__kind", "facility__village__parent__parent__parent")
+        .order_by("facility__name", "facility_id", "bed_class__sort", "code", "pk")
+    )

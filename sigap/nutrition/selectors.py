@@ -12,7 +12,7 @@ from datetime import date
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
@@ -22,8 +22,8 @@ from sigap.core.models import User
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
-from .models import Birth, Death, DeathReview, GrowthMonthly, Measurement, NutritionCase
-from .services import scope_filter
+from .models import Birth, Child, Death, DeathReview, GrowthMonthly, Measurement, NutritionCase
+from .services import READ_ROLES, scope_filter
 
 LEVELS = {"kecamatan": 6, "kelurahan": 10, "posyandu": 0}
 COUNT_FIELDS = [
@@ -506,3 +506,26 @@ def quality_verdict(user: User, *, month: date, area: str = "") -> dict:
     ).totals
     keys = ("n", "verdict", "verdict_label", "verdict_text", "problems")
     return {k: totals[k] for k in keys}
+
+
+def _reads_nutrition(user: User | None) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_admin_role or user.role in READ_ROLES)
+    )
+
+
+def visible_children(user: User | None) -> QuerySet[Child]:
+    """Children a user may read (the children API's rule: reader role, then kelurahan)."""
+    if not _reads_nutrition(user):
+        return Child.objects.none()
+    return Child.objects.filter(scope_filter(user, "kelurahan__code"))
+
+
+def visible_measurements(user: User | None) -> QuerySet[Measurement]:
+    """Measurements a user may read (reader role, then the measurement's kelurahan)."""
+    if not _reads_nutrition(user):
+        return Measurement.objects.none()
+    return Measurement.objects.filter(scope_filter(user, "kelurahan_code"))

@@ -21,7 +21,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from sigap.beds import services as bed_services
-from sigap.core.models import User
+from sigap.core.models import Role, User
 from sigap.core.travel import get_estimator
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility, Kind
@@ -621,3 +621,21 @@ def naive_recommend(
         )
     out.sort(key=lambda r: (r["free_beds"] <= 0, r["score"]))
     return out[:limit]
+
+
+def visible_referrals(user: User | None) -> QuerySet[Referral]:
+    """The referrals `services.can_view` lets `user` see, as one query (for lists that page,
+    e.g. the FHIR interface): the whole country for admins, the area of sender or receiver
+    for analysts, otherwise the ones they sent and those of the facilities they operate."""
+    qs = Referral.objects.all()
+    if user is None or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_admin_role:
+        return qs
+    if user.role == Role.ANALYST:
+        area = user.area_code
+        return qs.filter(
+            Q(receiver__village_id__startswith=area) | Q(sender__village_id__startswith=area)
+        )
+    operated = facility_services.facilities_operated_by(user)
+    return qs.filter(Q(created_by=user) | Q(receiver__in=operated) | Q(sender__in=operated))
