@@ -22,12 +22,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from sigap.beds import services as bed_services
+from sigap.core.models import Role, User
 from sigap.core.spatial import PointIndex
 from sigap.core.travel import get_estimator, haversine_km
+from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
@@ -811,3 +813,17 @@ def units_out(area: str = "") -> dict[str, int]:
         status=Unit.Status.OUT_OF_SERVICE
     )
     return {"out": units.filter(status__in=ON_JOB).count(), "in_service": units.count()}
+
+
+def visible_handoffs(user: User | None) -> QuerySet[Handoff]:
+    """Hand-offs a user may read, as one query: admins all; PSC call-takers and dispatchers
+    those of incidents in their area (as the incident endpoints allow); otherwise those to the
+    hospitals the user operates (as the hospital's acknowledge/arrival endpoint allows)."""
+    qs = Handoff.objects.all()
+    if user is None or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_admin_role:
+        return qs
+    if user.role in (Role.PSC_CALL_TAKER, Role.DISPATCHER):
+        return qs.filter(incident__area_code__startswith=user.area_code)
+    return qs.filter(hospital__in=facility_services.facilities_operated_by(user))
