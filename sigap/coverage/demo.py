@@ -22,7 +22,7 @@ from sigap.core.services import Actor
 from sigap.regions.models import Region
 
 from . import services
-from .models import QuotaRun, SnapshotKind, Worker
+from .models import FlagReason, QuotaRun, ResidentStatus, SnapshotKind, Worker, WorkerEnrolment
 
 RESIDENTS = 30_000
 SEED = 3374
@@ -54,7 +54,10 @@ def synthetic_population(villages: list[str], today: date, n: int = RESIDENTS) -
     kel = rng.choice(np.array(villages), size=n)
     female = rng.random(n) < 0.5
     ages_days = (rng.gamma(2.2, 13.5, n) * 365.25).astype(int).clip(30, 95 * 365)
-    status = rng.choice(np.array(["alive", "moved", "dead"]), size=n, p=[0.975, 0.015, 0.01])
+    statuses = np.array(
+        [ResidentStatus.ALIVE, ResidentStatus.MOVED, ResidentStatus.DEAD], dtype=str
+    )
+    status = rng.choice(statuses, size=n, p=[0.975, 0.015, 0.01])
     # family card numbers: region, an issue date and a serial, none of them from the NIK
     # (a separate generator, so the rest of the population stays as it was)
     kk_rng = np.random.default_rng(SEED + 3)
@@ -138,9 +141,9 @@ def build(area: Region, log: Callable[[str], None]) -> list[str]:
         path = _write(tmpdir / "dtks-sintetis.csv", ["nik", "desil"], welfare)
         services.import_snapshot(actor, SnapshotKind.WELFARE, path, months[-1])
     # priority flags, as home care and maternal health would send them
-    alive = [p for p in people if p[7] == "alive"]
+    alive = [p for p in people if p[7] == ResidentStatus.ALIVE]
     for p in alive[:: len(alive) // 60 or 1][:60]:
-        reason = "pregnant" if p[3] == "P" else "chronic"
+        reason = FlagReason.PREGNANT if p[3] == "P" else FlagReason.CHRONIC
         services.flag_resident(actor, p[0], reason, "demo")
     run = QuotaRun.objects.filter(
         program=QuotaRun.Program.JKN, period=months[-1], area_code=area.code,
@@ -174,7 +177,7 @@ def _workers(actor: Actor, area: Region, alive: list[list], month: date, village
     except Conflict:
         return
     listed = list(run.worker_enrolments.values_list("worker__nik", flat=True))
-    services.set_worker_enrolments(actor, run, listed[:25], "active")
+    services.set_worker_enrolments(actor, run, listed[:25], WorkerEnrolment.Status.ACTIVE)
 
 
 def services_summary(area_code: str) -> str:

@@ -26,6 +26,7 @@ from .models import (
     QuotaRun,
     RejectedRow,
     Resident,
+    ResidentStatus,
     Segment,
     Snapshot,
 )
@@ -195,7 +196,9 @@ UNINSURED_COLUMNS = ["nik", "nama", "jenis_kelamin", "tanggal_lahir", "kode_kelu
 def uninsured(area_code: str, kelurahan: str = ""):
     """Alive residents of the area (or one kelurahan) with no JKN membership."""
     members = Membership.objects.values("nik")
-    qs = Resident.objects.filter(status="alive", kelurahan_code__startswith=kelurahan or area_code)
+    qs = Resident.objects.filter(
+        status=ResidentStatus.ALIVE, kelurahan_code__startswith=kelurahan or area_code
+    )
     return qs.exclude(nik__in=members).order_by("kelurahan_code", "nik")
 
 

@@ -39,6 +39,7 @@ from .models import (
     RejectedRow,
     Resident,
     ResidentFlag,
+    ResidentStatus,
     Segment,
     Snapshot,
     SnapshotKind,
@@ -572,11 +573,11 @@ def refresh_stats(period: date) -> int:
             f"""INSERT INTO {s} (period, kelurahan_code, population, covered, active, pemda)
             SELECT %s, r.kelurahan_code, COUNT(*), COUNT(m.id),
                    SUM(CASE WHEN m.active THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN m.segment = 'PBI-APBD' THEN 1 ELSE 0 END)
+                   SUM(CASE WHEN m.segment = %s THEN 1 ELSE 0 END)
             FROM {r} r LEFT JOIN {m} m ON m.nik = r.nik
-            WHERE r.status = 'alive'
+            WHERE r.status = %s
             GROUP BY r.kelurahan_code""",
-            [period],
+            [period, Segment.PBI_APBD, ResidentStatus.ALIVE],
         )
         return cur.rowcount
 
@@ -590,7 +591,7 @@ def population_by_kelurahan(area_code: str) -> tuple[date | None, dict[str, int]
     if snapshot is None:
         return None, {}
     rows = (
-        Resident.objects.filter(status="alive", kelurahan_code__startswith=area_code)
+        Resident.objects.filter(status=ResidentStatus.ALIVE, kelurahan_code__startswith=area_code)
         .values("kelurahan_code")
         .annotate(n=Count("id"))
         .values_list("kelurahan_code", "n")

@@ -518,7 +518,8 @@ def run_detail(request: HttpRequest, public_id) -> HttpResponse:
                 services.cancel_quota_run(actor, run, request.POST.get("alasan", ""))
                 n = run.selected
             elif action in ("pekerja-aktif", "pekerja-tolak"):
-                to = "active" if action == "pekerja-aktif" else "rejected"
+                to = (WorkerEnrolment.Status.ACTIVE if action == "pekerja-aktif"
+                      else WorkerEnrolment.Status.REJECTED)  # fmt: skip
                 n = services.set_worker_enrolments(actor, run, niks, to)
             else:
                 raise Http404
@@ -539,7 +540,8 @@ def run_detail(request: HttpRequest, public_id) -> HttpResponse:
         request,
         "coverage/run.html",
         {"run": run, "enrolments": enrolments, "counts": counts, "budget": budget,
-         "statuses": EnrolmentStatus.choices, "is_workers": run.program == "workers"},
+         "statuses": EnrolmentStatus.choices,
+         "is_workers": run.program == QuotaRun.Program.WORKERS},
     )  # fmt: skip
 
 

@@ -28,7 +28,7 @@ from sigap.regions.models import Region
 
 from . import services
 from . import zscores as zs
-from .models import Birth, CaseAction, Child, Death, Measurement, NutritionCase
+from .models import Birth, CaseAction, Child, Death, DeathReview, Measurement, NutritionCase
 
 CHILDREN_PER_POSYANDU = 12
 MONTHS = 12
@@ -456,11 +456,11 @@ def _review(actor: Actor, death: Death, today: date, rnd: random.Random) -> None
     services.move_review(
         actor,
         death.review,
-        "reviewed",
+        DeathReview.Status.REVIEWED,
         findings="Kajian sintetis: rujukan terlambat dan pemeriksaan kehamilan kurang.",
         avoidable=rnd.random() < 0.6,
         delays=rnd.sample(["1", "2", "3"], k=rnd.randint(1, 2)),
         recommendations="Perkuat deteksi dini risiko tinggi dan rujukan tepat waktu.",
     )
     if age > 150:
-        services.move_review(actor, death.review, "closed")
+        services.move_review(actor, death.review, DeathReview.Status.CLOSED)
