@@ -128,10 +128,14 @@ def bridge_actor(request: HttpRequest, channel: str, ident: str) -> Actor:
 # --- the body -------------------------------------------------------------------------------
 
 
-def read_body(request: HttpRequest, error_code: int | str, *, form: bool = True) -> dict[str, Any]:
+def read_body(
+    request: HttpRequest, error_code: int | str, *, form: bool = True, empty_ok: bool = False
+) -> dict[str, Any]:
     """The request's fields as a dict: JSON whatever the Content-Type (bridges send
     `Application/JSON`, `text/plain`, even `application/x-www-form-urlencoded` over JSON), or,
-    with `form`, form-encoded fields. Size is checked before the body is read."""
+    with `form`, form-encoded fields. Size is checked before the body is read. With `empty_ok`
+    a body that carries nothing (no bytes, `[]`, `null`: what PHP bridges send for an empty
+    array or an unset one) is `{}`."""
     too_big = _("Isi permintaan terlalu besar.")
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -150,6 +154,8 @@ def read_body(request: HttpRequest, error_code: int | str, *, form: bool = True)
     except UnicodeDecodeError as exc:
         raise CompatError(error_code, _("Isi permintaan bukan teks UTF-8.")) from exc
     if not text:
+        if empty_ok:
+            return {}
         raise CompatError(error_code, _("Isi permintaan kosong."))
     try:
         data = json.loads(text)
@@ -159,6 +165,8 @@ def read_body(request: HttpRequest, error_code: int | str, *, form: bool = True)
             data = dict(parse_qsl(text, keep_blank_values=True)) or None
         if data is None:
             raise CompatError(error_code, _("Isi permintaan bukan JSON yang sah.")) from None
+    if empty_ok and data in ([], None):
+        return {}
     if not isinstance(data, dict):
         raise CompatError(error_code, _("Isi permintaan harus berupa objek JSON."))
     return data

@@ -60,10 +60,10 @@ class ReferralAnswerAdmin(HistoryAdmin):
 @admin.register(SisruteCredential)
 class SisruteCredentialAdmin(admin.ModelAdmin):
     """Credentials are issued with the services (the password is shown once); here they can
-    be looked up and switched off."""
+    be looked up, switched off, and given the ALASAN/DIAGNOSA shape the consumer's SIMRS reads."""
 
-    list_display = ("cons_id", "facility", "is_active", "created_at")
-    fields = ("facility", "cons_id", "is_active")
+    list_display = ("cons_id", "facility", "is_active", "coded_shape", "created_at")
+    fields = ("facility", "cons_id", "is_active", "coded_shape")
     readonly_fields = ("facility", "cons_id")
 
     def has_add_permission(self, request):

@@ -21,6 +21,11 @@ one common bridge library does not catch an HTTP error at all; 405 for a wrong m
 SENT (as bridges use it); without `nomor` and `tanggal`, today's. In a referral, coded fields are
 objects `{KODE, NAMA}` (JENIS_KELAMIN, JENIS_RUJUKAN, FASKES_ASAL/TUJUAN, ALASAN, DIAGNOSA,
 KESADARAN, NYERI, STATUS) as bridges read them; on input a code or such an object is accepted.
+ALASAN and DIAGNOSA follow the consumer's `coded_shape` (admin): `{KODE, NAMA}` by default, the
+bare code for SIMRS that read them as strings. `jawab`, `batal` and `notif` take an object or
+nothing (`[]`, `null`, no bytes: what PHP bridges send), in any content type. `PETUGAS.NIK` is the
+bridge's staff identifier (often its login id), stored and echoed as sent: no NIK check; the
+answer echoes the answering officer as `JAWABAN.PETUGAS {NIK, NAMA}`.
 `STATUS.NAMA` is "Belum direspon" until the hospital answers and "Sudah direspon" after (the two
 values bridges count); SIGAP's own state is in `STATUS_SIGAP`. Nothing is written unless the
 whole request is valid. The status codes (`STATUS.KODE`) and the list of statuses are SIGAP's:
@@ -54,7 +59,8 @@ from sigap.core import compat as kit
 from sigap.core.compat import CompatError, Protocol
 from sigap.core.errors import Forbidden, NotFound
 from sigap.core.services import Actor, Channel
-from sigap.facilities.models import Facility
+from sigap.core.text import clip
+from sigap.facilities.models import Facility, Kind
 
 from . import icd10, services
 from .models import Referral, ReferralReason, SisruteCredential
@@ -171,9 +177,15 @@ def _body(request: HttpRequest) -> dict[str, Any]:
     return kit.read_body(request, INVALID, form=False)
 
 
+def _action_body(request: HttpRequest) -> dict[str, Any]:
+    """The body of `jawab`, `batal` and `notif`: an object, or nothing at all as bridges send
+    it there (no bytes, `[]` from a PHP client's empty array, `null` from an unset one)."""
+    return kit.read_body(request, INVALID, form=False, empty_ok=True)
+
+
 def _obj(data: dict, key: str) -> dict:
     value = data.get(key)
-    if value is None:
+    if value is None or value == []:  # PHP's json_encode writes an empty array as []
         return {}
     if not isinstance(value, dict):
         raise CompatError(INVALID, _("%(f)s harus berupa objek.") % {"f": key})
@@ -234,8 +246,10 @@ def _status_name(status: str) -> str:
     return "Sudah direspon"
 
 
-def _referral_json(r: Referral) -> dict:
+def _referral_json(r: Referral, shape: str = SisruteCredential.CodedShape.OBJECT) -> dict:
+    """One referral as SISRUTE answers it; `shape` is the consumer's ALASAN/DIAGNOSA shape."""
     local = timezone.localtime(r.created_at)
+    as_text = shape == SisruteCredential.CodedShape.STRING
     return {
         "PASIEN": {
             "NORM": r.patient_mrn,
@@ -257,9 +271,11 @@ def _referral_json(r: Referral) -> dict:
             "TANGGAL": local.strftime("%Y-%m-%d %H:%M:%S"),
             "FASKES_ASAL": _faskes(r.sender, r.sender_label),
             "FASKES_TUJUAN": _faskes(r.receiver),
-            "ALASAN": {"KODE": r.reason_id, "NAMA": r.reason.name},
+            "ALASAN": r.reason_id if as_text else {"KODE": r.reason_id, "NAMA": r.reason.name},
             "ALASAN_LAINNYA": r.reason_text,
-            "DIAGNOSA": {"KODE": r.diagnosis_code, "NAMA": r.diagnosis_name},
+            "DIAGNOSA": r.diagnosis_code
+            if as_text
+            else {"KODE": r.diagnosis_code, "NAMA": r.diagnosis_name},
             "DOKTER": {"NIK": r.doctor_nik, "NAMA": r.doctor_name},
             "PETUGAS": {"NIK": r.officer_nik, "NAMA": r.officer_name},
             "STATUS": {"KODE": str(STATUS_CODES[r.status]), "NAMA": _status_name(r.status)},
@@ -277,7 +293,8 @@ def _referral_json(r: Referral) -> dict:
                 "TANGGAL": timezone.localtime(r.answered_at).strftime("%Y-%m-%d %H:%M:%S")
                 if r.answered_at
                 else "",
-                "PETUGAS": {"NAMA": r.answered_by},
+                # the officer as the answering bridge sent them, never SIGAP's actor label
+                "PETUGAS": {"NIK": r.answer_officer_id, "NAMA": r.answer_officer_name},
             },
         },
         "KONDISI_UMUM": {
@@ -355,14 +372,14 @@ def _with_parties() -> QuerySet[Referral]:
     return Referral.objects.select_related("receiver", "sender", "reason")
 
 
-def _stored(r: Referral, message: str) -> JsonResponse:
+def _stored(r: Referral, cred: SisruteCredential, message: str) -> JsonResponse:
     """The answer to a write: the referral as now stored."""
-    return _answer(OK, message, _referral_json(_with_parties().get(pk=r.pk)))
+    return _answer(OK, message, _referral_json(_with_parties().get(pk=r.pk), cred.coded_shape))
 
 
 def _signed_by(actor: Actor, petugas: dict) -> Actor:
     """The bridge's actor, named after the officer in `PETUGAS` (jawab and batal carry one)."""
-    name = _s(petugas.get("NAMA"))[:100]
+    name = clip(_s(petugas.get("NAMA")), Referral, "answer_officer_name")
     if not name:
         return actor
     label = f"{actor.label} ({name})"
@@ -394,7 +411,7 @@ def rujukan(request: HttpRequest, cred: SisruteCredential, actor: Actor) -> Json
     (YYYY-MM-DD); with neither, today's."""
     if request.method == "POST":
         r = services.send_referral(actor, _input(_body(request), cred))
-        return _stored(r, _("Rujukan berhasil dibuat."))
+        return _stored(r, cred, _("Rujukan berhasil dibuat."))
     sent = (request.GET.get("create") or "").strip().lower() in ("true", "1")
     mine = Q(sender=cred.facility) if sent else Q(receiver=cred.facility)
     qs = _with_parties().filter(mine)
@@ -411,7 +428,7 @@ def rujukan(request: HttpRequest, cred: SisruteCredential, actor: Actor) -> Json
             raise CompatError(INVALID, _("tanggal harus YYYY-MM-DD.")) from None
         start = timezone.make_aware(datetime.combine(day, dt_time.min))
         qs = qs.filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
-    rows = [_referral_json(r) for r in qs.order_by("created_at", "pk")[:500]]
+    rows = [_referral_json(r, cred.coded_shape) for r in qs.order_by("created_at", "pk")[:500]]
     if nomor and not rows:
         raise NotFound(_("Data rujukan tidak ditemukan."))
     return _answer(OK, _("Data rujukan ditemukan."), rows)
@@ -432,7 +449,7 @@ def rujukan_one(
     ):
         raise CompatError(INVALID, _("FASKES_TUJUAN tidak dapat diubah; batalkan dan kirim ulang."))
     r = services.update_referral(actor, r, data)
-    return _stored(r, _("Rujukan berhasil diubah."))
+    return _stored(r, cred, _("Rujukan berhasil diubah."))
 
 
 @_view(("POST", "PUT"))
@@ -440,29 +457,36 @@ def notif(request: HttpRequest, cred: SisruteCredential, actor: Actor, nomor: st
     r = _mine(cred, nomor)
     if r.sender_id != cred.facility.pk:
         raise Forbidden(_("Hanya faskes asal yang dapat mengirim notifikasi."))
+    _action_body(request)  # nothing in it is used, but it must be readable
     services.renotify(actor, r)
     return _answer(OK, _("Notifikasi rujukan terkirim."), {"NOMOR": r.number})
 
 
 @_view("PUT")
 def jawab(request: HttpRequest, cred: SisruteCredential, actor: Actor, nomor: str) -> JsonResponse:
-    """`{"DITERIMA": 0|1, "KETERANGAN": ..., "PETUGAS": {NIK, NAMA}}` from the receiver."""
+    """`{"DITERIMA": 0|1, "KETERANGAN": ..., "PETUGAS": {NIK, NAMA}}` from the receiver.
+    `PETUGAS.NIK` is whatever identifies the officer in the bridge (often the login id): kept
+    and echoed as sent. A body without DITERIMA (`[]`, nothing) is read, then refused."""
     r = _mine(cred, nomor)
     if r.receiver_id != cred.facility.pk:
         raise Forbidden(_("Hanya faskes tujuan yang dapat menjawab rujukan."))
-    body = _body(request)
+    body = _action_body(request)
     accepted = _s(body.get("DITERIMA"))
+    if not accepted:
+        raise CompatError(INVALID, _("DITERIMA wajib diisi: 1 diterima, 0 ditolak."))
     if accepted not in ("0", "1"):
         raise CompatError(INVALID, _("DITERIMA harus 0 atau 1."))
-    actor = _signed_by(actor, _obj(body, "PETUGAS"))
+    petugas = _obj(body, "PETUGAS")
     r = services.answer_referral(
-        actor,
+        _signed_by(actor, petugas),
         r,
         accept=accepted == "1",
         note=_s(body.get("KETERANGAN")),
         hold_bed=_s(body.get("TAHAN_TT")) == "1",
+        officer_id=_s(petugas.get("NIK")),
+        officer_name=_s(petugas.get("NAMA")),
     )
-    return _stored(r, _("Jawaban rujukan tersimpan."))
+    return _stored(r, cred, _("Jawaban rujukan tersimpan."))
 
 
 @_view("PUT")
@@ -470,11 +494,11 @@ def batal(request: HttpRequest, cred: SisruteCredential, actor: Actor, nomor: st
     r = _mine(cred, nomor)
     if r.sender_id != cred.facility.pk:
         raise Forbidden(_("Hanya faskes asal yang dapat membatalkan rujukan."))
-    body = _body(request) if request.body else {}
+    body = _action_body(request)
     reason = _s(body.get("KETERANGAN")) or _("dibatalkan oleh faskes asal")
     actor = _signed_by(actor, _obj(body, "PETUGAS"))
     r = services.cancel_referral(actor, r, reason=reason)
-    return _stored(r, _("Rujukan dibatalkan."))
+    return _stored(r, cred, _("Rujukan dibatalkan."))
 
 
 def _found(rows: list[dict], *, by_code: bool) -> JsonResponse:
@@ -493,7 +517,7 @@ def ref_faskes(
     request: HttpRequest, cred: SisruteCredential, actor: Actor, kode: str = ""
 ) -> JsonResponse:
     """`referensi/faskes?query=` (name or code) or `referensi/faskes/{kode}`."""
-    qs = Facility.objects.filter(is_active=True, kind_id__in=("rs", "puskesmas"))
+    qs = Facility.objects.filter(is_active=True, kind_id__in=(Kind.HOSPITAL, Kind.PUSKESMAS))
     q = _query(request)
     if kode:
         qs = qs.filter(Q(kemenkes_code=kode) | Q(bpjs_kodeppk=kode))
