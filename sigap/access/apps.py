@@ -6,3 +6,13 @@ class AccessConfig(AppConfig):
 
     name = "sigap.access"
     label = "access"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from sigap.core import nav, registry
+
+        nav.add(nav.OFFICE, "access:map", _("Akses"), 70)
+        registry.add_demo(self.label, f"{self.name}.demo", 70)
+        registry.add_benchmark("access-sites", "bench.access_sites")
+        registry.add_planner("sites", f"{self.name}.planning.command")

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "access"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("akses/", views.access, name="map"),
+    path("akses/ekspor/", views.export, name="export"),
+    path("akses/penduduk/", views.population_upload, name="population"),
+]

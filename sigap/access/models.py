@@ -1,0 +1,52 @@
+"""Population figures the health office uploads per kelurahan (the other sources, the
+regions table and the population register, belong to their own apps)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sigap.core.models import BaseModel
+from sigap.regions.models import Region
+
+
+class PopulationUpload(BaseModel):
+    """One accepted file of population per kelurahan (a refused file leaves no row)."""
+
+    area_code = models.CharField(max_length=10, help_text=_("Wilayah yang dicakup berkas"))
+    filename = models.CharField(max_length=255)
+    content_sha256 = models.CharField(max_length=64, db_index=True)
+    row_count = models.PositiveIntegerField()
+    total_population = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_synthetic = models.BooleanField(
+        default=False, help_text=_("Data demo sintetis, bukan angka nyata")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.row_count})"
+
+
+class PopulationFigure(models.Model):
+    """The population of one kelurahan as one upload states it."""
+
+    upload = models.ForeignKey(PopulationUpload, on_delete=models.CASCADE, related_name="figures")
+    kelurahan = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": 4}
+    )
+    population = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["upload", "kelurahan"], name="access_population_one_per_upload"
+            ),
+        ]
+        indexes = [models.Index(fields=["kelurahan", "upload"])]
+
+    def __str__(self) -> str:
+        return f"{self.kelurahan_id}: {self.population}"
