@@ -827,3 +827,8 @@ def visible_handoffs(user: User | None) -> QuerySet[Handoff]:
     if user.role in (Role.PSC_CALL_TAKER, Role.DISPATCHER):
         return qs.filter(incident__area_code__startswith=user.area_code)
     return qs.filter(hospital__in=facility_services.facilities_operated_by(user))
+
+
+def triage_labels() -> list[tuple[str, str]]:
+    """(colour, label) of the triage colours, most urgent first."""
+    return [(c, str(reference.TRIAGE[c][0])) for c in reference.TRIAGE_ORDER]

@@ -6,3 +6,14 @@ class MonitoringConfig(AppConfig):
 
     name = "sigap.monitoring"
     label = "monitoring"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from sigap.core import nav
+        from sigap.core.models import Role
+
+        # first in the office menu; registered after beds (INSTALLED_APPS), so this home wins
+        nav.add(nav.OFFICE, "monitoring:situation", _("Situasi"), 0)
+        nav.home(Role.ANALYST, "monitoring:situation")
+        nav.home(Role.ADMIN, "monitoring:situation")
