@@ -55,9 +55,13 @@ INSTALLED_APPS = [
     "sigap.fhir",
     "sigap.demo",
     "django_tasks_db",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    # request metrics wrap everything; the request id is bound before any log line
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "sigap.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -71,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
     "sigap.core.middleware.SessionIdleTimeoutMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "sigap.urls"
@@ -236,12 +241,37 @@ SIGAP_NOTIFY_CHANNELS = {
     "webhook": {"BACKEND": "sigap.core.notify.WebhookBackend"},
 }
 
+# --- operations (sigap.core.ops, sigap.core.logs; README "Operations") ---
+# json: one JSON object per line (production, log shippers); text: the demo console.
+SIGAP_LOG_FORMAT = os.environ.get("SIGAP_LOG_FORMAT", "text").lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "sigap.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"()": "sigap.core.logs.TextFormatter"},
+        "json": {"()": "sigap.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if SIGAP_LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("SIGAP_LOG_LEVEL", "WARNING")},
 }
+# /metrics: a bearer token, or callers from these addresses (not through a proxy)
+SIGAP_METRICS_TOKEN = os.environ.get("SIGAP_METRICS_TOKEN", "")
+SIGAP_METRICS_ALLOW = os.environ.get("SIGAP_METRICS_ALLOW", "127.0.0.1/32,::1/128")
+# /readyz also wants a recent worker heartbeat (off by default: a stopped worker should not
+# take every app server out of the load balancer; turn on where readiness means "all of it")
+SIGAP_WORKER_EXPECTED = env_bool("SIGAP_WORKER_EXPECTED", False)
+SIGAP_WORKER_HEARTBEAT_MAX_SECONDS = int(os.environ.get("SIGAP_WORKER_HEARTBEAT_MAX_SECONDS", "60"))
+# probes and scrapes over plain http to the app port are not redirected to https
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# `sigap backup` writes here unless --output is given
+SIGAP_BACKUP_DIR = Path(os.environ.get("SIGAP_BACKUP_DIR", VAR_DIR / "backups"))
 
 # --- SIGAP's own settings ---
 # Area the deployment serves (Kemendagri code): drives maps, time zone and the demo.

@@ -2,11 +2,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from sigap.api import api
+from sigap.core import ops
 from sigap.core import views as core_views
 
 # The JSON API first: it takes most of the traffic, and URL resolution tries patterns in order.
 urlpatterns = [
     path("api/", api.urls),
+    # operations: liveness, readiness, Prometheus (sigap.core.ops)
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics, name="metrics"),
     path("", core_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("masuk/", core_views.LoginView.as_view(), name="login"),

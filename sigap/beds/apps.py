@@ -19,3 +19,15 @@ class BedsConfig(AppConfig):
         nav.home(Role.ADMIN, "beds:office")
         registry.add_demo(self.label, f"{self.name}.demo", 10)
         registry.add_benchmark("beds", "bench.beds_board")
+        registry.add_gauge(
+            "sigap_beds_stale_hospitals",
+            "Hospitals whose bed data is older than SIGAP_BED_STALE_AFTER_MINUTES",
+            [],
+            _stale_hospitals,
+        )
+
+
+def _stale_hospitals() -> int:
+    from . import selectors
+
+    return selectors.board_summary()["stale"]

@@ -67,3 +67,26 @@ class RefuseBadInputMiddleware(MiddlewareMixin):
             context = {"status": 422, "message": message}
             return render(request, "core/error.html", context, status=422)
         return None
+
+
+class RequestIdMiddleware:
+    """Gives every request an id: a well-formed incoming X-Request-ID (from the proxy or the
+    caller) or a new one. It is on the response's X-Request-ID and on every log line written
+    while the request is served (sigap.core.logs), so one failing call can be followed from
+    the proxy's log to the traceback. First in MIDDLEWARE so that every log line has it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        from sigap.core import logs
+
+        request_id = logs.accept_request_id(request.headers.get(logs.HEADER))
+        request.request_id = request_id
+        token = logs.bind_request_id(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            logs.unbind_request_id(token)
+        response[logs.HEADER] = request_id
+        return response

@@ -1,6 +1,7 @@
 """What each capability plugs into the project's shared commands: its demo builder, its
-benchmarks and its simulations. Each app registers them in its `AppConfig.ready()`, so core
-names no capability; an app left out of INSTALLED_APPS simply is not there.
+benchmarks and its simulations; and the gauges it exports on /metrics (sigap.core.ops).
+Each app registers them in its `AppConfig.ready()`, so core names no capability; an app
+left out of INSTALLED_APPS simply is not there.
 
 Modules are registered by dotted path and imported only when a command runs them (a
 benchmark lives in the source checkout's `bench/`, a simulation pulls in the app's services).
@@ -8,6 +9,7 @@ benchmark lives in the source checkout's `bench/`, a simulation pulls in the app
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 
@@ -45,3 +47,43 @@ def add_simulation(name: str, module: str) -> None:
 
 def simulations() -> dict[str, str]:
     return dict(_SIMULATIONS)
+
+
+# name -> module with DESCRIPTION, add_arguments(parser), run(options, stdout): the extra
+# subcommands of `sigap plan` (the command itself belongs to home care's routing)
+_PLANNERS: dict[str, str] = {}
+
+
+def add_planner(name: str, module: str) -> None:
+    _PLANNERS[name] = module
+
+
+def planners() -> dict[str, str]:
+    return dict(_PLANNERS)
+
+
+# What a gauge's collector returns: one number (no labels), or {label values: number} where
+# the key is a tuple in the order of `labels` (a plain string for a single label).
+GaugeValues = float | int | Mapping[tuple[str, ...] | str, float | int]
+
+
+@dataclass(frozen=True)
+class Gauge:
+    name: str  # Prometheus name, e.g. "sigap_referrals_waiting"
+    help: str
+    labels: tuple[str, ...]
+    collect: Callable[[], GaugeValues]  # one cheap aggregate query, run at scrape time
+
+
+_GAUGES: dict[str, Gauge] = {}
+
+
+def add_gauge(
+    name: str, help: str, labels: tuple[str, ...] | list[str], collect: Callable[[], GaugeValues]
+) -> None:
+    """Export `collect()` on /metrics as the gauge `name`, computed at each scrape."""
+    _GAUGES[name] = Gauge(name, help, tuple(labels), collect)
+
+
+def gauges() -> list[Gauge]:
+    return sorted(_GAUGES.values(), key=lambda g: g.name)

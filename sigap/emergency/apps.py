@@ -35,6 +35,15 @@ def _register(app: AppConfig) -> None:
     registry.add_demo(app.label, f"{app.name}.demo", 40)
     registry.add_benchmark("emergency", "bench.emergency_dispatch")
     registry.add_simulation("emergency", f"{app.name}.simulate")
+    registry.add_gauge(
+        "sigap_incidents_open", "Open emergency incidents by triage colour", ["triage"], _open
+    )
+
+
+def _open() -> dict[str, int]:
+    from . import selectors
+
+    return selectors.open_incident_counts()
 
 
 def _follow_referral(sender, **kwargs) -> None:

@@ -30,6 +30,7 @@ def _receive_homecare() -> None:
                 services.create_from_homecare(actor, handover)
             ),
             withdraw=lambda actor, withdrawal: services.withdraw_from_homecare(actor, withdrawal),
+            page_url=lambda target_id: services.homecare_page_url(target_id),
         )
     )
 
@@ -47,3 +48,15 @@ def _register(app: AppConfig) -> None:
     registry.add_demo(app.label, f"{app.name}.demo", 30)
     registry.add_benchmark("referrals", "bench.referrals_inbox")
     registry.add_simulation("referrals", f"{app.name}.simulate")
+    registry.add_gauge(
+        "sigap_referrals_waiting",
+        "Referrals waiting: for the hospital's answer, of them overdue, escalated or refused",
+        ["state"],
+        _waiting,
+    )
+
+
+def _waiting() -> dict[str, int]:
+    from . import selectors
+
+    return selectors.office_counts()
