@@ -14,5 +14,6 @@ class AccessConfig(AppConfig):
 
         nav.add(nav.OFFICE, "access:map", _("Akses"), 70)
         registry.add_demo(self.label, f"{self.name}.demo", 70)
+        registry.add_benchmark("access-indicators", "bench.access_indicators")
         registry.add_benchmark("access-sites", "bench.access_sites")
         registry.add_planner("sites", f"{self.name}.planning.command")
