@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, InvalidInput
 from sigap.core.models import Role
-from sigap.core.services import Actor, record_audit, require_role
+from sigap.core.services import Actor, Channel, record_audit, require_role
 from sigap.core.text import clip
 from sigap.core.workflow import Workflow
 from sigap.regions.models import Region
@@ -51,6 +51,8 @@ from .models import (
 )
 
 OFFICE_ROLES = (Role.ANALYST, Role.ADMIN)
+# local processes (the command line, system jobs) act without a user
+TRUSTED_CHANNELS = (Channel.CLI, Channel.SYSTEM)
 BATCH = 5_000
 Progress = Callable[[int], None]
 
@@ -79,7 +81,7 @@ def file_hash(path: str | Path) -> str:
 
 def require_office(actor: Actor) -> None:
     """Analysts and admins; the command line and system jobs are trusted local processes."""
-    if actor.user is None and actor.channel in ("cli", "system"):
+    if actor.user is None and actor.channel in TRUSTED_CHANNELS:
         return
     require_role(actor, *OFFICE_ROLES)
 
@@ -700,7 +702,7 @@ def flag_resident(actor: Actor, nik: str, reason: str, source: str, note: str = 
     from sigap.core.errors import SigapError
     from sigap.regions.services import validate_nik
 
-    if actor.user is None and actor.channel not in ("cli", "system"):
+    if actor.user is None and actor.channel not in TRUSTED_CHANNELS:
         require_role(actor, *OFFICE_ROLES)
     if reason not in FlagReason.values:
         raise InvalidInput(_("Alasan penandaan tidak dikenal."), field="reason")

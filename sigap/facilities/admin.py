@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from sigap.core.errors import SigapError
-from sigap.core.services import Actor, record_audit
+from sigap.core.services import Actor, Channel, record_audit
 from sigap.regions.models import Region
 
 from . import services
@@ -176,7 +176,7 @@ class FacilityAdmin(admin.ModelAdmin):
         before = getattr(request, "_sigap_facility_before", None)
         after = self._snapshot(obj)
         if before != after:
-            actor = Actor.from_request(request, channel="admin")
+            actor = Actor.from_request(request, channel=Channel.ADMIN)
             action = "facility.update" if change else "facility.create"
             record_audit(actor, action, obj, before=before, after=after)
 

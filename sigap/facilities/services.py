@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated
 from sigap.core.models import Role, User
-from sigap.core.services import Actor, record_audit
+from sigap.core.services import Actor, Channel, record_audit
 from sigap.regions.models import Region
 
 from .models import Facility, FacilityKind, FacilityOperator, Kind, Service
@@ -60,7 +60,7 @@ def _require_manager(actor: Actor, region_code: str) -> None:
     """Registry changes: admins (within their area) or trusted command-line/system actors."""
     user = actor.user
     if user is None:
-        if actor.channel in {"system", "cli"}:
+        if actor.channel in {Channel.SYSTEM, Channel.CLI}:
             return
         raise NotAuthenticated(_("Silakan masuk terlebih dahulu."))
     if not user.is_admin_role:
