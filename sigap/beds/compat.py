@@ -4,7 +4,10 @@ bridge only changes its base URL and credentials:
 - BPJS **Aplicare** under `/aplicaresws/rest/` (signed with `X-cons-id`, `X-timestamp`,
   `X-signature`; answers `{"metadata": {"code", "message"}, "response"}`, `code == 1` is success);
 - Kemenkes **SIRS Online** at `/fo/index.php/Fasyankes` (`X-rs-id`, `X-Timestamp`, `X-pass`;
-  answers `{"fasyankes": [...]}` with `status == "200"` for success).
+  answers `{"fasyankes": [...]}` with `status == "200"` for success) and its bed-type reference
+  `GET /fo/index.php/Referensi/tempat_tidur` (`{"tempat_tidur": [{"kode_tt", "nama_tt"}]}`, the
+  shape public SIRS clients parse). `jumlah_ruang`, `prepare_plan` and `covid` are stored per
+  room and answered back as sent (SIGAP's board does not use them).
 
 HTTP status: like the services they imitate, these endpoints answer HTTP 200 whenever the request
 reached them and put the outcome in the body (Aplicare `metadata.code`, SIRS `status`). Bridges
@@ -32,6 +35,7 @@ from django.utils.translation import gettext as _
 from sigap.core import compat as kit
 from sigap.core.compat import CompatError, Protocol, compat_view
 from sigap.core.services import Actor, Channel
+from sigap.core.text import max_length
 
 from . import services
 from .models import AplicareCredential, BedClass, Room, SirsBedType, SirsCredential
@@ -59,6 +63,7 @@ _APLICARE_FIELDS = {
 _SIRS_FIELDS = {
     "capacity": "jumlah", "free": "terpakai", "preparing": "prepare", "waiting": "antrian",
     "namaruang": "ruang", "koderuang": "ruang", "kodekelas": "id_tt",
+    "room_count": "jumlah_ruang", "prepare_plan": "prepare_plan", "covid": "covid",
 }  # fmt: skip
 
 
@@ -163,11 +168,14 @@ def _aplicare_facility(request: HttpRequest, kodeppk: str) -> tuple[AplicareCred
 
 def _aplicare_room(body: dict[str, Any]) -> services.RoomInput:
     code = APLICARE_INVALID
-    kodekelas = _clean_text(body.get("kodekelas"), "kodekelas", code, required=True, max_len=3)
+    kodekelas = _clean_text(body.get("kodekelas"), "kodekelas", code, required=True,
+                            max_len=max_length(BedClass, "code"))  # fmt: skip
     if not BedClass.objects.filter(code=kodekelas.upper(), is_aplicare=True).exists():
         raise CompatError(code, _("Kode kelas tidak dikenal (lihat ref/kelas)."))
-    koderuang = _clean_text(body.get("koderuang"), "koderuang", code, required=True, max_len=32)
-    namaruang = _clean_text(body.get("namaruang"), "namaruang", code, required=True, max_len=128)
+    koderuang = _clean_text(body.get("koderuang"), "koderuang", code, required=True,
+                            max_len=max_length(Room, "code"))  # fmt: skip
+    namaruang = _clean_text(body.get("namaruang"), "namaruang", code, required=True,
+                            max_len=max_length(Room, "name"))  # fmt: skip
     kapasitas = _clean_count(body.get("kapasitas"), "kapasitas", code, required=True)
     tersedia = _clean_count(body.get("tersedia"), "tersedia", code, required=True)
     by_sex = [
@@ -226,12 +234,10 @@ def aplicare_delete(request: HttpRequest, kodeppk: str) -> JsonResponse:
     """`POST bed/delete/{kodeppk}` with `{kodekelas, koderuang}`."""
     cred, actor = _aplicare_facility(request, kodeppk)
     body = kit.read_body(request, APLICARE_INVALID)
-    kodekelas = _clean_text(
-        body.get("kodekelas"), "kodekelas", APLICARE_INVALID, required=True, max_len=3
-    )
-    koderuang = _clean_text(
-        body.get("koderuang"), "koderuang", APLICARE_INVALID, required=True, max_len=32
-    )
+    kodekelas = _clean_text(body.get("kodekelas"), "kodekelas", APLICARE_INVALID, required=True,
+                            max_len=max_length(BedClass, "code"))  # fmt: skip
+    koderuang = _clean_text(body.get("koderuang"), "koderuang", APLICARE_INVALID, required=True,
+                            max_len=max_length(Room, "code"))  # fmt: skip
     services.delete_room(actor, cred.facility, kodekelas.upper(), koderuang,
                          source=Room.Source.APLICARE)  # fmt: skip
     return _aplicare_response(APLICARE_OK, "OK")
@@ -289,10 +295,11 @@ SIRS_METHOD = "405"
 SIRS_CONFLICT = "409"
 
 
-def _sirs_response(status: str, message: str, http_status: int = 200,
-                   **extra: Any) -> JsonResponse:  # fmt: skip
+def _sirs_response(status: str, message: str, http_status: int = 200, *,
+                   key: str = "fasyankes", **extra: Any) -> JsonResponse:  # fmt: skip
+    """SIRS's envelope: the outcome as the one row of the endpoint's list (`key`)."""
     return JsonResponse(
-        {"fasyankes": [{"status": status, "message": message, **extra}]},
+        {key: [{"status": status, "message": message, **extra}]},
         status=http_status,
         json_dumps_params={"ensure_ascii": False},
     )
@@ -348,10 +355,11 @@ def _sirs_room_code(bed_type: SirsBedType, ruang: str | None) -> str:
     SIGAP class with a ventilator twin (ICU 6/38, NICU 10/39, PICU 11/40) get their id_tt
     appended so that the two never land on the same room."""
     base = _sirs_slug(ruang or "") or f"SIRS{bed_type.id_tt}"
+    limit = max_length(Room, "code")
     if bed_type.with_ventilator:
         suffix = f"-{bed_type.id_tt}"
-        return base[: 32 - len(suffix)] + suffix
-    return base[:32]
+        return base[: limit - len(suffix)] + suffix
+    return base[:limit]
 
 
 def _sirs_bed_type(value: Any) -> SirsBedType:
@@ -371,7 +379,8 @@ def _sirs_room_ref(facility, body: dict[str, Any]) -> Room | None:
             raise CompatError(SIRS_NOT_FOUND, _("Data tidak ditemukan."))
         return Room.objects.filter(facility=facility, pk=int(text)).first()
     bed_type = _sirs_bed_type(body.get("id_tt"))
-    ruang = _clean_text(body.get("ruang"), "ruang", SIRS_INVALID, required=False, max_len=128)
+    ruang = _clean_text(body.get("ruang"), "ruang", SIRS_INVALID, required=False,
+                        max_len=max_length(Room, "name"))  # fmt: skip
     return Room.objects.filter(
         facility=facility, bed_class=bed_type.bed_class, code=_sirs_room_code(bed_type, ruang)
     ).first()
@@ -387,22 +396,39 @@ def _sirs_input(body: dict[str, Any], room: Room | None) -> services.RoomInput:
         bed_type = _sirs_bed_type(body.get("id_tt"))
         if room is not None and bed_type.bed_class_id != room.bed_class_id:
             raise CompatError(code, _("id_tt tidak sesuai dengan ruang ini."))
-    ruang = _clean_text(body.get("ruang"), "ruang", code, required=False, max_len=128)
+    ruang = _clean_text(body.get("ruang"), "ruang", code, required=False,
+                        max_len=max_length(Room, "name"))  # fmt: skip
     jumlah = _clean_count(body.get("jumlah"), "jumlah", code, required=True)
     terpakai = _clean_count(body.get("terpakai"), "terpakai", code, required=True)
     prepare = _clean_count(body.get("prepare"), "prepare", code, required=False) or 0
     antrian = _clean_count(body.get("antrian"), "antrian", code, required=False) or 0
-    for optional in ("jumlah_ruang", "prepare_plan", "covid"):
-        _clean_count(body.get(optional), optional, code, required=False)
+    # kept and answered back; None (not sent) keeps what is stored
+    jumlah_ruang = _clean_count(body.get("jumlah_ruang"), "jumlah_ruang", code, required=False)
+    prepare_plan = _clean_count(body.get("prepare_plan"), "prepare_plan", code, required=False)
+    covid = _clean_count(body.get("covid"), "covid", code, required=False)
+    # per-disease occupied counts of newer clients: checked, not kept
+    suspek, konfirmasi = (
+        _clean_count(body.get(f), f, code, required=False) or 0
+        for f in ("terpakai_suspek", "terpakai_konfirmasi")
+    )
     free = jumlah - terpakai - prepare
     if free < 0:
         raise CompatError(code, _("terpakai + prepare melebihi jumlah."))
+    if suspek + konfirmasi > terpakai:
+        raise CompatError(code, _("terpakai_suspek + terpakai_konfirmasi melebihi terpakai."))
+    # a ward has at least one bed per room; a closed ward (jumlah 0) may keep its rooms
+    if jumlah and jumlah_ruang is not None and jumlah_ruang > jumlah:
+        raise CompatError(code, _("jumlah_ruang melebihi jumlah tempat tidur."))
+    # covid is a flag (0/1) in public clients, a bed count in some: never more than jumlah
+    if covid is not None and covid > max(jumlah, 1):
+        raise CompatError(code, _("covid melebihi jumlah tempat tidur."))
     return services.RoomInput(
         bed_class=bed_type.bed_class_id,
         code=room.code if room is not None else _sirs_room_code(bed_type, ruang),
         name=ruang or (room.name if room is not None else bed_type.name),
         capacity=jumlah, free=free, preparing=prepare, waiting=antrian,
         sirs_type=bed_type.id_tt,
+        room_count=jumlah_ruang, prepare_plan=prepare_plan, covid=covid,
     )  # fmt: skip
 
 
@@ -415,16 +441,41 @@ def _sirs_row(room: Room, types_by_class: dict[str, SirsBedType]) -> dict[str, A
         "id_tt": str(bed_type.id_tt),
         "tt": bed_type.name,
         "ruang": room.name,
-        "jumlah_ruang": "1",
+        # never sent: one room, as SIRS clients assume
+        "jumlah_ruang": "1" if room.sirs_room_count is None else str(room.sirs_room_count),
         "jumlah": str(room.capacity),
         "terpakai": str(room.capacity - room.free - room.preparing),
         "prepare": str(room.preparing),
-        "prepare_plan": "0",
+        "prepare_plan": str(room.sirs_prepare_plan),
         "antrian": str(room.waiting),
         "kosong": str(room.free),
-        "covid": "0",
+        "covid": str(room.sirs_covid),
         "tgl_update": timezone.localtime(room.reported_at).strftime("%Y-%m-%d %H:%M:%S"),
     }
+
+
+SIRS_REFERENCE = Protocol(
+    answer=lambda code, message, status: _sirs_response(
+        str(code), message, status, key="tempat_tidur"
+    ),
+    invalid=SIRS_INVALID,
+    not_found=SIRS_NOT_FOUND,
+    forbidden=SIRS_FORBIDDEN,
+    conflict=SIRS_CONFLICT,
+    method=SIRS_METHOD,
+)
+
+
+@compat_view(SIRS_REFERENCE, "GET")
+def sirs_ref_tempat_tidur(request: HttpRequest) -> JsonResponse:
+    """`GET /fo/index.php/Referensi/tempat_tidur`: SIRS bed types as `{kode_tt, nama_tt}`, the
+    list clients read first to map their rooms to an `id_tt`."""
+    _sirs_credential(request)
+    rows = [
+        {"kode_tt": str(id_tt), "nama_tt": name}
+        for id_tt, name in SirsBedType.objects.order_by("id_tt").values_list("id_tt", "name")
+    ]
+    return JsonResponse({"tempat_tidur": rows}, json_dumps_params={"ensure_ascii": False})
 
 
 @compat_view(SIRS, ("GET", "POST", "PUT", "DELETE"))

@@ -19,4 +19,9 @@ urlpatterns = [
         name="aplicare-read",
     ),
     re_path(r"^fo/index\.php/Fasyankes/?$", compat.sirs_fasyankes, name="sirs-fasyankes"),
+    re_path(
+        r"^fo/index\.php/[Rr]eferensi/tempat_tidur/?$",
+        compat.sirs_ref_tempat_tidur,
+        name="sirs-ref-tempat-tidur",
+    ),
 ]
