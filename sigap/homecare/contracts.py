@@ -95,18 +95,22 @@ class Withdrawal:
 
 Receive = Callable[[Actor, HandOver], "Receipt | None"]
 Withdraw = Callable[[Actor, Withdrawal], str]
+PageUrl = Callable[[UUID], str]
 
 
 @dataclass(frozen=True)
 class Receiver:
     """`receive` returns a Receipt or None ("not taken": the escalation stays open) and may
     raise; `withdraw` cancels what `receive` created and returns its label, or raises
-    `Conflict` when the receiver has already acted on it."""
+    `Conflict` when the receiver has already acted on it; `page_url` gives the page of what
+    `receive` created (by the receipt's `target_id`) that Puskesmas staff may open, "" when
+    it is gone. Without `page_url` the hand-over shows as text only."""
 
     kind: str
     target_type: str
     receive: Receive
     withdraw: Withdraw | None = None
+    page_url: PageUrl | None = None
 
 
 _RECEIVERS: dict[str, Receiver] = {}

@@ -2,11 +2,13 @@
 what is kept of the answer (the link on the visit record), and what happens when the other
 side fails or declines."""
 
+import dataclasses
+
 import pytest
 
 from sigap.core.models import AuditEvent
 from sigap.core.services import Actor
-from sigap.homecare import services
+from sigap.homecare import contracts, services
 from sigap.homecare.models import Escalation, HomecareRequest, Visit, VisitRecord
 
 from .conftest import client_as
@@ -40,13 +42,19 @@ def test_referral_hand_over_gets_the_escalation_and_links_what_it_created(
         seen["reasons"] = list(handover.signs)
         seen["nik"] = handover.patient.nik
         seen["facility"] = handover.facility
-        # stands in for the Referral: any model instance with public_id + get_absolute_url
+        # stands in for the Referral: any model instance with a public_id
         return HomecareRequest.objects.get(pk=visit.care_plan.request_id)
 
     monkeypatch.setattr(referral_services, "create_from_homecare", create_from_homecare,
                         raising=False)  # fmt: skip
-    monkeypatch.setattr(HomecareRequest, "get_absolute_url",
-                        lambda self: f"/rujukan/{self.public_id}/", raising=False)  # fmt: skip
+    # the referrals receiver links what it created through its own page_url (here for the
+    # stand-in's type)
+    monkeypatch.setattr(referral_services, "homecare_page_url",
+                        lambda target_id: f"/rujukan/{target_id}/", raising=False)  # fmt: skip
+    stand_in = dataclasses.replace(
+        contracts.receiver_for("referral"), target_type="homecare.homecarerequest"
+    )
+    monkeypatch.setitem(contracts._RECEIVERS, "referral", stand_in)
     record = _record(roster, visit, ["tidak_mau_makan"])
     esc = Escalation.objects.get(record=record)
     assert seen["kind"] == "referral" and seen["reasons"] == ["tidak_mau_makan"]
@@ -99,7 +107,7 @@ def test_a_failing_or_declining_target_keeps_the_record_and_leaves_it_open(
     assert esc.status == "handed_over" and services.escalation_target(esc)[1] == ""  # no url
 
 
-def test_link_from_the_page_registry_and_unknown_targets(roster, visit, monkeypatch):
+def test_link_from_the_receivers_page_url_and_unknown_targets(roster, visit, monkeypatch):
     record = _record(roster, visit, ["tidak_mau_makan"])
     esc = Escalation.objects.get(record=record)
     req = visit.care_plan.request
@@ -108,25 +116,38 @@ def test_link_from_the_page_registry_and_unknown_targets(roster, visit, monkeypa
         handed_to_id=req.public_id,
     )  # fmt: skip
     esc.refresh_from_db()
-    monkeypatch.setitem(services.TARGET_PAGES, "homecare.homecarerequest", "homecare:request")
+    assert services.escalation_target(esc) == ("Rujukan R-1", "")  # no receiver: text only
+    receiver = contracts.Receiver(
+        kind="test", target_type="homecare.homecarerequest", receive=lambda a, h: None,
+        page_url=lambda pk: f"/perawatan-rumah/permintaan/{pk}/",
+    )  # fmt: skip
+    monkeypatch.setitem(contracts._RECEIVERS, "test", receiver)
     assert services.escalation_target(esc) == (
         "Rujukan R-1", f"/perawatan-rumah/permintaan/{req.public_id}/"
     )  # fmt: skip
+
+    def broken(pk):
+        raise RuntimeError("no page")
+
+    monkeypatch.setitem(
+        contracts._RECEIVERS, "test", dataclasses.replace(receiver, page_url=broken)
+    )
+    assert services.escalation_target(esc) == ("Rujukan R-1", "")  # a broken link: text only
     esc.handed_to_type = "tidak.ada"
     assert services.escalation_target(esc) == ("Rujukan R-1", "")
     esc.handed_to_type = "referrals.referral"  # no such referral: text only
     assert services.escalation_target(esc) == ("Rujukan R-1", "")
+    esc.handed_to_type = "emergency.incident"  # PSC 119 gives no page to Puskesmas staff
+    assert services.escalation_target(esc) == ("Rujukan R-1", "")
 
 
 def test_visit_page_shows_the_real_incident_and_referral_links(staff, roster, visit):
-    from django.urls import reverse
 
     from sigap.emergency import services as emergency_services
 
-    # the referral detail page takes the referral's public id
-    assert reverse(services.TARGET_PAGES["referrals.referral"], args=[visit.public_id]) == (
-        f"/rujukan/{visit.public_id}/"
-    )
+    # the referrals receiver registered its page; an id it does not know has none
+    assert contracts.receiver_of("referrals.referral").page_url(visit.public_id) == ""
+    assert contracts.receiver_of("emergency.incident").page_url is None  # text only
     if not hasattr(emergency_services, "create_from_homecare"):
         pytest.skip("emergency.create_from_homecare not there yet")
     from sigap.emergency.models import Incident

@@ -44,6 +44,8 @@ def test_danger_signs_become_a_referral_to_the_recommended_hospital(network, hom
     assert esc.status == "handed_over", esc.handed_to
     r = Referral.objects.get(incident_ref=f"homecare.escalation:{esc.public_id}")
     assert str(esc.handed_to) == r.number
+    # home care links it through our page_url, knowing neither Referral nor the URL name
+    assert homecare.escalation_target(esc) == (r.number, f"/rujukan/{r.public_id}/")
     # the Puskesmas sends; RS Alfa is the nearest hospital with obstetri (Gamma has none)
     assert r.sender == net.pkm and r.receiver == net.alfa and r.service_id == "obstetri"
     assert (r.urgency, r.kind, r.status) == ("elective", 1, "sent")

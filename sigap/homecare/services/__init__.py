@@ -55,7 +55,6 @@ from .day_plans import (
 )
 from .escalations import (
     LIVE_ESCALATION,
-    TARGET_PAGES,
     close_escalation,
     escalation_target,
     hand_over_escalation,
@@ -177,7 +176,6 @@ __all__ = [
     "RecordInput",
     "RequestInput",
     "SIGN_LABELS",
-    "TARGET_PAGES",
     "TRIP_FLOW",
     "TripInput",
     "VISIT_FLOW",

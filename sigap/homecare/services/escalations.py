@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from datetime import datetime
 
-from django.apps import apps
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, Forbidden
 from sigap.core.services import Actor, record_audit
-from sigap.core.text import max_length
+from sigap.core.text import clip, max_length
 
 from .. import contracts
 from ..models import Escalation, VisitRecord
@@ -92,6 +89,7 @@ def withdraw_escalation(
             raise Conflict(
                 _("Eskalasi ini sudah %(s)s.") % {"s": locked.get_status_display().lower()},
                 field="escalation",
+                code="illegal_transition",
             )
         before = locked.status
         target = ""
@@ -172,7 +170,7 @@ def hand_over_escalation(actor: Actor, escalation: Escalation) -> Escalation:
             receipt = receiver.receive(actor, handover_of(locked))
             if receipt is None:
                 return escalation
-            handed_to = receipt.label[: max_length(Escalation, "handed_to")]
+            handed_to = clip(receipt.label, Escalation, "handed_to")
             ESCALATIONS.move(
                 actor, locked, Escalation.Status.HANDED_OVER,
                 changes={"handed_to": handed_to, "handed_to_type": receipt.target_type,
@@ -194,33 +192,24 @@ def retry_hand_over(actor: Actor, escalation: Escalation) -> Escalation:
     """Staff press "teruskan" on an open escalation (e.g. after the other side failed)."""
     require_staff(actor, escalation.facility)
     if escalation.status != Escalation.Status.OPEN:
-        raise Conflict(_("Eskalasi ini sudah ditangani."))
+        raise Conflict(_("Eskalasi ini sudah ditangani."), code="illegal_transition")
     return hand_over_escalation(actor, escalation)
 
 
-# Pages of the created object, by "app_label.model", for models without get_absolute_url.
-# PSC 119 incidents have no page a Puskesmas may open: they show as text.
-TARGET_PAGES = {"referrals.referral": "referrals:detail"}
-
-
 def escalation_target(escalation: Escalation) -> tuple[str, str]:
-    """(label, url) of what an escalation was handed to; url is "" when not linkable."""
+    """(label, url) of what an escalation was handed to; url is "" when the receiver that
+    created it gives no page (`contracts.Receiver.page_url`) or the target is gone."""
+    label = escalation.handed_to
     if not (escalation.handed_to_type and escalation.handed_to_id):
-        return escalation.handed_to, ""
+        return label, ""
+    receiver = contracts.receiver_of(escalation.handed_to_type)
+    if receiver is None or receiver.page_url is None:
+        return label, ""
     try:
-        model = apps.get_model(escalation.handed_to_type)
-    except (LookupError, ValueError):
-        return escalation.handed_to, ""
-    obj = model._default_manager.filter(public_id=escalation.handed_to_id).first()
-    url = ""
-    if obj is None:
-        return escalation.handed_to, url
-    with contextlib.suppress(Exception):  # a broken link must not break the record page
-        if hasattr(obj, "get_absolute_url"):
-            url = obj.get_absolute_url()
-        elif escalation.handed_to_type in TARGET_PAGES:
-            url = reverse(TARGET_PAGES[escalation.handed_to_type], args=[obj.public_id])
-    return escalation.handed_to, url
+        return label, receiver.page_url(escalation.handed_to_id) or ""
+    except Exception:  # another capability's broken link must not break the record page
+        log.exception("page of escalation %s's target failed", escalation.pk)
+        return label, ""
 
 
 def close_escalation(actor: Actor, escalation: Escalation, note: str) -> Escalation:
@@ -228,7 +217,7 @@ def close_escalation(actor: Actor, escalation: Escalation, note: str) -> Escalat
     note = _clean(note, "note", _("Catatan"), max_length(Escalation, "handed_to"))
     handled = _("Eskalasi ini sudah ditangani.")
     if escalation.status != Escalation.Status.OPEN:
-        raise Conflict(handled)
+        raise Conflict(handled, code="illegal_transition")
     # compare-and-set from the open state the caller saw: of two closers one wins
     ESCALATIONS.move(
         actor, escalation, Escalation.Status.HANDLED, changes={"handed_to": note},

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import InvalidInput
 from sigap.core.services import Actor, record_audit
-from sigap.core.text import max_length
+from sigap.core.text import clip, max_length
 from sigap.facilities.models import Facility
 
 from ..models import Driver, TransportTrip, TransportVehicle, TripStatus
@@ -48,7 +48,7 @@ def _unschedule(actor: Actor, trips: QuerySet[TransportTrip], reason: str) -> in
         actor, trips.filter(status__in=FLEET_OPEN_TRIPS, date__gte=timezone.localdate()),
         TripStatus.UNSCHEDULED, reason=reason,
         changes={
-            "status_reason": reason[: max_length(TransportTrip, "status_reason")],
+            "status_reason": clip(reason, TransportTrip, "status_reason"),
             "vehicle": None, "driver": None, "planned_pickup": None, "planned_dropoff": None,
         },
     )  # fmt: skip

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from sigap.core.errors import Conflict
 from sigap.core.services import Actor
-from sigap.core.text import max_length
+from sigap.core.text import clip
 from sigap.core.workflow import Workflow
 
 from ..models import (
@@ -99,14 +99,14 @@ def move_plan(actor: Actor, plan: CarePlan, to: str, reason: str = "", **fields:
 
 
 def move_visit(actor: Actor, visit: Visit, to: str, reason: str = "", **fields: Any) -> Visit:
-    fields.setdefault("status_reason", reason[: max_length(Visit, "status_reason")])
+    fields.setdefault("status_reason", clip(reason, Visit, "status_reason"))
     return _move(VISITS, actor, visit.pk, to, reason, fields)
 
 
 def move_trip(
     actor: Actor, trip: TransportTrip, to: str, reason: str = "", **fields: Any
 ) -> TransportTrip:
-    fields.setdefault("status_reason", reason[: max_length(TransportTrip, "status_reason")])
+    fields.setdefault("status_reason", clip(reason, TransportTrip, "status_reason"))
     return _move(TRIPS, actor, trip.pk, to, reason, fields)
 
 
@@ -125,7 +125,7 @@ def _cancel_open_visits(actor: Actor, plan: CarePlan, reason: str) -> int:
     moved = VISITS.move_many(
         actor, Visit.objects.filter(care_plan=plan, status__in=MOVABLE), VisitStatus.CANCELLED,
         reason=reason,
-        changes={"status_reason": reason[: max_length(Visit, "status_reason")]},
+        changes={"status_reason": clip(reason, Visit, "status_reason")},
     )  # fmt: skip
     return len(moved)
 
@@ -136,7 +136,7 @@ def _release_visits(actor: Actor, visits: QuerySet[Visit], reason: str) -> int:
     moved = VISITS.move_many(
         actor, visits.filter(status=VisitStatus.PLANNED), VisitStatus.DUE, reason=reason,
         changes={
-            "status_reason": reason[: max_length(Visit, "status_reason")], "worker": None,
+            "status_reason": clip(reason, Visit, "status_reason"), "worker": None,
             "sequence": None, "planned_arrival": None, "planned_start": None,
             "planned_end": None,
         },

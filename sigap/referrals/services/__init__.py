@@ -46,6 +46,7 @@ from .handoffs import (
     HOMECARE_SIGNS,
     create_emergency_referral,
     create_from_homecare,
+    homecare_page_url,
     withdraw_from_homecare,
 )
 from .inputs import ReferralInput, clean_input, find_facility
@@ -117,6 +118,7 @@ __all__ = [
     "create_from_homecare",
     "escalate_overdue",
     "find_facility",
+    "homecare_page_url",
     "is_office",
     "issue_sisrute_credential",
     "on_referral_moved",

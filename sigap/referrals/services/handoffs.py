@@ -4,6 +4,7 @@ and danger signs found on a home visit."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from uuid import UUID
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -194,5 +195,14 @@ def withdraw_from_homecare(actor: Actor, withdrawal: Withdrawal) -> str:
             field="escalation",
         )
     sender = _homecare_sender(actor, referral.sender, AuditEvent)
-    cancel_referral(sender, referral, reason=withdrawal.note[:255], now=withdrawal.now)
+    cancel_referral(
+        sender, referral, reason=clip(withdrawal.note, ReferralEvent, "note"), now=withdrawal.now
+    )
     return referral.number
+
+
+def homecare_page_url(target_id: UUID) -> str:
+    """The page of a referral created from a home-care escalation (home care's `page_url` for
+    "referrals.referral"), "" when there is no such referral."""
+    referral = Referral.objects.filter(public_id=target_id).only("public_id").first()
+    return referral.get_absolute_url() if referral is not None else ""
