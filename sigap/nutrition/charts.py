@@ -1,5 +1,5 @@
 """Trend charts (pygal SVG) for the nutrition dashboard in the SIGAP style, cleaned for the CSP
-by `sigap.core.charts` (the page links the bed charts' stylesheet, `beds/charts.css`)."""
+by `sigap.core.charts` (the page links its stylesheet, `core/charts.css`)."""
 
 from __future__ import annotations
 
