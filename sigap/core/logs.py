@@ -66,12 +66,18 @@ def mask_niks(text: str) -> str:
     return _NIK.sub(r"\1xxxxxxxx\2", text)
 
 
+def _record_id(record: logging.LogRecord) -> str:
+    # django.request logs a 4xx after the middleware has returned: its record carries the request
+    request = getattr(record, "request", None)
+    return current_request_id() or getattr(request, "request_id", None) or "-"
+
+
 class RequestIdFilter(logging.Filter):
     """Adds `request_id` ("-" outside a request or task) to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not getattr(record, "request_id", None):
-            record.request_id = current_request_id() or "-"
+        if not getattr(record, "request_id", None) or record.request_id == "-":
+            record.request_id = _record_id(record)
         return True
 
 
@@ -82,7 +88,7 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         if not hasattr(record, "request_id"):
-            record.request_id = current_request_id() or "-"
+            record.request_id = _record_id(record)
         return mask_niks(super().format(record))
 
 
@@ -99,7 +105,7 @@ class JsonFormatter(_JsonFormatter):
 
     def format(self, record: logging.LogRecord) -> str:
         if not hasattr(record, "request_id"):
-            record.request_id = current_request_id() or "-"
+            record.request_id = _record_id(record)
         return mask_niks(super().format(record))
 
 

@@ -311,3 +311,23 @@ def test_a_task_run_by_the_db_worker_logs_with_its_id(caplog):
     assert lines, "the task did not run"
     assert lines[0].request_id == f"task-{result.id}"
     assert logs.current_request_id() is None
+
+
+@pytest.mark.django_db
+def test_django_request_4xx_lines_carry_the_request_id(client):
+    """django.request logs a 4xx after the middleware returned: the id comes from the request."""
+    import io
+
+    stream = io.StringIO()
+    handler = _json_handler(stream)
+    request_logger = logging.getLogger("django.request")
+    request_logger.addHandler(handler)
+    try:
+        client.get("/metrics", REMOTE_ADDR="10.1.1.1", HTTP_X_REQUEST_ID="scraper-0001-x")
+        client.get("/cek-jkn/tidak-ada/3374012345678901", HTTP_X_REQUEST_ID="nik-in-url-01")
+    finally:
+        request_logger.removeHandler(handler)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [x["request_id"] for x in lines] == ["scraper-0001-x", "nik-in-url-01"]
+    assert lines[0]["message"] == "Not Found: /metrics" and lines[0]["status_code"] == 404
+    assert "3374012345678901" not in stream.getvalue()
