@@ -242,3 +242,28 @@ def situation(user: User, scope: Scope, *, now: datetime | None = None) -> dict:
 
 def stale_hours(minutes: int) -> float:
     return timedelta(minutes=minutes).total_seconds() / 3600
+
+
+EXPORT_COLUMNS = [
+    "kode_wilayah", "wilayah", "tt_kosong", "tt_kapasitas", "rs", "rs_tidak_melapor",
+    "insiden_terbuka", "ambulans_bertugas", "rujukan_menunggu", "rujukan_eskalasi",
+    "kunjungan_selesai", "kunjungan_terjadwal", "penduduk", "peserta_jkn", "cakupan_jkn_persen",
+]  # fmt: skip
+
+
+def export_rows(fig: dict) -> list[list]:
+    """The area's figures, then one row per kab/kota of a province (EXPORT_COLUMNS); a
+    figure the breakdown does not carry is left empty."""
+    b, e, r, h, c = (fig[k] for k in ("beds", "emergency", "referrals", "homecare", "coverage"))
+    rows = [[
+        fig["area"]["code"], fig["area"]["name"], b["free"], b["capacity"], b["hospitals"],
+        b["stale"], e["open_total"], e["units_out"], r["waiting"], r["escalated"], h["done"],
+        h["planned"], c["population"], c["covered"], c["coverage_pct"],
+    ]]  # fmt: skip
+    for k in fig["breakdown"]:
+        rows.append([
+            k["code"], k["name"], k["beds_free"], k["beds_capacity"], k["hospitals"], k["stale"],
+            k["incidents_open"], "", k["referrals_waiting"], k["referrals_escalated"],
+            k["visits_done"], k["visits_planned"], k["population"], "", k["coverage_pct"],
+        ])  # fmt: skip
+    return rows

@@ -102,3 +102,25 @@ def test_english_page(analyst):
     c.cookies["django_language"] = "en"
     r = c.get("/dinkes/", HTTP_ACCEPT_LANGUAGE="en")
     assert r.status_code == 200
+
+
+def test_export_csv_and_xlsx_of_the_area_and_its_kab_kota(provincial):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    room(hospital("RS Magelang", village=MAGELANG_KEL), "ICU1", "ICU", 10, 7)
+    c = client_as(provincial)
+    r = c.get("/dinkes/", {"format": "csv"})
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["kode_wilayah", "wilayah", "tt_kosong", "tt_kapasitas"]
+    assert [row[1] for row in rows[1:]] == ["Jawa Tengah", "Kota Magelang", "Kota Semarang"]
+    assert rows[2][2:4] == ["7", "10"]
+    x = c.get("/dinkes/", {"format": "xlsx", "wilayah": "3371"})
+    sheet = load_workbook(io.BytesIO(x.content)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[1][1] == "Kota Magelang" and len(values) == 2
+    assert c.get("/dinkes/", {"format": "pdf"}).status_code == 404
+    assert c.get("/dinkes/", {"format": "csv", "wilayah": "3471"}).status_code == 404
