@@ -8,9 +8,11 @@ Observations) or one resource type comes from two tables (Patient).
 
 from __future__ import annotations
 
+import operator
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 from urllib.parse import urlencode
 
@@ -189,10 +191,10 @@ def filtered(source: Source, user: Any, terms: list[tuple[str, str, str]]) -> Qu
         build = source.filters.get(name)
         if build is None:
             return qs.none()  # this source cannot match the parameter
-        q = NOTHING
-        for part in value.split(","):
-            q |= build(part.strip(), modifier)
-        qs = qs.filter(q)
+        parts = [build(part.strip(), modifier) for part in value.split(",")]
+        if any(len(part) == 0 for part in parts):
+            continue  # an empty Q matches every row (and would vanish in an OR)
+        qs = qs.filter(reduce(operator.or_, parts))
     return qs
 
 

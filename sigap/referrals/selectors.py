@@ -635,7 +635,7 @@ def visible_referrals(user: User | None) -> QuerySet[Referral]:
     if user.role == Role.ANALYST:
         area = user.area_code
         return qs.filter(
-            Q(receiver__village_id__startswith=area) | Q(sender__village_id__startswith=area)
+            Q(receiver__village__code__startswith=area) | Q(sender__village__code__startswith=area)
         )
     operated = facility_services.facilities_operated_by(user)
     return qs.filter(Q(created_by=user) | Q(receiver__in=operated) | Q(sender__in=operated))
