@@ -29,6 +29,7 @@ from sigap.core.models import Role
 from sigap.core.ratelimit import over_limit
 from sigap.core.services import Actor, Channel, client_ip, require_area, require_role
 from sigap.core.text import clip
+from sigap.core.webhooks import verify_signature
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility
 
@@ -672,8 +673,6 @@ def handoff_action(request: HttpRequest, ref: uuid.UUID, action: Literal["acknow
     summary="Partner agency status (signed: X-Sigap-Timestamp, X-Sigap-Signature)",
 )
 def partner_status(request: HttpRequest, ref: uuid.UUID):
-    from sigap.core.webhooks import verify_signature
-
     agency = Agency.objects.select_related("webhook").filter(public_id=ref, is_active=True).first()
     if agency is None or agency.webhook is None:
         raise NotFound(_("Instansi tidak ditemukan."))

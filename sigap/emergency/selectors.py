@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from sigap.beds import services as bed_services
@@ -36,6 +36,9 @@ from sigap.regions.models import Region
 from . import reference
 from .areas import responsible_psc
 from .models import Assignment, Handoff, Incident, IncidentAgency, Unit, UnitStatusChange
+from .services import ON_JOB, UNITS, area_settings, is_rural
+
+HS = Handoff.Status
 
 # Seconds between change checks per process. 0: every recommendation first asks the
 # database what changed (one indexed query), so it never offers a unit that just left.
@@ -383,12 +386,12 @@ def triage_rank(triage: str) -> int:
 _RELATED = [
     Prefetch(
         "assignments",
-        Assignment.objects.filter(status="active").select_related("unit"),
+        Assignment.objects.filter(status=Assignment.Status.ACTIVE).select_related("unit"),
         to_attr="active_assignments",
     ),
     Prefetch(
         "handoffs",
-        Handoff.objects.filter(status__in=["pending", "acknowledged", "rejected"])
+        Handoff.objects.filter(status__in=[HS.PENDING, HS.ACKNOWLEDGED, HS.REJECTED])
         .select_related("hospital")
         .order_by("-created_at", "-id"),
         to_attr="live_handoffs",
@@ -512,14 +515,20 @@ def units_json(area: str = "") -> list[dict]:
     if area:
         qs = qs.filter(area_code__startswith=area[:4])
     active = dict(
-        Assignment.objects.filter(status="active").values_list("unit_id", "incident__number")
+        Assignment.objects.filter(status=Assignment.Status.ACTIVE).values_list(
+            "unit_id", "incident__number"
+        )
     )
     return [_unit_row(u, active.get(u.pk, "")) for u in qs]
 
 
 def unit_json(pk: int) -> dict:
     u = Unit.objects.select_related("base_village").get(pk=pk)
-    a = Assignment.objects.filter(unit=u, status="active").select_related("incident").first()
+    a = (
+        Assignment.objects.filter(unit=u, status=Assignment.Status.ACTIVE)
+        .select_related("incident")
+        .first()
+    )
     return _unit_row(u, a.incident.number if a else "")
 
 
@@ -541,11 +550,9 @@ def _unit_row(u: Unit, incident: str) -> dict:
 
 def crew_job(unit: Unit) -> dict:
     """What the crew phone shows: the unit, its current job and the destination hospital."""
-    from .services.transitions import UNITS
-
     unit.refresh_from_db()
     a = (
-        Assignment.objects.filter(unit=unit, status="active")
+        Assignment.objects.filter(unit=unit, status=Assignment.Status.ACTIVE)
         .select_related("incident", "incident__village")
         .first()
     )
@@ -553,7 +560,7 @@ def crew_job(unit: Unit) -> dict:
     if a is not None:
         i = a.incident
         h = (
-            i.handoffs.filter(status__in=["pending", "acknowledged"])
+            i.handoffs.filter(status__in=[HS.PENDING, HS.ACKNOWLEDGED])
             .select_related("hospital")
             .first()
         )
@@ -650,7 +657,6 @@ def day_bounds(day: date, tz: str | None = None) -> tuple[datetime, datetime]:
 def incident_rows(area: str, start: datetime, end: datetime) -> list[dict]:
     """One row per incident received in [start, end): its phase times in minutes and whether
     the response met the target of its place (urban/rural per area settings)."""
-    from .services import area_settings, is_rural
 
     qs = (
         Incident.objects.filter(received_at__gte=start, received_at__lt=end)
@@ -719,7 +725,6 @@ def summarise(rows: list[dict], key: str) -> list[dict]:
 def utilisation(area: str, start: datetime, end: datetime) -> list[dict]:
     """Per unit: the share of [start, end) it spent on a job (dispatched to at hospital),
     from its status history."""
-    from .services import ON_JOB
 
     units = list(Unit.objects.filter(area_code__startswith=area[:4]).order_by("code"))
     changes: dict[int, list[UnitStatusChange]] = {}
@@ -792,7 +797,6 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def open_incident_counts(area: str = "") -> dict[str, int]:
     """Incidents not yet closed or cancelled in `area` (a region code prefix), per triage
     colour (every colour present, zero when none)."""
-    from django.db.models import Count
 
     done = (Incident.Status.CLOSED, Incident.Status.CANCELLED)
     counts = dict(
@@ -807,7 +811,6 @@ def open_incident_counts(area: str = "") -> dict[str, int]:
 
 def units_out(area: str = "") -> dict[str, int]:
     """Units of `area` on a job now, of the units in service (not out of service)."""
-    from .services import ON_JOB
 
     units = Unit.objects.filter(area_code__startswith=area).exclude(
         status=Unit.Status.OUT_OF_SERVICE

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from sigap.core.models import User
 from sigap.facilities import services as facility_services
@@ -150,8 +150,6 @@ def my_visits_from(user: User | None, day: date) -> QuerySet[Visit]:
 def visit_counts(area: str, day: date) -> dict[str, int]:
     """Home visits of `day` by Puskesmas in `area` (a region code prefix): planned (every
     visit not cancelled), done, missed, and still open (due, planned or started)."""
-    from django.db.models import Count, Q
-
     qs = Visit.objects.filter(date=day, facility__village__code__startswith=area).exclude(
         status=VisitStatus.CANCELLED
     )

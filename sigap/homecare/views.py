@@ -380,8 +380,6 @@ def resident_cancel(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def close_escalation(request: HttpRequest, public_id) -> HttpResponse:
-    from .models import Escalation
-
     esc = Escalation.objects.filter(public_id=public_id).select_related("facility").first()
     if esc is None:
         raise Http404

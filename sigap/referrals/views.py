@@ -344,9 +344,7 @@ def detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 def _hold_minutes(facility: Facility) -> int:
-    from sigap.beds.services import hold_policy
-
-    policy = hold_policy(facility)
+    policy = bed_services.hold_policy(facility)
     return policy.max_minutes if policy.allows_holds else 0
 
 
