@@ -234,3 +234,19 @@ def test_coded_shape_is_editable_in_admin(admin_client, wires):
     assert r.status_code == 302, r.content[:500]
     cred.refresh_from_db()
     assert cred.coded_shape == "string"
+
+
+def test_an_answer_given_on_sigaps_page_names_the_signed_in_officer(wires, network):
+    from .conftest import as_
+
+    pkm, _alfa = wires
+    no = _sent(pkm, network)
+    user = network.people["alfa"]
+    user.first_name, user.last_name = "Rina", "Perawat"
+    user.save()
+    services.answer_referral(as_(user), Referral.objects.get(number=no), accept=True)
+    row = pkm.raw("GET", f"/rujukan?create=true&nomor={no}", b"", "")["data"][0]
+    assert row["RUJUKAN"]["JAWABAN"]["PETUGAS"] == {
+        "NIK": user.get_username(),
+        "NAMA": "Rina Perawat",
+    }

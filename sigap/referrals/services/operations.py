@@ -158,6 +158,10 @@ def answer_referral(
     officer_name = clip(
         check_text(officer_name, "answer_officer_name"), Referral, "answer_officer_name"
     )
+    if not (officer_id or officer_name) and actor.user is not None:
+        # answered on SIGAP's page or API: the officer is the signed-in user
+        officer_id = clip(actor.user.get_username(), Referral, "answer_officer_id")
+        officer_name = clip(actor.user.get_full_name(), Referral, "answer_officer_name")
     if not accept and not note:
         raise InvalidInput(_("Tuliskan alasan penolakan."), field="note")
     with transaction.atomic():
