@@ -6,6 +6,7 @@ server-side so that it works without JavaScript; the static scripts only enhance
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -217,8 +218,6 @@ def _chosen_facility(request: HttpRequest, ref: str | None) -> Facility | None:
 
 
 def _is_uuid(value: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(value)
     except ValueError:

@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import webhooks
 from .models import ApiKey, AuditEvent, OutboundMessage, User, WebhookDelivery, WebhookEndpoint
 
 
@@ -67,8 +68,6 @@ class WebhookEndpointForm(forms.ModelForm):
         fields = ("name", "url", "events", "is_active", "owner_label")
 
     def clean_url(self) -> str:
-        from . import webhooks
-
         url = self.cleaned_data["url"]
         try:
             webhooks.check_url(url)

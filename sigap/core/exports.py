@@ -79,6 +79,7 @@ def csv_text(header: Sequence[Any], rows: Iterable[Iterable[Any]]) -> str:
 def xlsx_bytes(sheet: str, header: Sequence[Any], rows: Iterable[Iterable[Any]]) -> bytes:
     """A one-sheet workbook; text cells are neutralised and typed as text (openpyxl would
     otherwise store text starting with `=` as a live formula)."""
+    # loaded on first use: openpyxl takes about a second to import, most requests never need it
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
@@ -122,7 +123,7 @@ def _sql_re(pattern: str) -> str:
 
 def neutralise_frame(frame: Any) -> Any:
     """A Polars DataFrame with the rule of `neutralise` applied to its text columns."""
-    import polars as pl
+    import polars as pl  # loaded on first use: a heavy import most processes never need
 
     exprs = []
     for name, dtype in frame.schema.items():

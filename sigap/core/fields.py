@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, models, transaction
 
@@ -120,8 +121,6 @@ def crypt_column(apps, schema_editor, model_label: str, field_name: str, *, forw
 def rotate_all() -> int:
     """Re-encrypt every encrypted column of every model with the first key (after a new key
     was put in front of SIGAP_FIELD_KEYS); returns the rows rewritten. All or nothing."""
-    from django.apps import apps
-
     rewritten = 0
     with transaction.atomic():
         for model in apps.get_models():

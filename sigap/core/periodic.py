@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sigap.core.models import PeriodicRun
+
 log = logging.getLogger(__name__)
 
 
@@ -45,8 +47,6 @@ def sweeps() -> list[Sweep]:
 
 
 def _claim(sweep: Sweep, now: datetime) -> bool:
-    from sigap.core.models import PeriodicRun
-
     nxt = now + timedelta(seconds=sweep.seconds)
     claimed = PeriodicRun.objects.filter(name=sweep.name, next_run_at__lte=now).update(
         next_run_at=nxt, last_started_at=now
@@ -66,8 +66,6 @@ def _claim(sweep: Sweep, now: datetime) -> bool:
 def run_due(now: datetime | None = None) -> list[str]:
     """Run every sweep whose interval has passed; return the names run. A failing sweep is
     logged and does not stop the others."""
-    from sigap.core.models import PeriodicRun
-
     now = now or timezone.now()
     ran = []
     for sweep in sweeps():

@@ -36,6 +36,7 @@ from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -201,8 +202,6 @@ def verify_signature(
 def first_use(token: str) -> bool:
     """True the first time `token` is seen inside 2 x SIGAP_SIGNATURE_MAX_SKEW seconds, False
     on a replay (an atomic cache add: two processes cannot both see it first)."""
-    from django.core.cache import cache
-
     key = "sigap:replay:" + hashlib.sha256(token.encode()).hexdigest()
     return cache.add(key, 1, timeout=2 * settings.SIGAP_SIGNATURE_MAX_SKEW + 1)
 

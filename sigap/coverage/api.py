@@ -18,6 +18,7 @@ from sigap.core.services import Actor, Channel, record_audit, require_role
 from sigap.regions.services import mask_nik
 
 from . import conf, selectors, services
+from .views import download, public_answer
 
 router = Router(tags=["coverage"])
 
@@ -109,8 +110,6 @@ class PublicCheckOut(Schema):
     "number are required; limited per address and per NIK after misses)",
 )  # fmt: skip
 def public_check(request: HttpRequest, body: PublicCheckIn):
-    from .views import public_answer
-
     field = "card_number" if body.card_number and not body.family_card else "family_card"
     number = body.family_card or body.card_number or ""
     return PublicCheckOut(answer=public_answer(request, body.nik, number, field))
@@ -233,8 +232,6 @@ def uninsured_export(
     area: str | None = Query(None, pattern=AREA_PATTERN),
     format: str = Query("csv", pattern=r"^(csv|xlsx)$"),
 ):
-    from .views import download
-
     actor = _actor(request)
     area = _office_area(actor, area)
     if len(area) < 4:

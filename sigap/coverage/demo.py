@@ -21,7 +21,7 @@ from sigap.core.errors import Conflict
 from sigap.core.services import Actor
 from sigap.regions.models import Region
 
-from . import services
+from . import selectors, services
 from .models import FlagReason, QuotaRun, ResidentStatus, SnapshotKind, Worker, WorkerEnrolment
 
 RESIDENTS = 30_000
@@ -181,8 +181,6 @@ def _workers(actor: Actor, area: Region, alive: list[list], month: date, village
 
 
 def services_summary(area_code: str) -> str:
-    from . import selectors
-
     s = selectors.area_summary(area_code)
     if not s["population"]:
         return "no data"

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,8 +87,6 @@ def _alive(pid: int) -> bool:
 
 def public_message(exc: Exception) -> str:
     """An engine error as shown to people: no server paths."""
-    import re
-
     text = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
     text = re.sub(r"(?<![\w.])/[^\s'\"]+", "(berkas)", text)
     return text[:300]
@@ -123,9 +123,7 @@ def readable(path: str | Path, max_rows: int | None = None) -> Iterator[Path]:
     if file_kind(path) != "xlsx":
         yield Path(path)
         return
-    import zipfile
-
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # loaded for XLSX files only (about 1 s to import)
 
     try:
         with zipfile.ZipFile(path) as zf:
@@ -517,7 +515,7 @@ def prepare_import(
 
 
 def _code_table(codes: list[str]):
-    import pyarrow as pa
+    import pyarrow as pa  # loaded on first use: a heavy import most processes never need
 
     return pa.table({"code": pa.array(sorted(set(codes)), pa.string())})
 

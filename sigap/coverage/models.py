@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sigap.core.models import BaseModel
+from sigap.regions.services import mask_nik
 
 NIK_LEN = 16
 
@@ -138,8 +139,6 @@ class Resident(models.Model):
         indexes = [models.Index(fields=["status", "kelurahan_code"])]
 
     def __str__(self) -> str:
-        from sigap.regions.services import mask_nik
-
         return mask_nik(self.nik)
 
 
@@ -174,8 +173,6 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        from sigap.regions.services import mask_nik
-
         return f"{mask_nik(self.nik)} {self.segment}"
 
 
@@ -198,8 +195,6 @@ class MembershipRow(models.Model):
         ]
 
     def __str__(self) -> str:
-        from sigap.regions.services import mask_nik
-
         return f"{self.snapshot_id}:{mask_nik(self.nik)}"
 
 
@@ -220,8 +215,6 @@ class WelfareEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        from sigap.regions.services import mask_nik
-
         return f"{mask_nik(self.nik)} D{self.decile}"
 
 
@@ -238,8 +231,6 @@ class WelfareRow(models.Model):
         ]
 
     def __str__(self) -> str:
-        from sigap.regions.services import mask_nik
-
         return f"{self.snapshot_id}:{mask_nik(self.nik)}"
 
 
@@ -290,8 +281,6 @@ class ResidentFlag(BaseModel):
         ]
 
     def __str__(self) -> str:
-        from sigap.regions.services import mask_nik
-
         return f"{mask_nik(self.nik)} {self.reason}"
 
 
@@ -385,8 +374,6 @@ class Enrolment(BaseModel):
     status_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        from sigap.regions.services import mask_nik
-
         return f"{mask_nik(self.nik)} {self.status}"
 
     class Meta:
@@ -431,8 +418,6 @@ class Worker(BaseModel):
 
     @property
     def masked_nik(self) -> str:
-        from sigap.regions.services import mask_nik
-
         return mask_nik(self.nik)
 
 

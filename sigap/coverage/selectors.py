@@ -9,7 +9,7 @@ from datetime import date
 from typing import IO
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,10 +25,12 @@ from .models import (
     Membership,
     QuotaRun,
     RejectedRow,
+    RejectReason,
     Resident,
     ResidentStatus,
     Segment,
     Snapshot,
+    WelfareEntry,
 )
 
 # (label, lowest age, highest age) in whole years; None = open
@@ -206,8 +208,6 @@ def uninsured_rows(area_code: str, kelurahan: str = "", *, masked: bool = True,
                    ids: list[int] | None = None) -> list[list]:  # fmt: skip
     """Rows of the uninsured list: NIK masked and no address unless `masked` is False (the
     audited export)."""
-    from .models import WelfareEntry
-
     qs = uninsured(area_code, kelurahan)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
@@ -231,7 +231,6 @@ def rejection_rows(snapshot: Snapshot, *, masked: bool = True, limit=None) -> li
     qs = RejectedRow.objects.filter(snapshot=snapshot).order_by("row_number")
     if limit:
         qs = qs[:limit]
-    from .models import RejectReason
 
     labels = dict(RejectReason.choices)
     return [
@@ -248,10 +247,6 @@ def write_rejections_csv(snapshot: Snapshot, fh: IO[str], *, masked: bool = True
 
 
 def rejection_summary(snapshot: Snapshot) -> list[tuple[str, int]]:
-    from django.db.models import Count
-
-    from .models import RejectReason
-
     labels = dict(RejectReason.choices)
     rows = (
         RejectedRow.objects.filter(snapshot=snapshot)
@@ -266,8 +261,6 @@ def rejection_summary(snapshot: Snapshot) -> list[tuple[str, int]]:
 
 
 def enrolment_counts(run: QuotaRun) -> dict[str, int]:
-    from django.db.models import Count
-
     counts = dict(
         run.enrolments.values("status").annotate(n=Count("id")).values_list("status", "n")
     )

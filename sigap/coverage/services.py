@@ -8,22 +8,25 @@ a staging table, SQLite multi-row upserts), never row by row through the ORM.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sigap.core.errors import Conflict, InvalidInput
+from sigap.core.errors import Conflict, InvalidInput, SigapError
 from sigap.core.models import Role
-from sigap.core.services import Actor, Channel, record_audit, require_role
+from sigap.core.services import Actor, Channel, record_audit, require_area, require_role
 from sigap.core.text import clip
 from sigap.core.workflow import Workflow
 from sigap.regions.models import Region
+from sigap.regions.services import validate_nik
 
 from . import conf, engine
 from .models import (
@@ -49,6 +52,7 @@ from .models import (
     Worker,
     WorkerEnrolment,
 )
+from .selectors import uninsured
 
 OFFICE_ROLES = (Role.ANALYST, Role.ADMIN)
 # local processes (the command line, system jobs) act without a user
@@ -257,8 +261,6 @@ def _lock_kind(kind: str) -> None:
     """Serialise changes to one kind's snapshot in force (PostgreSQL: an advisory lock for
     the transaction; SQLite's IMMEDIATE transactions already serialise writers)."""
     if _is_postgres():
-        import zlib
-
         with connection.cursor() as cur:
             cur.execute(
                 "SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"coverage:{kind}".encode())]
@@ -587,8 +589,6 @@ def refresh_stats(period: date) -> int:
 def population_by_kelurahan(area_code: str) -> tuple[date | None, dict[str, int]]:
     """Living residents per kelurahan in the population register in force (its month and the
     counts; (None, {}) without one), for the access analysis. Counts only, no person."""
-    from django.db.models import Count
-
     snapshot = in_force(SnapshotKind.POPULATION)
     if snapshot is None:
         return None, {}
@@ -670,8 +670,6 @@ def normalise_number(value: str) -> str:
 def proof_matches(proof: str, family_card: str, card_number: str) -> bool:
     """True when `proof` is the person's KK number (16 digits) or JKN card number (13 digits,
     leading zeros as on the card). Compared in constant time."""
-    import hmac
-
     proof = normalise_number(proof)
     if not proof.isdigit():
         return False
@@ -684,9 +682,6 @@ def proof_matches(proof: str, family_card: str, card_number: str) -> bool:
 
 
 def _nik_birth_date(nik: str) -> date | None:
-    from sigap.core.errors import SigapError
-    from sigap.regions.services import validate_nik
-
     try:
         return validate_nik(nik, check_region=False).birth_date
     except SigapError:
@@ -699,9 +694,6 @@ def _nik_birth_date(nik: str) -> date | None:
 def flag_resident(actor: Actor, nik: str, reason: str, source: str, note: str = ""):
     """Flag a resident for priority enrolment (pregnant, chronic, home care, ...). Other
     capabilities call this; flagging the same NIK for the same reason again is a no-op."""
-    from sigap.core.errors import SigapError
-    from sigap.regions.services import validate_nik
-
     if actor.user is None and actor.channel not in TRUSTED_CHANNELS:
         require_role(actor, *OFFICE_ROLES)
     if reason not in FlagReason.values:
@@ -793,8 +785,6 @@ def _months_between(born: date, today: date) -> int:
 
 def rank_candidates(area_code: str, today: date, rule: PriorityRule | None = None):
     """Uninsured alive residents of the area not already in an enrolment, best first."""
-    from .selectors import uninsured
-
     rule = rule or priority_rule()
     taken = Enrolment.objects.filter(
         status__in=[EnrolmentStatus.PROPOSED, EnrolmentStatus.SUBMITTED,
@@ -846,8 +836,6 @@ def run_quota(
     cannot both take the slots)."""
     require_office(actor)
     if actor.user is not None:
-        from sigap.core.services import require_area
-
         require_area(actor, area_code)
     period = month_start(period)
     quota = conf.monthly_quota() if quota is None else int(quota)
@@ -1004,9 +992,6 @@ def register_worker(
     wants_jht: bool = False,
 ) -> Worker:  # fmt: skip
     """Register (or update) a vulnerable worker for region-paid JKK/JKM cover."""
-    from sigap.core.errors import SigapError
-    from sigap.regions.services import validate_nik
-
     require_office(actor)
     try:
         nik = validate_nik(nik, check_region=False).nik
@@ -1020,8 +1005,6 @@ def register_worker(
     if not Region.objects.filter(code=kelurahan_code, level=Region.Level.VILLAGE).exists():
         raise InvalidInput(_("Kode kelurahan tidak dikenal."), field="kelurahan_code")
     if actor.user is not None:
-        from sigap.core.services import require_area
-
         require_area(actor, kelurahan_code)
     with transaction.atomic():
         worker = Worker.objects.select_for_update().filter(nik=nik).first()

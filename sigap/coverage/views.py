@@ -24,11 +24,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
-from sigap.core import ratelimit
+from sigap.core import exports, ratelimit
 from sigap.core.errors import InvalidInput, SigapError, TooManyRequests
 from sigap.core.models import Role
 from sigap.core.services import Actor, record_audit
 from sigap.regions.models import Region
+from sigap.regions.services import validate_nik
 
 from . import charts, conf, engine, selectors, services
 from .models import (
@@ -62,8 +63,6 @@ def _area_name(code: str) -> str:
 
 def download(rows: list[list], columns: list[str], name: str, fmt: str) -> HttpResponse:
     """Rows as a CSV or XLSX attachment (formula-safe: sigap.core.exports)."""
-    from sigap.core import exports
-
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     if fmt == "xlsx":
         resp = HttpResponse(exports.xlsx_bytes(name[:30], columns, rows), content_type=XLSX)
@@ -611,8 +610,6 @@ def public_answer(request: HttpRequest, nik: str, number: str, number_field: str
     TooManyRequests past the address's limit or after repeated misses (per address, and per
     NIK from any address). Limits are counted in the shared cache, so they hold across app
     processes and servers."""
-    from sigap.regions.services import validate_nik
-
     try:
         nik = validate_nik(nik, check_region=False).nik
     except SigapError as exc:

@@ -22,7 +22,16 @@ from sigap.core.models import User
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
-from .models import Birth, Child, Death, DeathReview, GrowthMonthly, Measurement, NutritionCase
+from .models import (
+    Birth,
+    Child,
+    Death,
+    DeathReview,
+    GrowthMonthly,
+    Measurement,
+    NutritionCase,
+    Pregnancy,
+)
 from .services import READ_ROLES, scope_filter
 
 LEVELS = {"kecamatan": 6, "kelurahan": 10, "posyandu": 0}
@@ -484,8 +493,6 @@ def review_counts(user: User, area: str = "") -> dict[str, int]:
 
 
 def high_risk_pregnancies(user: User, area: str = "", limit: int = 200):
-    from .models import Pregnancy
-
     return list(
         Pregnancy.objects.filter(
             scope_filter(user, "kelurahan__code"),
@@ -499,7 +506,7 @@ def high_risk_pregnancies(user: User, area: str = "", limit: int = 200):
 def quality_verdict(user: User, *, month: date, area: str = "") -> dict:
     """The data-quality verdict of the area's growth measurements of `month` (quality.py,
     as beside the dashboard): `verdict` key, its label and text, the problems, n."""
-    from . import quality
+    from . import quality  # a cycle: quality imports this module
 
     totals = quality.report(
         user, month=month, area=area, level="kecamatan", window=1, trend_months=1

@@ -45,7 +45,7 @@ class Command(BaseCommand):
             _load(name).add_arguments(parser)
 
     def handle(self, *args, **options) -> None:
-        from bench import common
+        from bench import common  # bench/ sits beside the package in a checkout, not in it
 
         opts = argparse.Namespace(**options)
         if opts.workers is None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
 
 from sigap.core.errors import SigapError
-from sigap.core.services import Actor, Channel
+from sigap.core.services import Actor, Channel, record_audit
 from sigap.coverage import engine, selectors, services
+from sigap.coverage.models import QuotaRun, Snapshot
+from sigap.coverage.views import download
 
 
 def cli_actor() -> Actor:
@@ -74,8 +78,6 @@ class Command(BaseCommand):
         )
 
     def handle_import(self, **opts) -> None:
-        from tqdm import tqdm
-
         engine.sweep_spool()
         try:
             period = services.parse_period(opts["period"])
@@ -112,8 +114,6 @@ class Command(BaseCommand):
             self.stdout.write(f"rejection report -> {opts['rejections']}")
 
     def handle_snapshot(self, **opts) -> None:
-        from sigap.coverage.models import Snapshot
-
         step, target = opts["step"], opts["target"]
         try:
             if step == "list":
@@ -139,10 +139,6 @@ class Command(BaseCommand):
             raise CommandError("not a snapshot id") from exc
 
     def handle_quota(self, **opts) -> None:
-        from django.conf import settings
-
-        from sigap.coverage.models import QuotaRun
-
         actor = cli_actor()
         area = opts["area"] or settings.SIGAP_AREA_CODE
         try:
@@ -179,9 +175,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc.message)) from exc
 
     def _export(self, actor, run, out: str) -> None:
-        from sigap.core.services import record_audit
-        from sigap.coverage.views import download
-
         fmt = out.rsplit(".", 1)[-1].lower()
         if fmt not in ("csv", "xlsx"):
             raise CommandError("--out must end in .csv or .xlsx")

@@ -8,6 +8,7 @@ from sigap.core.errors import SigapError
 from sigap.core.models import User
 from sigap.core.services import Actor, Channel
 from sigap.nutrition.growthfile import GrowthFileError, zscores_file
+from sigap.nutrition.importer import import_eppgbm
 
 
 class Command(BaseCommand):
@@ -43,8 +44,6 @@ class Command(BaseCommand):
         )
 
     def handle_import(self, file: str, user: str, rejections: str | None = None, **opts) -> None:
-        from sigap.nutrition.importer import import_eppgbm
-
         account = User.objects.filter(username=user, is_active=True).first()
         if account is None:
             raise CommandError(f"no active user {user!r}")
