@@ -36,7 +36,7 @@ class PopulationFigure(models.Model):
 
     upload = models.ForeignKey(PopulationUpload, on_delete=models.CASCADE, related_name="figures")
     kelurahan = models.ForeignKey(
-        Region, on_delete=models.PROTECT, related_name="+", limit_choices_to={"level": 4}
+        Region, on_delete=models.CASCADE, related_name="+", limit_choices_to={"level": 4}
     )
     population = models.PositiveIntegerField()
 

@@ -40,7 +40,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('population', models.PositiveIntegerField()),
-                ('kelurahan', models.ForeignKey(limit_choices_to={'level': 4}, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region')),
+                ('kelurahan', models.ForeignKey(limit_choices_to={'level': 4}, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='regions.region')),
                 ('upload', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='figures', to='access.populationupload')),
             ],
             options={
