@@ -1,4 +1,5 @@
-"""`sigap plan vrptw FILE --seconds S` and `sigap plan daily [--date D] [--seconds S]`.
+"""`sigap plan vrptw FILE --seconds S` and `sigap plan daily [--date D] [--seconds S]`
+(plus the planners other apps register, e.g. `sigap plan sites`).
 
 `vrptw` solves a Solomon instance (LKH-3 format) with the same routing layer as the daily
 home-visit planner and prints `{"routes": [[node ids], ...], "distance": total / 10}`.
@@ -8,12 +9,15 @@ home-visit planner and prints `{"routes": [[node ids], ...], "distance": total /
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import warnings
 from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+
+from sigap.core import registry
 
 
 class Command(BaseCommand):
@@ -29,9 +33,16 @@ class Command(BaseCommand):
         daily = sub.add_parser("daily", help="plan the home visits of a day")
         daily.add_argument("--date", type=date.fromisoformat, default=None)
         daily.add_argument("--seconds", type=float, default=5.0, help="per Puskesmas")
+        # other apps' planners (core.registry.add_planner), e.g. `sites` from access
+        for name, path in registry.planners().items():
+            module = importlib.import_module(path)
+            module.add_arguments(sub.add_parser(name, help=module.DESCRIPTION))
 
     def handle(self, *args, **opts) -> None:
-        if opts["what"] == "vrptw":
+        planner = registry.planners().get(opts["what"])
+        if planner:
+            importlib.import_module(planner).run(opts, self.stdout)
+        elif opts["what"] == "vrptw":
             self._vrptw(opts)
         else:
             self._daily(opts)
