@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from fhir.resources.R4B.operationoutcome import OperationOutcome, OperationOutcomeIssue
@@ -161,9 +162,15 @@ def _guarded(handler):
                 raise FhirError(
                     405, "not-supported", f"Metode {request.method} tidak didukung; hanya baca"
                 )
+            params = [(k, v) for k, values in request.GET.lists() for v in values]
+            if any("\x00" in key or "\x00" in value for key, value in params):
+                raise invalid("Parameter memuat karakter NUL")
             return handler(request, *args, **kwargs)
         except FhirError as error:
             return _error(request, error)
+        except DataError:
+            # a value the database cannot compare (out of range, ...): the client's input
+            return _error(request, invalid("Nilai parameter tidak dapat diproses"))
 
     view.__name__ = handler.__name__
     view.__doc__ = handler.__doc__

@@ -439,3 +439,11 @@ def test_smart_fhirclient_py_search_and_paging(world):
             break
         page = json.loads(c.get(nxt).content)
     assert len(found) == len(set(found)) == 3
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"name": "RS\x00"}, {"address-city": "Kota\x00"}, {"na\x00me": "x"}],
+)
+def test_nul_characters_are_400_not_a_server_error(world, params):
+    outcome(world.client().get("/fhir/Organization", params), 400)
