@@ -3,13 +3,17 @@ worker's visits and visit records. Schemas in, service call, schema out."""
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
+from pydantic import create_model
 
 from sigap.core.auth import operator_auth
 from sigap.core.errors import Forbidden, NotFound, TooManyRequests
@@ -87,23 +91,29 @@ class PlanOut(Schema):
     routes: list[RouteOut]
 
 
-class RecordIn(Schema):
-    outcome: str
-    notes: str = ""
-    systolic: int | None = None
-    diastolic: int | None = None
-    pulse: int | None = None
-    respiration: int | None = None
-    temperature: float | None = None
-    spo2: int | None = None
-    weight_kg: float | None = None
-    next_visit: date | None = None
-    danger_signs: list[str] = []
-    confirm_danger: bool = Field(
-        False,
-        description="The nurse confirms the danger signs: without it, a record with danger "
-        "signs is refused with 409 danger_unconfirmed and nothing is written or escalated",
-    )
+def _record_field(f: dataclasses.Field) -> tuple[Any, Any]:
+    """(type, default) of a services.RecordInput field for the JSON schema."""
+    kind = typing.get_type_hints(services.RecordInput)[f.name]
+    if f.default_factory is not dataclasses.MISSING:
+        return kind, Field(default_factory=f.default_factory)
+    return kind, ... if f.default is dataclasses.MISSING else f.default
+
+
+# a visit record as the API takes it: services.RecordInput (declared once, there) and the
+# nurse's confirmation of danger signs
+RecordIn = create_model(
+    "RecordIn",
+    __base__=Schema,
+    **{f.name: _record_field(f) for f in dataclasses.fields(services.RecordInput)},
+    confirm_danger=(
+        bool,
+        Field(
+            False,
+            description="The nurse confirms the danger signs: without it, a record with danger "
+            "signs is refused with 409 danger_unconfirmed and nothing is written or escalated",
+        ),
+    ),
+)
 
 
 class CorrectionIn(RecordIn):

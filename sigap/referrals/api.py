@@ -4,12 +4,15 @@ checks who may see or do what in the services."""
 
 from __future__ import annotations
 
+import dataclasses
+import typing
 import uuid
 from datetime import date, datetime
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from pydantic import create_model
 
 from sigap.core.auth import operator_auth
 from sigap.core.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
@@ -176,44 +179,17 @@ def inbox(request: HttpRequest, query: Query[InboxQuery]):
     }
 
 
-class ReferralIn(Schema):
-    sender: str = ""
-    sender_label: str = ""
-    receiver: str
-    kind: int = Field(..., ge=1, le=3)
-    urgency: str
-    payer: str
-    patient_name: str
-    patient_nik: str = ""
-    patient_jkn: str = ""
-    patient_sex: str = ""
-    patient_birth_date: str = ""
-    patient_birth_place: str = ""
-    patient_mrn: str = ""
-    patient_contact: str = ""
-    patient_address: str = ""
-    diagnosis: str
-    reason: str
-    reason_text: str = ""
-    doctor_nik: str = ""
-    doctor_name: str = ""
-    officer_nik: str = ""
-    officer_name: str = ""
-    anamnesis: str = ""
-    consciousness: int = 1
-    blood_pressure: str = ""
-    pulse: int | None = None
-    temperature: str = ""
-    respiration: int | None = None
-    general_condition: str = ""
-    pain: int = 0
-    allergies: str = ""
-    lab_results: str = ""
-    radiology_results: str = ""
-    therapy: str = ""
-    service: str = ""
-    bed_class: str = ""
-    jkn_class: str = ""
+# the JSON body of a new referral: services.ReferralInput (declared once, there) without the
+# fields only SIGAP's own hand-overs fill; none of those left has a default_factory
+_INPUT_TYPES = typing.get_type_hints(services.ReferralInput)
+ReferralIn = create_model(
+    "ReferralIn",
+    __base__=Schema,
+    **{
+        f.name: (_INPUT_TYPES[f.name], ... if f.default is dataclasses.MISSING else f.default)
+        for f in services.input_fields(leave_out=services.HANDOVER_ONLY)
+    },
+)
 
 
 class ReferralOut(Schema):

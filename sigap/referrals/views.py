@@ -28,41 +28,9 @@ from sigap.facilities.models import Facility, Kind, Service
 from . import icd10, selectors, services
 from .models import Referral, ReferralReason
 
+# what the send page posts: a sender's ReferralInput without the staff identifiers
 FORM_FIELDS = [
-    "sender",
-    "receiver",
-    "kind",
-    "urgency",
-    "payer",
-    "patient_name",
-    "patient_nik",
-    "patient_jkn",
-    "patient_sex",
-    "patient_birth_date",
-    "patient_birth_place",
-    "patient_mrn",
-    "patient_contact",
-    "patient_address",
-    "diagnosis",
-    "reason",
-    "reason_text",
-    "doctor_name",
-    "anamnesis",
-    "consciousness",
-    "blood_pressure",
-    "pulse",
-    "temperature",
-    "respiration",
-    "general_condition",
-    "pain",
-    "allergies",
-    "lab_results",
-    "radiology_results",
-    "therapy",
-    "service",
-    "bed_class",
-    "jkn_class",
-    "sender_label",
+    f.name for f in services.input_fields(leave_out=services.HANDOVER_ONLY + services.STAFF_IDS)
 ]
 
 

@@ -49,7 +49,14 @@ from .handoffs import (
     homecare_page_url,
     withdraw_from_homecare,
 )
-from .inputs import ReferralInput, clean_input, find_facility
+from .inputs import (
+    HANDOVER_ONLY,
+    STAFF_IDS,
+    ReferralInput,
+    clean_input,
+    find_facility,
+    input_fields,
+)
 from .operations import (
     AUDITED,
     UPDATABLE,
@@ -90,6 +97,7 @@ __all__ = [
     "AUDITED",
     "DEFAULT_ANSWER_MINUTES",
     "DEFAULT_ARRIVAL_HOURS",
+    "HANDOVER_ONLY",
     "HOMECARE_SIGNS",
     "JKN_CLASSES",
     "OFFICE_ROLES",
@@ -97,6 +105,7 @@ __all__ = [
     "PBI_CLASS",
     "REFERRALS",
     "SENDER_ROLES",
+    "STAFF_IDS",
     "TRANSITIONS",
     "TRUSTED_CHANNELS",
     "UNIT_ROLES",
@@ -119,6 +128,7 @@ __all__ = [
     "escalate_overdue",
     "find_facility",
     "homecare_page_url",
+    "input_fields",
     "is_office",
     "issue_sisrute_credential",
     "on_referral_moved",

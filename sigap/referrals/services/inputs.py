@@ -3,6 +3,7 @@ and the one check that turns it into model field values before anything is writt
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -71,6 +72,19 @@ class ReferralInput:
     # receiving hospital completes it
     jkn_card_pending: bool = False
     extra: dict = field(default_factory=dict)
+
+
+# ReferralInput fields only SIGAP's own hand-overs fill (PSC 119, home care, bridges' extras):
+# never taken from a sender's form or JSON body
+HANDOVER_ONLY = ("incident_ref", "hold_bed", "jkn_card_pending", "extra")
+# staff identifiers the JSON API and bridges send, which the send page does not ask for
+STAFF_IDS = ("doctor_nik", "officer_nik", "officer_name")
+
+
+def input_fields(*, leave_out: tuple[str, ...] = ()) -> list[dataclasses.Field]:
+    """ReferralInput's fields in declaration order, without `leave_out`: the one list the send
+    page and the JSON API read theirs from."""
+    return [f for f in dataclasses.fields(ReferralInput) if f.name not in leave_out]
 
 
 def find_facility(ref: str, *, field_name: str) -> Facility:
