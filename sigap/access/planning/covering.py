@@ -249,13 +249,16 @@ def _lp_start(
     rows, cols = model.reach.shape
     cost = np.concatenate([np.zeros(cols), -model.weight])
     bounds_upper = np.concatenate([np.zeros(rows), [float(k)]])
-    lp = linprog(cost, A_ub=_matrix(model), b_ub=bounds_upper, bounds=(0, 1), method="highs")
+    lp = linprog(
+        cost, A_ub=_matrix(model), b_ub=bounds_upper, bounds=(0, 1), method="highs",
+        options={"time_limit": max(deadline - time.perf_counter(), 0.5)},
+    )  # fmt: skip
     lower, upper = np.zeros(cols), np.ones(cols)
     if lp.status != 0:
         return best, best_value, lower, upper
     y = lp.x[:cols]
     rounded = {int(c) for c in np.argsort(-y, kind="stable")[:k] if y[c] > 0}
-    rounded = _swap_improve(model, rounded, deadline)
+    rounded = _swap_improve(model, rounded, min(deadline, time.perf_counter() + SWAP_SECONDS))
     value = float(model.weight[_covered_rows(model, rounded)].sum())
     if value > best_value:
         best, best_value = rounded, value
@@ -275,8 +278,9 @@ def _milp(
     0 <= z <= 1 (z is integral at an optimum once y is)."""
     start = time.perf_counter()
     rows, cols = model.reach.shape
+    # at most a quarter of the budget for the LP start
     greedy, greedy_value, y_lower, y_upper = _lp_start(
-        model, k, greedy, greedy_value, start + min(seconds / 10, SWAP_SECONDS)
+        model, k, greedy, greedy_value, start + seconds / 4
     )
     constraints = [
         LinearConstraint(_matrix(model), -np.inf, np.concatenate([np.zeros(rows), [float(k)]]))
