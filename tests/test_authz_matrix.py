@@ -196,6 +196,8 @@ API_POLICY: dict[str, Rule] = {
     "GET coverage/breakdown": allow(*OFFICE),
     "POST coverage/flags": allow(ANALYST, HOSP, PKM, PSC, DISP, CREW),
     "GET coverage/uninsured/export": allow(*OFFICE),
+    # the health office's situation page: aggregates of the caller's area
+    "GET monitoring/situation": allow(*OFFICE),
     # nutrition and mother/child health: the Puskesmas records, the office reads
     "POST nutrition/zscores": ANYONE,
     "GET nutrition/children": allow(ANALYST, PKM),
@@ -266,6 +268,7 @@ PAGE_POLICY: dict[str, Rule] = {
     "coverage:quota": page(*OFFICE),
     "coverage:run": page(*OFFICE, absent="no quota run in the world"),
     "coverage:workers": page(*OFFICE),
+    "monitoring:situation": page(*OFFICE),
     "nutrition:dashboard": page(ANALYST, PKM),
     "nutrition:export": page(ANALYST, PKM),
     "nutrition:entry": page(PKM),
