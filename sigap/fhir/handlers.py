@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from sigap.beds import selectors as bed_selectors
 from sigap.emergency import selectors as emergency_selectors
@@ -68,7 +69,7 @@ def _status_q(mapping: dict[str, str], field: str = "status"):
     """A FHIR status token -> the SIGAP statuses that map to it."""
 
     def build(value: str, modifier: str) -> Q:
-        _, code = split_token(value)
+        code = split_token(value)[1]
         statuses = [ours for ours, theirs in mapping.items() if theirs == code]
         return Q(**{f"{field}__in": statuses}) if statuses else NOTHING
 
@@ -85,12 +86,15 @@ def _date_q(field: str):
     def build(value: str, modifier: str) -> Q:
         match = DATE_RE.match(value.strip())
         if not match:
-            raise invalid(f"Tanggal harus berbentuk [eq|ne|gt|lt|ge|le]YYYY-MM-DD, bukan {value!r}")
+            raise invalid(
+                _("Tanggal harus berbentuk [eq|ne|gt|lt|ge|le]YYYY-MM-DD, bukan %(value)r")
+                % {"value": value}
+            )
         prefix, text = match.group(1) or "eq", match.group(2)
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            raise invalid(f"Tanggal tidak valid: {text}") from None
+            raise invalid(_("Tanggal tidak valid: %(date)s") % {"date": text}) from None
         if prefix == "ne":
             return ~Q(**{field: day})
         return Q(**{f"{field}{DATE_LOOKUP[prefix]}": day})
@@ -237,7 +241,7 @@ def _offered(user: Any) -> QuerySet:
 
 
 def _service_id(value: str, modifier: str) -> Q:
-    facility_part, _, service_part = value.strip().partition(".")
+    facility_part, _sep, service_part = value.strip().partition(".")
     public_id = as_uuid(facility_part)
     if public_id is None or not service_part:
         return NOTHING
@@ -411,7 +415,7 @@ def _observation_code(kind: str):
 
 def _observation_id(kind: str):
     def build(value: str, modifier: str) -> Q:
-        measurement_part, _, kind_part = value.strip().partition(".")
+        measurement_part, _sep, kind_part = value.strip().partition(".")
         public_id = as_uuid(measurement_part)
         return Q(public_id=public_id) if public_id and kind_part == kind else NOTHING
 

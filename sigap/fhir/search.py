@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.bundle import Bundle, BundleEntry, BundleEntrySearch, BundleLink
 from fhir.resources.R4B.resource import Resource
 
@@ -141,18 +142,24 @@ def parse_params(
     result: dict[str, str] = {}
     ignored: list[str] = []
     for key, value in items:
-        name, _, modifier = key.partition(":")
+        name, _sep, modifier = key.partition(":")
         if name in RESULT_PARAMS and not modifier:
             result[name] = value
             continue
         param = rtype.params.get(name)
         if param is None:
             if strict:
-                raise invalid(f"Parameter pencarian tidak dikenal untuk {rtype.name}: {key}")
+                raise invalid(
+                    _("Parameter pencarian tidak dikenal untuk %(type)s: %(name)s")
+                    % {"type": rtype.name, "name": key}
+                )
             ignored.append(key)
             continue
         if modifier and modifier not in param.modifiers:
-            raise invalid(f"Modifier :{modifier} tidak didukung untuk parameter {name}")
+            raise invalid(
+                _("Modifier :%(modifier)s tidak didukung untuk parameter %(name)s")
+                % {"modifier": modifier, "name": name}
+            )
         if value == "":
             continue  # FHIR: an empty value is ignored
         terms.append((name, modifier, value))
@@ -165,9 +172,11 @@ def parse_count(raw: str | None) -> int:
     try:
         count = int(raw)
     except ValueError:
-        raise invalid(f"_count harus bilangan bulat >= 0, bukan {raw!r}") from None
+        raise invalid(
+            _("_count harus bilangan bulat >= 0, bukan %(value)r") % {"value": raw}
+        ) from None
     if count < 0:
-        raise invalid(f"_count harus bilangan bulat >= 0, bukan {raw!r}")
+        raise invalid(_("_count harus bilangan bulat >= 0, bukan %(value)r") % {"value": raw})
     return min(count, MAX_COUNT)
 
 
@@ -177,9 +186,11 @@ def parse_offset(raw: str | None) -> int:
     try:
         offset = int(raw)
     except ValueError:
-        raise invalid(f"_offset harus bilangan bulat >= 0, bukan {raw!r}") from None
+        raise invalid(
+            _("_offset harus bilangan bulat >= 0, bukan %(value)r") % {"value": raw}
+        ) from None
     if not 0 <= offset <= MAX_OFFSET:
-        raise invalid(f"_offset harus antara 0 dan {MAX_OFFSET}")
+        raise invalid(_("_offset harus antara 0 dan %(max)s") % {"max": MAX_OFFSET})
     return offset
 
 
@@ -209,7 +220,7 @@ def run(
 ) -> Page:
     """One page of matches, over the sources in order as if they were one list."""
     querysets = [(s, filtered(s, user, terms).distinct()) for s in rtype.sources]
-    counts = [qs.count() for _, qs in querysets]
+    counts = [qs.count() for _source, qs in querysets]
     rows: list[tuple[Any, Resource]] = []
     skip, want = offset, count
     for (source, qs), n in zip(querysets, counts, strict=True):
@@ -262,7 +273,7 @@ def searchset(
             resource=res,
             search=BundleEntrySearch(mode="match"),
         )
-        for _, res in page.rows
+        for _obj, res in page.rows
     ]
     return Bundle(
         type="searchset",
@@ -275,7 +286,7 @@ def searchset(
 def objects_of(page: Page) -> dict[type[Model], list[Any]]:
     """The model rows shown, per model (for the audit of a list read)."""
     shown: dict[type[Model], dict[Any, Any]] = {}
-    for obj, _ in page.rows:
+    for obj, _resource in page.rows:
         if isinstance(obj, Model):
             shown.setdefault(type(obj), {})[obj.pk] = obj
     return {model: list(rows.values()) for model, rows in shown.items()}

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from fhir.resources.R4B.operationoutcome import OperationOutcome, OperationOutcomeIssue
 from fhir.resources.R4B.resource import Resource
@@ -57,7 +58,11 @@ def content_type(request: HttpRequest) -> str:
     if fmt is not None:
         fmt = fmt.split(";")[0].strip().lower()
         if fmt not in JSON_FORMATS:
-            raise FhirError(406, "not-supported", f"Format tidak didukung: {fmt}; hanya JSON")
+            raise FhirError(
+                406,
+                "not-supported",
+                _("Format tidak didukung: %(format)s; hanya JSON") % {"format": fmt},
+            )
         return PLAIN_JSON if fmt == PLAIN_JSON else FHIR_JSON
     accepted = _media_types(request.headers.get("Accept", ""))
     if not accepted or FHIR_JSON in accepted or "application/json+fhir" in accepted:
@@ -66,7 +71,7 @@ def content_type(request: HttpRequest) -> str:
         return PLAIN_JSON
     if ANY_TYPES & set(accepted):
         return FHIR_JSON
-    raise FhirError(406, "not-supported", "Server ini hanya menjawab application/fhir+json")
+    raise FhirError(406, "not-supported", _("Server ini hanya menjawab application/fhir+json"))
 
 
 def _answer(resource: Resource, status: int, request: HttpRequest, media: str) -> HttpResponse:
@@ -104,14 +109,14 @@ def client_user(request: HttpRequest) -> Any:
     authorization = request.headers.get("Authorization", "")
     raw = request.headers.get("X-API-Key")
     if authorization:
-        scheme, _, token = authorization.partition(" ")
+        scheme, _sep, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise FhirError(401, "login", "Header Authorization harus 'Bearer <kunci API>'")
+            raise FhirError(401, "login", _("Header Authorization harus 'Bearer <kunci API>'"))
         raw = token.strip()
     if raw is not None:
         user = authenticate_api_key(raw)
         if user is None:
-            raise FhirError(401, "login", "Kunci API tidak dikenal, dicabut, atau tidak aktif")
+            raise FhirError(401, "login", _("Kunci API tidak dikenal, dicabut, atau tidak aktif"))
         request.auth_user = user
         return user
     user = getattr(request, "user", None)
@@ -123,7 +128,10 @@ def _resource_type(name: str) -> ResourceType:
     if rtype is None:
         served = ", ".join(RESOURCE_TYPES)
         raise FhirError(
-            404, "not-supported", f"Jenis sumber daya {name!r} tidak dilayani ({served})"
+            404,
+            "not-supported",
+            _("Jenis sumber daya %(type)r tidak dilayani (%(served)s)")
+            % {"type": name, "served": served},
         )
     return rtype
 
@@ -131,7 +139,11 @@ def _resource_type(name: str) -> ResourceType:
 def _user_for(request: HttpRequest, rtype: ResourceType) -> Any:
     user = client_user(request)
     if rtype.personal and user is None:
-        raise FhirError(401, "login", f"{rtype.name} memerlukan kunci API (Authorization: Bearer)")
+        raise FhirError(
+            401,
+            "login",
+            _("%(type)s memerlukan kunci API (Authorization: Bearer)") % {"type": rtype.name},
+        )
     return user
 
 
@@ -160,17 +172,19 @@ def _guarded(handler):
         try:
             if request.method not in READ_METHODS:
                 raise FhirError(
-                    405, "not-supported", f"Metode {request.method} tidak didukung; hanya baca"
+                    405,
+                    "not-supported",
+                    _("Metode %(method)s tidak didukung; hanya baca") % {"method": request.method},
                 )
             params = [(k, v) for k, values in request.GET.lists() for v in values]
             if any("\x00" in key or "\x00" in value for key, value in params):
-                raise invalid("Parameter memuat karakter NUL")
+                raise invalid(_("Parameter memuat karakter NUL"))
             return handler(request, *args, **kwargs)
         except FhirError as error:
             return _error(request, error)
         except DataError:
             # a value the database cannot compare (out of range, ...): the client's input
-            return _error(request, invalid("Nilai parameter tidak dapat diproses"))
+            return _error(request, invalid(_("Nilai parameter tidak dapat diproses")))
 
     view.__name__ = handler.__name__
     view.__doc__ = handler.__doc__
@@ -196,7 +210,9 @@ def search(request: HttpRequest, resource_type: str) -> HttpResponse:
     offset = parse_offset(result.get("_offset"))
     total_mode = result.get("_total", "accurate")
     if total_mode not in TOTAL_MODES:
-        raise invalid(f"_total harus salah satu dari {', '.join(sorted(TOTAL_MODES))}")
+        raise invalid(
+            _("_total harus salah satu dari %(modes)s") % {"modes": ", ".join(sorted(TOTAL_MODES))}
+        )
     page = run(rtype, user, terms, count, offset)
     if rtype.personal and page.rows:
         _audit_list(request, rtype, page)
@@ -222,7 +238,9 @@ def read(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResp
     media = content_type(request)
     user = _user_for(request, rtype)
     if not FHIR_ID.fullmatch(resource_id):
-        raise FhirError(404, "not-found", f"{rtype.name}/{resource_id} tidak ditemukan")
+        raise FhirError(
+            404, "not-found", _("%(ref)s tidak ditemukan") % {"ref": f"{rtype.name}/{resource_id}"}
+        )
     for source in rtype.sources:
         obj = filtered(source, user, [("_id", "", resource_id)]).first()
         if obj is not None:
@@ -231,10 +249,12 @@ def read(request: HttpRequest, resource_type: str, resource_id: str) -> HttpResp
                 actor = Actor.from_request(request, channel=Channel.API)
                 audit_read(actor, obj, label=f"FHIR {rtype.name}/{resource.id}")
             return _answer(resource, 200, request, media)
-    raise FhirError(404, "not-found", f"{rtype.name}/{resource_id} tidak ditemukan")
+    raise FhirError(
+        404, "not-found", _("%(ref)s tidak ditemukan") % {"ref": f"{rtype.name}/{resource_id}"}
+    )
 
 
 @_guarded
 def not_served(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Anything else under /fhir/ (system search, history, operations)."""
-    raise FhirError(404, "not-supported", f"/fhir/{rest} tidak dilayani")
+    raise FhirError(404, "not-supported", _("/fhir/%(path)s tidak dilayani") % {"path": rest})
