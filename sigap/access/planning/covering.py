@@ -242,7 +242,7 @@ def _matrix(model: _Reduced) -> sparse.csr_matrix:
 
 def _lp_start(
     model: _Reduced, k: int, best: set[int], best_value: float, deadline: float
-) -> tuple[set[int], float, np.ndarray, np.ndarray]:
+) -> tuple[set[int], float, np.ndarray, np.ndarray, float]:
     """Solve the LP relaxation once: its top-k columns, improved by swaps, may beat the
     greedy start; and reduced costs fix a column wherever flipping it from its LP value
     would bring the LP bound below the best plan known (no better plan has it flipped)."""
@@ -255,7 +255,7 @@ def _lp_start(
     )  # fmt: skip
     lower, upper = np.zeros(cols), np.ones(cols)
     if lp.status != 0:
-        return best, best_value, lower, upper
+        return best, best_value, lower, upper, np.inf
     y = lp.x[:cols]
     rounded = {int(c) for c in np.argsort(-y, kind="stable")[:k] if y[c] > 0}
     rounded = _swap_improve(model, rounded, min(deadline, time.perf_counter() + SWAP_SECONDS))
@@ -268,7 +268,7 @@ def _lp_start(
     at_one = bound + lp.upper.marginals[:cols] < best_value - slack
     upper[at_zero & (y < 0.5)] = 0.0
     lower[at_one & (y > 0.5)] = 1.0
-    return best, best_value, lower, upper
+    return best, best_value, lower, upper, bound
 
 
 def _milp(
@@ -279,7 +279,7 @@ def _milp(
     start = time.perf_counter()
     rows, cols = model.reach.shape
     # at most a quarter of the budget for the LP start
-    greedy, greedy_value, y_lower, y_upper = _lp_start(
+    greedy, greedy_value, y_lower, y_upper, lp_bound = _lp_start(
         model, k, greedy, greedy_value, start + seconds / 4
     )
     constraints = [
@@ -301,7 +301,8 @@ def _milp(
         },
     )
     bound = -float(result.mip_dual_bound) if result.mip_dual_bound is not None else np.inf
-    upper = _upper_bound(model, k)
+    # the LP bound stands when the solver stops before proving any
+    upper = min(_upper_bound(model, k), lp_bound)
     bound = min(bound, upper) if np.isfinite(bound) else upper
     picked = greedy
     if result.x is not None:
