@@ -74,6 +74,16 @@ def _mask(to: str) -> str:
     return to if len(to) <= 6 else f"{to[:4]}{'*' * (len(to) - 6)}{to[-2:]}"
 
 
+def _record(
+    channel: str, backend: str, to: str, text: str, ref: str, **extra: object
+) -> OutboundMessage:
+    """The outbound log row every backend writes (the ref cut to its column)."""
+    return OutboundMessage.objects.create(
+        channel=channel, backend=backend, to=to, text=text,
+        ref=clip(ref, OutboundMessage, "ref"), **extra,
+    )  # fmt: skip
+
+
 class ConsoleBackend:
     """The demo's channel: writes the message to the log instead of sending it."""
 
@@ -82,13 +92,7 @@ class ConsoleBackend:
 
     def send(self, channel: str, to: str, text: str, *, ref: str, payload: dict) -> OutboundMessage:
         log.warning("[%s to %s] %s", channel, _mask(to), text)
-        return OutboundMessage.objects.create(
-            channel=channel,
-            backend="console",
-            to=to,
-            text=text,
-            ref=clip(ref, OutboundMessage, "ref"),
-        )
+        return _record(channel, "console", to, text, ref)
 
 
 class WebhookBackend:
@@ -106,14 +110,7 @@ class WebhookBackend:
     def send(self, channel: str, to: str, text: str, *, ref: str, payload: dict) -> OutboundMessage:
         endpoint = self.endpoint(to)
         delivery = enqueue(endpoint, f"message.{channel}", {"text": text, **payload}, ref=ref)
-        return OutboundMessage.objects.create(
-            channel=channel,
-            backend="webhook",
-            to=to,
-            text=text,
-            ref=clip(ref, OutboundMessage, "ref"),
-            delivery=delivery,
-        )
+        return _record(channel, "webhook", to, text, ref, delivery=delivery)
 
 
 class HttpGatewayBackend(WebhookBackend):
@@ -123,14 +120,7 @@ class HttpGatewayBackend(WebhookBackend):
         endpoint = self.endpoint(str(self.options.get("ENDPOINT", "")))
         body = {"to": to, "text": text, **payload}
         delivery = enqueue(endpoint, f"message.{channel}", body, ref=ref)
-        return OutboundMessage.objects.create(
-            channel=channel,
-            backend="gateway",
-            to=to,
-            text=text,
-            ref=clip(ref, OutboundMessage, "ref"),
-            delivery=delivery,
-        )
+        return _record(channel, "gateway", to, text, ref, delivery=delivery)
 
 
 def backend_for(channel: str) -> Backend:
