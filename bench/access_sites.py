@@ -213,6 +213,11 @@ def run(opts: argparse.Namespace) -> int:
         'optimality gap of the exact plan (0 = optimal); "exact s" is wall-clock seconds '
         "(the budget is wall-clock) with the CPU seconds of this process in brackets, as the "
         "machine is shared; the last column is how far the greedy plan falls short.",
+        "",
+        "`sigap plan sites INSTANCE.json --seconds S` runs the same `solve_max_covering` on a "
+        'JSON file and prints `{"chosen": [...], "covered_population": X, "gap": ..., '
+        '"status": ..., "bound": ..., "seconds": ..., "greedy": {...}}` (exit status 2 and '
+        "a message for a file it cannot use).",
     ]
     if opts.access_sites_only in ("generated", "both"):
         rows, gen_ok = run_generated(opts.access_sites_seconds, opts.seed)
