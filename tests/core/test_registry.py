@@ -41,11 +41,11 @@ def test_no_app_imports_the_demo_command_package():
 
 def test_the_apps_registered_their_parts():
     assert [d.app_label for d in registry.demos()] == [
-        "beds", "coverage", "referrals", "emergency", "homecare", "nutrition"
+        "beds", "coverage", "referrals", "emergency", "homecare", "nutrition", "access"
     ]  # fmt: skip
     assert set(registry.benchmarks()) == {
         "beds", "emergency", "referrals", "homecare", "coverage", "nutrition",
-        "nutrition-quality",
+        "nutrition-quality", "access-indicators", "access-sites",
     }  # fmt: skip
     assert set(registry.simulations()) == {"emergency", "referrals"}
     assert nav.landing() == "beds:board"
@@ -53,6 +53,6 @@ def test_the_apps_registered_their_parts():
         "beds:board", "emergency:sos", "coverage:check", "homecare:request_form"
     ]  # fmt: skip
     assert [name for name, _label in nav.entries(nav.OFFICE)] == [
-        "beds:office", "emergency:report", "referrals:office", "coverage:dashboard",
-        "nutrition:dashboard", "nutrition:mch",
+        "monitoring:situation", "beds:office", "emergency:report", "referrals:office",
+        "coverage:dashboard", "nutrition:dashboard", "nutrition:mch", "access:map",
     ]  # fmt: skip
