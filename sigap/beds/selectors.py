@@ -21,7 +21,7 @@ from django.utils import timezone
 from sigap.core.travel import get_estimator
 from sigap.facilities.models import Facility
 
-from .models import BedClass, BoardChange, BoardState, Room
+from .models import BedClass, BedHold, BedUpdate, BoardChange, BoardState, Room
 
 CHECK_INTERVAL = 0.25  # seconds between version checks per process
 FULL_REBUILD_EVERY = 60.0  # seconds; also picks up facility edits (name, phone)
@@ -514,4 +514,36 @@ def rooms_of_active_facilities() -> QuerySet[Room]:
         Room.objects.filter(facility__is_active=True)
         .select_related("bed_class", "facility__kind", "facility__village__parent__parent__parent")
         .order_by("facility__name", "facility_id", "bed_class__sort", "code", "pk")
+    )
+
+
+def update_rows(area: str, until: datetime) -> list[tuple]:
+    """The bed-update history of the hospitals in `area` up to `until`, oldest first, as
+    (at, facility_id, facility name, kodekelas, room_code, kind, source, capacity, free,
+    reserved, preparing): the health office's reports replay it with NumPy."""
+    return list(
+        BedUpdate.objects.filter(at__lte=until, facility__village__code__startswith=area)
+        .order_by("at", "id")
+        .values_list(
+            "at",
+            "facility_id",
+            "facility__name",
+            "bed_class_id",
+            "room_code",
+            "kind",
+            "source",
+            "capacity",
+            "free",
+            "reserved",
+            "preparing",
+        )  # fmt: skip
+    )
+
+
+def hold_rows(area: str, start: datetime, end: datetime) -> list[dict]:
+    """Bed holds taken in [start, end) in `area`'s hospitals: facility, class, status."""
+    return list(
+        BedHold.objects.filter(
+            created_at__gte=start, created_at__lt=end, facility__village__code__startswith=area
+        ).values("facility_id", "facility__name", "bed_class_id", "status")
     )

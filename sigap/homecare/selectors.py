@@ -160,3 +160,32 @@ def visit_counts(area: str, day: date) -> dict[str, int]:
         missed=Count("id", filter=Q(status=VisitStatus.MISSED)),
         open=Count("id", filter=Q(status__in=open_states)),
     )
+
+
+def visit_rows(area: str, first: date, last: date) -> list[dict]:
+    """Home visits dated first..last by Puskesmas in `area`: day, status (and its label's
+    reason text), the Puskesmas and its kecamatan/kelurahan. No personal data."""
+    return list(
+        Visit.objects.filter(
+            date__gte=first, date__lte=last, facility__village__code__startswith=area
+        ).values(
+            "date",
+            "status",
+            "status_reason",
+            "facility_id",
+            "facility__name",
+            "facility__village_id",
+            "facility__village__name",
+            "facility__village__parent__name",
+        )  # fmt: skip
+    )
+
+
+def trip_rows(area: str, first: date, last: date) -> list[dict]:
+    """Jemput Sakit Antar Sehat trips dated first..last from bases in `area` (no personal
+    data): day, direction, status, status reason, base name."""
+    return list(
+        TransportTrip.objects.filter(
+            date__gte=first, date__lte=last, base__village__code__startswith=area
+        ).values("date", "direction", "status", "status_reason", "base__name")
+    )

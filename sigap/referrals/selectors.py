@@ -27,7 +27,7 @@ from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility, Kind
 from sigap.regions.services import mask_nik
 
-from .models import Referral, ReferralAnswer, ReferralDailyStat
+from .models import Referral, ReferralAnswer, ReferralDailyStat, ReferralEvent
 
 HOSPITALS_TTL = 60.0
 STATS_TTL = 30.0
@@ -639,3 +639,55 @@ def visible_referrals(user: User | None) -> QuerySet[Referral]:
         )
     operated = facility_services.facilities_operated_by(user)
     return qs.filter(Q(created_by=user) | Q(receiver__in=operated) | Q(sender__in=operated))
+
+
+# --- the health office's period report ----------------------------------------------------
+
+
+def report_rows(area: str, start: datetime, end: datetime) -> dict[str, list[dict]]:
+    """For the office's report over [start, end), referrals received by hospitals in `area`
+    (no personal data): `sent` (referrals created), `answers` (each offer's outcome and
+    seconds), `refusals` (each rejection with its note and the bed class asked for),
+    `closed` (closed in the period: back-referral note given, arrival and close times).
+    `from_emergency` marks a PSC 119 hand-off (it carries the incident's reference)."""
+    in_area = Q(receiver__village__code__startswith=area)
+    sent = list(
+        Referral.objects.filter(in_area, created_at__gte=start, created_at__lt=end)
+        .annotate(from_emergency=~Q(incident_ref=""))
+        .values(
+            "created_at",
+            "urgency",
+            "diagnosis_code",
+            "diagnosis_name",
+            "receiver_id",
+            "receiver__name",
+            "status",
+            "from_emergency",
+        )  # fmt: skip
+    )
+    answers = list(
+        ReferralAnswer.objects.filter(
+            answered_at__gte=start, answered_at__lt=end, facility__village__code__startswith=area
+        ).values("facility_id", "facility__name", "outcome", "seconds", "urgency")
+    )
+    refusals = list(
+        ReferralEvent.objects.filter(
+            action="reject", at__gte=start, at__lt=end, facility__village__code__startswith=area
+        )
+        .annotate(from_emergency=~Q(referral__incident_ref=""))
+        .values(
+            "at",
+            "facility_id",
+            "facility__name",
+            "note",
+            "referral__room_class_id",
+            "referral__bed_class_id",
+            "from_emergency",
+        )  # fmt: skip
+    )
+    closed = list(
+        Referral.objects.filter(in_area, closed_at__gte=start, closed_at__lt=end)
+        .annotate(back=~Q(back_referral_note=""))
+        .values("receiver_id", "receiver__name", "arrived_at", "closed_at", "back")
+    )
+    return {"sent": sent, "answers": answers, "refusals": refusals, "closed": closed}
