@@ -50,3 +50,34 @@ class PopulationFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kelurahan_id}: {self.population}"
+
+
+class Scenario(BaseModel):
+    """A saved siting plan: what the analyst asked (`params`), what the planner answered
+    (`result`: exact and greedy plan, figures before and after), who asked and when."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Menunggu giliran")
+        RUNNING = "running", _("Sedang dihitung")
+        DONE = "done", _("Selesai")
+        FAILED = "failed", _("Gagal")
+
+    name = models.CharField(max_length=120)
+    area_code = models.CharField(max_length=10)
+    params = models.JSONField()
+    result = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    error = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_synthetic = models.BooleanField(
+        default=False, help_text=_("Data demo sintetis, bukan angka nyata")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["area_code", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.name
