@@ -17,7 +17,7 @@ from sigap.core.auth import operator_auth
 from sigap.core.errors import InvalidInput
 from sigap.core.services import Actor, Channel
 
-from . import selectors, services
+from . import scenarios, selectors, services
 
 router = Router(tags=["access"])
 
@@ -103,3 +103,71 @@ def population(
         "rows": upload.row_count,
         "total_population": upload.total_population,
     }
+
+
+class PointIn(Schema):
+    name: str = Field("", max_length=80)
+    lat: float
+    lon: float
+
+
+class ScenarioIn(Schema):
+    name: str = Field(..., description="scenario name, e.g. 'upgrade 3 Pustu'")
+    k: int = Field(..., description="at most this many sites (0 = as is)")
+    objective: Literal["covering", "median"] = "covering"
+    minutes: float = Field(30.0, description="T: the covering radius in minutes (> 0)")
+    upgrades: bool = Field(True, description="existing Pustu may be upgraded to Puskesmas")
+    new_sites: bool = Field(True, description="new Puskesmas at kelurahan centroids")
+    points: list[PointIn] = Field([], description="other proposed sites")
+    weights: Literal["none", "need"] = "none"
+    mode: str = "motorbike"
+    hour: int = 8
+    seconds: float = Field(20.0, description="solver time limit")
+    area: str = ""
+
+
+def _scenario_out(s) -> dict:
+    return {
+        "id": str(s.public_id),
+        "name": s.name,
+        "area": s.area_code,
+        "status": s.status,
+        "status_label": str(s.get_status_display()),
+        "error": s.error,
+        "params": s.params,
+        "created_at": s.created_at.isoformat(),
+        "created_by": s.created_by.username if s.created_by else None,
+        "result": s.result,
+    }
+
+
+@router.post(
+    "/scenarios", auth=operator_auth, response={201: dict, 202: dict}, url_name="access_scenarios"
+)
+def create_scenario(request: HttpRequest, body: ScenarioIn):
+    """Solve and save a siting scenario: 201 with the exact and greedy plan and the figures
+    before/after; 202 (status `queued`) when the plan is large and runs in the background.
+    4xx `{code, message, field}` on bad input (K too large, T <= 0, nothing to choose); a
+    refusal saves nothing."""
+    s = scenarios.create_scenario(_actor(request), body.dict())
+    return (201 if s.status == s.Status.DONE else 202), _scenario_out(s)
+
+
+@router.get("/scenarios", auth=operator_auth, url_name="access_scenario_list")
+def list_scenarios(request: HttpRequest):
+    """The saved scenarios of the caller's area, newest first (without results)."""
+    rows = scenarios.visible_scenarios(_actor(request))[:200]
+    return [_scenario_out(s) | {"result": None} for s in rows]
+
+
+@router.get("/scenarios/compare", auth=operator_auth, url_name="access_scenario_compare")
+def compare_scenarios(request: HttpRequest, ids: list[str] = Query(...)):
+    """Finished scenarios side by side (`?ids=..&ids=..`, at most 4)."""
+    actor = _actor(request)
+    chosen = [scenarios.get_scenario(actor, i) for i in dict.fromkeys(ids)][:4]
+    return scenarios.compare(chosen)
+
+
+@router.get("/scenarios/{public_id}", auth=operator_auth, url_name="access_scenario")
+def get_scenario(request: HttpRequest, public_id: str):
+    return _scenario_out(scenarios.get_scenario(_actor(request), public_id))
