@@ -13,10 +13,12 @@ from collections.abc import Callable
 
 from sigap.core import exports
 from sigap.core.demo import demo_rng
+from sigap.core.errors import InvalidInput
 from sigap.core.services import Actor
 from sigap.regions.models import Region
 
-from . import selectors, services
+from . import scenarios, selectors, services
+from .models import Scenario
 
 FALLBACK_PER_KELURAHAN = 9_600
 FILENAME = "penduduk-kelurahan-demo-sintetis.csv"
@@ -59,7 +61,39 @@ def build(area: Region, log: Callable[[str], None]) -> list[str]:
         s for s in rep.shares if s["target"] == "puskesmas" and s["minutes"] == 15
     )  # fmt: skip
     within = f"{share['percent']}%" if share["percent"] is not None else "-"
-    return [
+    lines = [
         f"Access: /akses/ - {upload.row_count} kelurahan, {upload.total_population:,} residents "
         f"(synthetic); {within} within 15 min of a Puskesmas by motorbike at 08:00"
     ]
+    saved = build_plans(area, log)
+    if saved:
+        lines.append(f"Planning: /akses/rencana/ - saved scenarios: {', '.join(saved)}")
+    return lines
+
+
+# The saved plans of the demo: as is, upgrade Pustu, build new (15 minutes by motorbike).
+DEMO_PLANS = (
+    {"name": "Apa adanya", "k": 0, "upgrades": True, "new_sites": True},
+    {"name": "Tingkatkan 3 Pustu", "k": 3, "upgrades": True, "new_sites": False},
+    {"name": "Bangun 2 Puskesmas baru", "k": 2, "upgrades": False, "new_sites": True},
+)
+
+
+def build_plans(area: Region, log: Callable[[str], None]) -> list[str]:
+    """The demo's saved scenarios (once: a plan of that name in the area is kept)."""
+    actor = Actor.system("demo")
+    saved = []
+    for plan in DEMO_PLANS:
+        if Scenario.objects.filter(area_code=area.code, name=plan["name"]).exists():
+            saved.append(plan["name"])
+            continue
+        data = plan | {"minutes": 15, "mode": "motorbike", "hour": 8, "seconds": 20,
+                       "area": area.code}  # fmt: skip
+        try:
+            scenario = scenarios.create_scenario(actor, data, synthetic=True)
+        except InvalidInput as exc:  # e.g. fewer than 3 Pustu in a small demo area
+            log(f"access: plan '{plan['name']}' skipped ({exc.message})")
+            continue
+        saved.append(scenario.name)
+        log(f"access: plan '{scenario.name}' saved ({scenario.status})")
+    return saved

@@ -24,3 +24,20 @@ def test_demo_population_is_exact_and_idempotent(facilities):
 def test_demo_of_an_area_without_kelurahan(db):
     area = Region.objects.create(code="99", level=1, name="Kosong")
     assert demo.build(area, lambda m: None) == []
+
+
+@pytest.mark.django_db
+def test_demo_saves_plans_once(facilities):
+    from sigap.access.models import Scenario
+
+    area = Region.objects.get(code="3374")
+    logged = []
+    lines = demo.build(area, logged.append)
+    # the tiny area has one Pustu: "upgrade 3" is skipped with a reason, the others saved
+    assert "/akses/rencana/" in lines[-1]
+    names = set(Scenario.objects.values_list("name", flat=True))
+    assert names == {"Apa adanya", "Bangun 2 Puskesmas baru"}
+    assert any("skipped" in m for m in logged)
+    assert all(s.is_synthetic and s.status == "done" for s in Scenario.objects.all())
+    demo.build(area, logged.append)
+    assert Scenario.objects.count() == 2
