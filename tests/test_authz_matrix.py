@@ -269,6 +269,8 @@ PAGE_POLICY: dict[str, Rule] = {
     "coverage:run": page(*OFFICE, absent="no quota run in the world"),
     "coverage:workers": page(*OFFICE),
     "monitoring:situation": page(*OFFICE),
+    "monitoring:report": page(*OFFICE),
+    "monitoring:monthly_pdf": page(*OFFICE),
     "nutrition:dashboard": page(ANALYST, PKM),
     "nutrition:export": page(ANALYST, PKM),
     "nutrition:entry": page(PKM),

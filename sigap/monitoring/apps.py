@@ -15,5 +15,6 @@ class MonitoringConfig(AppConfig):
 
         # first in the office menu; registered after beds (INSTALLED_APPS), so this home wins
         nav.add(nav.OFFICE, "monitoring:situation", _("Situasi"), 0)
+        nav.add(nav.OFFICE, "monitoring:report", _("Laporan"), 1)
         nav.home(Role.ANALYST, "monitoring:situation")
         nav.home(Role.ADMIN, "monitoring:situation")
