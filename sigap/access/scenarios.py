@@ -182,13 +182,18 @@ def clean_params(actor: Actor, data: dict[str, Any]) -> PlanParams:
     if isinstance(points, str):
         points = parse_points(points)
     else:
+        if not all(isinstance(p, dict) for p in points):
+            raise InvalidInput(_("Titik usulan harus berisi nama, lintang, bujur."), field="points")
         points = tuple(
-            (str(p["name"])[:80].strip() or _("Titik usulan"),
-             _number(p["lat"], "points", _("Lintang")), _number(p["lon"], "points", _("Bujur")))
+            (str(p.get("name") or "")[:80].strip() or _("Titik usulan"),
+             _number(p.get("lat"), "points", _("Lintang")),
+             _number(p.get("lon"), "points", _("Bujur")))
             for p in points
         )  # fmt: skip
     if len(points) > MAX_POINTS:
-        raise InvalidInput(_("Paling banyak %(n)d titik usulan.") % {"n": MAX_POINTS}, "points")
+        raise InvalidInput(
+            _("Paling banyak %(n)d titik usulan.") % {"n": MAX_POINTS}, field="points"
+        )
     area = str(data.get("area") or "")
     user = actor.user
     default_area = (user.area_code if user is not None else "") or ""

@@ -110,6 +110,10 @@ def test_point_added_by_the_analyst(people):
         ({"seconds": 0}, "seconds"),
         ({"points": "Di laut; -6.50; 110.40"}, "points"),  # 50 km north: outside the area
         ({"points": "tanpa koordinat"}, "points"),
+        ({"points": "\n".join(f"T{i}; -7.09; 110.415" for i in range(51))}, "points"),
+        ({"points": [{"name": "x", "lat": "utara", "lon": 110.4}]}, "points"),
+        ({"points": [{"name": "x"}]}, "points"),
+        ({"points": [3]}, "points"),
         ({"area": "3301"}, "area"),  # another kab/kota than the analyst's
     ],
 )
