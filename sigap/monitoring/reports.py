@@ -241,12 +241,19 @@ def referral_tables(data: dict, period: Period) -> list[Table]:
             _("Median lama rawat (hari)"),
         ],
     )
+    answers_of: dict[int, list[dict]] = defaultdict(list)
+    for a in answers:
+        answers_of[a["facility_id"]].append(a)
+    closed_of: dict[int, list[dict]] = defaultdict(list)
+    for c in closed:
+        closed_of[c["receiver_id"]].append(c)
+    received = Counter(r["receiver_id"] for r in sent)
     for fid, name in sorted(hospitals.items(), key=lambda kv: kv[1]):
-        mine = [a for a in answers if a["facility_id"] == fid]
+        mine = answers_of[fid]
         answered = [a["seconds"] / 60 for a in mine if a["outcome"] != "timeout"]
         s = stats(answered)
         out = Counter(a["outcome"] for a in mine)
-        done = [c for c in closed if c["receiver_id"] == fid]
+        done = closed_of[fid]
         stay = stats(
             (c["closed_at"] - c["arrived_at"]).total_seconds() / 86400
             for c in done
@@ -255,7 +262,7 @@ def referral_tables(data: dict, period: Period) -> list[Table]:
         per.rows.append(
             [
                 name,
-                sum(1 for r in sent if r["receiver_id"] == fid),
+                received[fid],
                 len(mine),
                 out["accepted"],
                 out["rejected"],
@@ -392,10 +399,10 @@ def bed_tables(area: str, period: Period, now: datetime, refusals: list[dict]) -
     )
     refused = Counter(r["facility_id"] for r in bed_refusals)
     contradicted: Counter = Counter()
-    unknown_class = 0
+    unknown_class: Counter = Counter()  # refusals without a bed class are not judged
     for r, p, free in zip(bed_refusals, probes, seen["probes"], strict=True):
         if not p[2]:
-            unknown_class += 1
+            unknown_class[r["facility_id"]] += 1
         elif free > 0:
             contradicted[r["facility_id"]] += 1
     hold_counts: dict[int, Counter] = defaultdict(Counter)
@@ -425,15 +432,7 @@ def bed_tables(area: str, period: Period, now: datetime, refusals: list[dict]) -
                 name,
                 refused[fid],
                 contradicted[fid],
-                share(
-                    contradicted[fid],
-                    refused[fid]
-                    - sum(
-                        1
-                        for r, p in zip(bed_refusals, probes, strict=True)
-                        if r["facility_id"] == fid and not p[2]
-                    ),
-                ),
+                share(contradicted[fid], refused[fid] - unknown_class[fid]),
                 share(rep_days, days),
                 mean_free,
                 sum(hc.values()),
@@ -447,7 +446,7 @@ def bed_tables(area: str, period: Period, now: datetime, refusals: list[dict]) -
     )
     if unknown_class:
         trust.note += " " + _("%(n)s penolakan tanpa kelas tempat tidur tidak dinilai.") % {
-            "n": unknown_class
+            "n": sum(unknown_class.values())
         }
     occupancy.note = _("BOR dari laporan RS pada pukul 12.00 setiap hari periode.")
     return [occupancy, trust]

@@ -295,3 +295,24 @@ def test_monthly_pdf(analyst):
     assert re.search(r"dibuat \d\d/\d\d/\d{4} \d\d:\d\d", text)
     assert c.get("/dinkes/laporan/bulanan.pdf", {"month": "2026-3"}).status_code == 400
     assert c.get("/dinkes/laporan/bulanan.pdf").status_code == 200  # last month by default
+
+
+def test_refusal_without_a_bed_class_is_not_judged_and_province_scope_sums_areas(
+    analyst, provincial
+):
+    from tests.monitoring.conftest import MAGELANG_KEL
+
+    alfa, tidar = hospital("RS Alfa"), hospital("RS Tidar", village=MAGELANG_KEL)
+    bed_update(alfa, wib(2026, 3, 1, 8), "ICU", free=2, kind="create")
+    bed_update(tidar, wib(2026, 3, 1, 8), "ICU", free=2, kind="create")
+    refusal(alfa, wib(2026, 3, 5, 9), "Tempat tidur penuh", cls=None)
+    refusal(tidar, wib(2026, 3, 5, 9), "Tempat tidur penuh")
+    city = build(analyst)
+    trust = city.table("bed_trust")
+    assert {r[0] for r in trust.rows} == {"RS Alfa"}  # Magelang is another area
+    assert trust.rows[0][1:4] == [1, 0, "—"]
+    assert "1 penolakan tanpa kelas tempat tidur tidak dinilai." in trust.note
+    province = cells(build(provincial), "bed_trust")
+    assert province["RS Tidar"][:2] == [1, 1]
+    # the same report twice reads the same figures
+    assert build(analyst).tables[3:] == city.tables[3:]
