@@ -79,27 +79,33 @@ def csv_text(header: Sequence[Any], rows: Iterable[Iterable[Any]]) -> str:
 def xlsx_bytes(sheet: str, header: Sequence[Any], rows: Iterable[Iterable[Any]]) -> bytes:
     """A one-sheet workbook; text cells are neutralised and typed as text (openpyxl would
     otherwise store text starting with `=` as a live formula)."""
+    return xlsx_book([(sheet, [header, *rows])])
+
+
+def xlsx_book(sheets: Iterable[tuple[str, Iterable[Iterable[Any]]]]) -> bytes:
+    """A workbook of several sheets, each (name, rows) with the rows written as they come
+    (a title or header row is just a row); cells as in `xlsx_bytes`."""
     # loaded on first use: openpyxl takes about a second to import, most requests never need it
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(sheet[:31])
+    for name, rows in sheets:
+        ws = wb.create_sheet(name[:31])
 
-    def cells(row: Iterable[Any]) -> list[Any]:
-        out = []
-        for value in safe_row(row):
-            if isinstance(value, str):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"
-                out.append(cell)
-            else:
-                out.append(value)
-        return out
+        def cells(row: Iterable[Any], ws: Any = ws) -> list[Any]:
+            out = []
+            for value in safe_row(row):
+                if isinstance(value, str):
+                    cell = WriteOnlyCell(ws, value=value)
+                    cell.data_type = "s"
+                    out.append(cell)
+                else:
+                    out.append(value)
+            return out
 
-    ws.append(cells(header))
-    for row in rows:
-        ws.append(cells(row))
+        for row in rows:
+            ws.append(cells(row))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

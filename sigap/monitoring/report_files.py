@@ -6,8 +6,6 @@ The PDF uses fpdf2's core Helvetica, whose encoding is latin-1: text is made lat
 
 from __future__ import annotations
 
-import io
-
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
@@ -29,38 +27,15 @@ def table_xlsx(table: Table) -> bytes:
 
 
 def report_xlsx(report: Report) -> bytes:
-    """Every table on its own sheet, after a cover sheet (area, period, generated time);
-    text cells formula-safe as in sigap.core.exports."""
-    from openpyxl import Workbook  # about a second to import; only downloads need it
-    from openpyxl.cell import WriteOnlyCell
-
-    wb = Workbook(write_only=True)
-
-    def cells(ws, row) -> list:
-        out = []
-        for value in exports.safe_row(row):
-            if isinstance(value, str):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"
-                out.append(cell)
-            else:
-                out.append(value)
-        return out
-
-    cover = wb.create_sheet(_("laporan")[:31])
-    for row in _cover_lines(report):
-        cover.append(cells(cover, row))
+    """Every table on its own sheet (title, header, rows, note), after a cover sheet (area,
+    period, generated time); cells formula-safe through sigap.core.exports."""
+    sheets = [(_("laporan"), _cover_lines(report))]
     for t in report.tables:
-        ws = wb.create_sheet(t.key[:31])
-        ws.append(cells(ws, [t.title]))
-        ws.append(cells(ws, t.columns))
-        for row in t.rows:
-            ws.append(cells(ws, row))
+        rows = [[t.title], t.columns, *t.rows]
         if t.note:
-            ws.append(cells(ws, [t.note]))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+            rows.append([t.note])
+        sheets.append((t.key, rows))
+    return exports.xlsx_book(sheets)
 
 
 def _cover_lines(report: Report) -> list[list[str]]:
