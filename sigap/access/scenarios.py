@@ -538,13 +538,16 @@ def get_scenario(actor: Actor, public_id: Any) -> Scenario:
 
 
 def compare(scenarios: list[Scenario]) -> dict:
-    """Side by side: per scenario the population within 15/30/60 minutes before and after and
-    the gain; per kecamatan the gain within each scenario's T. Only finished scenarios."""
+    """Side by side: per scenario the population within 15/30/60 minutes (and within each
+    scenario's T) before and after and the gain; per kecamatan the gain within each
+    scenario's T. Only finished scenarios."""
     if not scenarios:
         raise InvalidInput(_("Pilih setidaknya satu skenario."), field="ids")
     done = [s for s in scenarios if s.status == Scenario.Status.DONE and s.result]
     if len(done) != len(scenarios):
         raise InvalidInput(_("Skenario yang belum selesai tidak dapat dibandingkan."), field="ids")
+    # 15/30/60 and every scenario's own T (a key missing from a scenario answers None)
+    keys = sorted({t for s in done for t in s.result["figures"]["thresholds"]}, key=float)
     columns = []
     kecamatan: dict[str, dict] = {}
     for s in done:
@@ -553,9 +556,9 @@ def compare(scenarios: list[Scenario]) -> dict:
             "id": str(s.public_id), "name": s.name, "params": s.params,
             "sites": s.result["exact"]["sites"], "gap": s.result["exact"]["gap"],
             "population": f["population"],
-            "before": {t: f["before"].get(t) for t in map(str, THRESHOLDS)},
-            "after": {t: f["after"].get(t) for t in map(str, THRESHOLDS)},
-            "gain": {t: f["gain"].get(t) for t in map(str, THRESHOLDS)},
+            "before": {t: f["before"].get(t) for t in keys},
+            "after": {t: f["after"].get(t) for t in keys},
+            "gain": {t: f["gain"].get(t) for t in keys},
             "limit": f["limit"], "gain_limit": f["gain"][f["limit"]],
             "mean_minutes_before": f["mean_minutes_before"],
             "mean_minutes_after": f["mean_minutes_after"],
@@ -570,7 +573,11 @@ def compare(scenarios: list[Scenario]) -> dict:
     rows = sorted(kecamatan.values(), key=lambda r: r["name"])
     for r in rows:
         r["gain"] += [None] * (width - len(r["gain"]))
-    return {"scenarios": columns, "kecamatan": rows, "thresholds": [str(t) for t in THRESHOLDS]}
+    figures_by_t = [
+        {"t": t, **{part: [c[part][t] for c in columns] for part in ("before", "after", "gain")}}
+        for t in keys
+    ]
+    return {"scenarios": columns, "kecamatan": rows, "thresholds": keys, "rows": figures_by_t}
 
 
 def compare_rows(data: dict) -> tuple[list[str], list[list]]:

@@ -152,6 +152,14 @@ def test_compare_two_scenarios(people):
     assert gain15[1:] == [0, 7000]
 
 
+def test_compare_shows_each_scenarios_own_limit(people):
+    a, b = ask(people, k=0, name="0"), ask(people, minutes=20, name="T20")
+    data = scenarios.compare([a, b])
+    assert data["thresholds"] == ["15", "20", "30", "60"]
+    row20 = next(r for r in data["rows"] if r["t"] == "20")
+    assert row20["before"][0] is None and row20["gain"] == [None, 7000]
+
+
 def test_compare_refuses_unfinished_and_empty(people):
     with pytest.raises(InvalidInput):
         scenarios.compare([])
