@@ -118,7 +118,10 @@ def nearest_by_target(
         near = nearest_minutes(
             v_lat, v_lon, f_lat[chosen], f_lon[chosen], estimator, at=at, mode=mode
         )
-        index = np.where(near.index >= 0, chosen[np.maximum(near.index, 0)], -1)
+        if chosen.size == 0:  # no facility of this kind: nobody has one within reach
+            index = np.full(near.index.shape, -1, dtype=near.index.dtype)
+        else:
+            index = np.where(near.index >= 0, chosen[np.maximum(near.index, 0)], -1)
         out[target] = Nearest(near.minutes, index)
     return out
 

@@ -76,3 +76,12 @@ def test_no_facility_of_a_kind_counts_in_the_denominator():
     nearest = {"pustu": engine.Nearest(np.array([np.nan, np.nan]), np.array([-1, -1]))}
     shares = engine.shares_within(np.array([10, 20]), np.array([True, True]), nearest)
     assert shares[0].denominator == 30 and shares[0].population == 0
+
+
+def test_a_kind_with_no_facility_at_all_is_out_of_reach():
+    """An area with hospitals but no Pustu (the fuzz found the 500): every village gets -1."""
+    masks = engine.target_masks(["rs"], [frozenset()])
+    near = engine.nearest_by_target(np.array([-7.0, -7.1]), np.array([110.0, 110.1]),
+                                    np.array([-7.0]), np.array([110.0]), masks, EST, at=AT)  # fmt: skip
+    assert near["pustu"].index.tolist() == [-1, -1] and np.isnan(near["pustu"].minutes).all()
+    assert near["hospital"].index.tolist() == [0, 0]
