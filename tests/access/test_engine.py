@@ -81,7 +81,7 @@ def test_no_facility_of_a_kind_counts_in_the_denominator():
 def test_a_kind_with_no_facility_at_all_is_out_of_reach():
     """An area with hospitals but no Pustu (the fuzz found the 500): every village gets -1."""
     masks = engine.target_masks(["rs"], [frozenset()])
-    near = engine.nearest_by_target(np.array([-7.0, -7.1]), np.array([110.0, 110.1]),
-                                    np.array([-7.0]), np.array([110.0]), masks, EST, at=AT)  # fmt: skip
+    v_lat, v_lon = np.array([-7.0, -7.1]), np.array([110.0, 110.1])
+    near = engine.nearest_by_target(v_lat, v_lon, np.array([-7.0]), np.array([110.0]), masks, EST)
     assert near["pustu"].index.tolist() == [-1, -1] and np.isnan(near["pustu"].minutes).all()
     assert near["hospital"].index.tolist() == [0, 0]
