@@ -834,6 +834,12 @@ def visible_handoffs(user: User | None) -> QuerySet[Handoff]:
     return qs.filter(hospital__in=facility_services.facilities_operated_by(user))
 
 
+def handoffs_for_exchange() -> QuerySet[Handoff]:
+    """Every hand-off with its incident, hospital and referral, unscoped: for the office's own
+    submission to SATUSEHAT (background jobs), never for a request."""
+    return Handoff.objects.select_related("incident", "hospital", "referral")
+
+
 def triage_labels() -> list[tuple[str, str]]:
     """(colour, label) of the triage colours, most urgent first."""
     return [(c, str(reference.TRIAGE[c][0])) for c in reference.TRIAGE_ORDER]

@@ -536,3 +536,9 @@ def visible_measurements(user: User | None) -> QuerySet[Measurement]:
     if not _reads_nutrition(user):
         return Measurement.objects.none()
     return Measurement.objects.filter(scope_filter(user, "kelurahan_code"))
+
+
+def measurements_for_exchange() -> QuerySet[Measurement]:
+    """Every measurement with its child and posyandu, unscoped: for the office's own
+    submission to SATUSEHAT (background jobs), never for a request."""
+    return Measurement.objects.select_related("child", "posyandu")
