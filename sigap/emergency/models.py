@@ -278,6 +278,8 @@ class Assignment(BaseModel):
     )
     eta_minutes = models.FloatField(null=True, blank=True)
     distance_km = models.FloatField(null=True, blank=True)
+    # the crew's explicit "job accepted" on the phone (the dispatcher sees it)
+    accepted_at = models.DateTimeField(null=True, blank=True)
     en_route_at = models.DateTimeField(null=True, blank=True)
     on_scene_at = models.DateTimeField(null=True, blank=True)
     transport_at = models.DateTimeField(null=True, blank=True)
@@ -311,10 +313,19 @@ class UnitStatusChange(models.Model):
     reason = models.CharField(max_length=200, blank=True)
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
+    # the crew phone's key for this press: a replayed request does not move the unit again
+    client_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["unit", "at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client_key"],
+                condition=~Q(client_key=""),
+                name="unit_status_change_client_key_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.from_status}->{self.to_status}"
@@ -371,3 +382,56 @@ class Handoff(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.incident_id} -> {self.hospital_id} ({self.status})"
+
+
+class CrewVitals(BaseModel):
+    """Vital signs and a short handover note the crew records for the patient of an
+    incident; the receiving hospital's emergency room reads the latest."""
+
+    class Avpu(models.TextChoices):
+        ALERT = "A", _("Sadar penuh (A)")
+        VOICE = "V", _("Respons suara (V)")
+        PAIN = "P", _("Respons nyeri (P)")
+        UNRESPONSIVE = "U", _("Tidak respons (U)")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="crew_vitals")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="crew_vitals")
+    recorded_at = models.DateTimeField(db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    systolic = models.PositiveSmallIntegerField(null=True, blank=True)
+    diastolic = models.PositiveSmallIntegerField(null=True, blank=True)
+    pulse = models.PositiveSmallIntegerField(null=True, blank=True)
+    respiration = models.PositiveSmallIntegerField(null=True, blank=True)
+    spo2 = models.PositiveSmallIntegerField(null=True, blank=True)
+    temperature = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    gcs = models.PositiveSmallIntegerField(null=True, blank=True)
+    avpu = models.CharField(max_length=1, choices=Avpu.choices, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    client_key = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        verbose_name = _("tanda vital kru")
+        verbose_name_plural = _("tanda vital kru")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client_key"],
+                condition=~Q(client_key=""),
+                name="crew_vitals_client_key_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(gcs__isnull=True) | Q(gcs__gte=3, gcs__lte=15),
+                name="crew_vitals_gcs_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(systolic__isnull=True)
+                | Q(diastolic__isnull=True)
+                | Q(diastolic__lt=models.F("systolic")),
+                name="crew_vitals_bp_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.recorded_at:%H:%M}"
