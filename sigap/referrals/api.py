@@ -67,6 +67,8 @@ class RecommendQuery(Schema):
     payer: str = Field("general", description="only decides the ward class")
     jkn_class: str = Field("", max_length=3)
     limit: int = Field(10, ge=1, le=50)
+    diagnosis: str = Field("", max_length=10, description="ICD-10 code (time-critical ranking)")
+    urgency: str = Field("", max_length=16, description="emergency or elective")
 
 
 class RecommendOut(Schema):
@@ -83,6 +85,8 @@ class RecommendOut(Schema):
     answer_minutes: float | None
     recent_offers: int
     score: float
+    time_critical: str | None = Field(None, description="the time-critical condition, if any")
+    reason: str = Field(..., description="why the hospital is where it is, for people")
 
 
 @router.get(
@@ -107,8 +111,17 @@ def recommend(request: HttpRequest, q: Query[RecommendQuery]):
     if q.payer not in Referral.Payer.values:
         raise InvalidInput("Penjamin tidak dikenal.", field="payer")
     room = services.room_class_for(q.payer, q.bed_class.upper() or None, q.jkn_class.upper())
+    if q.urgency and q.urgency not in Referral.Urgency.values:
+        raise InvalidInput("Tingkat kegawatan tidak dikenal.", field="urgency")
     return selectors.recommend(
-        lat=lat, lon=lon, service=q.service, bed_class=room or "", exclude=exclude, limit=q.limit
+        lat=lat,
+        lon=lon,
+        service=q.service,
+        bed_class=room or "",
+        exclude=exclude,
+        limit=q.limit,
+        diagnosis=q.diagnosis,
+        urgency=q.urgency,
     )
 
 

@@ -19,15 +19,17 @@ from datetime import datetime, timedelta
 import numpy as np
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.beds import services as bed_services
 from sigap.core.models import Role, User
 from sigap.core.travel import get_estimator
 from sigap.facilities import services as facility_services
-from sigap.facilities.models import Facility, Kind
+from sigap.facilities.models import Facility, Kind, Service
 from sigap.regions.services import mask_nik
 
 from .models import Referral, ReferralAnswer, ReferralDailyStat, ReferralEvent
+from .time_critical import Condition, condition_for
 
 HOSPITALS_TTL = 60.0
 STATS_TTL = 30.0
@@ -46,6 +48,8 @@ class _Hospitals:
     lons: np.ndarray = field(default_factory=lambda: np.zeros(0))
     info: list[dict] = field(default_factory=list)
     services: dict[str, np.ndarray] = field(default_factory=dict)  # code -> bool mask
+    service_names: dict[str, str] = field(default_factory=dict)
+    class_names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -94,6 +98,8 @@ def _load_hospitals() -> _Hospitals:
     for facility_id, service in through:
         mask = h.services.setdefault(service, np.zeros(len(rows), dtype=bool))
         mask[position[facility_id]] = True
+    h.service_names = dict(Service.objects.values_list("code", "name"))
+    h.class_names = {c.code: c.name for c in bed_services.public_bed_classes()}
     return h
 
 
@@ -144,13 +150,18 @@ def recommend(
     exclude: set[int] | frozenset[int] = frozenset(),
     limit: int = 10,
     now: datetime | None = None,
+    diagnosis: str = "",
+    urgency: str = "",
 ) -> list[dict]:
-    """Hospitals ranked for a referral from (lat, lon).
+    """Hospitals ranked for a referral from (lat, lon), each with a `reason` people read.
 
-    Only hospitals with the service (when one is asked). Hospitals with a free bed of the
-    class first (when one is asked); then by an expected-delay score in minutes: travel time
-    + answer time + 30 x the chance of a refusal (a refusal costs about a new search and
-    another drive). The payer is not an input."""
+    Only hospitals with the service (when one is asked). A time-critical diagnosis (stroke,
+    ACS, major trauma, obstetric haemorrhage, sepsis ...; `time_critical.csv`) that is not
+    elective ranks as a clinician would: capable hospitals (offering the condition's service)
+    with a free bed of the class first, each group by travel time alone. Otherwise hospitals
+    with a free bed of the class first (when one is asked); then by an expected-delay score
+    in minutes: travel time + answer time + 30 x the chance of a refusal (a refusal costs
+    about a new search and another drive). The payer is not an input."""
     now = now or timezone.now()
     hosp = _get_hospitals()
     n = len(hosp.pks)
@@ -181,8 +192,18 @@ def recommend(
     )
     score = minutes + answer + 30.0 * (1.0 - rate)
     no_bed = (free <= 0) if bed_class else np.zeros(n, dtype=bool)
+    condition = condition_for(diagnosis) if urgency != Referral.Urgency.ELECTIVE else None
+    capable = np.ones(n, dtype=bool)
+    if condition is not None and condition.service:
+        capable = hosp.services.get(condition.service, np.zeros(n, dtype=bool))
     idx = np.flatnonzero(ok)
-    order = idx[np.lexsort((score[idx], no_bed[idx]))][: max(1, min(limit, 50))]
+    if condition is not None:
+        # capable with a bed, capable without, then the others; minutes decide in each group
+        group = (~capable).astype(int) * 2 + no_bed.astype(int)
+        keys = (score[idx], minutes[idx], group[idx])
+    else:
+        keys = (score[idx], no_bed[idx])
+    order = idx[np.lexsort(keys)][: max(1, min(limit, 50))]
     out = []
     for i in order:
         info = hosp.info[i]
@@ -203,9 +224,52 @@ def recommend(
                 "answer_minutes": round(float(s[1]), 1) if s and s[1] is not None else None,
                 "recent_offers": s[2] if s else 0,
                 "score": round(float(score[i]), 1),
+                "time_critical": condition.label if condition else None,
+                "reason": _reason(
+                    hosp,
+                    minutes=float(minutes[i]),
+                    bed_class=bed_class,
+                    free=int(free[i]),
+                    on_board=bool(on_board[i]),
+                    condition=condition,
+                    capable=bool(capable[i]),
+                    acceptance=s[0] if s else None,
+                ),
             }
         )
     return out
+
+
+def _reason(
+    hosp: _Hospitals,
+    *,
+    minutes: float,
+    bed_class: str,
+    free: int,
+    on_board: bool,
+    condition: Condition | None,
+    capable: bool,
+    acceptance: float | None,
+) -> str:
+    """Why a hospital is where it is, e.g. "12 menit, ICU kosong 2, layanan Stroke unit"."""
+    parts = [_("%(n)d menit") % {"n": max(1, round(minutes))}]
+    if bed_class:
+        label = hosp.class_names.get(bed_class, bed_class)
+        if not on_board:
+            parts.append(_("%(cls)s tidak dilaporkan") % {"cls": label})
+        elif free > 0:
+            parts.append(_("%(cls)s kosong %(n)d") % {"cls": label, "n": free})
+        else:
+            parts.append(_("%(cls)s penuh") % {"cls": label})
+    if condition is not None and condition.service:
+        name = hosp.service_names.get(condition.service, condition.service)
+        if capable:
+            parts.append(_("layanan %(service)s") % {"service": name})
+        else:
+            parts.append(_("tanpa layanan %(service)s") % {"service": name})
+    elif acceptance is not None:
+        parts.append(_("menerima %(pct)d%% rujukan") % {"pct": round(acceptance * 100)})
+    return ", ".join(parts)
 
 
 # --- lists --------------------------------------------------------------------------------

@@ -119,6 +119,8 @@ def _form_context(request: HttpRequest, values: dict, error: SigapError | None =
             service=values.get("service", ""),
             bed_class=room or "",
             exclude={sender.pk} if sender else set(),
+            diagnosis=values.get("diagnosis", ""),
+            urgency=values.get("urgency", ""),
         )
     hospitals = list(
         Facility.objects.filter(kind_id=Kind.HOSPITAL, is_active=True)
@@ -290,6 +292,8 @@ def detail(request: HttpRequest, ref: str) -> HttpResponse:
             bed_class=referral.room_class_id or "",
             exclude=services.tried_facility_ids(referral)
             | ({referral.sender_id} if referral.sender_id else set()),
+            diagnosis=referral.diagnosis_code,
+            urgency=referral.urgency,
         )
     if error is None:  # a refused form writes nothing, the audit trail included
         audit_read(actor, referral, label=referral.number)

@@ -42,6 +42,8 @@ def _propose_next(referral: Referral, now: datetime) -> Facility | None:
         | ({referral.sender_id} if referral.sender_id else set()),
         limit=1,
         now=now,
+        diagnosis=referral.diagnosis_code,
+        urgency=referral.urgency,
     )
     if not options:
         return None

@@ -79,7 +79,10 @@
       var params = new URLSearchParams({
         sender: sender.value, service: service, bed_class: bedClass,
         payer: document.getElementById("f-payer").value,
-        jkn_class: document.getElementById("f-jkn-class").value, limit: "8"
+        jkn_class: document.getElementById("f-jkn-class").value, limit: "8",
+        urgency: document.getElementById("f-urgency").value,
+        // only a code goes to the ranking; a typed word is not a diagnosis yet
+        diagnosis: (document.getElementById("f-diagnosis").value.match(/^\s*([A-Za-z][0-9]{2}(\.[0-9]{1,2})?)/) || [, ""])[1]
       });
       var chosen = (form.querySelector("input[name=receiver]:checked") || {}).value;
       getJSON(form.dataset.recommend + "?" + params).then(function (rows) {
@@ -92,15 +95,13 @@
           input.checked = chosen ? chosen === h.id : i === 0;
           label.appendChild(input);
           label.appendChild(el("b", "rec-name", h.name));
-          label.appendChild(el("span", "", h.travel_minutes + " " + box.dataset.min));
-          if (h.free_beds !== null) label.appendChild(el("span", "", box.dataset.free + ": " + h.free_beds));
-          if (h.acceptance_rate !== null) label.appendChild(el("span", "", box.dataset.rate + " " + Math.round(h.acceptance_rate * 100) + "%"));
+          label.appendChild(el("span", "rec-why", h.reason));
           if (h.answer_minutes !== null) label.appendChild(el("span", "", box.dataset.answer + " " + h.answer_minutes + " " + box.dataset.min));
           box.appendChild(label);
         });
       }).catch(function () {});
     }, 250);
-    ["f-service", "f-bed-class", "f-payer", "f-jkn-class", "f-sender"].forEach(function (id) {
+    ["f-service", "f-bed-class", "f-payer", "f-jkn-class", "f-sender", "f-urgency", "f-diagnosis"].forEach(function (id) {
       var e = document.getElementById(id);
       if (e) e.addEventListener("change", refresh);
     });
