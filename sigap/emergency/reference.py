@@ -231,3 +231,22 @@ def triage_from_text(text: str) -> TextTriage:
 def suggest_triage_all(category: str, answers: dict[str, bool], text: str = "") -> str:
     """The most urgent of what the answers and the text point to; hijau when neither does."""
     return most_urgent(suggest_triage(category, answers), triage_from_text(text).colour)
+
+
+# Why a dispatcher ends an incident, as people read it: code -> (label, the status it ends
+# in). A cancellation is for an incident that needed no response (allowed before the unit
+# reaches the scene); a closure ends one that was handled.
+CLOSE_REASONS = {
+    "treated_on_scene": (_("Ditangani di lokasi, tidak perlu dibawa"), "closed"),
+    "refused_transport": (_("Pasien menolak dibawa"), "closed"),
+    "delivered": (_("Pasien sudah diserahkan ke RS"), "closed"),
+    "deceased": (_("Pasien meninggal di lokasi"), "closed"),
+    "agency_handled": (_("Ditangani instansi lain"), "closed"),
+    "patient_not_found": (_("Pasien tidak ditemukan di lokasi"), "closed"),
+    "false_call": (_("Panggilan palsu/iseng"), "cancelled"),
+    "duplicate": (_("Duplikat kejadian lain"), "cancelled"),
+    "caller_cancelled": (_("Pemanggil membatalkan"), "cancelled"),
+    "own_transport": (_("Pasien berangkat sendiri ke RS"), "cancelled"),
+}
+# The agencies a dispatcher may hand a matter to from the console.
+HANDOVER_AGENCIES = ("police", "fire", "pmi", "bpbd")

@@ -50,6 +50,10 @@ def create_handoff(
         raise InvalidInput(_("Tujuan harus rumah sakit yang aktif."), field="hospital")
     if incident.status in (I.CLOSED, I.CANCELLED):
         raise Conflict(_("Kejadian sudah ditutup."), field="incident")
+    if incident.handoffs.filter(status=H.ARRIVED).exists():
+        raise Conflict(
+            _("Pasien sudah diserahkan ke RS."), code="illegal_transition", field="hospital"
+        )
     summary = _clean_text(summary, "patient_summary", 2000)
     if eta_minutes is not None and not (0 <= eta_minutes <= 24 * 60):
         raise InvalidInput(_("Perkiraan tiba tidak sah."), field="eta_minutes")

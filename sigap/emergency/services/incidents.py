@@ -157,8 +157,10 @@ def update_triage(
     answers: dict | None = None,
     victims: int | None = None,
     notes: str | None = None,
+    reason: str = "",
 ) -> Incident:
-    """Re-triage after more information (the colour may go up or down)."""
+    """Re-triage after more information (the colour may go up or down); `reason` (why the
+    colour changed) goes into the audit record."""
     require_role(actor, *CALL_ROLES)
     require_area(actor, incident.area_code)
     if triage not in reference.TRIAGE:
@@ -181,7 +183,7 @@ def update_triage(
             "emergency.incident.triage",
             incident,
             before=before,
-            after=incident_snapshot(incident),
+            after={**incident_snapshot(incident), **({"reason": reason} if reason else {})},
         )
     return incident
 
@@ -263,13 +265,15 @@ def _end_incident(
     """Release the active units, cancel the open hand-offs, then close or cancel; one
     transaction. The callers check who may."""
     with transaction.atomic():
+        # the incident ends first, with its own reason: a unit called off after it does not
+        # close it again as "penanganan selesai"
+        if incident.status not in (I.CLOSED, I.CANCELLED):
+            move_incident(actor, incident, to, reason=reason, now=now)
         for a in incident.assignments.filter(status=Assignment.Status.ACTIVE).select_related(
             "unit"
         ):
             units.cancel_assignment(actor, a, reason=reason or _("kejadian ditutup"), now=now)
-        incident.refresh_from_db()
         for h in incident.handoffs.filter(status__in=[H.PENDING, H.ACKNOWLEDGED]):
             move_handoff(actor, h, H.CANCELLED, reason=reason or _("kejadian ditutup"), now=now)
-        if incident.status not in (I.CLOSED, I.CANCELLED):
-            move_incident(actor, incident, to, reason=reason, now=now)
+        incident.refresh_from_db()
     return incident
