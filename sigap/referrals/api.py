@@ -46,13 +46,14 @@ class DiagnosisOut(Schema):
     code: str
     name: str
     billable: bool
+    term: str = Field("", description="the Bahasa Indonesia term that matched, if any")
 
 
 @router.get(
     "/icd10",
     response=list[DiagnosisOut],
     url_name="referrals_icd10",
-    summary="Search WHO ICD-10 by code or words",
+    summary="Search WHO ICD-10 by code, Indonesian term or English words",
 )
 def icd10_search(request: HttpRequest, query: Query[IcdQuery]):
     return [d.__dict__ for d in icd10.search(query.q, limit=query.limit)]

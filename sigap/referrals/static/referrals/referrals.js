@@ -61,8 +61,9 @@
           found[d.code.toUpperCase()] = d;
           var o = el("option");
           o.value = d.code;
-          o.label = d.code + " " + d.name;
-          o.textContent = d.code + " " + d.name;
+          // the Indonesian term in the label: the browser filters the list by what was typed
+          o.label = d.code + " " + d.name + (d.term ? " (" + d.term + ")" : "");
+          o.textContent = o.label;
           list.appendChild(o);
         });
         var exact = found[q.toUpperCase()];
