@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from sigap.core.admin import HistoryAdmin
 from sigap.core.services import Actor, record_audit
 
-from . import satusehat
-from .models import SatusehatAttempt, SatusehatConfig, SatusehatLink, SatusehatSubmission
+from . import satusehat, tasks
+from .models import Kind, SatusehatAttempt, SatusehatConfig, SatusehatLink, SatusehatSubmission
 
 
 class SatusehatConfigForm(forms.ModelForm):
@@ -47,6 +47,19 @@ class SatusehatConfigAdmin(admin.ModelAdmin):
         "is_active", "token_expires_at", "changes_seen_at",
     )  # fmt: skip
     readonly_fields = ("token_expires_at", "changes_seen_at")
+    actions = ("register_all",)
+
+    @admin.action(description=gettext_lazy("Daftarkan semua fasilitas dan ruang ke SATUSEHAT"))
+    def register_all(self, request, queryset):
+        # thousands of rows: queued by the worker, not in this request
+        for kind in (Kind.FACILITY, Kind.ROOM):
+            tasks.queue_kind.enqueue(kind.value)
+        actor = Actor.from_request(request, "admin")
+        for config in queryset:
+            record_audit(actor, "satusehat.register_all", config)
+        self.message_user(
+            request, _("Fasilitas dan ruang akan diantrekan oleh worker."), messages.SUCCESS
+        )
 
     def save_model(self, request, obj, form, change):
         secret = form.cleaned_data.get("new_client_secret")

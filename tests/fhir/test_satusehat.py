@@ -39,7 +39,7 @@ def standin():
 
 @pytest.fixture
 def config(db, standin):
-    cache.delete_pattern("*") if hasattr(cache, "delete_pattern") else cache.clear()
+    cache.clear()  # the alert's once-an-hour mark
     return SatusehatConfig.objects.create(
         auth_url=f"{standin.base}/auth",
         fhir_url=f"{standin.base}/fhir",
@@ -420,3 +420,19 @@ def test_standin_validates_what_it_receives(world, config, standin):
     )  # fmt: skip
     assert answer.status == 400
     assert satusehat.outcome_text(answer.data.decode()).startswith("error/invalid")
+
+
+def test_admin_register_all_runs_through_the_worker_task(world, config, standin, make_user):
+    from sigap.core.models import AuditEvent
+    from sigap.fhir import tasks
+
+    admin = make_user("root", "admin", is_staff=True, is_superuser=True)
+    web = WebClient()
+    web.force_login(admin)
+    answer = web.post("/admin/fhir/satusehatconfig/",
+                      {"action": "register_all", "_selected_action": [config.pk]})  # fmt: skip
+    assert answer.status_code == 302
+    assert AuditEvent.objects.filter(action="satusehat.register_all").count() == 1
+    assert SatusehatSubmission.objects.count() == 0  # nothing queued in the request
+    tasks.queue_kind.call(Kind.FACILITY.value)  # what the worker runs
+    assert SatusehatSubmission.objects.filter(kind=Kind.FACILITY).count() == 8
