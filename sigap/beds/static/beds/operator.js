@@ -38,6 +38,14 @@
     });
   });
 
+  // a refused save: bring the failed row into view and put the cursor in it
+  var failed = document.querySelector("tr.row-error");
+  if (failed) {
+    failed.scrollIntoView({ block: "center" });
+    var first = failed.querySelector("input[type=number]");
+    if (first) first.focus({ preventScroll: true });
+  }
+
   var pick = document.getElementById("pick-rs");
   if (pick) pick.addEventListener("change", function () { pick.form.requestSubmit(); });
 })();
