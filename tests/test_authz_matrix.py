@@ -114,6 +114,7 @@ ANYONE = Rule(frozenset(CALLERS), anon=OK)  # public: no personal data, rate-lim
 SIGNED_IN = allow(*ROLES)
 NO_WEBHOOK = "no webhook registered (registering one resolves the URL's host)"
 NO_ESC = "no escalation (no danger sign recorded)"
+NO_SCENARIO = "no siting scenario saved in the world"
 HOSP, PKM, ANALYST = "hospital_operator", "puskesmas_staff", "analyst"
 PSC, DISP, CREW = "psc_call_taker", "dispatcher", "ambulance_crew"
 OFFICE = (ANALYST,)
@@ -152,14 +153,23 @@ API_POLICY: dict[str, Rule] = {
     "POST emergency/incidents/{ref}/assign": allow(DISP),
     "POST emergency/incidents/{ref}/handoff": allow(DISP),
     "GET emergency/console": allow(*EMERGENCY),
+    # the console's actions (console_api): call-takers and dispatchers of the area
+    "POST emergency/incidents/{ref}/retriage": allow(*EMERGENCY),
+    "POST emergency/incidents/{ref}/agency": allow(*EMERGENCY),
+    "POST emergency/incidents/{ref}/end": allow(*EMERGENCY),
+    "GET emergency/incidents/{ref}/close-reasons": allow(*EMERGENCY),
+    "GET emergency/incidents/{ref}/hospital-options": allow(*EMERGENCY),
     # an assignment or a unit: its crew or a dispatcher of its area; anyone else 404
     "POST emergency/assignments/{ref}/cancel": allow(DISP, CREW, refused=404),
     "POST emergency/assignments/{ref}/reassign": allow(DISP, refused=404, sees=(CREW,)),
     "POST emergency/units/{ref}/status": allow(DISP, CREW, refused=404),
     "POST emergency/units/{ref}/position": allow(DISP, CREW, refused=404),
     "GET emergency/units/{ref}/job": allow(DISP, CREW, refused=404),
+    "POST emergency/assignments/{ref}/accept": allow(DISP, CREW, refused=404),
+    "POST emergency/units/{ref}/vitals": allow(DISP, CREW, refused=404),
     # the receiving hospital acknowledges an ambulance's patient
     "POST emergency/handoffs/{ref}/{action}": allow(HOSP, refused=404),
+    "GET emergency/handoffs/{ref}": allow(HOSP, refused=404),
     # signed by a partner agency, no session (tests/emergency); the callers hold no agency key
     "POST emergency/partner/agencies/{ref}/status": Rule(frozenset(), 404, 404),
     "POST emergency/sos": ANYONE,
@@ -198,6 +208,13 @@ API_POLICY: dict[str, Rule] = {
     "GET coverage/uninsured/export": allow(*OFFICE),
     # the health office's situation page: aggregates of the caller's area
     "GET monitoring/situation": allow(*OFFICE),
+    # access and siting: the office's planning figures (no personal data, but not public)
+    "GET access/kelurahan": allow(*OFFICE),
+    "POST access/population": allow(*OFFICE),
+    "GET access/scenarios": allow(*OFFICE),
+    "POST access/scenarios": allow(*OFFICE),
+    "GET access/scenarios/compare": allow(*OFFICE, absent=NO_SCENARIO),
+    "GET access/scenarios/{public_id}": allow(*OFFICE, absent=NO_SCENARIO),
     # nutrition and mother/child health: the Puskesmas records, the office reads
     "POST nutrition/zscores": ANYONE,
     "GET nutrition/children": allow(ANALYST, PKM),
@@ -269,6 +286,13 @@ PAGE_POLICY: dict[str, Rule] = {
     "coverage:run": page(*OFFICE, absent="no quota run in the world"),
     "coverage:workers": page(*OFFICE),
     "monitoring:situation": page(*OFFICE),
+    "access:map": page(*OFFICE),
+    "access:export": page(*OFFICE),
+    "access:population": page(*OFFICE),
+    "access:plan": page(*OFFICE),
+    "access:compare": page(*OFFICE),
+    "access:compare_export": page(*OFFICE),
+    "access:scenario": page(*OFFICE, absent=NO_SCENARIO),
     "monitoring:report": page(*OFFICE),
     "monitoring:monthly_pdf": page(*OFFICE),
     "nutrition:dashboard": page(ANALYST, PKM),
@@ -478,6 +502,7 @@ def bodies(w: World, t: Tenant) -> dict[str, dict]:
         "POST emergency/assignments/{ref}/reassign":
             {"unit": w.ids["unit_code"], "reason": "uji"},
         "POST emergency/incidents/{ref}/handoff": {"hospital": hospital},
+        "POST emergency/units/{ref}/vitals": {"pulse": 96, "note": "sadar, nyeri dada"},
         "POST referrals/referrals": {
             "sender": pkm, "receiver": hospital, "kind": 2, "urgency": "emergency",
             "payer": "jkn_pbi", "patient_name": "Siti Contoh", "patient_nik": NIK,

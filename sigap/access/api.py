@@ -75,6 +75,10 @@ class UploadOut(Schema):
     total_population: int
 
 
+# optional so that a caller who may not upload is refused for who they are, not for the body
+_OPTIONAL_FILE = File(None)
+
+
 @router.post(
     "/population",
     auth=operator_auth,
@@ -82,12 +86,16 @@ class UploadOut(Schema):
     url_name="access_population",
 )
 def population(
-    request: HttpRequest, file: File[UploadedFile], format: Literal["csv", "xlsx"] = "csv"
+    request: HttpRequest,
+    file: UploadedFile = _OPTIONAL_FILE,
+    format: Literal["csv", "xlsx"] = "csv",
 ):
     """Population per kelurahan (CSV or XLSX: columns `kode`, `penduduk`): every row or none.
     A refused file answers 422 with `rejections` (line, code, reason) and writes nothing."""
     actor = _actor(request)
-    services.require_office(actor)
+    services.require_office(actor)  # who asks comes before what they sent
+    if file is None:
+        raise InvalidInput(_("Pilih berkas penduduk (CSV atau XLSX)."), field="file")
     if (file.size or 0) > services.MAX_UPLOAD_BYTES:
         raise InvalidInput(_("Berkas terlalu besar (paling besar 5 MB)."), field="file")
     name = file.name or f"penduduk.{format}"
@@ -160,10 +168,14 @@ def list_scenarios(request: HttpRequest):
     return [_scenario_out(s) | {"result": None} for s in rows]
 
 
+_REQUIRED_IDS = Query(...)
+
+
 @router.get("/scenarios/compare", auth=operator_auth, url_name="access_scenario_compare")
-def compare_scenarios(request: HttpRequest, ids: list[str] = Query(...)):
+def compare_scenarios(request: HttpRequest, ids: list[str] = _REQUIRED_IDS):
     """Finished scenarios side by side (`?ids=..&ids=..`, at most 4)."""
     actor = _actor(request)
+    services.require_office(actor)  # a refused caller learns nothing about which ids exist
     chosen = [scenarios.get_scenario(actor, i) for i in dict.fromkeys(ids)][:4]
     return scenarios.compare(chosen)
 
