@@ -452,6 +452,11 @@ def attempt(
         SENDERS[submission.kind](client, submission.object_pk)
     except SatusehatError as exc:
         error = exc
+    except Exception:  # a record SIGAP cannot build: retrying will not help, nor loop forever
+        log.exception("SATUSEHAT %s could not be built", submission)
+        error = SatusehatError(
+            _("Data tidak dapat disusun menjadi sumber daya FHIR."), permanent=True
+        )
     attempts = submission.attempts + 1
     summary = clip("; ".join(client.calls), SatusehatSubmission, "summary")
     status_code = error.status if error else client.last_status

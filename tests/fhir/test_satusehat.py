@@ -436,3 +436,12 @@ def test_admin_register_all_runs_through_the_worker_task(world, config, standin,
     assert SatusehatSubmission.objects.count() == 0  # nothing queued in the request
     tasks.queue_kind.call(Kind.FACILITY.value)  # what the worker runs
     assert SatusehatSubmission.objects.filter(kind=Kind.FACILITY).count() == 8
+
+
+def test_a_record_that_cannot_be_built_fails_once_not_forever(world, config, standin, monkeypatch):
+    def broken(client, pk):
+        raise KeyError("a status the builder does not know")
+
+    monkeypatch.setitem(satusehat.SENDERS, Kind.HANDOFF, broken)
+    sub = send(Kind.HANDOFF, world.handoffs["smg"])
+    assert sub.status == FAILED and sub.attempts == 1 and "FHIR" in sub.outcome
