@@ -122,6 +122,7 @@ def _mount() -> None:
     from sigap.beds.api import router as beds_router
     from sigap.coverage.api import router as coverage_router
     from sigap.emergency.api import router as emergency_router
+    from sigap.emergency.console_api import router as emergency_console_router
     from sigap.facilities.api import router as facilities_router
     from sigap.homecare.api import router as homecare_router
     from sigap.monitoring.api import router as monitoring_router
@@ -133,6 +134,7 @@ def _mount() -> None:
     api.add_router("/v1/facilities/", facilities_router)
     api.add_router("/v1/regions/", regions_router)
     api.add_router("/v1/emergency/", emergency_router)
+    api.add_router("/v1/emergency/", emergency_console_router)
     api.add_router("/v1/referrals/", referrals_router)
     api.add_router("/v1/homecare/", homecare_router)
     api.add_router("/v1/coverage/", coverage_router)

@@ -157,7 +157,7 @@ API_POLICY: dict[str, Rule] = {
     "POST emergency/incidents/{ref}/retriage": allow(*EMERGENCY),
     "POST emergency/incidents/{ref}/agency": allow(*EMERGENCY),
     "POST emergency/incidents/{ref}/end": allow(*EMERGENCY),
-    "GET emergency/incidents/{ref}/close-reasons": allow(*EMERGENCY),
+    "GET emergency/incidents/{ref}/choices": allow(*EMERGENCY),
     "GET emergency/incidents/{ref}/hospital-options": allow(*EMERGENCY),
     # an assignment or a unit: its crew or a dispatcher of its area; anyone else 404
     "POST emergency/assignments/{ref}/cancel": allow(DISP, CREW, refused=404),
