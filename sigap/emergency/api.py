@@ -283,6 +283,57 @@ class UnitStatusIn(Schema):
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     reason: str = Field("", max_length=200)
+    # the phone's key for this press (a replay does not move the unit again)
+    client_key: str = Field("", max_length=64)
+    # "to hospital": the destination hospital's id as the crew confirmed it
+    destination: str = Field("", max_length=64)
+
+
+class AcceptedOut(Schema):
+    id: str
+    unit: str
+    incident: str
+    accepted_at: str
+
+
+class VitalsIn(Schema):
+    systolic: float | None = None
+    diastolic: float | None = None
+    pulse: float | None = None
+    respiration: float | None = None
+    spo2: float | None = None
+    temperature: float | None = None
+    gcs: float | None = None
+    avpu: str = Field("", max_length=1)
+    note: str = Field("", max_length=500)
+    client_key: str = Field("", max_length=64)
+
+
+class VitalsOut(Schema):
+    id: str
+    incident: str
+    at: str
+    values: list[dict]
+    note: str
+
+
+class HandoffSummaryOut(Schema):
+    id: str
+    incident: str
+    status: str
+    status_label: str
+    triage: str
+    triage_label: str
+    category_label: str
+    victims: int
+    answers: list[str]
+    notes: str
+    call_notes: list[str]
+    summary: str
+    unit: str
+    unit_status_label: str
+    vitals: dict | None
+    eta: dict
 
 
 class PositionIn(Schema):
@@ -620,8 +671,42 @@ def unit_status(request: HttpRequest, ref: str, body: UnitStatusIn):
         latitude=body.latitude,
         longitude=body.longitude,
         reason=body.reason,
+        client_key=body.client_key,
+        destination=body.destination,
     )
     return selectors.unit_json(unit.pk)
+
+
+@router.post(
+    "assignments/{ref}/accept",
+    response=AcceptedOut,
+    auth=operator_auth,
+    summary="Crew: accept the job (a second press keeps the first time)",
+)
+def accept(request: HttpRequest, ref: uuid.UUID):
+    a = services.accept_assignment(_actor(request), _assignment(request, ref))
+    return {
+        "id": str(a.public_id),
+        "unit": a.unit.code,
+        "incident": a.incident.number,
+        "accepted_at": a.accepted_at.isoformat(),
+    }
+
+
+@router.post(
+    "units/{ref}/vitals",
+    response={201: VitalsOut},
+    auth=operator_auth,
+    summary="Crew: the patient's vital signs and a short handover note",
+)
+def unit_vitals(request: HttpRequest, ref: str, body: VitalsIn):
+    actor, unit = _crew_unit(request, ref)
+    v = services.record_vitals(actor, unit, services.VitalsInput(**body.dict()))
+    shown = selectors.vitals_json(v)
+    return Status(
+        201,
+        {"id": str(v.public_id), "incident": v.incident.number, **shown},
+    )
 
 
 @router.post(
@@ -661,6 +746,21 @@ def handoff_action(request: HttpRequest, ref: uuid.UUID, action: Literal["acknow
     to = Handoff.Status.ACKNOWLEDGED if action == "acknowledge" else Handoff.Status.ARRIVED
     services.hospital_handoff_action(_actor(request), h, to)
     return _handoff_out(h)
+
+
+@router.get(
+    "handoffs/{ref}",
+    response=HandoffSummaryOut,
+    auth=operator_auth,
+    summary="Hospital: the incoming patient's clinical summary and arrival estimate",
+)
+def handoff_summary(request: HttpRequest, ref: uuid.UUID):
+    h = Handoff.objects.select_related("hospital", "incident", "unit").filter(public_id=ref).first()
+    if h is None:
+        raise NotFound(_("Serah terima tidak ditemukan."))
+    with refused_as_not_found(_("Serah terima tidak ditemukan.")):
+        facility_services.require_operator(_actor(request), h.hospital)
+    return selectors.handoff_summary(h)
 
 
 # --- partners and the public --------------------------------------------------------

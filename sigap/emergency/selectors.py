@@ -24,6 +24,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.beds import services as bed_services
 from sigap.core.models import Role, User
@@ -35,8 +36,16 @@ from sigap.regions.models import Region
 
 from . import reference
 from .areas import responsible_psc
-from .models import Assignment, Handoff, Incident, IncidentAgency, Unit, UnitStatusChange
-from .services import ON_JOB, UNITS, area_settings, is_rural
+from .models import (
+    Assignment,
+    CrewVitals,
+    Handoff,
+    Incident,
+    IncidentAgency,
+    Unit,
+    UnitStatusChange,
+)
+from .services import ACTIVE_INCIDENT, ON_JOB, UNITS, area_settings, is_rural
 
 HS = Handoff.Status
 
@@ -466,6 +475,7 @@ def incident_json(i: Incident, now: datetime) -> dict:
                 "unit": a.unit.code,
                 "unit_status": a.unit.status,
                 "eta_minutes": a.eta_minutes,
+                "accepted_at": a.accepted_at.isoformat() if a.accepted_at else None,
             }
             for a in getattr(i, "active_assignments", [])
         ],
@@ -514,12 +524,13 @@ def units_json(area: str = "") -> list[dict]:
     qs = Unit.objects.select_related("base_village")
     if area:
         qs = qs.filter(area_code__startswith=area[:4])
-    active = dict(
-        Assignment.objects.filter(status=Assignment.Status.ACTIVE).values_list(
-            "unit_id", "incident__number"
-        )
-    )
-    return [_unit_row(u, active.get(u.pk, "")) for u in qs]
+    active = {
+        unit_id: (number, accepted_at)
+        for unit_id, number, accepted_at in Assignment.objects.filter(
+            status=Assignment.Status.ACTIVE
+        ).values_list("unit_id", "incident__number", "accepted_at")
+    }
+    return [_unit_row(u, *active.get(u.pk, ("", None))) for u in qs]
 
 
 def unit_json(pk: int) -> dict:
@@ -529,18 +540,28 @@ def unit_json(pk: int) -> dict:
         .select_related("incident")
         .first()
     )
-    return _unit_row(u, a.incident.number if a else "")
+    return _unit_row(u, a.incident.number if a else "", a.accepted_at if a else None)
 
 
-def _unit_row(u: Unit, incident: str) -> dict:
-    """A unit as the console and the crew phone show it; `incident` is its active job's number."""
+def _unit_row(u: Unit, incident: str, accepted_at: datetime | None = None) -> dict:
+    """A unit as the console and the crew phone show it; `incident` is its active job's number,
+    `accepted_at` when its crew accepted that job (the dispatcher reads it in the label)."""
+    label = u.get_status_display()
+    if incident and u.status == Unit.Status.DISPATCHED:
+        label = (
+            _("%(s)s · diterima kru %(t)s")
+            % {"s": label, "t": timezone.localtime(accepted_at).strftime("%H:%M")}
+            if accepted_at
+            else _("%(s)s · belum diterima kru") % {"s": label}
+        )
     return {
         "id": str(u.public_id),
         "code": u.code,
         "name": u.name,
         "kind": u.kind,
         "status": u.status,
-        "status_label": u.get_status_display(),
+        "status_label": label,
+        "accepted_at": accepted_at.isoformat() if accepted_at else None,
         "lat": u.latitude,
         "lon": u.longitude,
         "base": u.base_village.name,
@@ -549,13 +570,17 @@ def _unit_row(u: Unit, incident: str) -> dict:
 
 
 def crew_job(unit: Unit) -> dict:
-    """What the crew phone shows: the unit, its current job and the destination hospital."""
+    """What the crew phone shows: the unit, its current job (accepted or not), the
+    destination hospital, the latest vital signs, and the moves the crew may make now:
+    none on the job before it is accepted, no "to hospital" without a destination, no
+    "Siaga" while the unit works for an open incident."""
     unit.refresh_from_db()
     a = (
         Assignment.objects.filter(unit=unit, status=Assignment.Status.ACTIVE)
         .select_related("incident", "incident__village")
         .first()
     )
+    allowed = {s for s in UNITS.next_states(unit.status) if s != Unit.Status.DISPATCHED}
     job = None
     if a is not None:
         i = a.incident
@@ -564,10 +589,19 @@ def crew_job(unit: Unit) -> dict:
             .select_related("hospital")
             .first()
         )
+        if i.status in ACTIVE_INCIDENT:
+            allowed.discard(Unit.Status.AVAILABLE)
+        if a.accepted_at is None:
+            allowed -= ON_JOB
+        if h is None:
+            allowed.discard(Unit.Status.TRANSPORTING)
         job = {
+            "assignment": str(a.public_id),
+            "accepted_at": a.accepted_at,
             "incident": i.number,
             "category": i.get_category_display(),
             "triage": i.triage,
+            "triage_label": i.get_triage_display(),
             "victims": i.victims,
             "lat": i.latitude,
             "lon": i.longitude,
@@ -577,6 +611,7 @@ def crew_job(unit: Unit) -> dict:
             "notes": i.notes,
             "hospital": (
                 {
+                    "id": str(h.hospital.public_id),
                     "name": h.hospital.name,
                     "lat": h.hospital.latitude,
                     "lon": h.hospital.longitude,
@@ -585,11 +620,92 @@ def crew_job(unit: Unit) -> dict:
                 if h
                 else None
             ),
+            "vitals": vitals_json(i.crew_vitals.first()),
         }
     return {
         "unit": unit_json(unit.pk),
         "job": job,
-        "next": sorted(s for s in UNITS.next_states(unit.status) if s != Unit.Status.DISPATCHED),
+        "next": sorted(allowed),
+    }
+
+
+def vitals_json(v: CrewVitals | None) -> dict | None:
+    """The crew's record as people read it: labelled values with units, its local time."""
+    if v is None:
+        return None
+    values = []
+    if v.systolic is not None:
+        values.append((_("Tekanan darah"), f"{v.systolic}/{v.diastolic} mmHg"))
+    for name, label, unit_ in (
+        ("pulse", _("Nadi"), _("/menit")),
+        ("respiration", _("Napas"), _("/menit")),
+        ("spo2", _("SpO2"), "%"),
+        ("temperature", _("Suhu"), "°C"),
+        ("gcs", _("GCS"), ""),
+    ):
+        value = getattr(v, name)
+        if value is not None:
+            values.append((label, f"{value}{' ' if unit_ and unit_ != '%' else ''}{unit_}"))
+    if v.avpu:
+        values.append((_("AVPU"), v.get_avpu_display()))
+    return {
+        "at": timezone.localtime(v.recorded_at).strftime("%H:%M"),
+        "values": [{"label": str(label), "value": value} for label, value in values],
+        "note": v.note,
+    }
+
+
+def handoff_summary(h: Handoff, now: datetime | None = None) -> dict:
+    """The incoming patient as the receiving emergency room reads it: triage colour and the
+    call-taker's answers and notes, the crew's latest vital signs and note, and the arrival
+    estimate from the unit's last known position to the hospital."""
+    now = now or timezone.now()
+    i = h.incident
+    texts = {q["key"]: q["text"] for q in reference.triage_questions(i.category)}
+    answers = [
+        texts.get(key, key.replace("_", " "))
+        for key, yes in sorted((i.triage_answers or {}).items())
+        if yes is True
+    ]
+    call_notes = [c.note for c in i.calls.all() if c.note and c.note != i.notes]
+    unit = h.unit
+    eta: dict = {"minutes": None, "at": "", "from": ""}
+    if unit is not None:
+        unit.refresh_from_db()
+        if unit.status == Unit.Status.AT_HOSPITAL or h.status == HS.ARRIVED:
+            eta = {"minutes": 0, "at": timezone.localtime(now).strftime("%H:%M"), "from": ""}
+        else:
+            minutes = float(
+                get_estimator().minutes(
+                    unit.latitude, unit.longitude, h.hospital.latitude, h.hospital.longitude, at=now
+                )
+            )
+            eta = {
+                "minutes": max(1, round(minutes)),
+                "at": timezone.localtime(now + timedelta(minutes=minutes)).strftime("%H:%M"),
+                "from": (
+                    timezone.localtime(unit.position_at).strftime("%H:%M")
+                    if unit.position_at
+                    else ""
+                ),
+            }
+    return {
+        "id": str(h.public_id),
+        "incident": i.number,
+        "status": h.status,
+        "status_label": h.get_status_display(),
+        "triage": i.triage,
+        "triage_label": i.get_triage_display(),
+        "category_label": i.get_category_display(),
+        "victims": i.victims,
+        "answers": answers,
+        "notes": i.notes,
+        "call_notes": call_notes,
+        "summary": h.patient_summary,
+        "unit": unit.code if unit else "",
+        "unit_status_label": unit.get_status_display() if unit else "",
+        "vitals": vitals_json(i.crew_vitals.first()),
+        "eta": eta,
     }
 
 

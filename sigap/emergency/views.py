@@ -29,7 +29,7 @@ from sigap.facilities.models import Kind
 from sigap.regions.models import Region
 
 from . import charts, reference, selectors, services
-from .models import Handoff, Incident, IncidentCall, Unit
+from .models import CrewVitals, Handoff, Incident, IncidentCall, Unit
 
 OPEN_HANDOFFS = (Handoff.Status.PENDING, Handoff.Status.ACKNOWLEDGED)
 
@@ -243,6 +243,7 @@ CREW_BUTTONS = [
     (Unit.Status.AVAILABLE, _("Siaga")),
     (Unit.Status.OUT_OF_SERVICE, _("Tidak beroperasi")),
 ]
+VITAL_FIELDS = ("systolic", "diastolic", "pulse", "respiration", "spo2", "temperature", "gcs")
 
 
 def _crew_units(request: HttpRequest):
@@ -254,27 +255,79 @@ def _crew_units(request: HttpRequest):
     raise PermissionDenied
 
 
+def _vital_number(form, name: str) -> float | None:
+    raw = (form.get(name) or "").strip()
+    if not raw:
+        return None
+    number = _float(raw)
+    if number is None:
+        raise InvalidInput(_("Harus angka."), field=name)
+    return number
+
+
+def _crew_post(request: HttpRequest, unit: Unit) -> SigapError | None:
+    """One crew form: accept the job, record vital signs, or a status button. Each carries
+    the key the page was rendered with, so a form sent twice acts once."""
+    actor = Actor.from_request(request)
+    form = request.POST
+    action = form.get("action", "status")
+    if _has_nul(form):
+        return InvalidInput(_("Berisi karakter yang tidak sah."), field="form")
+    try:
+        if action == "accept":
+            assignment = unit.assignments.filter(
+                public_id=_uuid_or_404(form.get("assignment", ""))
+            ).first()
+            if assignment is None:
+                raise Http404
+            services.accept_assignment(actor, assignment)
+            messages.success(request, _("Tugas diterima."))
+        elif action == "vitals":
+            services.record_vitals(
+                actor,
+                unit,
+                services.VitalsInput(
+                    **{name: _vital_number(form, name) for name in VITAL_FIELDS},
+                    avpu=form.get("avpu", ""),
+                    note=form.get("note", ""),
+                    client_key=form.get("client_key", ""),
+                ),
+            )
+            messages.success(request, _("Tanda vital tersimpan."))
+        else:
+            services.crew_status(
+                actor,
+                unit,
+                form.get("status", ""),
+                latitude=_float(form.get("latitude")),
+                longitude=_float(form.get("longitude")),
+                client_key=form.get("client_key", ""),
+                destination=form.get("destination", ""),
+            )
+            messages.success(request, _("Status: %(s)s") % {"s": unit.get_status_display()})
+    except SigapError as exc:
+        return exc
+    return None
+
+
 @login_required
 def crew(request: HttpRequest) -> HttpResponse:
-    """The crew's phone page: the job, the destination, big status buttons, position."""
+    """The crew's phone page: the job first (accept it), the destination, big status
+    buttons, vital signs and a handover note, position."""
     units = list(_crew_units(request).order_by("code")[:200])
     code = request.GET.get("unit") or request.POST.get("unit") or (units[0].code if units else "")
     unit = next((u for u in units if u.code == code), None)
+    error: SigapError | None = None
     if request.method == "POST" and unit is not None:
-        try:
-            services.crew_status(
-                Actor.from_request(request),
-                unit,
-                request.POST.get("status", ""),
-                latitude=_float(request.POST.get("latitude")),
-                longitude=_float(request.POST.get("longitude")),
-            )
-            messages.success(request, _("Status: %(s)s") % {"s": unit.get_status_display()})
-        except SigapError as exc:
-            messages.error(request, exc.message)
-        return redirect(f"{reverse('emergency:crew')}?unit={unit.code}")
+        error = _crew_post(request, unit)
+        if error is None:
+            return redirect(f"{reverse('emergency:crew')}?unit={unit.code}")
+        if request.POST.get("action") != "vitals":  # the vitals form keeps its values
+            messages.error(request, error.message)
+            return redirect(f"{reverse('emergency:crew')}?unit={unit.code}")
     job = selectors.crew_job(unit) if unit else None
     allowed = set(job["next"]) if job else set()
+    vitals_form = request.POST if error is not None else {}
     return render(
         request,
         "emergency/crew.html",
@@ -283,8 +336,14 @@ def crew(request: HttpRequest) -> HttpResponse:
             "unit": unit,
             "job": job,
             "buttons": [(s, label, s in allowed) for s, label in CREW_BUTTONS],
+            # a fresh key per rendered form: the same form sent twice acts once
+            "client_key": uuid.uuid4().hex,
+            "vitals_form": vitals_form,
+            "error": error,
+            "avpu": CrewVitals.Avpu.choices,
             "config": {"api": "/api/v1/emergency/", "unit": unit.code if unit else ""},
         },
+        status=422 if error else 200,
     )
 
 
@@ -367,10 +426,25 @@ def incoming(request: HttpRequest) -> HttpResponse:
     )
     open_ = [h for h in handoffs if h.status in OPEN_HANDOFFS]
     done = [h for h in handoffs if h.status not in OPEN_HANDOFFS][:50]
+    now = timezone.now()
     return render(
         request,
         "emergency/incoming.html",
-        {"open": open_, "done": done, "facilities": facilities},
+        {
+            "open": [(h, selectors.handoff_summary(h, now)) for h in open_],
+            "done": done,
+            "facilities": facilities,
+            "config": {
+                "api": "/api/v1/emergency/handoffs/",
+                "refresh_ms": getattr(settings, "SIGAP_INCOMING_REFRESH_MS", 15000),
+                "i18n": {
+                    "min": _("menit"),
+                    "from": _("dari posisi %(t)s"),
+                    "here": _("di RS"),
+                    "vitals": _("Tanda vital kru"),
+                },
+            },
+        },
     )
 
 

@@ -93,7 +93,10 @@ def test_crew_buttons_and_position(users, dispatcher, make_unit, call):
     post(dispatcher, f"incidents/{inc.public_id}/assign", {"unit": "GD-2"})
     crew = client_for(users["crew"])
     job = crew.get(BASE + "units/GD-2/job").json()
-    assert job["job"]["incident"] == inc.number and "en_route" in job["next"]
+    assert job["job"]["incident"] == inc.number and job["next"] == []  # accept first
+    assert post(crew, f"assignments/{job['job']['assignment']}/accept", {}).status_code == 200
+    job = crew.get(BASE + "units/GD-2/job").json()
+    assert "en_route" in job["next"]
     r = post(
         crew, "units/GD-2/status", {"status": "en_route", "latitude": -6.99, "longitude": 110.42}
     )

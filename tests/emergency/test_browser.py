@@ -116,6 +116,8 @@ def test_call_dispatch_crew_handoff_report(
     page.goto("/gawat-darurat/kru/")
     expect(page.locator("#job")).to_contain_text(inc.number)
     expect(page.locator("#job")).to_contain_text("RS Trauma Alfa")
+    page.click("#accept")
+    expect(page.locator("#accepted")).to_be_visible()
     for value, label in [
         ("en_route", "Menuju lokasi"),
         ("on_scene", "Di lokasi"),

@@ -46,7 +46,8 @@ def test_crew_and_dispatcher_moving_the_unit_at_once(users, call, make_unit):
     unit = make_unit("AMB-2")
     unit.crew.add(users["crew"])
     inc = call()
-    services.assign_unit(Actor(user=users["dispatcher"], channel="web"), inc, unit)
+    a = services.assign_unit(Actor(user=users["dispatcher"], channel="web"), inc, unit)
+    services.accept_assignment(Actor(user=users["crew"], channel="web"), a)
 
     def work(i: int):
         u = Unit.objects.get(pk=unit.pk)

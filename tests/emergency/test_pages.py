@@ -73,10 +73,14 @@ def test_crew_buttons_without_js(users, call, make_unit):
     unit = make_unit("GD-9")
     unit.crew.add(users["crew"])
     inc = call()
-    services.assign_unit(actor(users["dispatcher"]), inc, unit)
+    a = services.assign_unit(actor(users["dispatcher"]), inc, unit)
     crew = login(users["crew"])
     page = crew.get("/gawat-darurat/kru/").content.decode()
-    assert inc.number in page and 'value="en_route"' in page
+    assert inc.number in page and 'value="en_route"' not in page  # the job is accepted first
+    accept = {"unit": "GD-9", "action": "accept", "assignment": str(a.public_id)}
+    assert crew.post("/gawat-darurat/kru/", accept).status_code == 302
+    page = crew.get("/gawat-darurat/kru/").content.decode()
+    assert 'value="en_route"' in page
     r = crew.post(
         "/gawat-darurat/kru/",
         {"unit": "GD-9", "status": "en_route", "latitude": "-6.99", "longitude": "110.41"},

@@ -119,7 +119,7 @@ def test_repeat_calls_by_number_or_place(users, call):
     assert first.call_count == 2 and first.calls.count() == 2
 
 
-def test_unit_lifecycle_drives_incident_and_times(users, call, make_unit):
+def test_unit_lifecycle_drives_incident_and_times(users, call, make_unit, make_hospital):
     unit = make_unit()
     inc = call()
     disp, crew = actor(users["dispatcher"]), actor(users["crew"])
@@ -129,10 +129,22 @@ def test_unit_lifecycle_drives_incident_and_times(users, call, make_unit):
     inc.refresh_from_db()
     assert inc.status == "dispatched" and unit.status == "dispatched"
     assert a.eta_minutes is not None and a.distance_km < 1
+    services.accept_assignment(crew, a)
     steps = ["en_route", "on_scene", "transporting", "at_hospital", "returning", "available"]
     for k, to in enumerate(steps, start=2):
+        destination = ""
+        if to == "transporting":  # the crew confirms the hospital the dispatcher chose
+            destination = str(
+                services.create_handoff(disp, inc, make_hospital("RS T")).hospital.public_id
+            )
         services.crew_status(
-            crew, unit, to, latitude=-6.98, longitude=110.41, now=t0 + timedelta(minutes=k * 3)
+            crew,
+            unit,
+            to,
+            latitude=-6.98,
+            longitude=110.41,
+            now=t0 + timedelta(minutes=k * 3),
+            destination=destination,
         )
     inc.refresh_from_db()
     a.refresh_from_db()

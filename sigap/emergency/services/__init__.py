@@ -22,6 +22,13 @@ from sigap.core.services import Actor
 from ..models import Unit
 from ._text import PHONE_RE
 from .agencies import agency_status, handover_payload, request_agencies
+from .crew import (
+    VitalsInput,
+    accept_assignment,
+    check_crew_vitals,
+    clean_client_key,
+    record_vitals,
+)
 from .from_homecare import HOMECARE_SIGN_ANSWERS, create_from_homecare, withdraw_from_homecare
 from .handoffs import (
     REFERRAL_MOVES_HANDOFF,
@@ -144,6 +151,12 @@ __all__ = [
     "save_unit",
     "unit_snapshot",
     "update_position",
+    # crew phone
+    "VitalsInput",
+    "accept_assignment",
+    "check_crew_vitals",
+    "clean_client_key",
+    "record_vitals",
     # hand-offs
     "REFERRAL_MOVES_HANDOFF",
     "create_handoff",

@@ -29,6 +29,7 @@ from . import incidents
 from ._text import _label
 from .handoffs import _unit_at_hospital
 from .transitions import (
+    ACTIVE_INCIDENT,
     ASSIGNMENT_TIME,
     ASSIGNMENTS,
     DISPATCH_ROLES,
@@ -81,6 +82,7 @@ def move_unit(
     latitude: float | None = None,
     longitude: float | None = None,
     incident: Incident | None = None,
+    client_key: str = "",
 ) -> Unit:
     """The one function that changes a unit's status: compare-and-set from the status it
     was read with, a history row, the audit record, and what the move means for its
@@ -137,6 +139,7 @@ def move_unit(
             reason=clipped,
             latitude=unit.latitude,
             longitude=unit.longitude,
+            client_key=client_key,
         )
         if assignment is not None:
             _follow_unit(actor, unit, assignment, current, to, reason, now)
@@ -335,22 +338,103 @@ def crew_status(
     longitude: float | None = None,
     reason: str = "",
     now: datetime | None = None,
+    client_key: str = "",
+    destination: str = "",
 ) -> Unit:
-    """A status button on the crew phone (or the dispatcher on the crew's behalf)."""
+    """A status button on the crew phone (or the dispatcher on the crew's behalf).
+
+    One idempotent request: a press replayed with the same `client_key` does not move the
+    unit again. The crew accepts a job before moving on it; "to hospital" needs the
+    incident's destination hospital (the crew confirms it by sending its id as
+    `destination`); "Siaga" is refused while the unit works for an open incident."""
     require_unit_actor(actor, unit)
+    key = (client_key or "").strip()
+    if len(key) > 64 or any(not c.isprintable() for c in key):
+        raise InvalidInput(_("Kunci permintaan tidak sah."), field="client_key")
+    if key:
+        seen = UnitStatusChange.objects.filter(client_key=key).first()
+        if seen is not None:
+            if seen.unit_id != unit.pk:
+                raise Conflict(_("Kunci permintaan sudah dipakai."), field="client_key")
+            unit.refresh_from_db()
+            return unit
     if to == S.DISPATCHED:
         raise InvalidInput(_("Penugasan dilakukan oleh dispatcher."), field="status")
     if to not in S.values:
         raise InvalidInput(_("Status tidak dikenal."), field="status")
-    if to == S.AVAILABLE and unit.status in (S.DISPATCHED, S.EN_ROUTE):
-        assignment = _active_assignment(unit)
-        if assignment is not None:
+    is_crew = actor.user is not None and actor.user.role == Role.AMBULANCE_CREW
+    assignment = _active_assignment(unit)
+    if assignment is not None and to in ON_JOB and is_crew and assignment.accepted_at is None:
+        raise Conflict(
+            _("Terima tugas %(n)s terlebih dahulu.") % {"n": assignment.incident.number},
+            code="not_accepted",
+            field="status",
+        )
+    if to == S.TRANSPORTING and assignment is not None and UNITS.can(unit.status, to):
+        _check_destination(assignment.incident, destination, required=is_crew)
+    if to == S.AVAILABLE and assignment is not None:
+        if assignment.incident.status in ACTIVE_INCIDENT:
+            raise Conflict(
+                _(
+                    "Ambulans masih bertugas pada kejadian %(n)s; status Siaga hanya setelah "
+                    "tugas selesai atau dibatalkan dispatcher."
+                )
+                % {"n": assignment.incident.number},
+                code="assigned",
+                field="status",
+            )
+        if unit.status in (S.DISPATCHED, S.EN_ROUTE):  # the incident ended meanwhile
             cancel_assignment(actor, assignment, reason=reason or _("dibatalkan kru"), now=now)
             unit.refresh_from_db()
             return unit
-    return move_unit(
-        actor, unit, to, reason=reason, now=now, latitude=latitude, longitude=longitude
+    try:
+        return move_unit(
+            actor,
+            unit,
+            to,
+            reason=reason,
+            now=now,
+            latitude=latitude,
+            longitude=longitude,
+            client_key=key,
+        )
+    except IntegrityError:  # the same press arrived twice at once: the first one moved it
+        if not key or not UnitStatusChange.objects.filter(client_key=key).exists():
+            raise
+        unit.refresh_from_db()
+        return unit
+
+
+def _check_destination(incident: Incident, destination: str, *, required: bool) -> None:
+    """The destination hospital is the incident's open hand-off; the crew confirms it by
+    sending that hospital's id (a changed destination is refused, to be confirmed anew)."""
+    handoff = (
+        incident.handoffs.filter(status__in=[H.PENDING, H.ACKNOWLEDGED])
+        .select_related("hospital")
+        .first()
     )
+    if handoff is None:
+        raise Conflict(
+            _("RS tujuan belum ditentukan; minta dispatcher memilih RS tujuan."),
+            code="no_destination",
+            field="destination",
+        )
+    destination = (destination or "").strip()
+    if not destination:
+        if required:
+            raise InvalidInput(
+                _("Konfirmasi RS tujuan (%(rs)s) sebelum membawa pasien.")
+                % {"rs": handoff.hospital.name},
+                field="destination",
+            )
+        return
+    if destination != str(handoff.hospital.public_id):
+        raise Conflict(
+            _("RS tujuan sudah berubah menjadi %(rs)s; konfirmasi ulang.")
+            % {"rs": handoff.hospital.name},
+            code="stale",
+            field="destination",
+        )
 
 
 @dataclass(frozen=True)
