@@ -122,8 +122,16 @@ def _is_permanent(status: int) -> bool:
 class Client:
     """Calls to one SATUSEHAT deployment; `calls` summarises each one for the delivery log."""
 
-    def __init__(self, config: SatusehatConfig, http: urllib3.PoolManager | None = None) -> None:
+    def __init__(
+        self,
+        config: SatusehatConfig,
+        http: urllib3.PoolManager | None = None,
+        *,
+        retrying: bool = False,
+    ) -> None:
         self.config = config
+        # on a retry, an earlier create may have succeeded with its answer lost: look first
+        self.retrying = retrying
         self.http = http or urllib3.PoolManager(timeout=TIMEOUT_SECONDS, retries=False)
         self.calls: list[str] = []
         self.last_status: int | None = None
@@ -207,6 +215,8 @@ class Client:
         same submission cannot lead to a second create."""
         rtype = resource.get_resource_type()
         link = self.link(kind, pk, rtype, part)
+        if link is None and self.retrying:
+            link = self.find(kind, pk, rtype, part, resource)
         resource.id = link.satusehat_id if link else None
         body = resource.json()
         if link:
@@ -229,6 +239,27 @@ class Client:
             raise SatusehatError(_("%(type)s: jawaban SATUSEHAT tanpa id.") % {"type": rtype})
         version = str((answer.get("meta") or {}).get("versionId") or headers.get("ETag") or "")
         return self.keep(kind, pk, rtype, part, new_id, version)
+
+    def find(
+        self, kind: str, pk: int, rtype: str, part: str, resource: Any
+    ) -> SatusehatLink | None:
+        """The resource SATUSEHAT already holds under SIGAP's identifier (sys-ids namespace),
+        kept as the record's link; None when there is none or the search is not answered."""
+        ours = [i for i in resource.identifier or [] if i.system.startswith(SYS_IDS)]
+        if not ours:
+            return None
+        query = urlencode({"identifier": f"{ours[0].system}|{ours[0].value}"})
+        status, _headers, text = self.request("GET", f"{rtype}?{query}")
+        if status != 200:
+            return None
+        try:
+            bundle = Bundle.model_validate(json.loads(text))
+        except (ValueError, ValidationError):
+            return None
+        found = [e.resource for e in bundle.entry or [] if e.resource is not None]
+        if not found or not found[0].id:
+            return None
+        return self.keep(kind, pk, rtype, part, str(found[0].id))
 
     def link(self, kind: str, pk: int, rtype: str, part: str = "") -> SatusehatLink | None:
         return SatusehatLink.objects.filter(
@@ -446,7 +477,7 @@ def attempt(
 ) -> SatusehatSubmission:
     """Send a claimed submission once and record the outcome."""
     now = now or timezone.now()
-    client = Client(submission.config, http=http)
+    client = Client(submission.config, http=http, retrying=submission.attempts > 0)
     error: SatusehatError | None = None
     try:
         SENDERS[submission.kind](client, submission.object_pk)

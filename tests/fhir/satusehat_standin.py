@@ -47,6 +47,7 @@ class StandIn:
     log: list[tuple[str, str, int]] = field(default_factory=list)
     bodies: list[str] = field(default_factory=list)
     scripts: dict[str, list[Scripted]] = field(default_factory=dict)
+    lose_answers: dict[str, int] = field(default_factory=dict)  # stored, then answered 504
     _counter: itertools.count = field(default_factory=lambda: itertools.count(1))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -55,6 +56,10 @@ class StandIn:
         self.scripts.setdefault(rtype, []).append(
             Scripted(status, outcome("processing" if status < 500 else "exception", text), times)
         )
+
+    def lose_answer(self, rtype: str, times: int = 1) -> None:
+        """The next `times` creates of `rtype` are stored but answered 504 (a lost answer)."""
+        self.lose_answers[rtype] = times
 
     def expire_tokens(self) -> None:
         self.tokens.clear()
@@ -125,18 +130,33 @@ def _handler(state: StandIn):
             self._body()
             if not self._authorised():
                 return
+            ident = parse_qs(parts.query).get("identifier", [""])[0]
+            rtype = parts.path.removeprefix("/fhir/")
+            if rtype != "Patient" and rtype in state.store:
+                self._by_identifier(rtype, ident)
+                return
             if parts.path != "/fhir/Patient":
                 self._answer(404, outcome("not-found", "unknown path"))
                 return
             if self._scripted("Patient"):
                 return
-            ident = parse_qs(parts.query).get("identifier", [""])[0]
             system, _sep, nik = ident.partition("|")
             entries = []
             if system == NIK_SYSTEM and nik in state.patients:
                 pid = state.patients[nik]
                 entries.append({"fullUrl": f"{state.base}/fhir/Patient/{pid}",
                                 "resource": {"resourceType": "Patient", "id": pid}})  # fmt: skip
+            self._answer(200, {"resourceType": "Bundle", "type": "searchset",
+                               "total": len(entries), "entry": entries})  # fmt: skip
+
+        def _by_identifier(self, rtype: str, ident: str) -> None:
+            system, _sep, value = ident.partition("|")
+            entries = [
+                {"resource": data}
+                for data in state.store[rtype].values()
+                if any(i.get("system") == system and i.get("value") == value
+                       for i in data.get("identifier") or [])
+            ]  # fmt: skip
             self._answer(200, {"resourceType": "Bundle", "type": "searchset",
                                "total": len(entries), "entry": entries})  # fmt: skip
 
@@ -218,6 +238,12 @@ def _handler(state: StandIn):
                 data["id"] = rid
                 data["meta"] = {"versionId": str(version)}
                 kept[rid] = data
+                lost = method == "POST" and state.lose_answers.get(rtype, 0) > 0
+                if lost:
+                    state.lose_answers[rtype] -= 1
+            if lost:
+                self._answer(504, outcome("timeout", "gateway timeout"))
+                return
             self._answer(status, data, {"ETag": f'W/"{version}"'})
 
     return Handler

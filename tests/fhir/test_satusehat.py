@@ -445,3 +445,23 @@ def test_a_record_that_cannot_be_built_fails_once_not_forever(world, config, sta
     monkeypatch.setitem(satusehat.SENDERS, Kind.HANDOFF, broken)
     sub = send(Kind.HANDOFF, world.handoffs["smg"])
     assert sub.status == FAILED and sub.attempts == 1 and "FHIR" in sub.outcome
+
+
+def test_a_create_whose_answer_was_lost_is_found_not_duplicated(world, config, standin):
+    standin.lose_answer("Organization")  # stored by SATUSEHAT, answer lost on the way
+    sub = send(Kind.FACILITY, world.facilities["alfa"])
+    assert sub.status == PENDING and sub.last_status_code == 504
+    assert len(standin.resources("Organization")) == 1
+    sub = send_due(later(sub), sub)
+    assert sub.status == DELIVERED
+    [org] = standin.resources("Organization")  # still one: the retry found it and PUT
+    assert org["meta"]["versionId"] == "2"
+    assert SatusehatLink.objects.get(kind=Kind.FACILITY).satusehat_id == org["id"]
+    assert "GET Organization?identifier=" in sub.summary
+
+
+def test_a_retry_with_nothing_found_creates(world, config, standin):
+    standin.fail("Organization", 503)
+    sub = send(Kind.FACILITY, world.facilities["alfa"])
+    sub = send_due(later(sub), sub)
+    assert sub.status == DELIVERED and len(standin.resources("Organization")) == 1
