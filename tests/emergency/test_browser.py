@@ -250,7 +250,8 @@ def test_console_reassigns_with_one_action_and_shows_no_missing_glyph(
     page.goto("/gawat-darurat/dispatcher/")
     page.locator("#queue li.inc", has_text=inc.number).click()
     button = page.locator("#unit-recs button.reassign[data-unit=GD-02]")
-    expect(button).to_have_text("Ganti GD-01 dengan GD-02")
+    expect(button).to_contain_text("Ganti GD-01 dengan GD-02")
+    expect(button.locator("kbd")).to_have_text(["G", "1"])  # its shortcut, on the button
     button.click()
     expect(page.locator("#detail-msg")).to_contain_text("GD-01 → GD-02")
     assert [u.rsplit("/", 2)[-1] for u in requests] == ["reassign"]  # one action, one request

@@ -225,7 +225,7 @@
       rows.slice(0, 5).forEach(function (u, n) {
         var li = el("li", "rec");
         li.dataset.unit = u.code;
-        li.appendChild(el("span", null, u.code + " · " + u.name + " · " + u.distance_km + " km · ETA " + u.eta_minutes + " " + t.min + " "));
+        li.appendChild(el("span", null, (n + 1) + ". " + u.code + " · " + u.name + " · " + u.distance_km + " km · ETA " + u.eta_minutes + " " + t.min + " "));
         if (config.can_dispatch) {
           var b = button("primary assign", t.assign + " " + u.code, [String(n + 1)]);
           b.dataset.unit = u.code;
@@ -259,7 +259,7 @@
     state.hospitals.forEach(function (h, n) {
       var li = el("li", "rec hosp");
       li.dataset.hospital = h.id;
-      li.appendChild(E.line("span", "hosp-name", [{ icon: "hospital" }, " " + h.name + (h.travel_minutes !== null ? " · " + h.travel_minutes + " " + t.min : "") +
+      li.appendChild(E.line("span", "hosp-name", [(n + 1) + ". ", { icon: "hospital" }, " " + h.name + (h.travel_minutes !== null ? " · " + h.travel_minutes + " " + t.min : "") +
         (h.bed_class ? " · " + h.bed_class + " " + t.free + ": " + h.free_in_class : "")]));
       li.appendChild(el("div", "why muted", h.why));
       // once the patient is handed the hand-off buttons are gone (a refusal brings them back)
