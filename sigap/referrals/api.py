@@ -145,6 +145,8 @@ class InboxRow(Schema):
     diagnosis_name: str
     sender_label: str
     room_class_id: str | None
+    room_class_name: str | None = None
+    status_label: str = ""
     service__name: str | None
     attempts: int
 

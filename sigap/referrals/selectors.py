@@ -296,6 +296,7 @@ _LIST_FIELDS = (
     "receiver_id",
     "receiver__name",
     "room_class_id",
+    "room_class__name",
     "service__name",
     "bed_hold_id",
     "attempts",
@@ -308,6 +309,8 @@ def _present(row: dict, now: datetime) -> dict:
     row = dict(row)
     row["patient_nik"] = mask_nik(row["patient_nik"])
     row["id"] = str(row.pop("public_id"))
+    row["status_label"] = str(Referral.Status(row["status"]).label)  # people read labels
+    row["room_class_name"] = row.pop("room_class__name")
     row["seconds_left"] = int((row["answer_due_at"] - now).total_seconds())
     row["overdue"] = row["status"] in ("sent", "escalated") and row["seconds_left"] < 0
     return row

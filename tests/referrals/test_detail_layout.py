@@ -70,3 +70,21 @@ def test_terima_is_visible_without_scrolling_on_a_phone(page, network):
     assert page.locator("#accept-btn").count() == 0
     assert page.locator("#proposed").count() == 0
     assert page.locator("#status").get_attribute("data-status") == "accepted"
+
+
+@pytest.mark.django_db
+def test_inbox_shows_labels_not_codes(client, network):
+    net = network
+    ref = services.send_referral(as_(net.people["pkm"]), referral_input(net))
+    services.answer_referral(as_(net.people["alfa"]), ref, accept=True)
+    login(client, net.people["alfa"])
+    html = client.get(f"/rujukan/masuk/?rs={net.alfa.public_id}&status=active").content.decode()
+    ref.refresh_from_db()
+    assert str(Referral.Status.ACCEPTED.label) in html and ">accepted<" not in html
+    if ref.room_class_id:
+        assert f"<td>{ref.room_class.name}</td>" in html
+    body = client.get(f"/api/v1/referrals/inbox?rs={net.alfa.public_id}&status=active")
+    assert body.status_code == 200, body.content
+    rows = body.json()
+    rows = rows["rows"] if isinstance(rows, dict) else rows
+    assert rows[0]["status_label"] == str(Referral.Status.ACCEPTED.label)

@@ -132,7 +132,7 @@
         clock.dataset.due = r.answer_due_at; c2.appendChild(clock);
         var c3 = el("td", "", r.patient_name + " "); c3.appendChild(el("small", "muted", r.patient_nik));
         var c4 = el("td"); c4.appendChild(el("b", "", r.diagnosis_code)); c4.appendChild(el("small", "", r.diagnosis_name));
-        [c1, c2, c3, c4, el("td", "", r.sender_label), el("td", "", r.room_class_id || "-")].forEach(function (c) { tr.appendChild(c); });
+        [c1, c2, c3, c4, el("td", "", r.sender_label), el("td", "", r.room_class_name || "-")].forEach(function (c) { tr.appendChild(c); });
         body.appendChild(tr);
       });
       var count = document.getElementById("count-open");
