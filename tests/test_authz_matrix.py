@@ -319,6 +319,13 @@ NOT_IN_MATRIX = {
     "api-root": "django-ninja's API root, no operation",
     "openapi-json": "the OpenAPI document, public by design",
     "openapi-view": "the API docs page, public by design",
+    "healthz": "liveness probe: no data (tests/core/test_ops.py)",
+    "readyz": "readiness probe: names of checks only (tests/core/test_ops.py)",
+    "metrics": "Prometheus scrape: bearer token or allow-listed address (tests/core/test_ops.py)",
+    "fhir:metadata": "FHIR CapabilityStatement, public by design (tests/fhir)",
+    "fhir:search": "FHIR search: public types open, personal ones by API key and scope (tests/fhir)",
+    "fhir:read": "FHIR read: public types open, personal ones by API key and scope (tests/fhir)",
+    "fhir:not_served": "FHIR OperationOutcome for a type SIGAP does not serve (tests/fhir)",
 }
 # The compat front doors authenticate with the protocols' own signed headers, not with a
 # session or a role: tests/beds/test_aplicare.py, test_sirs.py, tests/referrals/test_sisrute.py.
