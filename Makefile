@@ -27,10 +27,11 @@ demo: $(STAMP)
 serve: $(STAMP)
 	SIGAP_WEBHOOK_ALLOW_LOOPBACK=1 $(BIN)/sigap serve --demo --host $(HOST) --port $(PORT)
 
-## The whole test suite (SQLite; DATABASE_URL=postgres://... runs it on PostgreSQL)
+## The whole test suite (SQLite; DATABASE_URL=postgres://... runs it on PostgreSQL), one
+## worker per core (pytest-xdist; each worker has its own test database)
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: $(STAMP)
 	$(BIN)/sigap bench all
