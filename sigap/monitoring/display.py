@@ -93,7 +93,7 @@ def texts(fig: dict) -> dict[str, str]:
             "pct": _dec(e["within_target_pct"]),
         }
     else:
-        out["em-target"] = str(NO_DATA)
+        out["em-target"] = ""  # the response line above already says there is no data
 
     r = fig["referrals"]
     out["ref-waiting"] = _("%(n)s (%(late)s lewat batas jawab)") % {
