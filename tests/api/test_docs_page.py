@@ -12,6 +12,7 @@ def test_docs_page_links_local_assets_only(client):
 
 
 @pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # the live server flushes
 def test_docs_page_renders_the_api(page, console_errors):
     page.goto("/api/docs")
     page.locator(".swagger-ui .info .title").wait_for()

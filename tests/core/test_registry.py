@@ -53,6 +53,7 @@ def test_the_apps_registered_their_parts():
         "beds:board", "emergency:sos", "coverage:check", "homecare:request_form"
     ]  # fmt: skip
     assert [name for name, _label in nav.entries(nav.OFFICE)] == [
-        "monitoring:situation", "beds:office", "emergency:report", "referrals:office",
+        "monitoring:situation", "monitoring:report", "beds:office", "emergency:report",
+        "referrals:office",
         "coverage:dashboard", "nutrition:dashboard", "nutrition:mch", "access:map",
     ]  # fmt: skip
