@@ -323,7 +323,7 @@ NOT_IN_MATRIX = {
     "readyz": "readiness probe: names of checks only (tests/core/test_ops.py)",
     "metrics": "Prometheus scrape: bearer token or allow-listed address (tests/core/test_ops.py)",
     "fhir:metadata": "FHIR CapabilityStatement, public by design (tests/fhir)",
-    "fhir:search": "FHIR search: public types open, personal ones by API key and scope (tests/fhir)",
+    "fhir:search": "FHIR search: public types open, personal ones by API key, scoped (tests/fhir)",
     "fhir:read": "FHIR read: public types open, personal ones by API key and scope (tests/fhir)",
     "fhir:not_served": "FHIR OperationOutcome for a type SIGAP does not serve (tests/fhir)",
 }
