@@ -11,24 +11,9 @@
   if (cfg.tile_url) {
     L.tileLayer(cfg.tile_url, { maxZoom: 19 }).addTo(map);
   }
-  function band(minutes) {
-    if (minutes === null) return "t-none";
-    if (minutes <= 15) return "t-15";
-    if (minutes <= 30) return "t-30";
-    if (minutes <= 60) return "t-60";
-    return "t-over";
-  }
+  var band = SigapAccessMap.band;
   function popup(lines, title) {
-    var div = document.createElement("div");
-    var strong = document.createElement("strong");
-    strong.textContent = title;
-    div.appendChild(strong);
-    lines.forEach(function (text) {
-      var line = document.createElement("div");
-      line.textContent = text;
-      div.appendChild(line);
-    });
-    return div;
+    return SigapAccessMap.popup(title, lines);
   }
   var layer = L.featureGroup().addTo(map);
   cfg.points.forEach(function (p) {

@@ -4,25 +4,8 @@
 (function () {
   "use strict";
   if (typeof L === "undefined") return;
-  function band(minutes) {
-    if (minutes === null) return "t-none";
-    if (minutes <= 15) return "t-15";
-    if (minutes <= 30) return "t-30";
-    if (minutes <= 60) return "t-60";
-    return "t-over";
-  }
-  function popup(title, lines) {
-    var div = document.createElement("div");
-    var strong = document.createElement("strong");
-    strong.textContent = title;
-    div.appendChild(strong);
-    lines.forEach(function (text) {
-      var line = document.createElement("div");
-      line.textContent = text;
-      div.appendChild(line);
-    });
-    return div;
-  }
+  var band = SigapAccessMap.band;
+  var popup = SigapAccessMap.popup;
   document.querySelectorAll(".plan-map").forEach(function (box) {
     var node = document.getElementById(box.dataset.config);
     if (!node) return;
