@@ -25,6 +25,10 @@ from django.utils.translation import gettext as _
 from .errors import Conflict, InvalidInput
 from .services import Actor, record_audit
 
+# the codes a client reads in a 409 (docs/architecture.md)
+ILLEGAL_TRANSITION = "illegal_transition"
+STALE = "stale"
+
 
 @dataclass(frozen=True)
 class Moved:
@@ -127,7 +131,7 @@ class Workflow:
             _("Status %(a)s tidak dapat berpindah ke %(b)s.")
             % {"a": self._label(before), "b": self._label(after)},
             field=self.state_field,
-            code="illegal_transition",
+            code=ILLEGAL_TRANSITION,
         )
 
     # --- moving ------------------------------------------------------------------------------
@@ -172,7 +176,7 @@ class Workflow:
             if not rows:
                 raise Conflict(
                     stale or _("Data ini baru saja diubah oleh pengguna lain; muat ulang."),
-                    code="stale",
+                    code=STALE,
                 )
             for name, value in values.items():
                 setattr(obj, name, value)

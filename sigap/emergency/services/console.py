@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import Conflict, InvalidInput
 from sigap.core.services import Actor, record_audit, require_area, require_role
 from sigap.core.text import max_length
+from sigap.core.workflow import ILLEGAL_TRANSITION
 
 from .. import reference
 from ..models import Assignment, Incident, IncidentAgency
@@ -33,7 +34,7 @@ def _fresh_open(incident: Incident) -> Incident:
         raise Conflict(
             _("Kejadian %(n)s sudah %(s)s.")
             % {"n": incident.number, "s": _label(incident.status, I)},
-            code="illegal_transition",
+            code=ILLEGAL_TRANSITION,
             field="incident",
         )
     return incident
@@ -162,7 +163,7 @@ def end_incident(
             raise Conflict(
                 _("Kejadian berstatus %(s)s tidak dapat dibatalkan; tutup dengan alasan lain.")
                 % {"s": _label(incident.status, I)},
-                code="illegal_transition",
+                code=ILLEGAL_TRANSITION,
                 field="reason",
             )
         text = f"{label}: {note}" if note else str(label)

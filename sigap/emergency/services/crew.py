@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from sigap.core.errors import Conflict, InvalidInput
 from sigap.core.services import Actor, record_audit
+from sigap.core.workflow import ILLEGAL_TRANSITION
 from sigap.homecare import services as homecare_services
 
 from ..models import Assignment, CrewVitals, Unit
@@ -46,7 +47,7 @@ def accept_assignment(
     require_unit_actor(actor, unit)
     assignment.refresh_from_db()
     if assignment.status != A.ACTIVE:
-        raise Conflict(_("Penugasan ini sudah berakhir."), code="illegal_transition")
+        raise Conflict(_("Penugasan ini sudah berakhir."), code=ILLEGAL_TRANSITION)
     if assignment.accepted_at is not None:
         return assignment
     now = now or timezone.now()

@@ -17,6 +17,7 @@ from sigap.core.models import AuditEvent
 from sigap.core.services import Actor, Channel, record_audit, require_area, require_role
 from sigap.core.text import clip
 from sigap.core.travel import get_estimator
+from sigap.core.workflow import ILLEGAL_TRANSITION, STALE
 from sigap.facilities import services as facility_services
 from sigap.facilities.models import Facility, Kind
 from sigap.referrals import services as referral_services
@@ -52,7 +53,7 @@ def create_handoff(
         raise Conflict(_("Kejadian sudah ditutup."), field="incident")
     if incident.handoffs.filter(status=H.ARRIVED).exists():
         raise Conflict(
-            _("Pasien sudah diserahkan ke RS."), code="illegal_transition", field="hospital"
+            _("Pasien sudah diserahkan ke RS."), code=ILLEGAL_TRANSITION, field="hospital"
         )
     summary = _clean_text(summary, "patient_summary", 2000)
     if eta_minutes is not None and not (0 <= eta_minutes <= 24 * 60):
@@ -193,7 +194,7 @@ def move_handoff(
     stale = _("Serah terima baru saja diubah; muat ulang.")
     current = Handoff.objects.filter(pk=handoff.pk).values_list("status", flat=True).first()
     if current is None:
-        raise Conflict(stale, code="stale")
+        raise Conflict(stale, code=STALE)
     now = now or timezone.now()
     changes: dict[str, Any] = {}
     if to == H.ACKNOWLEDGED:

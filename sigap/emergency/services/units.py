@@ -17,6 +17,7 @@ from sigap.core.models import Role
 from sigap.core.services import Actor, Channel, record_audit, require_area, require_role
 from sigap.core.text import clip
 from sigap.core.travel import get_estimator
+from sigap.core.workflow import ILLEGAL_TRANSITION, STALE
 from sigap.facilities.models import Facility
 from sigap.regions.models import Region
 
@@ -94,7 +95,7 @@ def move_unit(
             _("Ambulans %(u)s berstatus %(s)s, tidak dapat menjadi %(t)s.")
             % {"u": unit.code, "s": _label(current, S), "t": _label(to, S)},
             field="status",
-            code="illegal_transition",
+            code=ILLEGAL_TRANSITION,
         )
     if to == S.DISPATCHED and incident is None:
         raise InvalidInput(_("Penugasan memerlukan kejadian."), field="incident")
@@ -117,7 +118,7 @@ def move_unit(
                 audit={"reason": clipped, "incident": inc.number if inc else None},
             )
         except Conflict as exc:
-            if exc.code != "stale":
+            if exc.code != STALE:
                 raise
             fresh = Unit.objects.filter(pk=unit.pk).values_list("status", flat=True).first()
             raise Conflict(
@@ -195,7 +196,7 @@ def _end_assignment(actor: Actor, a: Assignment, status: str, reason: str, now: 
             changes={"ended_at": now, "end_reason": clip(reason, Assignment, "end_reason")},
         )
     except Conflict as exc:
-        if exc.code != "stale":
+        if exc.code != STALE:
             raise
         return False
     return True
@@ -273,7 +274,7 @@ def cancel_assignment(
     unit = Unit.objects.get(pk=assignment.unit_id)
     require_unit_actor(actor, unit)
     if assignment.status != Assignment.Status.ACTIVE:
-        raise Conflict(_("Penugasan ini sudah berakhir."), code="illegal_transition")
+        raise Conflict(_("Penugasan ini sudah berakhir."), code=ILLEGAL_TRANSITION)
     to = S.AVAILABLE if unit.status in (S.DISPATCHED, S.EN_ROUTE) else S.RETURNING
     if to == S.RETURNING and unit.status not in (S.ON_SCENE, S.AT_HOSPITAL):
         raise Conflict(_("Ambulans sedang membawa pasien; selesaikan di RS."), field="status")
@@ -432,7 +433,7 @@ def _check_destination(incident: Incident, destination: str, *, required: bool) 
         raise Conflict(
             _("RS tujuan sudah berubah menjadi %(rs)s; konfirmasi ulang.")
             % {"rs": handoff.hospital.name},
-            code="stale",
+            code=STALE,
             field="destination",
         )
 

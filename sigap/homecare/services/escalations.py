@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from sigap.core.errors import Conflict, Forbidden
 from sigap.core.services import Actor, record_audit
 from sigap.core.text import clip, max_length
+from sigap.core.workflow import ILLEGAL_TRANSITION
 
 from .. import contracts
 from ..models import Escalation, VisitRecord
@@ -89,7 +90,7 @@ def withdraw_escalation(
             raise Conflict(
                 _("Eskalasi ini sudah %(s)s.") % {"s": locked.get_status_display().lower()},
                 field="escalation",
-                code="illegal_transition",
+                code=ILLEGAL_TRANSITION,
             )
         before = locked.status
         target = ""
@@ -192,7 +193,7 @@ def retry_hand_over(actor: Actor, escalation: Escalation) -> Escalation:
     """Staff press "teruskan" on an open escalation (e.g. after the other side failed)."""
     require_staff(actor, escalation.facility)
     if escalation.status != Escalation.Status.OPEN:
-        raise Conflict(_("Eskalasi ini sudah ditangani."), code="illegal_transition")
+        raise Conflict(_("Eskalasi ini sudah ditangani."), code=ILLEGAL_TRANSITION)
     return hand_over_escalation(actor, escalation)
 
 
@@ -217,7 +218,7 @@ def close_escalation(actor: Actor, escalation: Escalation, note: str) -> Escalat
     note = _clean(note, "note", _("Catatan"), max_length(Escalation, "handed_to"))
     handled = _("Eskalasi ini sudah ditangani.")
     if escalation.status != Escalation.Status.OPEN:
-        raise Conflict(handled, code="illegal_transition")
+        raise Conflict(handled, code=ILLEGAL_TRANSITION)
     # compare-and-set from the open state the caller saw: of two closers one wins
     ESCALATIONS.move(
         actor, escalation, Escalation.Status.HANDLED, changes={"handed_to": note},
